@@ -1,0 +1,210 @@
+//! The `rdird` command line: bacula-dir's flags, plus subcommands of our own
+//! (`config dump`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use rdird::config::{self, Config, Kind};
+use rdird::logging;
+
+fn cli() -> Command {
+    let config_arg = Arg::new("config")
+        .short('c')
+        .value_name("FILE")
+        .help("configuration file [default: /etc/bacula/bacula-dir.conf]");
+    Command::new("rdird")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("A Bacula Director with Python scripting, in one binary")
+        .disable_help_flag(true)
+        .args_conflicts_with_subcommands(true)
+        .arg(config_arg.clone())
+        .arg(
+            Arg::new("debug")
+                .short('d')
+                .value_name("NN[,tags]")
+                .action(ArgAction::Append)
+                .help("debug level (0 info, 1-99 debug, 100+ trace); -dt adds timestamps"),
+        )
+        .arg(
+            Arg::new("foreground")
+                .short('f')
+                .action(ArgAction::SetTrue)
+                .help("run in the foreground"),
+        )
+        .arg(
+            Arg::new("test")
+                .short('t')
+                .action(ArgAction::SetTrue)
+                .help("check the configuration and exit"),
+        )
+        .arg(
+            Arg::new("verbose")
+                .short('v')
+                .action(ArgAction::Count)
+                .help("verbose messages"),
+        )
+        .arg(
+            Arg::new("nopid")
+                .short('P')
+                .action(ArgAction::SetTrue)
+                .help("do not write a pid file"),
+        )
+        .arg(
+            Arg::new("nosignals")
+                .short('s')
+                .action(ArgAction::SetTrue)
+                .help("do not trap signals"),
+        )
+        .arg(
+            Arg::new("user")
+                .short('u')
+                .value_name("USER")
+                .help("run as this user"),
+        )
+        .arg(
+            Arg::new("group")
+                .short('g')
+                .value_name("GROUP")
+                .help("run as this group"),
+        )
+        .arg(
+            Arg::new("help")
+                .short('?')
+                .long("help")
+                .action(ArgAction::Help)
+                .help("print this message"),
+        )
+        .arg(
+            Arg::new("file")
+                .value_name("CONFIG")
+                .help("configuration file (instead of -c)"),
+        )
+        .subcommand(
+            Command::new("config")
+                .about("work with a configuration file")
+                .subcommand_required(true)
+                .subcommand(
+                    Command::new("dump")
+                        .about(
+                            "print the parsed configuration as JSON, in the shape bdirjson prints",
+                        )
+                        .arg(config_arg)
+                        .arg(
+                            Arg::new("resource")
+                                .value_name("RESOURCE")
+                                .help("only resources of this kind (Job, Pool, …)"),
+                        )
+                        .arg(
+                            Arg::new("name")
+                                .value_name("NAME")
+                                .help("only the resource with this name"),
+                        ),
+                ),
+        )
+}
+
+/// Reads `-d` values: the highest level given, and whether `-dt` was.
+fn debug_options(m: &ArgMatches) -> Result<(u32, bool), String> {
+    let mut level = 0;
+    let mut timestamps = false;
+    for v in m.get_many::<String>("debug").into_iter().flatten() {
+        if v == "t" {
+            timestamps = true;
+            continue;
+        }
+        let number = v.split(',').next().unwrap_or("");
+        let n: u32 = number
+            .parse()
+            .map_err(|_| format!("-d expects a debug level number, got \"{v}\""))?;
+        level = level.max(n);
+    }
+    Ok((level, timestamps))
+}
+
+fn config_path(m: &ArgMatches) -> PathBuf {
+    m.get_one::<String>("config")
+        .or_else(|| m.try_get_one::<String>("file").ok().flatten())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(config::DEFAULT_CONFIG_FILE))
+}
+
+fn load(m: &ArgMatches) -> Result<Config, String> {
+    let cfg = Config::load(&config_path(m)).map_err(|e| e.to_string())?;
+    for w in &cfg.warnings {
+        tracing::warn!("{w}");
+    }
+    Ok(cfg)
+}
+
+/// Checks that a user or group named on the command line exists.
+fn check_account(file: &str, what: &str, name: &str) -> Result<(), String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+    let known = text
+        .lines()
+        .filter_map(|l| l.split(':').next())
+        .any(|n| n == name)
+        || (name.chars().all(|c| c.is_ascii_digit()) && !name.is_empty());
+    if known {
+        Ok(())
+    } else {
+        Err(format!("{what} \"{name}\" does not exist"))
+    }
+}
+
+fn dump(m: &ArgMatches) -> Result<(), String> {
+    let cfg = load(m)?;
+    let kind = match m.get_one::<String>("resource") {
+        Some(word) => Some(
+            Kind::from_keyword(word).ok_or_else(|| format!("unknown resource kind \"{word}\""))?,
+        ),
+        None => None,
+    };
+    let name = m.get_one::<String>("name").map(String::as_str);
+    if let (Some(k), Some(n)) = (kind, name) {
+        if cfg.find(k, n).is_none() {
+            return Err(format!("no {} resource named \"{n}\"", k.name()));
+        }
+    }
+    let json = config::json::dump(&cfg, kind, name);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?
+    );
+    Ok(())
+}
+
+fn run(m: &ArgMatches) -> Result<(), String> {
+    let (level, timestamps) = debug_options(m)?;
+    logging::init(level, timestamps);
+    if let Some(("config", sub)) = m.subcommand() {
+        if let Some(("dump", d)) = sub.subcommand() {
+            return dump(d);
+        }
+    }
+    if let Some(u) = m.get_one::<String>("user") {
+        check_account("/etc/passwd", "user", u)?;
+    }
+    if let Some(g) = m.get_one::<String>("group") {
+        check_account("/etc/group", "group", g)?;
+    }
+    let cfg = load(m)?;
+    if m.get_flag("test") {
+        return Ok(());
+    }
+    Err(format!(
+        "{}: configuration OK, but this build of rdird has no Director service yet; use -t to check a configuration or `rdird config dump` to inspect it",
+        cfg.director().name
+    ))
+}
+
+fn main() -> ExitCode {
+    let matches = cli().get_matches();
+    match run(&matches) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rdird: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
