@@ -63,6 +63,10 @@ fn resource(config: &Config, r: &Resource) -> Json {
             continue;
         };
         let key = item.name.to_string();
+        if item.name == "Where" && where_is_overridden(r) {
+            m.insert(key, Json::Null);
+            continue;
+        }
         match (&setting.value, item.handler) {
             (Value::Messages(dests), Handler::Msgs(_)) => {
                 destinations.extend(dests.iter().map(|d| destination(item.name, d)));
@@ -102,6 +106,13 @@ fn resource(config: &Config, r: &Resource) -> Json {
         m.insert("Destinations".into(), Json::Array(destinations));
     }
     Json::Object(m)
+}
+
+/// A restore job's Where gives way to RegexWhere and the prefix options.
+fn where_is_overridden(r: &Resource) -> bool {
+    ["RegexWhere", "StripPrefix", "AddPrefix", "AddSuffix"]
+        .iter()
+        .any(|d| r.get(d).is_some())
 }
 
 fn scalar(v: &Value) -> Json {

@@ -160,13 +160,15 @@ impl Parser {
             match tok {
                 Token::Eol => continue,
                 Token::Eob => break,
-                Token::Eof => return Err(ConfigError::at(
-                    res.at.clone(),
-                    format!(
+                Token::Eof => {
+                    return Err(ConfigError::at(
+                        res.at.clone(),
+                        format!(
                         "end of file reached inside this {} resource: a closing \"}}\" is missing",
                         kind.name()
                     ),
-                )),
+                    ))
+                }
                 Token::Identifier => self.parse_directive(&mut res)?,
                 Token::Bob => {
                     return Err(self.err(format!(
@@ -198,12 +200,22 @@ impl Parser {
         let at = self.here();
         let kind = res.kind;
         let Some(index) = kind.find_item(&word) else {
+            let names = super::schema::all_directive_names(kind);
+            let lower = word.to_ascii_lowercase();
+            // Without "=", the value's letters join the keyword: PoolTypeBackup.
+            let hint = match names
+                .iter()
+                .filter(|n| lower.starts_with(&n.to_ascii_lowercase()))
+                .max_by_key(|n| n.len())
+            {
+                Some(n) => format!(" (is \"=\" missing after {n}?)"),
+                None => did_you_mean(&word, &names),
+            };
             return Err(ConfigError::at(
                 at,
                 format!(
-                    "unknown directive \"{word}\" in {}{}",
-                    describe_resource(res),
-                    did_you_mean(&word, &super::schema::all_directive_names(kind))
+                    "unknown directive \"{word}\" in {}{hint}",
+                    describe_resource(res)
                 ),
             ));
         };
@@ -445,7 +457,7 @@ impl Parser {
                     _ => Vec::new(),
                 };
                 list.extend(self.runscript_block()?);
-                Value::Runscripts(list)
+                return Ok(Value::Runscripts(list));
             }
             Handler::Addresses => {
                 let list = self.address_block()?;
