@@ -177,11 +177,7 @@ impl Parser {
                     if !(1..=31).contains(&day) {
                         return Err(self.err(format!("day number {day} out of range (1-31)")));
                     }
-                    if !seen.mday {
-                        run.mday = 0;
-                        seen.mday = true;
-                    }
-                    run.mday |= 1 << (day - 1);
+                    mention(&mut seen.mday, &mut run.mday, 1 << (day - 1));
                 }
                 Token::UnquotedString | Token::QuotedString | Token::Identifier => {
                     let word = self.lx.text.clone();
@@ -273,11 +269,7 @@ impl Parser {
             if w > 53 {
                 return Err(self.err(format!("week number w{w:02} out of range (w00-w53)")));
             }
-            if !seen.woy {
-                run.woy = 0;
-                seen.woy = true;
-            }
-            run.woy |= 1u64 << w;
+            mention64(&mut seen.woy, &mut run.woy, 1u64 << w);
             return Ok(());
         }
         let Some((field, code)) = keyword(word) else {
@@ -287,33 +279,17 @@ impl Parser {
             Field::On => {}
             Field::At => seen.at = true,
             Field::Wday => {
-                if !seen.wday {
-                    run.wday = 0;
-                    seen.wday = true;
-                }
-                run.wday |= 1 << code;
+                mention(&mut seen.wday, &mut run.wday, 1 << code);
             }
             Field::Month => {
-                if !seen.month {
-                    run.month = 0;
-                    seen.month = true;
-                }
-                run.month |= 1 << code;
+                mention(&mut seen.month, &mut run.month, 1 << code);
             }
             Field::Wom => {
-                if !seen.wom {
-                    run.wom = 0;
-                    seen.wom = true;
-                }
-                run.wom |= 1 << code;
+                mention(&mut seen.wom, &mut run.wom, 1 << code);
             }
             Field::LastDay => {
-                if !seen.mday {
-                    run.mday = 0;
-                    seen.mday = true;
-                }
                 run.last_day = true;
-                run.mday |= 1 << 31;
+                mention(&mut seen.mday, &mut run.mday, 1 << 31);
             }
             Field::Hourly => {
                 seen.hour = true;
@@ -394,26 +370,22 @@ impl Parser {
             if !(1..=31).contains(&x) || !(1..=31).contains(&y) {
                 return Err(self.err(format!("bad day range \"{a}-{b}\" (days are 1-31)")));
             }
-            if !seen.mday {
-                run.mday = 0;
-                seen.mday = true;
-            }
-            run.mday |= wrap32(x - 1, y - 1, 30);
+            mention(&mut seen.mday, &mut run.mday, wrap32(x - 1, y - 1, 30));
             return Ok(());
         }
         if let (Some(x), Some(y)) = (week_of_year(a), week_of_year(b)) {
             if x > 53 || y > 53 {
                 return Err(self.err(format!("week range \"{a}-{b}\" out of range (w00-w53)")));
             }
-            if !seen.woy {
-                run.woy = 0;
-                seen.woy = true;
-            }
-            run.woy |= if x < y {
-                bits64(x, y)
-            } else {
-                bits64(x, 53) | bits64(0, y)
-            };
+            mention64(
+                &mut seen.woy,
+                &mut run.woy,
+                if x < y {
+                    bits64(x, y)
+                } else {
+                    bits64(x, 53) | bits64(0, y)
+                },
+            );
             return Ok(());
         }
         let (Some((fa, ca)), Some((fb, cb))) = (keyword(a), keyword(b)) else {
@@ -426,29 +398,35 @@ impl Parser {
         }
         match fa {
             Field::Wday => {
-                if !seen.wday {
-                    run.wday = 0;
-                    seen.wday = true;
-                }
-                run.wday |= wrap32(ca, cb, 6);
+                mention(&mut seen.wday, &mut run.wday, wrap32(ca, cb, 6));
             }
             Field::Month => {
-                if !seen.month {
-                    run.month = 0;
-                    seen.month = true;
-                }
-                run.month |= wrap32(ca, cb, 11);
+                mention(&mut seen.month, &mut run.month, wrap32(ca, cb, 11));
             }
             _ => {
-                if !seen.wom {
-                    run.wom = 0;
-                    seen.wom = true;
-                }
-                run.wom |= wrap32(ca, cb, 5);
+                mention(&mut seen.wom, &mut run.wom, wrap32(ca, cb, 5));
             }
         }
         Ok(())
     }
+}
+
+/// Adds `bits` to a part of the date; its first mention replaces the
+/// "every" default.
+fn mention(seen: &mut bool, field: &mut u32, bits: u32) {
+    if !*seen {
+        *field = 0;
+        *seen = true;
+    }
+    *field |= bits;
+}
+
+fn mention64(seen: &mut bool, field: &mut u64, bits: u64) {
+    if !*seen {
+        *field = 0;
+        *seen = true;
+    }
+    *field |= bits;
 }
 
 /// Bits from `a` to `b`, wrapping past `max` when `b` comes before `a`.
