@@ -9,22 +9,26 @@ STATIC_BIN  := $(TARGET_DIR)/$(TARGET)/release/rdird
 STATIC_FLAGS := -C target-feature=+crt-static -C relocation-model=static
 PREFIX      ?= /usr/local
 CARGO       ?= cargo
+# RustPython 0.6's parser crates declare a newer rustc than they need.
+CARGO_FLAGS := --locked --ignore-rust-version
+# Build, test and bench share one static release build of the dependencies.
+STATIC_ENV  := RUSTFLAGS="$(STATIC_FLAGS)"
 
 .PHONY: build test lint demo bench install fuzz clean
 
 ## build: the static release binary ($(STATIC_BIN))
 build:
-	RUSTFLAGS="$(STATIC_FLAGS)" $(CARGO) build --release --locked --target $(TARGET)
+	$(STATIC_ENV) $(CARGO) build --release $(CARGO_FLAGS) --target $(TARGET)
 	@echo "built $(STATIC_BIN)"
 
 ## test: every test (unit, integration against Debian's Bacula tools, the saved fuzz corpus)
 test: build
-	RDIRD_STATIC_BIN="$(abspath $(STATIC_BIN))" $(CARGO) test --locked
+	RDIRD_STATIC_BIN="$(abspath $(STATIC_BIN))" $(STATIC_ENV) $(CARGO) test --release $(CARGO_FLAGS) --target $(TARGET)
 
 ## lint: formatting and clippy, as CI checks them
 lint:
 	$(CARGO) fmt --check
-	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) clippy $(CARGO_FLAGS) --all-targets -- -D warnings
 
 ## demo: check and dump the example configuration
 demo: build
@@ -32,9 +36,9 @@ demo: build
 	@echo "examples/bacula-dir.conf: configuration OK"
 	$(STATIC_BIN) config dump -c examples/bacula-dir.conf
 
-## bench: benchmarks (none defined yet)
-bench:
-	@echo "make bench: no benchmarks are defined yet; issues 2/6 to 5/6 add them."
+## bench: the benchmarks, each beside its anchor; writes bench/results.md
+bench: build
+	$(STATIC_ENV) CARGO_FLAGS="$(CARGO_FLAGS)" TARGET=$(TARGET) STATIC_BIN="$(STATIC_BIN)" bash bench/run.sh
 
 ## install: the binary into $(PREFIX)/sbin
 install: build

@@ -3,3 +3,7 @@
 
 pub mod config;
 pub mod logging;
+pub mod python;
+
+/// `"<version> <build date>"`, as `bacula.Version` and `--version` say it.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " ", env!("RDIRD_BUILD_DATE"));

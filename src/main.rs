@@ -1,12 +1,12 @@
 //! The `rdird` command line: bacula-dir's flags, plus subcommands of our own
-//! (`config dump`).
+//! (`config dump`, `script check`, `script simulate`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use rdird::config::{self, Config, Kind};
-use rdird::logging;
+use rdird::{logging, python};
 
 fn cli() -> Command {
     let config_arg = Arg::new("config")
@@ -14,10 +14,9 @@ fn cli() -> Command {
         .value_name("FILE")
         .help("configuration file [default: /etc/bacula/bacula-dir.conf]");
     Command::new("rdird")
-        .version(env!("CARGO_PKG_VERSION"))
+        .version(rdird::VERSION)
         .about("A Bacula Director with Python scripting, in one binary")
         .disable_help_flag(true)
-        .args_conflicts_with_subcommands(true)
         .arg(config_arg.clone())
         .arg(
             Arg::new("debug")
@@ -79,6 +78,32 @@ fn cli() -> Command {
             Arg::new("file")
                 .value_name("CONFIG")
                 .help("configuration file (instead of -c)"),
+        )
+        .subcommand(
+            Command::new("script")
+                .about("try a Director Python script without a Director")
+                .subcommand_required(true)
+                .subcommand(
+                    Command::new("check")
+                        .about("compile a script and report syntax errors and misspelt event methods")
+                        .arg(Arg::new("file").value_name("FILE").required(true))
+                        .arg(Arg::new("no-legacy").long("no-legacy").action(ArgAction::SetTrue).help("do not rewrite the Python 2 dialect")),
+                )
+                .subcommand(
+                    Command::new("simulate")
+                        .about("run a script's events against a simulated job and print the job report")
+                        .arg(Arg::new("file").value_name("FILE").required(true))
+                        .arg(Arg::new("job").long("job").value_name("KEY=VALUE,...").help("the simulated job's attributes (Job, JobId, Type, Level, Client, Pool, NumVols, …)"))
+                        .arg(
+                            Arg::new("events")
+                                .long("events")
+                                .value_name("E1,E2,...")
+                                .default_value("JobStart,JobInit,JobRun,NewVolume,JobEnd")
+                                .help("the events to deliver, in order"),
+                        )
+                        .arg(Arg::new("timeout").long("timeout").value_name("SECONDS").default_value("30").help("Python Event Timeout"))
+                        .arg(Arg::new("no-legacy").long("no-legacy").action(ArgAction::SetTrue).help("do not rewrite the Python 2 dialect")),
+                ),
         )
         .subcommand(
             Command::new("config")
@@ -174,13 +199,66 @@ fn dump(m: &ArgMatches) -> Result<(), String> {
     Ok(())
 }
 
+fn script(m: &ArgMatches) -> Result<(), String> {
+    match m.subcommand() {
+        Some(("check", c)) => {
+            let file = PathBuf::from(
+                c.get_one::<String>("file")
+                    .map(String::as_str)
+                    .unwrap_or_default(),
+            );
+            let notes = python::simulate::check(&file, !c.get_flag("no-legacy"))?;
+            for n in &notes {
+                println!("{n}");
+            }
+            println!("{}: OK", file.display());
+            Ok(())
+        }
+        Some(("simulate", s)) => {
+            let file = PathBuf::from(
+                s.get_one::<String>("file")
+                    .map(String::as_str)
+                    .unwrap_or_default(),
+            );
+            let pairs = match s.get_one::<String>("job") {
+                Some(j) => python::simulate::parse_pairs(j)?,
+                None => Vec::new(),
+            };
+            let events = python::simulate::parse_events(
+                s.get_one::<String>("events")
+                    .map(String::as_str)
+                    .unwrap_or_default(),
+            )?;
+            let secs: u64 = s
+                .get_one::<String>("timeout")
+                .and_then(|t| t.parse().ok())
+                .filter(|t| *t > 0)
+                .ok_or("--timeout expects a whole number of seconds")?;
+            let report = python::simulate::simulate(
+                &file,
+                &pairs,
+                &events,
+                !s.get_flag("no-legacy"),
+                std::time::Duration::from_secs(secs),
+            )?;
+            print!("{report}");
+            Ok(())
+        }
+        _ => Err("script needs check or simulate".into()),
+    }
+}
+
 fn run(m: &ArgMatches) -> Result<(), String> {
     let (level, timestamps) = debug_options(m)?;
     logging::init(level, timestamps);
-    if let Some(("config", sub)) = m.subcommand() {
-        if let Some(("dump", d)) = sub.subcommand() {
-            return dump(d);
+    match m.subcommand() {
+        Some(("config", sub)) => {
+            if let Some(("dump", d)) = sub.subcommand() {
+                return dump(d);
+            }
         }
+        Some(("script", sub)) => return script(sub),
+        _ => {}
     }
     if let Some(u) = m.get_one::<String>("user") {
         check_account("/etc/passwd", "user", u)?;

@@ -164,7 +164,7 @@ fn version_prints_the_version() {
     let o = rdird(&["--version"]);
     assert_eq!(
         String::from_utf8_lossy(&o.stdout),
-        format!("rdird {}\n", env!("CARGO_PKG_VERSION"))
+        format!("rdird {}\n", rdird::VERSION)
     );
 }
 

@@ -23,6 +23,7 @@ pub use error::{ConfigError, Location};
 use lexer::Lexer;
 use parser::Parser;
 pub use schema::Kind;
+pub(crate) use suggest::closest;
 pub use value::{Resource, Value};
 
 /// Where bacula-dir looks for its configuration by default.

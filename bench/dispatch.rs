@@ -1,0 +1,104 @@
+//! Benchmarks of the script host (make bench): NewVolume event round trips
+//! with the example script, and start-up to "script loaded".
+//!
+//! Prints one `name value unit` line per figure; bench/run.sh puts them
+//! beside CPython's in bench/results.md.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rdird::python::module::DirectorInfo;
+use rdird::python::{Director, HostConfig, JobData, JobEvent, JobState, ScriptHost};
+
+/// Answers like a catalog with a fixed number of volumes.
+struct Catalog;
+
+impl Director for Catalog {
+    fn num_vols(&self, _pool: &str) -> i64 {
+        7
+    }
+    fn volume_exists(&self, _name: &str) -> bool {
+        false
+    }
+    fn run(&self, _from: &JobState, _command: &str) -> Result<i64, String> {
+        Ok(0)
+    }
+    fn cancel(&self, _job_id: i64) -> bool {
+        false
+    }
+    fn level_changed(&self, _job: &JobState) {}
+    fn priority_changed(&self, _job: &JobState) {}
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn main() {
+    let events: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000);
+    let script = PathBuf::from("examples/scripts/DirStartUp.py");
+    let cfg = HostConfig {
+        info: DirectorInfo {
+            name: "bench-dir".into(),
+            version: rdird::VERSION.into(),
+            config_file: "examples/bacula-dir.conf".into(),
+            working_dir: "/tmp".into(),
+        },
+        script: Some(script),
+        event_timeout: Duration::from_secs(30),
+        legacy_syntax: true,
+    };
+    let t0 = Instant::now();
+    let (host, loaded) = ScriptHost::start(cfg, Arc::new(Catalog));
+    let startup = t0.elapsed();
+    loaded.expect("the example script loads");
+
+    let job = JobState::new(JobData {
+        job: "NightlySave".into(),
+        job_id: 1,
+        level: 'I',
+        client: "web-fd".into(),
+        pool: "Inc".into(),
+        ..JobData::default()
+    });
+    host.event(&job, JobEvent::JobStart);
+    for _ in 0..1000 {
+        host.event(&job, JobEvent::NewVolume);
+    }
+    let mut times = Vec::with_capacity(events);
+    for _ in 0..events {
+        let t = Instant::now();
+        let out = host.event(&job, JobEvent::NewVolume);
+        times.push(t.elapsed());
+        assert!(out.error.is_none());
+    }
+    times.sort();
+    println!(
+        "newvolume_median_us {:.2}",
+        percentile(&times, 0.5).as_secs_f64() * 1e6
+    );
+    println!(
+        "newvolume_p99_us {:.2}",
+        percentile(&times, 0.99).as_secs_f64() * 1e6
+    );
+    println!(
+        "startup_to_script_loaded_ms {:.1}",
+        startup.as_secs_f64() * 1e3
+    );
+    println!("peak_rss_mib {:.1}", peak_rss_kib() as f64 / 1024.0);
+    host.exit();
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs every benchmark beside its anchor, in the same run, and writes
+# bench/results.md. Called by `make bench`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N="${BENCH_EVENTS:-100000}"
+out=bench/results.md
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+# shellcheck disable=SC2086
+cargo bench $CARGO_FLAGS --target "$TARGET" --bench dispatch -- "$N" > "$tmp/rdird.txt"
+python3 bench/dispatch_cpython.py "$N" > "$tmp/cpython.txt"
+
+# Whole processes: start, load the example script, one event, exit.
+wall() {
+  local best=999999
+  for _ in 1 2 3 4 5; do
+    local t0 t1
+    t0=$(date +%s%N)
+    "$@" > /dev/null 2>&1
+    t1=$(date +%s%N)
+    local ms=$(( (t1 - t0) / 1000000 ))
+    [ "$ms" -lt "$best" ] && best=$ms
+  done
+  echo "$best"
+}
+echo "process_start_to_exit_ms $(wall "$STATIC_BIN" script simulate examples/scripts/DirStartUp.py --events JobStart)" >> "$tmp/rdird.txt"
+echo "process_start_to_exit_ms $(wall python3 bench/dispatch_cpython.py 0)" >> "$tmp/cpython.txt"
+size=$(stat -c %s "$STATIC_BIN")
+machine="$(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+
+{
+  echo "# Benchmarks"
+  echo
+  echo "Measured by \`make bench\` on $(date -u +%Y-%m-%d); machine: $machine."
+  echo "Anchor: CPython $(python3 -c 'import sys; print(sys.version.split()[0])') running the same handler (bench/dispatch_cpython.py)."
+  echo
+  echo "| figure | rdird | anchor | ratio |"
+  echo "|---|---|---|---|"
+  while read -r name value; do
+    anchor=$(awk -v n="$name" '$1 == n { print $2 }' "$tmp/cpython.txt")
+    ratio=$(python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2] or 0); print('%.2f' % (a / b) if b else '-')" "$value" "${anchor:-0}")
+    echo "| $name | $value | ${anchor:--} | $ratio |"
+  done < "$tmp/rdird.txt"
+  echo "| binary_size_mib | $(python3 -c "print('%.1f' % ($size / 1048576))") | - | - |"
+  echo
+  echo "NewVolume figures are per event round trip over $N events (after 1,000 warm-up events):"
+  echo "for rdird from the Director's thread to the script host and back; for CPython a direct method call."
+} > "$out"
+cat "$out"

@@ -1,0 +1,531 @@
+//! The script host: one thread owns the RustPython interpreter; the rest of
+//! the Director sends it events over a channel and waits for the reply.
+//!
+//! It loads `DirStartUp.py` (rewriting the Python 2 dialect if needed),
+//! delivers events with a time limit, captures output per job, turns a
+//! failing handler into an error in the job report, and swaps in a new
+//! interpreter on `python restart` only when the new script loads.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use rustpython_compiler_core::frozen::FrozenLib;
+use rustpython_vm::builtins::{PyBaseExceptionRef, PyDictRef};
+use rustpython_vm::compiler::Mode;
+use rustpython_vm::scope::Scope;
+use rustpython_vm::signal::user_signal_channel;
+use rustpython_vm::{Interpreter, PyObjectRef, PyPayload, PyResult, Settings, VirtualMachine};
+
+use super::job::PyJob;
+use super::legacy;
+use super::module::{self, DirectorInfo, EVENTS_ATTR};
+use super::output::{self, PyOutput};
+use super::state::{Director, JobEvent, JobState};
+use super::watchdog::Watchdog;
+
+/// The standard-library subset frozen by build.rs.
+static STDLIB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stdlib.frozen"));
+
+/// The module every Director script is loaded as.
+pub const STARTUP_MODULE: &str = "DirStartUp";
+
+impl HostConfig {
+    /// The settings of a configuration's Director resource.
+    pub fn from_config(cfg: &crate::config::Config) -> HostConfig {
+        let dir = cfg.director();
+        HostConfig {
+            info: DirectorInfo {
+                name: dir.name.clone(),
+                version: crate::VERSION.to_string(),
+                config_file: cfg.path.display().to_string(),
+                working_dir: dir.str("WorkingDirectory").unwrap_or_default().to_string(),
+            },
+            script: dir
+                .str("ScriptsDirectory")
+                .map(|d| Path::new(d).join(format!("{STARTUP_MODULE}.py"))),
+            event_timeout: Duration::from_secs(
+                dir.int("PythonEventTimeout").unwrap_or(30).max(1) as u64
+            ),
+            legacy_syntax: dir.bool("PythonLegacySyntax").unwrap_or(true),
+        }
+    }
+}
+
+/// How the host is set up, from the Director resource.
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    pub info: DirectorInfo,
+    /// The startup script, `<Scripts Directory>/DirStartUp.py`; scripting
+    /// is off without it. Its directory comes first on `sys.path`.
+    pub script: Option<PathBuf>,
+    /// `Python Event Timeout`.
+    pub event_timeout: Duration,
+    /// `Python Legacy Syntax`.
+    pub legacy_syntax: bool,
+}
+
+/// What happened when an event was delivered.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventOutcome {
+    /// A handler existed and was called.
+    pub delivered: bool,
+    /// The handler raised (or ran out of time): the traceback.
+    pub error: Option<String>,
+    pub elapsed: Duration,
+}
+
+enum Request {
+    Event {
+        job: Arc<JobState>,
+        event: JobEvent,
+        reply: Sender<EventOutcome>,
+    },
+    Restart(Sender<Result<(), String>>),
+    Exit(Sender<()>),
+}
+
+/// The handle the Director keeps: cheap to clone, usable from any thread.
+#[derive(Clone)]
+pub struct ScriptHost {
+    tx: Sender<Request>,
+    thread: Arc<std::sync::Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl ScriptHost {
+    /// Starts the host thread and loads the startup script. A script that
+    /// fails to load is logged; the Director goes on without scripting.
+    pub fn start(cfg: HostConfig, director: Arc<dyn Director>) -> (ScriptHost, Result<(), String>) {
+        let (tx, rx) = channel();
+        let (ready_tx, ready_rx) = channel();
+        let thread = std::thread::Builder::new()
+            .name("script-host".into())
+            .spawn(move || {
+                let mut host = HostThread::new(cfg, director);
+                let loaded = host.initial_load();
+                let _ = ready_tx.send(loaded);
+                host.serve(rx);
+            })
+            .expect("spawning the script host thread");
+        let loaded = ready_rx
+            .recv()
+            .unwrap_or_else(|_| Err("the script host stopped while loading".into()));
+        let host = ScriptHost {
+            tx,
+            thread: Arc::new(std::sync::Mutex::new(Some(thread))),
+        };
+        (host, loaded)
+    }
+
+    /// Delivers `event` for `job` and waits until its handler returns.
+    pub fn event(&self, job: &Arc<JobState>, event: JobEvent) -> EventOutcome {
+        let (reply, rx) = channel();
+        let req = Request::Event {
+            job: job.clone(),
+            event,
+            reply,
+        };
+        if self.tx.send(req).is_err() {
+            return EventOutcome::default();
+        }
+        rx.recv().unwrap_or_default()
+    }
+
+    /// NewVolume: the name the script chose, if it chose a legal one.
+    pub fn new_volume(&self, job: &Arc<JobState>) -> Option<String> {
+        job.data().volume_name.clear();
+        let out = self.event(job, JobEvent::NewVolume);
+        let name = job.data().volume_name.clone();
+        (out.delivered && out.error.is_none() && !name.is_empty()).then_some(name)
+    }
+
+    /// `python restart`: a new interpreter replaces the old one only if the
+    /// startup script loads in it.
+    pub fn restart(&self) -> Result<(), String> {
+        let (reply, rx) = channel();
+        if self.tx.send(Request::Restart(reply)).is_err() {
+            return Err("the script host is not running".into());
+        }
+        rx.recv()
+            .unwrap_or_else(|_| Err("the script host stopped".into()))
+    }
+
+    /// Delivers Exit and stops the host thread.
+    pub fn exit(&self) {
+        let (reply, rx) = channel();
+        if self.tx.send(Request::Exit(reply)).is_ok() {
+            let _ = rx.recv();
+        }
+        if let Some(t) = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// An interpreter with the startup script loaded.
+struct Loaded {
+    interp: Interpreter,
+    signals: rustpython_vm::signal::UserSignalSender,
+}
+
+/// A job that has met the scripts: its Job object and the interpreter it
+/// lives in (which outlives a restart until the job ends).
+struct JobSlot {
+    pyjob: PyObjectRef,
+    loaded: Rc<Loaded>,
+}
+
+struct HostThread {
+    cfg: HostConfig,
+    director: Arc<dyn Director>,
+    current: Option<Rc<Loaded>>,
+    jobs: HashMap<i64, JobSlot>,
+    watchdog: Watchdog,
+}
+
+/// The traceback of `exc` as Python prints it.
+pub fn traceback(vm: &VirtualMachine, exc: &PyBaseExceptionRef) -> String {
+    let mut s = String::new();
+    let _ = vm.write_exception(&mut s, exc);
+    s.trim_end().to_string()
+}
+
+/// Compiles a script, rewriting the Python 2 dialect when it does not
+/// compile as Python 3 and `legacy` allows. Returns the code and one
+/// warning line per rewritten statement.
+pub fn compile_script(
+    vm: &VirtualMachine,
+    source: &str,
+    path: &str,
+    legacy: bool,
+) -> PyResult<(
+    rustpython_vm::PyRef<rustpython_vm::builtins::PyCode>,
+    Vec<String>,
+)> {
+    match vm.compile(source, Mode::Exec, path.to_string()) {
+        Ok(code) => Ok((code, Vec::new())),
+        Err(err) => {
+            if legacy {
+                let (rewritten, rewrites) = legacy::rewrite(source);
+                if !rewrites.is_empty() {
+                    if let Ok(code) = vm.compile(&rewritten, Mode::Exec, path.to_string()) {
+                        let warnings = rewrites
+                            .iter()
+                            .map(|r| {
+                                format!(
+                                    "{path}:{}: warning: rewrote Python 2 {} to Python 3",
+                                    r.line, r.what
+                                )
+                            })
+                            .collect();
+                        return Ok((code, warnings));
+                    }
+                }
+            }
+            Err(err.into_pyexception(vm, Some(source)))
+        }
+    }
+}
+
+fn settings(scripts_dir: &Path) -> Settings {
+    let mut s = Settings::default();
+    s.install_signal_handlers = false;
+    s.ignore_environment = true;
+    s.user_site_directory = false;
+    s.import_site = false;
+    s.write_bytecode = false;
+    s.path_list = vec![scripts_dir.display().to_string()];
+    s
+}
+
+pub(crate) fn build_interpreter(
+    scripts_dir: &Path,
+) -> (Interpreter, rustpython_vm::signal::UserSignalSender) {
+    let (tx, rx) = user_signal_channel();
+    let builder = Interpreter::builder(settings(scripts_dir));
+    let defs = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
+    let bacula = module::module_def(&builder.ctx);
+    let interp = builder
+        .add_native_modules(&defs)
+        .add_native_module(bacula)
+        .add_frozen_modules(FrozenLib::from_ref(STDLIB).decode())
+        .init_hook(move |vm| vm.set_user_signal_channel(rx))
+        .build();
+    (interp, tx)
+}
+
+/// Loads the startup script into `vm`; warnings go to the log.
+fn load_script(vm: &VirtualMachine, path: &Path, legacy: bool) -> PyResult<()> {
+    // Importing bacula first makes its types (Output, Job) usable.
+    vm.import("bacula", 0)?;
+    let stdout = PyOutput { stderr: false }.into_ref(&vm.ctx);
+    let stderr = PyOutput { stderr: true }.into_ref(&vm.ctx);
+    vm.sys_module.set_attr("stdout", stdout, vm)?;
+    vm.sys_module.set_attr("stderr", stderr, vm)?;
+    let shown = path.display().to_string();
+    let source = std::fs::read_to_string(path).map_err(|e| {
+        vm.new_exception_msg(
+            vm.ctx.exceptions.file_not_found_error.to_owned(),
+            format!("cannot read {shown}: {e}").into(),
+        )
+    })?;
+    let (code, warnings) = compile_script(vm, &source, &shown, legacy)?;
+    for w in warnings {
+        tracing::warn!("{w}");
+    }
+    let dict: PyDictRef = vm.ctx.new_dict();
+    dict.set_item("__file__", vm.ctx.new_str(shown.as_str()).into(), vm)?;
+    let module = vm.new_module(STARTUP_MODULE, dict.clone(), None);
+    let modules = vm.sys_module.get_attr("modules", vm)?;
+    modules.set_item(STARTUP_MODULE, module.into(), vm)?;
+    vm.run_code_obj(code, Scope::with_builtins(None, dict, vm))?;
+    Ok(())
+}
+
+/// The method `name` of `obj`, if it has one.
+fn method(vm: &VirtualMachine, obj: &PyObjectRef, name: &'static str) -> Option<PyObjectRef> {
+    vm.get_attribute_opt(obj, name).ok().flatten()
+}
+
+/// How many arguments a method takes after `self` (None when unknown).
+fn arity(vm: &VirtualMachine, m: &PyObjectRef) -> Option<usize> {
+    let func = m.get_attr("__func__", vm).ok()?;
+    let code = func.get_attr("__code__", vm).ok()?;
+    let n: usize = code
+        .get_attr("co_argcount", vm)
+        .ok()?
+        .try_into_value(vm)
+        .ok()?;
+    Some(n.saturating_sub(1))
+}
+
+impl HostThread {
+    fn new(cfg: HostConfig, director: Arc<dyn Director>) -> HostThread {
+        module::INFO.with(|i| *i.borrow_mut() = cfg.info.clone());
+        HostThread {
+            cfg,
+            director,
+            current: None,
+            jobs: HashMap::new(),
+            watchdog: Watchdog::start(),
+        }
+    }
+
+    /// Builds an interpreter and loads the startup script in it.
+    fn load(&self) -> Result<Loaded, String> {
+        let Some(path) = self.cfg.script.clone() else {
+            return Err("no Scripts Directory".into());
+        };
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let (interp, signals) = build_interpreter(&dir);
+        let result = interp.enter(|vm| {
+            load_script(vm, &path, self.cfg.legacy_syntax).map_err(|e| traceback(vm, &e))
+        });
+        match result {
+            Ok(()) => Ok(Loaded { interp, signals }),
+            Err(tb) => Err(format!(
+                "{}: ERROR Could not import Python script {}. Python disabled.\n{tb}",
+                self.cfg.info.name,
+                path.with_extension("").display()
+            )),
+        }
+    }
+
+    fn initial_load(&mut self) -> Result<(), String> {
+        let Some(path) = self.cfg.script.clone() else {
+            tracing::info!("Python scripting is off: the Director has no Scripts Directory");
+            return Ok(());
+        };
+        match self.load() {
+            Ok(l) => {
+                tracing::info!("Python script loaded from {}", path.display());
+                self.current = Some(Rc::new(l));
+                Ok(())
+            }
+            Err(msg) => {
+                tracing::error!("{msg}");
+                Err(msg)
+            }
+        }
+    }
+
+    fn serve(&mut self, rx: Receiver<Request>) {
+        while let Ok(req) = rx.recv() {
+            match req {
+                Request::Event { job, event, reply } => {
+                    let out = self.deliver(&job, event);
+                    let _ = reply.send(out);
+                }
+                Request::Restart(reply) => {
+                    let _ = reply.send(self.restart());
+                }
+                Request::Exit(reply) => {
+                    self.exit_event();
+                    let _ = reply.send(());
+                    break;
+                }
+            }
+        }
+    }
+
+    fn restart(&mut self) -> Result<(), String> {
+        if self.cfg.script.is_none() {
+            return Err("Python scripting is off: the Director has no Scripts Directory".into());
+        }
+        let loaded = self.load()?;
+        // Running jobs keep the interpreter their events live in.
+        self.current = Some(Rc::new(loaded));
+        Ok(())
+    }
+
+    /// The Job object of `job` in its interpreter, created at its first event.
+    fn slot(&mut self, job: &Arc<JobState>, current: &Rc<Loaded>) -> (PyObjectRef, Rc<Loaded>) {
+        let id = job.data().job_id;
+        if let Some(s) = self.jobs.get(&id) {
+            return (s.pyjob.clone(), s.loaded.clone());
+        }
+        let pyjob: PyObjectRef = current.interp.enter(|vm| {
+            PyJob::new(job.clone(), self.director.clone())
+                .into_ref(&vm.ctx)
+                .into()
+        });
+        self.jobs.insert(
+            id,
+            JobSlot {
+                pyjob: pyjob.clone(),
+                loaded: current.clone(),
+            },
+        );
+        (pyjob, current.clone())
+    }
+
+    fn deliver(&mut self, job: &Arc<JobState>, event: JobEvent) -> EventOutcome {
+        let Some(current) = self.current.clone() else {
+            return EventOutcome::default();
+        };
+        let (pyjob, home) = self.slot(job, &current);
+        // Daemon events go to the current script; job events to the
+        // interpreter where the job registered them.
+        let loaded = if event.is_daemon_event() && !Rc::ptr_eq(&home, &current) {
+            current.clone()
+        } else {
+            home.clone()
+        };
+        let job_arg: PyObjectRef = if Rc::ptr_eq(&loaded, &home) {
+            pyjob.clone()
+        } else {
+            loaded.interp.enter(|vm| {
+                PyJob::new(job.clone(), self.director.clone())
+                    .into_ref(&vm.ctx)
+                    .into()
+            })
+        };
+        let out = self.call(&loaded, job, event, &pyjob, job_arg);
+        if event == JobEvent::JobEnd {
+            self.jobs.remove(&job.data().job_id);
+        }
+        out
+    }
+
+    fn call(
+        &self,
+        loaded: &Loaded,
+        job: &Arc<JobState>,
+        event: JobEvent,
+        pyjob: &PyObjectRef,
+        job_arg: PyObjectRef,
+    ) -> EventOutcome {
+        let name = event.name();
+        let job_id = job.data().job_id;
+        loaded.interp.enter(|vm| {
+            let target = if event.is_daemon_event() {
+                vm.import("bacula", 0)
+                    .ok()
+                    .and_then(|m| m.get_attr(EVENTS_ATTR, vm).ok())
+            } else {
+                pyjob.downcast_ref::<PyJob>().and_then(|j| j.events())
+            };
+            let Some(m) = target.and_then(|t| method(vm, &t, name)) else {
+                tracing::trace!("JobId {job_id}: the script has no {name} method");
+                return EventOutcome::default();
+            };
+            job.data().event = Some(event);
+            output::enter_job(Some(job.clone()));
+            let started = Instant::now();
+            let guard = self.watchdog.arm(
+                started + self.cfg.event_timeout,
+                &loaded.signals,
+                format!(
+                    "Python event {name} exceeded {}",
+                    show_timeout(self.cfg.event_timeout)
+                ),
+            );
+            let result = m.call((job_arg,), vm);
+            drop(guard);
+            let elapsed = started.elapsed();
+            output::leave_job();
+            job.data().event = None;
+            tracing::trace!("JobId {job_id}: event {name} took {elapsed:?}");
+            let error = result.err().map(|e| {
+                let tb = traceback(vm, &e);
+                job.message(&format!("Python error in {name} event:\n{tb}"));
+                job.data().errors += 1;
+                tracing::error!("JobId {job_id}: Python error in {name} event:\n{tb}");
+                tb
+            });
+            EventOutcome {
+                delivered: true,
+                error,
+                elapsed,
+            }
+        })
+    }
+
+    /// Exit: with the arity the script's method declares.
+    fn exit_event(&mut self) {
+        let Some(current) = self.current.clone() else {
+            return;
+        };
+        current.interp.enter(|vm| {
+            let target = vm
+                .import("bacula", 0)
+                .ok()
+                .and_then(|m| m.get_attr(EVENTS_ATTR, vm).ok());
+            let Some(m) = target.and_then(|t| method(vm, &t, "Exit")) else {
+                return;
+            };
+            let guard = self.watchdog.arm(
+                Instant::now() + self.cfg.event_timeout,
+                &current.signals,
+                format!(
+                    "Python event Exit exceeded {}",
+                    show_timeout(self.cfg.event_timeout)
+                ),
+            );
+            let result = match arity(vm, &m) {
+                Some(n) if n >= 1 => m.call((vm.ctx.none(),), vm),
+                _ => m.call((), vm),
+            };
+            drop(guard);
+            if let Err(e) = result {
+                tracing::error!("Python error in Exit event:\n{}", traceback(vm, &e));
+            }
+        });
+        self.jobs.clear();
+        self.current = None;
+    }
+}
+
+/// A time limit as the error message says it (`30 sec`).
+fn show_timeout(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms % 1000 == 0 {
+        format!("{} sec", ms / 1000)
+    } else {
+        format!("{:.1} sec", d.as_secs_f64())
+    }
+}

@@ -1,0 +1,211 @@
+//! What the script host needs from the Director: a job's live state, shared
+//! between the job's thread and the script host, and the calls a script
+//! makes back into the Director.
+//!
+//! The Director implements [`Director`]; the job engine owns each job's
+//! [`JobState`]. Nothing here waits on the script host, so a script that
+//! calls back into the Director cannot deadlock it.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The events of one job, in the order they may come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobEvent {
+    JobStart,
+    JobInit,
+    JobRun,
+    NewVolume,
+    VolumePurged,
+    VolumeFull,
+    JobEnd,
+}
+
+impl JobEvent {
+    pub const ALL: [JobEvent; 7] = [
+        JobEvent::JobStart,
+        JobEvent::JobInit,
+        JobEvent::JobRun,
+        JobEvent::NewVolume,
+        JobEvent::VolumePurged,
+        JobEvent::VolumeFull,
+        JobEvent::JobEnd,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            JobEvent::JobStart => "JobStart",
+            JobEvent::JobInit => "JobInit",
+            JobEvent::JobRun => "JobRun",
+            JobEvent::NewVolume => "NewVolume",
+            JobEvent::VolumePurged => "VolumePurged",
+            JobEvent::VolumeFull => "VolumeFull",
+            JobEvent::JobEnd => "JobEnd",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<JobEvent> {
+        JobEvent::ALL.into_iter().find(|e| e.name() == name)
+    }
+
+    /// JobStart and JobEnd go to the daemon events object; the others to
+    /// the job's own events object.
+    pub fn is_daemon_event(self) -> bool {
+        matches!(self, JobEvent::JobStart | JobEvent::JobEnd)
+    }
+}
+
+/// The Catalog resource as scripts see it (`job.CatalogRes`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CatalogRes {
+    pub db_name: Option<String>,
+    pub address: Option<String>,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub socket: Option<String>,
+    pub port: i64,
+    pub vendor: String,
+}
+
+/// A job's attributes, as the Director keeps them up to date.
+#[derive(Debug, Clone)]
+pub struct JobData {
+    /// The Job resource's name.
+    pub job: String,
+    /// The unique name, `<Job>.<YYYY-MM-DD_HH.MM.SS>_<NN>`.
+    pub job_name: String,
+    pub job_id: i64,
+    /// Type letter (`B` backup, …).
+    pub job_type: char,
+    /// Level letter (`F` full, …, ' ' none).
+    pub level: char,
+    pub client: String,
+    pub pool: String,
+    pub storage: String,
+    pub media_type: String,
+    pub catalog: String,
+    pub fileset: String,
+    /// Status letter (`C` created, `R` running, …).
+    pub status: char,
+    pub priority: i64,
+    pub volume_name: String,
+    pub catalog_res: CatalogRes,
+    pub errors: i64,
+    pub files: i64,
+    pub bytes: i64,
+    pub sd_files: i64,
+    pub sd_errors: i64,
+    pub fd_status: char,
+    pub sd_status: char,
+    /// The event being delivered, which decides what a script may write.
+    pub event: Option<JobEvent>,
+}
+
+impl Default for JobData {
+    fn default() -> JobData {
+        JobData {
+            job: String::new(),
+            job_name: String::new(),
+            job_id: 0,
+            job_type: 'B',
+            level: ' ',
+            client: String::new(),
+            pool: String::new(),
+            storage: String::new(),
+            media_type: String::new(),
+            catalog: String::new(),
+            fileset: String::new(),
+            status: 'C',
+            priority: 10,
+            volume_name: String::new(),
+            catalog_res: CatalogRes::default(),
+            errors: 0,
+            files: 0,
+            bytes: 0,
+            sd_files: 0,
+            sd_errors: 0,
+            fd_status: ' ',
+            sd_status: ' ',
+            event: None,
+        }
+    }
+}
+
+/// The job report as messages: each complete line a script writes is one.
+#[derive(Debug, Default)]
+struct Report {
+    messages: Vec<String>,
+    partial: String,
+}
+
+/// A job as the script host sees it; the Director keeps `data` current.
+#[derive(Debug, Default)]
+pub struct JobState {
+    data: Mutex<JobData>,
+    report: Mutex<Report>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere must not take the job's state down with it.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl JobState {
+    pub fn new(data: JobData) -> Arc<JobState> {
+        Arc::new(JobState {
+            data: Mutex::new(data),
+            report: Mutex::default(),
+        })
+    }
+
+    /// The job's attributes, for reading or changing.
+    pub fn data(&self) -> MutexGuard<'_, JobData> {
+        lock(&self.data)
+    }
+
+    /// Adds one message to the job report.
+    pub fn message(&self, text: &str) {
+        lock(&self.report).messages.push(text.to_string());
+    }
+
+    /// Appends script output: every complete line becomes one message.
+    pub fn write(&self, text: &str) {
+        let mut r = lock(&self.report);
+        r.partial.push_str(text);
+        while let Some(pos) = r.partial.find('\n') {
+            let line: String = r.partial.drain(..=pos).collect();
+            r.messages.push(line.trim_end_matches('\n').to_string());
+        }
+    }
+
+    /// Turns a partial line left by `write` into a message.
+    pub fn flush(&self) {
+        let mut r = lock(&self.report);
+        if !r.partial.is_empty() {
+            let line = std::mem::take(&mut r.partial);
+            r.messages.push(line);
+        }
+    }
+
+    /// The report's messages so far.
+    pub fn messages(&self) -> Vec<String> {
+        lock(&self.report).messages.clone()
+    }
+}
+
+/// The calls a script makes back into the Director. None of them may wait
+/// for the script host.
+pub trait Director: Send + Sync {
+    /// Volumes in the pool, from the catalog.
+    fn num_vols(&self, pool: &str) -> i64;
+    /// Whether a Media record of that name exists.
+    fn volume_exists(&self, name: &str) -> bool;
+    /// Starts a job from a console `run` command line (without the word
+    /// `run`) on behalf of `from`; its JobId, or why it could not start.
+    fn run(&self, from: &JobState, command: &str) -> Result<i64, String>;
+    /// Cancels a running or waiting job; false when there is no such job.
+    fn cancel(&self, job_id: i64) -> bool;
+    /// The script changed the job's level (the Job record must follow).
+    fn level_changed(&self, job: &JobState);
+    /// The script changed the job's priority before it started running.
+    fn priority_changed(&self, job: &JobState);
+}
