@@ -45,6 +45,42 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
+/// The same round trip to a handler that does nothing: the cost of
+/// dispatch alone.
+fn noop_dispatch(events: usize) -> (f64, f64) {
+    let dir = std::env::temp_dir().join(format!("rdird-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("DirStartUp.py");
+    std::fs::write(
+        &script,
+        "import bacula\nclass J:\n    def NewVolume(self, job): pass\nclass E:\n    def JobStart(self, job): job.set_events(J())\nbacula.set_events(E())\n",
+    )
+    .unwrap();
+    let cfg = HostConfig {
+        info: DirectorInfo::default(),
+        script: Some(script),
+        event_timeout: Duration::from_secs(30),
+        legacy_syntax: false,
+    };
+    let (host, loaded) = ScriptHost::start(cfg, Arc::new(Catalog));
+    loaded.expect("the no-op script loads");
+    let job = JobState::new(JobData::default());
+    host.event(&job, JobEvent::JobStart);
+    let mut times = Vec::with_capacity(events);
+    for _ in 0..events {
+        let t = Instant::now();
+        host.event(&job, JobEvent::NewVolume);
+        times.push(t.elapsed());
+    }
+    host.exit();
+    let _ = std::fs::remove_dir_all(&dir);
+    times.sort();
+    (
+        percentile(&times, 0.5).as_secs_f64() * 1e6,
+        percentile(&times, 0.99).as_secs_f64() * 1e6,
+    )
+}
+
 fn main() {
     let events: usize = std::env::args()
         .nth(1)
@@ -101,4 +137,7 @@ fn main() {
     );
     println!("peak_rss_mib {:.1}", peak_rss_kib() as f64 / 1024.0);
     host.exit();
+    let (noop_median, noop_p99) = noop_dispatch(events);
+    println!("noop_event_median_us {noop_median:.2}");
+    println!("noop_event_p99_us {noop_p99:.2}");
 }

@@ -82,6 +82,20 @@ for _ in range(N):
 times.sort()
 print("newvolume_median_us %.2f" % (times[len(times) // 2] * 1e6))
 print("newvolume_p99_us %.2f" % (times[int((len(times) - 1) * 0.99)] * 1e6))
+class Noop:
+    def NewVolume(self, job):
+        pass
+
+
+noop = Noop()
+times = []
+for _ in range(N):
+    t = time.perf_counter()
+    noop.NewVolume(job)
+    times.append(time.perf_counter() - t)
+times.sort()
+print("noop_event_median_us %.2f" % (times[len(times) // 2] * 1e6))
+print("noop_event_p99_us %.2f" % (times[int((len(times) - 1) * 0.99)] * 1e6))
 print("startup_to_script_loaded_ms %.1f" % (startup * 1e3))
 try:
     import resource

@@ -132,7 +132,7 @@ impl ScriptHost {
         if self.tx.send(req).is_err() {
             return EventOutcome::default();
         }
-        rx.recv().unwrap_or_default()
+        spin_recv(&rx).unwrap_or_default()
     }
 
     /// NewVolume: the name the script chose, if it chose a legal one.
@@ -162,6 +162,28 @@ impl ScriptHost {
         }
         if let Some(t) = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = t.join();
+        }
+    }
+}
+
+/// How long a thread waiting for the other side polls before it sleeps:
+/// waking a sleeping thread costs tens of microseconds on a virtual
+/// machine, more than most event handlers take.
+const SPIN: Duration = Duration::from_micros(200);
+
+/// Receives from `rx`, polling for a moment before blocking.
+fn spin_recv<T>(rx: &Receiver<T>) -> Result<T, std::sync::mpsc::RecvError> {
+    let start = Instant::now();
+    loop {
+        match rx.try_recv() {
+            Ok(v) => return Ok(v),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                return Err(std::sync::mpsc::RecvError)
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) if start.elapsed() < SPIN => {
+                std::hint::spin_loop()
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => return rx.recv(),
         }
     }
 }
@@ -306,12 +328,13 @@ fn arity(vm: &VirtualMachine, m: &PyObjectRef) -> Option<usize> {
 impl HostThread {
     fn new(cfg: HostConfig, director: Arc<dyn Director>) -> HostThread {
         module::INFO.with(|i| *i.borrow_mut() = cfg.info.clone());
+        let cfg_timeout = cfg.event_timeout;
         HostThread {
             cfg,
             director,
             current: None,
             jobs: HashMap::new(),
-            watchdog: Watchdog::start(),
+            watchdog: Watchdog::start(watchdog_tick(cfg_timeout)),
         }
     }
 
@@ -354,7 +377,7 @@ impl HostThread {
     }
 
     fn serve(&mut self, rx: Receiver<Request>) {
-        while let Ok(req) = rx.recv() {
+        while let Ok(req) = spin_recv(&rx) {
             match req {
                 Request::Event { job, event, reply } => {
                     let out = self.deliver(&job, event);
@@ -518,6 +541,12 @@ impl HostThread {
         self.jobs.clear();
         self.current = None;
     }
+}
+
+/// How often the watchdog looks at the deadline: a tenth of the limit,
+/// from 10 to 100 ms.
+fn watchdog_tick(limit: Duration) -> Duration {
+    (limit / 10).clamp(Duration::from_millis(10), Duration::from_millis(100))
 }
 
 /// A time limit as the error message says it (`30 sec`).

@@ -1,17 +1,17 @@
 //! The per-event time limit: a watchdog thread raises `TimeoutError` inside
-//! a handler that runs past its deadline, and keeps raising every 10 ms
-//! until the handler returns, so a script that catches one exception still
-//! cannot hang the Director.
+//! a handler that runs past its deadline, and keeps raising it at every
+//! tick until the handler returns, so a script that catches one exception
+//! still cannot hang the Director.
+//!
+//! Arming and disarming only store the deadline: the watchdog looks at it
+//! on its own ticks, so timing an event costs no thread wake-up.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rustpython_vm::signal::UserSignalSender;
 use rustpython_vm::VirtualMachine;
-
-/// How often the exception is raised again after the deadline.
-const REPEAT: Duration = Duration::from_millis(10);
 
 struct Armed {
     deadline: Instant,
@@ -23,9 +23,8 @@ struct Armed {
 #[derive(Default)]
 struct Shared {
     armed: Mutex<Option<Armed>>,
-    stop: std::sync::atomic::AtomicBool,
-    wake: Condvar,
-    /// The event being timed; a stale interrupt checks it and does nothing.
+    stop: AtomicBool,
+    /// The event being timed; a late interrupt checks it and does nothing.
     active: Arc<AtomicU64>,
 }
 
@@ -35,32 +34,31 @@ pub struct Watchdog {
     next: AtomicU64,
 }
 
-/// Disarms the watchdog when the handler returns.
+/// Times one handler until it is dropped.
 pub struct Timing<'a> {
     watchdog: &'a Watchdog,
 }
 
 impl Drop for Timing<'_> {
     fn drop(&mut self) {
-        let mut a = self
+        self.watchdog.shared.active.store(0, Ordering::SeqCst);
+        *self
             .watchdog
             .shared
             .armed
             .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        *a = None;
-        self.watchdog.shared.active.store(0, Ordering::SeqCst);
-        self.watchdog.shared.wake.notify_all();
+            .unwrap_or_else(|e| e.into_inner()) = None;
     }
 }
 
 impl Watchdog {
-    pub fn start() -> Watchdog {
+    /// Starts the watchdog; it looks at the deadline every `tick`.
+    pub fn start(tick: Duration) -> Watchdog {
         let shared = Arc::new(Shared::default());
         let s = shared.clone();
         std::thread::Builder::new()
             .name("script-watchdog".into())
-            .spawn(move || watch(&s))
+            .spawn(move || watch(&s, tick))
             .expect("spawning the script watchdog");
         Watchdog {
             shared,
@@ -83,7 +81,6 @@ impl Watchdog {
             signals: signals.clone(),
             message,
         });
-        self.shared.wake.notify_all();
         Timing { watchdog: self }
     }
 }
@@ -91,29 +88,15 @@ impl Watchdog {
 impl Drop for Watchdog {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
-        let _guard = self.shared.armed.lock().unwrap_or_else(|e| e.into_inner());
-        self.shared.wake.notify_all();
     }
 }
 
-fn watch(s: &Shared) {
-    let mut armed = s.armed.lock().unwrap_or_else(|e| e.into_inner());
-    loop {
-        if s.stop.load(Ordering::SeqCst) {
-            return;
-        }
-        let Some(a) = armed.as_ref() else {
-            armed = s.wake.wait(armed).unwrap_or_else(|e| e.into_inner());
-            continue;
-        };
-        let now = Instant::now();
-        if now < a.deadline {
-            let wait = a.deadline - now;
-            armed = s
-                .wake
-                .wait_timeout(armed, wait)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+fn watch(s: &Shared, tick: Duration) {
+    while !s.stop.load(Ordering::SeqCst) {
+        std::thread::sleep(tick);
+        let armed = s.armed.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(a) = armed.as_ref() else { continue };
+        if Instant::now() < a.deadline {
             continue;
         }
         let generation = a.generation;
@@ -127,10 +110,5 @@ fn watch(s: &Shared) {
                 Ok(())
             }
         }));
-        armed = s
-            .wake
-            .wait_timeout(armed, REPEAT)
-            .unwrap_or_else(|e| e.into_inner())
-            .0;
     }
 }
