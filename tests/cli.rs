@@ -2,18 +2,9 @@
 //! exit codes, and what is printed.
 
 use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn rdird(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rdird"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{rdird, stderr};
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let p = dir.join(name);
@@ -235,14 +226,20 @@ fn dump_of_an_unknown_resource_is_an_error() {
 }
 
 #[test]
-fn without_t_it_says_the_director_service_is_not_in_this_build() {
-    let o = rdird(&["-f", "-c", "examples/bacula-dir.conf"]);
+fn the_daemon_refuses_a_missing_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("gone");
+    let text = std::fs::read_to_string("examples/bacula-dir.conf")
+        .unwrap()
+        .replace("\"/var/lib/rdird\"", &format!("\"{}\"", missing.display()));
+    let f = write(dir.path(), "d.conf", &text);
+    let o = rdird(&["-f", "-c", &f]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains(
-            "example-dir: configuration OK, but this build of rdird has no Director service yet"
-        ),
-        "{}",
-        stderr(&o)
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "rdird: Working Directory \"{}\" not found; create it or fix the configuration\n",
+            missing.display()
+        )
     );
 }

@@ -2,22 +2,10 @@
 //! runs them: the Python 3 example and its legacy (Bacula 2.x style) twin
 //! run unmodified and write the same job report.
 
+mod common;
+
+use common::{rdird, stderr, stdout};
 use std::process::{Command, Output};
-
-fn rdird(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rdird"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 const JOB: &str =
     "Job=NightlySave,JobId=12,Client=web-fd,Pool=Inc,Level=Incremental,NumVols=2,JobFiles=40";

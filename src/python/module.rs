@@ -33,24 +33,28 @@ mod bacula {
     use super::super::output::{emit, PyOutput};
     use super::{EVENTS_ATTR, INFO};
 
+    fn info(field: fn(&super::DirectorInfo) -> &String) -> String {
+        INFO.with(|i| field(&i.borrow()).clone())
+    }
+
     #[pyattr(name = "Name")]
     fn name(_vm: &VirtualMachine) -> String {
-        INFO.with(|i| i.borrow().name.clone())
+        info(|i| &i.name)
     }
 
     #[pyattr(name = "Version")]
     fn version(_vm: &VirtualMachine) -> String {
-        INFO.with(|i| i.borrow().version.clone())
+        info(|i| &i.version)
     }
 
     #[pyattr(name = "ConfigFile")]
     fn config_file(_vm: &VirtualMachine) -> String {
-        INFO.with(|i| i.borrow().config_file.clone())
+        info(|i| &i.config_file)
     }
 
     #[pyattr(name = "WorkingDir")]
     fn working_dir(_vm: &VirtualMachine) -> String {
-        INFO.with(|i| i.borrow().working_dir.clone())
+        info(|i| &i.working_dir)
     }
 
     #[pyattr(name = "Job")]
