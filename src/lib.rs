@@ -1,7 +1,12 @@
 //! rdird: a Bacula Director in one binary, with Python scripting in the
 //! Director. The library holds everything; `main.rs` is the command line.
 
+pub mod bnet;
+pub mod catalog;
 pub mod config;
+pub mod console;
+pub mod daemon;
+pub mod director;
 pub mod logging;
 pub mod python;
 

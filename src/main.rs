@@ -270,10 +270,13 @@ fn run(m: &ArgMatches) -> Result<(), String> {
     if m.get_flag("test") {
         return Ok(());
     }
-    Err(format!(
-        "{}: configuration OK, but this build of rdird has no Director service yet; use -t to check a configuration or `rdird config dump` to inspect it",
-        cfg.director().name
-    ))
+    rdird::daemon::run(
+        cfg,
+        rdird::daemon::Options {
+            foreground: m.get_flag("foreground"),
+            pid_file: !m.get_flag("nopid"),
+        },
+    )
 }
 
 fn main() -> ExitCode {

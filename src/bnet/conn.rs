@@ -1,0 +1,187 @@
+//! A connection that reads and writes whole Bacula packets, with a timeout
+//! on every read. Errors name the peer.
+
+use std::fmt;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use super::packet::{parse_header, Header, HeaderError, Packet, Signal, MAX_PACKET};
+
+/// What went wrong on a connection, and with whom.
+#[derive(Debug)]
+pub enum BnetError {
+    /// The peer closed the connection.
+    Closed {
+        peer: String,
+    },
+    /// No packet arrived in time.
+    Timeout {
+        peer: String,
+    },
+    /// The peer announced a packet longer than Bacula allows.
+    TooLong {
+        peer: String,
+        len: usize,
+    },
+    /// The peer sent something that is not what the protocol says.
+    Protocol {
+        peer: String,
+        what: String,
+    },
+    Io {
+        peer: String,
+        err: std::io::Error,
+    },
+}
+
+impl fmt::Display for BnetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BnetError::Closed { peer } => write!(f, "{peer} closed the connection"),
+            BnetError::Timeout { peer } => write!(f, "{peer} sent nothing in time"),
+            BnetError::TooLong { peer, len } => write!(
+                f,
+                "{peer} announced a packet of {len} bytes; the most Bacula allows is {MAX_PACKET}"
+            ),
+            BnetError::Protocol { peer, what } => write!(f, "{peer}: {what}"),
+            BnetError::Io { peer, err } => write!(f, "{peer}: {err}"),
+        }
+    }
+}
+
+impl std::error::Error for BnetError {}
+
+/// A TCP connection to a Bacula peer.
+pub struct Connection {
+    stream: TcpStream,
+    peer: String,
+    /// Scratch space for LZ4 packets.
+    inflate: Vec<u8>,
+}
+
+impl Connection {
+    /// Wraps an accepted or connected stream; `peer` names it in errors.
+    pub fn new(stream: TcpStream, peer: impl Into<String>, timeout: Duration) -> Connection {
+        // Bacula's multi-write messages stall on Nagle's algorithm otherwise.
+        let _ = stream.set_nodelay(true);
+        let _ = stream.set_read_timeout(Some(timeout));
+        Connection {
+            stream,
+            peer: peer.into(),
+            inflate: Vec::new(),
+        }
+    }
+
+    pub fn peer(&self) -> &str {
+        &self.peer
+    }
+
+    /// Changes the read timeout (long waits, such as a console's next command).
+    pub fn set_timeout(&mut self, timeout: Option<Duration>) {
+        let _ = self.stream.set_read_timeout(timeout);
+    }
+
+    fn io(&self, err: std::io::Error) -> BnetError {
+        match err.kind() {
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => BnetError::Timeout {
+                peer: self.peer.clone(),
+            },
+            std::io::ErrorKind::UnexpectedEof
+            | std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::BrokenPipe => BnetError::Closed {
+                peer: self.peer.clone(),
+            },
+            _ => BnetError::Io {
+                peer: self.peer.clone(),
+                err,
+            },
+        }
+    }
+
+    /// Reads the next packet.
+    pub fn recv(&mut self) -> Result<Packet, BnetError> {
+        let mut raw = [0u8; 4];
+        self.stream.read_exact(&mut raw).map_err(|e| self.io(e))?;
+        let header = parse_header(raw).map_err(|HeaderError::TooLong(len)| BnetError::TooLong {
+            peer: self.peer.clone(),
+            len,
+        })?;
+        let (len, compressed, has_flags) = match header {
+            Header::Signal(s) => return Ok(Packet::Signal(s)),
+            Header::Data {
+                len,
+                compressed,
+                has_flags,
+            } => (len, compressed, has_flags),
+        };
+        if has_flags {
+            let mut flags = [0u8; 4];
+            self.stream.read_exact(&mut flags).map_err(|e| self.io(e))?;
+        }
+        let mut data = vec![0u8; len];
+        self.stream.read_exact(&mut data).map_err(|e| self.io(e))?;
+        if !compressed {
+            return Ok(Packet::Data(data));
+        }
+        self.inflate.resize(MAX_PACKET, 0);
+        let n = lz4_flex::block::decompress_into(&data, &mut self.inflate).map_err(|e| {
+            BnetError::Protocol {
+                peer: self.peer.clone(),
+                what: format!("a compressed packet does not decompress: {e}"),
+            }
+        })?;
+        Ok(Packet::Data(self.inflate[..n].to_vec()))
+    }
+
+    /// Reads the next packet, which must carry data; its text.
+    pub fn recv_text(&mut self) -> Result<String, BnetError> {
+        match self.recv()? {
+            p @ Packet::Data(_) => Ok(p.text()),
+            Packet::Signal(s) => Err(BnetError::Protocol {
+                peer: self.peer.clone(),
+                what: format!("expected data, got signal {}", s.code()),
+            }),
+        }
+    }
+
+    /// Sends several packets in one write.
+    pub fn send_all<T: AsRef<[u8]>>(&mut self, packets: &[T]) -> Result<(), BnetError> {
+        let mut buf = Vec::new();
+        for p in packets {
+            let p = p.as_ref();
+            buf.extend_from_slice(&(p.len() as u32).to_be_bytes());
+            buf.extend_from_slice(p);
+        }
+        self.stream.write_all(&buf).map_err(|e| self.io(e))
+    }
+
+    /// Sends one data packet.
+    pub fn send(&mut self, data: impl AsRef<[u8]>) -> Result<(), BnetError> {
+        self.send_all(&[data])
+    }
+
+    /// Sends a signal.
+    pub fn signal(&mut self, s: Signal) -> Result<(), BnetError> {
+        self.stream
+            .write_all(&s.code().to_be_bytes())
+            .map_err(|e| self.io(e))
+    }
+
+    /// Sends data packets then one EOD, in one write.
+    pub fn send_then_eod<T: AsRef<[u8]>>(&mut self, packets: &[T]) -> Result<(), BnetError> {
+        let mut buf = Vec::new();
+        for p in packets {
+            let p = p.as_ref();
+            buf.extend_from_slice(&(p.len() as u32).to_be_bytes());
+            buf.extend_from_slice(p);
+        }
+        buf.extend_from_slice(&Signal::Eod.code().to_be_bytes());
+        self.stream.write_all(&buf).map_err(|e| self.io(e))
+    }
+
+    /// Closes the connection for both directions.
+    pub fn close(&mut self) {
+        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+    }
+}

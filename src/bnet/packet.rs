@@ -1,0 +1,155 @@
+//! One Bacula packet: data, or a signal (a negative length with no data).
+
+/// The largest packet Bacula sends or accepts.
+pub const MAX_PACKET: usize = 1_000_000;
+
+/// Length flag: the payload is a raw LZ4 block with no size prefix.
+pub const COMPRESSED: u32 = 0x4000_0000;
+/// Length flag: a big-endian flags word follows, not counted in the length.
+pub const HAS_FLAGS: u32 = 0x2000_0000;
+
+/// The signals Bacula uses (negative lengths).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// End of data: the end of a command's output.
+    Eod,
+    EodPoll,
+    Status,
+    /// The peer is closing the connection.
+    Terminate,
+    Poll,
+    Heartbeat,
+    HbResponse,
+    /// Clock synchronisation request.
+    Btime,
+    /// "Enter input" prompt (a question awaits an answer).
+    SubPrompt,
+    /// Any other signal, by number.
+    Other(i32),
+}
+
+impl Signal {
+    pub fn code(self) -> i32 {
+        match self {
+            Signal::Eod => -1,
+            Signal::EodPoll => -2,
+            Signal::Status => -3,
+            Signal::Terminate => -4,
+            Signal::Poll => -5,
+            Signal::Heartbeat => -6,
+            Signal::HbResponse => -7,
+            Signal::Btime => -9,
+            Signal::SubPrompt => -27,
+            Signal::Other(n) => n,
+        }
+    }
+
+    pub fn from_code(n: i32) -> Signal {
+        match n {
+            -1 => Signal::Eod,
+            -2 => Signal::EodPoll,
+            -3 => Signal::Status,
+            -4 => Signal::Terminate,
+            -5 => Signal::Poll,
+            -6 => Signal::Heartbeat,
+            -7 => Signal::HbResponse,
+            -9 => Signal::Btime,
+            -27 => Signal::SubPrompt,
+            n => Signal::Other(n),
+        }
+    }
+}
+
+/// What arrives on a Bacula connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Packet {
+    Data(Vec<u8>),
+    Signal(Signal),
+}
+
+impl Packet {
+    /// The data as text (lossy), without a trailing NUL.
+    pub fn text(&self) -> String {
+        match self {
+            Packet::Data(d) => {
+                let d = d.strip_suffix(&[0]).unwrap_or(d);
+                String::from_utf8_lossy(d).into_owned()
+            }
+            Packet::Signal(_) => String::new(),
+        }
+    }
+}
+
+/// Why a 4-byte header is not a packet we accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderError {
+    TooLong(usize),
+}
+
+/// What a 4-byte header announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Header {
+    Signal(Signal),
+    Data {
+        len: usize,
+        compressed: bool,
+        has_flags: bool,
+    },
+}
+
+/// Reads a packet header.
+pub fn parse_header(raw: [u8; 4]) -> Result<Header, HeaderError> {
+    let n = i32::from_be_bytes(raw);
+    if n < 0 {
+        return Ok(Header::Signal(Signal::from_code(n)));
+    }
+    let v = n as u32;
+    let compressed = v & COMPRESSED != 0;
+    let has_flags = v & HAS_FLAGS != 0;
+    let len = (v & !(COMPRESSED | HAS_FLAGS)) as usize;
+    if len > MAX_PACKET {
+        return Err(HeaderError::TooLong(len));
+    }
+    Ok(Header::Data {
+        len,
+        compressed,
+        has_flags,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_are_read_as_bacula_writes_them() {
+        assert_eq!(
+            parse_header((-1i32).to_be_bytes()),
+            Ok(Header::Signal(Signal::Eod))
+        );
+        assert_eq!(
+            parse_header((-27i32).to_be_bytes()),
+            Ok(Header::Signal(Signal::SubPrompt))
+        );
+        assert_eq!(
+            parse_header(12u32.to_be_bytes()),
+            Ok(Header::Data {
+                len: 12,
+                compressed: false,
+                has_flags: false
+            })
+        );
+        assert_eq!(
+            parse_header((COMPRESSED | 40).to_be_bytes()),
+            Ok(Header::Data {
+                len: 40,
+                compressed: true,
+                has_flags: false
+            })
+        );
+        assert_eq!(
+            parse_header(2_000_000u32.to_be_bytes()),
+            Err(HeaderError::TooLong(2_000_000))
+        );
+    }
+}

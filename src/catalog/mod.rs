@@ -1,0 +1,272 @@
+//! The catalog: SQLite through rusqlite, in WAL mode, with Bacula 9.x's
+//! tables. Queries are grouped here by table so that a second backend can
+//! be added beside this one.
+
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::config::{Config, Kind};
+
+/// Our own schema changes, applied in order; the first creates Bacula's
+/// tables.
+const MIGRATIONS: &[&str] = &["bacula 9.6 tables"];
+
+/// A catalog error, with the database it happened in.
+#[derive(Debug)]
+pub struct CatalogError {
+    pub db: PathBuf,
+    pub message: String,
+}
+
+impl std::fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "catalog {}: {}", self.db.display(), self.message)
+    }
+}
+
+impl std::error::Error for CatalogError {}
+
+/// An open catalog.
+pub struct Catalog {
+    db: Connection,
+    path: PathBuf,
+}
+
+/// Seconds since the epoch.
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Where a configuration keeps its SQLite catalog:
+/// `<WorkingDirectory>/<DB Name>.db`.
+pub fn db_path(config: &Config) -> PathBuf {
+    let dir = config.director().str("WorkingDirectory").unwrap_or(".");
+    let name = config
+        .all(Kind::Catalog)
+        .next()
+        .and_then(|c| c.str("DbName"))
+        .unwrap_or("bacula");
+    Path::new(dir).join(format!("{name}.db"))
+}
+
+impl Catalog {
+    /// Opens the catalog at `path`, creating it (and its tables) if needed.
+    pub fn open(path: &Path) -> Result<Catalog, CatalogError> {
+        let err = |e: rusqlite::Error| CatalogError {
+            db: path.to_path_buf(),
+            message: e.to_string(),
+        };
+        let db = Connection::open(path).map_err(err)?;
+        db.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(err)?;
+        db.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
+        db.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err)?;
+        let mut c = Catalog {
+            db,
+            path: path.to_path_buf(),
+        };
+        c.migrate()?;
+        Ok(c)
+    }
+
+    fn err(&self, e: rusqlite::Error) -> CatalogError {
+        CatalogError {
+            db: self.path.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The connection, for the query modules.
+    pub fn db(&self) -> &Connection {
+        &self.db
+    }
+
+    fn migrate(&mut self) -> Result<(), CatalogError> {
+        self.db
+            .execute_batch(
+                "CREATE TABLE IF NOT EXISTS rdird_migrations (Version INTEGER PRIMARY KEY, Name TEXT NOT NULL, Applied BIGINT NOT NULL)",
+            )
+            .map_err(|e| self.err(e))?;
+        let done: i64 = self
+            .db
+            .query_row("SELECT COUNT(*) FROM rdird_migrations", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        for (i, name) in MIGRATIONS.iter().enumerate().skip(done as usize) {
+            let tx = self.db.transaction().map_err(|e| CatalogError {
+                db: self.path.clone(),
+                message: e.to_string(),
+            })?;
+            if i == 0 {
+                for stmt in schema::create_statements() {
+                    tx.execute_batch(&stmt).map_err(|e| CatalogError {
+                        db: self.path.clone(),
+                        message: format!("{e} in {stmt}"),
+                    })?;
+                }
+                for (status, long, severity) in schema::STATUSES {
+                    tx.execute(
+                        "INSERT INTO Status (JobStatus, JobStatusLong, Severity) VALUES (?1, ?2, ?3)",
+                        params![status.to_string(), long, severity],
+                    )
+                    .map_err(|e| CatalogError {
+                        db: self.path.clone(),
+                        message: e.to_string(),
+                    })?;
+                }
+                tx.execute(
+                    "INSERT INTO Version (VersionId) VALUES (?1)",
+                    params![schema::BACULA_VERSION_ID],
+                )
+                .map_err(|e| CatalogError {
+                    db: self.path.clone(),
+                    message: e.to_string(),
+                })?;
+            }
+            tx.execute(
+                "INSERT INTO rdird_migrations (Version, Name, Applied) VALUES (?1, ?2, ?3)",
+                params![i as i64 + 1, name, now()],
+            )
+            .map_err(|e| CatalogError {
+                db: self.path.clone(),
+                message: e.to_string(),
+            })?;
+            tx.commit().map_err(|e| CatalogError {
+                db: self.path.clone(),
+                message: e.to_string(),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Creates or updates the Pool and Client records of the configuration,
+    /// as Bacula does at start.
+    pub fn sync_resources(&self, config: &Config) -> Result<(), CatalogError> {
+        for p in config.all(Kind::Pool) {
+            let b = |d: &str| i64::from(p.bool(d).unwrap_or(false));
+            self.db
+                .execute(
+                    "INSERT INTO Pool (Name, MaxVols, UseOnce, UseCatalog, VolRetention, VolUseDuration, MaxVolJobs, MaxVolFiles, MaxVolBytes, AutoPrune, Recycle, PoolType, LabelFormat)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                     ON CONFLICT(Name) DO UPDATE SET MaxVols=excluded.MaxVols, UseOnce=excluded.UseOnce,
+                       UseCatalog=excluded.UseCatalog, VolRetention=excluded.VolRetention,
+                       VolUseDuration=excluded.VolUseDuration, MaxVolJobs=excluded.MaxVolJobs,
+                       MaxVolFiles=excluded.MaxVolFiles, MaxVolBytes=excluded.MaxVolBytes,
+                       AutoPrune=excluded.AutoPrune, Recycle=excluded.Recycle,
+                       PoolType=excluded.PoolType, LabelFormat=excluded.LabelFormat",
+                    params![
+                        p.name,
+                        p.int("MaximumVolumes").unwrap_or(0),
+                        b("UseVolumeOnce"),
+                        b("UseCatalog"),
+                        p.int("VolumeRetention").unwrap_or(0),
+                        p.int("VolumeUseDuration").unwrap_or(0),
+                        p.int("MaximumVolumeJobs").unwrap_or(0),
+                        p.int("MaximumVolumeFiles").unwrap_or(0),
+                        p.int("MaximumVolumeBytes").unwrap_or(0),
+                        b("AutoPrune"),
+                        b("Recycle"),
+                        p.str("PoolType").unwrap_or("Backup"),
+                        p.str("LabelFormat").unwrap_or("*"),
+                    ],
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        for c in config.all(Kind::Client) {
+            self.db
+                .execute(
+                    "INSERT INTO Client (Name, Uname, AutoPrune, FileRetention, JobRetention) VALUES (?1, '', ?2, ?3, ?4)
+                     ON CONFLICT(Name) DO UPDATE SET AutoPrune=excluded.AutoPrune,
+                       FileRetention=excluded.FileRetention, JobRetention=excluded.JobRetention",
+                    params![
+                        c.name,
+                        i64::from(c.bool("AutoPrune").unwrap_or(true)),
+                        c.int("FileRetention").unwrap_or(0),
+                        c.int("JobRetention").unwrap_or(0),
+                    ],
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// Jobs a crash left created or running are marked failed (`f`), as
+    /// Bacula does at start. Returns how many.
+    pub fn fail_interrupted_jobs(&self) -> Result<usize, CatalogError> {
+        self.db
+            .execute(
+                "UPDATE Job SET JobStatus = 'f', EndTime = CASE WHEN EndTime = 0 THEN datetime('now', 'localtime') ELSE EndTime END WHERE JobStatus IN ('C', 'R')",
+                [],
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Volumes in a pool.
+    pub fn num_vols(&self, pool: &str) -> Result<i64, CatalogError> {
+        self.db
+            .query_row(
+                "SELECT COUNT(*) FROM Media JOIN Pool ON Media.PoolId = Pool.PoolId WHERE Pool.Name = ?1",
+                params![pool],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Whether a Media record of that name exists.
+    pub fn volume_exists(&self, name: &str) -> Result<bool, CatalogError> {
+        self.db
+            .query_row(
+                "SELECT 1 FROM Media WHERE VolumeName = ?1",
+                params![name],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|o| o.is_some())
+            .map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_catalog_has_bacula_tables_and_opens_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cat.db");
+        {
+            let c = Catalog::open(&path).unwrap();
+            let n: i64 = c
+                .db()
+                .query_row(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(n as usize, schema::TABLES.len() + 1);
+            let v: i64 = c
+                .db()
+                .query_row("SELECT VersionId FROM Version", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(v, 16);
+        }
+        let c = Catalog::open(&path).unwrap();
+        let migrations: i64 = c
+            .db()
+            .query_row("SELECT COUNT(*) FROM rdird_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(migrations, 1);
+    }
+}

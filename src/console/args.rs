@@ -1,0 +1,87 @@
+//! A console command line split the way Bacula splits it: words, and
+//! `keyword=value` pairs whose values may be quoted.
+
+/// The words of a command line.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Args {
+    /// Keywords as typed; the first is the command.
+    pub keys: Vec<String>,
+    /// The value after `=`, if any, for each keyword.
+    pub values: Vec<Option<String>>,
+}
+
+impl Args {
+    pub fn parse(line: &str) -> Args {
+        let mut args = Args::default();
+        let mut chars = line.trim().chars().peekable();
+        loop {
+            while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                chars.next();
+            }
+            if chars.peek().is_none() {
+                break;
+            }
+            let mut key = String::new();
+            let mut value: Option<String> = None;
+            let mut in_quotes = false;
+            for c in chars.by_ref() {
+                match c {
+                    '"' => in_quotes = !in_quotes,
+                    '=' if value.is_none() && !in_quotes => value = Some(String::new()),
+                    c if c.is_whitespace() && !in_quotes => break,
+                    c => match &mut value {
+                        Some(v) => v.push(c),
+                        None => key.push(c),
+                    },
+                }
+            }
+            args.keys.push(key);
+            args.values.push(value);
+        }
+        args
+    }
+
+    /// The command word.
+    pub fn command(&self) -> Option<&str> {
+        self.keys.first().map(String::as_str)
+    }
+
+    /// The value of `key=` (case-insensitive), after the command.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.keys
+            .iter()
+            .zip(&self.values)
+            .skip(1)
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .and_then(|(_, v)| v.as_deref())
+    }
+
+    /// Whether the bare word `key` (or `key=…`) is present after the command.
+    pub fn has(&self, key: &str) -> bool {
+        self.keys
+            .iter()
+            .skip(1)
+            .any(|k| k.eq_ignore_ascii_case(key))
+    }
+
+    /// The n-th word after the command.
+    pub fn word(&self, n: usize) -> Option<&str> {
+        self.keys.get(n + 1).map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_values_and_quotes() {
+        let a = Args::parse("list volumes pool=\"Full Pool\" jobid=3 yes");
+        assert_eq!(a.command(), Some("list"));
+        assert_eq!(a.word(0), Some("volumes"));
+        assert_eq!(a.get("POOL"), Some("Full Pool"));
+        assert_eq!(a.get("jobid"), Some("3"));
+        assert!(a.has("yes"));
+        assert!(!a.has("no"));
+    }
+}

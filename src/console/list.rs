@@ -1,0 +1,301 @@
+//! `list` and `llist`: catalog records as tables (`list`) or one field per
+//! line (`llist`), in bacula-dir's layout. Every value a console gives is
+//! bound as an SQL parameter, never pasted into the query.
+
+use rusqlite::types::Value as SqlValue;
+
+use super::{Ctx, Reply};
+
+/// `1234567` → `1,234,567`.
+pub fn commas(digits: &str) -> String {
+    let (sign, d) = match digits.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", digits),
+    };
+    let mut out = String::new();
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}")
+}
+
+/// A query's result: column names and rows of text (None is NULL).
+pub struct Rows {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Option<String>>>,
+    /// Columns holding integers, shown right-aligned with commas.
+    pub numeric: Vec<bool>,
+}
+
+/// Runs `sql` with `params` and collects the result as text.
+pub fn query(db: &rusqlite::Connection, sql: &str, params: &[SqlValue]) -> Result<Rows, String> {
+    let mut stmt = db.prepare(sql).map_err(|e| e.to_string())?;
+    let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+    let n = columns.len();
+    let mut numeric = vec![true; n];
+    let mut any = vec![false; n];
+    let mut rows = Vec::new();
+    let mut it = stmt
+        .query(rusqlite::params_from_iter(params.iter()))
+        .map_err(|e| e.to_string())?;
+    while let Some(r) = it.next().map_err(|e| e.to_string())? {
+        let mut row = Vec::with_capacity(n);
+        for (i, num) in numeric.iter_mut().enumerate() {
+            let v: SqlValue = r.get(i).map_err(|e| e.to_string())?;
+            let text = match v {
+                SqlValue::Null => None,
+                SqlValue::Integer(x) => Some(x.to_string()),
+                SqlValue::Real(x) => {
+                    *num = false;
+                    Some(x.to_string())
+                }
+                SqlValue::Text(t) => {
+                    *num = false;
+                    Some(t)
+                }
+                SqlValue::Blob(b) => {
+                    *num = false;
+                    Some(String::from_utf8_lossy(&b).into_owned())
+                }
+            };
+            any[i] |= text.is_some();
+            row.push(text);
+        }
+        rows.push(row);
+    }
+    for (num, seen) in numeric.iter_mut().zip(any) {
+        *num &= seen;
+    }
+    Ok(Rows {
+        columns,
+        rows,
+        numeric,
+    })
+}
+
+fn cell(rows: &Rows, col: usize, v: &Option<String>) -> String {
+    match v {
+        None => String::new(),
+        Some(s) if rows.numeric[col] => commas(s),
+        Some(s) => s.clone(),
+    }
+}
+
+/// The result as bacula-dir's boxed table.
+pub fn table(rows: &Rows, out: &mut Reply) {
+    if rows.rows.is_empty() {
+        return;
+    }
+    let widths: Vec<usize> = (0..rows.columns.len())
+        .map(|c| {
+            rows.rows
+                .iter()
+                .map(|r| cell(rows, c, &r[c]).chars().count())
+                .chain([rows.columns[c].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let rule: String = widths
+        .iter()
+        .map(|w| format!("+{}", "-".repeat(w + 2)))
+        .collect::<String>()
+        + "+";
+    out.line(&rule);
+    let header: String = rows
+        .columns
+        .iter()
+        .zip(&widths)
+        .map(|(c, w)| format!("| {c:<w$} "))
+        .collect::<String>()
+        + "|";
+    out.line(header);
+    out.line(&rule);
+    for r in &rows.rows {
+        let line: String = r
+            .iter()
+            .enumerate()
+            .map(|(c, v)| {
+                let text = cell(rows, c, v);
+                let w = widths[c];
+                if rows.numeric[c] {
+                    format!("| {text:>w$} ")
+                } else {
+                    format!("| {text:<w$} ")
+                }
+            })
+            .collect::<String>()
+            + "|";
+        out.line(line);
+    }
+    out.line(&rule);
+}
+
+/// The result as `llist` prints it: one `name: value` per line, a blank
+/// line between records.
+pub fn vertical(rows: &Rows, out: &mut Reply) {
+    let width = rows
+        .columns
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0);
+    for r in &rows.rows {
+        for (c, v) in r.iter().enumerate() {
+            out.line(format!("{:>width$}: {}", rows.columns[c], cell(rows, c, v)));
+        }
+        out.line("");
+    }
+}
+
+/// `Name IN (?, ?)` for an ACL, with its parameters (nothing when open).
+fn acl_filter(column: &str, acl: &Option<Vec<String>>, params: &mut Vec<SqlValue>) -> String {
+    match acl {
+        None => String::new(),
+        Some(list) => {
+            let marks: Vec<&str> = list.iter().map(|_| "?").collect();
+            params.extend(list.iter().map(|v| SqlValue::Text(v.clone())));
+            if list.is_empty() {
+                format!(" AND {column} IS NULL AND 0")
+            } else {
+                format!(" AND {column} IN ({})", marks.join(","))
+            }
+        }
+    }
+}
+
+fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, long: bool) {
+    let what = ctx.args.word(0).unwrap_or("").to_ascii_lowercase();
+    let acl = &ctx.login.acl;
+    let mut params: Vec<SqlValue> = Vec::new();
+    let int = |key: &str| ctx.args.get(key).and_then(|v| v.parse::<i64>().ok());
+    let sql = match what.as_str() {
+        "jobs" | "jobid" | "job" | "jobname" => {
+            let mut where_ = String::from("WHERE 1");
+            if let Some(id) = int("jobid") {
+                where_.push_str(" AND JobId = ?");
+                params.push(SqlValue::Integer(id));
+            }
+            if let Some(name) = ctx.args.get("job").or(ctx.args.get("jobname")) {
+                where_.push_str(" AND (Name = ? OR Job = ?)");
+                params.push(SqlValue::Text(name.into()));
+                params.push(SqlValue::Text(name.into()));
+            }
+            where_.push_str(&acl_filter("Name", &acl.jobs, &mut params));
+            if long {
+                format!("SELECT JobId, Job, Name, PurgedFiles, Type, Level, ClientId, JobStatus, SchedTime, StartTime, EndTime, RealEndTime, JobTDate, VolSessionId, VolSessionTime, JobFiles, JobBytes, ReadBytes, JobErrors, JobMissingFiles, PoolId, FileSetId, PriorJobId, HasBase, Reviewed, Comment FROM Job {where_} ORDER BY JobId")
+            } else {
+                format!("SELECT JobId, Name, StartTime, Type, Level, JobFiles, JobBytes, JobStatus FROM Job {where_} ORDER BY JobId")
+            }
+        }
+        "volumes" | "volume" | "media" => {
+            let mut where_ = String::from("WHERE 1");
+            if let Some(p) = ctx.args.get("pool") {
+                where_.push_str(" AND Pool.Name = ?");
+                params.push(SqlValue::Text(p.into()));
+            }
+            if let Some(v) = ctx.args.get("volume") {
+                where_.push_str(" AND Media.VolumeName = ?");
+                params.push(SqlValue::Text(v.into()));
+            }
+            where_.push_str(&acl_filter("Pool.Name", &acl.pools, &mut params));
+            format!("SELECT MediaId, VolumeName, VolStatus, Media.Enabled, VolBytes, VolFiles, VolRetention, Media.Recycle, Slot, InChanger, MediaType, VolType, VolParts, LastWritten, Pool.Name AS Pool FROM Media LEFT JOIN Pool ON Media.PoolId = Pool.PoolId {where_} ORDER BY MediaId")
+        }
+        "pools" | "pool" => {
+            let mut where_ = String::from("WHERE 1");
+            where_.push_str(&acl_filter("Name", &acl.pools, &mut params));
+            format!("SELECT PoolId, Name, NumVols, MaxVols, MaxVolBytes, VolRetention, Enabled, PoolType, LabelFormat FROM Pool {where_} ORDER BY PoolId")
+        }
+        "clients" | "client" => {
+            let mut where_ = String::from("WHERE 1");
+            where_.push_str(&acl_filter("Name", &acl.clients, &mut params));
+            format!("SELECT ClientId, Name, Uname, AutoPrune, FileRetention, JobRetention FROM Client {where_} ORDER BY ClientId")
+        }
+        "files" => {
+            let Some(id) = int("jobid") else {
+                out.line("list files needs jobid=<JobId>");
+                return;
+            };
+            params.push(SqlValue::Integer(id));
+            "SELECT Path.Path || Filename.Name AS Filename FROM File JOIN Path ON File.PathId = Path.PathId JOIN Filename ON File.FilenameId = Filename.FilenameId WHERE File.JobId = ? ORDER BY Path.Path, Filename.Name".to_string()
+        }
+        "joblog" => {
+            let Some(id) = int("jobid") else {
+                out.line("list joblog needs jobid=<JobId>");
+                return;
+            };
+            params.push(SqlValue::Integer(id));
+            "SELECT LogText FROM Log WHERE JobId = ? ORDER BY LogId".to_string()
+        }
+        "jobmedia" => {
+            let mut where_ = String::from("WHERE 1");
+            if let Some(id) = int("jobid") {
+                where_.push_str(" AND JobMedia.JobId = ?");
+                params.push(SqlValue::Integer(id));
+            }
+            format!("SELECT JobMediaId, JobId, Media.MediaId, Media.VolumeName, FirstIndex, LastIndex FROM JobMedia JOIN Media ON JobMedia.MediaId = Media.MediaId {where_} ORDER BY JobMediaId")
+        }
+        "" => {
+            out.line("list what? jobs, jobid=, job=, volumes, media, pool=, pools, clients, files jobid=, joblog jobid=, jobmedia");
+            return;
+        }
+        other => {
+            out.line(format!("Unknown list keyword: {other}"));
+            return;
+        }
+    };
+    let cfg = ctx.director.config();
+    if let Some(cat) = cfg.all(crate::config::Kind::Catalog).next() {
+        out.line(format!("Using Catalog \"{}\"", cat.name));
+    }
+    let catalog = ctx.director.catalog();
+    match query(catalog.db(), &sql, &params) {
+        Ok(rows) if what == "joblog" => {
+            for r in rows.rows {
+                let text = r.into_iter().next().flatten().unwrap_or_default();
+                out.packets.push(if text.ends_with('\n') {
+                    text
+                } else {
+                    format!("{text}\n")
+                });
+            }
+        }
+        Ok(rows)
+            if rows.rows.is_empty()
+                && (what.starts_with("job") && ctx.args.get("jobid").is_some()) =>
+        {
+            out.line(format!(
+                "No Job found for JobId {}",
+                ctx.args.get("jobid").unwrap_or("")
+            ));
+        }
+        Ok(rows) if long => vertical(&rows, out),
+        Ok(rows) => table(&rows, out),
+        Err(e) => out.line(format!("Query failed: {e}")),
+    }
+}
+
+pub fn list(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    run(ctx, out, false);
+}
+
+pub fn llist(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    run(ctx, out, true);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::commas;
+
+    #[test]
+    fn numbers_get_thousands_separators() {
+        assert_eq!(commas("0"), "0");
+        assert_eq!(commas("999"), "999");
+        assert_eq!(commas("1000"), "1,000");
+        assert_eq!(commas("53687091200"), "53,687,091,200");
+        assert_eq!(commas("-1234"), "-1,234");
+    }
+}

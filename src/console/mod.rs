@@ -1,0 +1,224 @@
+//! The console server: bconsole connects, logs in, and sends one command
+//! per packet; each command's output ends with one EOD. One thread per
+//! connection, as in Bacula. Command families live in their own files.
+
+mod args;
+mod dot;
+mod list;
+pub mod login;
+mod python;
+mod reload;
+mod show;
+mod sql;
+mod status;
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::bnet::{Connection, Packet, Signal};
+use crate::director::Director;
+
+pub use args::Args;
+use login::Login;
+
+/// How long a console may take to log in.
+const LOGIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A command's output: each string is one packet.
+#[derive(Debug, Default)]
+pub struct Reply {
+    pub packets: Vec<String>,
+}
+
+impl Reply {
+    /// Adds a line (a newline is appended).
+    pub fn line(&mut self, text: impl AsRef<str>) {
+        self.packets.push(format!("{}\n", text.as_ref()));
+    }
+}
+
+/// Sends the output so far and a prompt; returns the console's answer.
+pub type Ask<'a> = dyn FnMut(&mut Reply, &str) -> Option<String> + 'a;
+
+/// What a command sees: the Director, who is logged in, the arguments,
+/// and a way to ask the console a question.
+pub struct Ctx<'a, 'b> {
+    pub director: &'a Arc<Director>,
+    pub login: &'a Login,
+    pub args: &'a Args,
+    ask: std::cell::RefCell<&'a mut Ask<'b>>,
+}
+
+impl Ctx<'_, '_> {
+    /// Sends what `out` holds and `prompt`, and waits for one answer.
+    pub fn ask(&self, out: &mut Reply, prompt: &str) -> Option<String> {
+        (self.ask.borrow_mut())(out, prompt)
+    }
+}
+
+type Handler = fn(&Ctx<'_, '_>, &mut Reply);
+
+/// The commands, their help text, and their handlers.
+const COMMANDS: &[(&str, &str, Handler)] = &[
+    ("help", "Print help on specific command", help),
+    ("list", "List objects from catalog", list::list),
+    ("llist", "Full or long list like list command", list::llist),
+    ("messages", "Display pending messages", messages),
+    ("python", "Python control commands", python::python),
+    ("quit", "Terminate Bconsole session", |_, _| {}),
+    ("exit", "Terminate Bconsole session", |_, _| {}),
+    ("reload", "Reload conf file", reload::reload),
+    ("show", "Show resource records", show::show),
+    ("sqlquery", "Use SQL to query catalog", sql::sqlquery),
+    ("status", "Report status", status::status),
+    ("version", "Print Director version", version),
+    (".jobs", "", dot::jobs),
+    (".clients", "", dot::clients),
+    (".pools", "", dot::pools),
+    (".storage", "", dot::storages),
+    (".filesets", "", dot::filesets),
+    (".msgs", "", dot::msgs),
+    (".status", "", status::dot_status),
+];
+
+fn version(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    let cfg = ctx.director.config();
+    out.line(format!(
+        "{} Version: {} ({}) rdird {}-{} ",
+        cfg.director().name,
+        env!("CARGO_PKG_VERSION"),
+        env!("RDIRD_BUILD_DATE"),
+        std::env::consts::ARCH,
+        std::env::consts::OS
+    ));
+}
+
+fn help(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    out.line("  Command       Description");
+    out.line("  =======       ===========");
+    for (name, text, _) in COMMANDS {
+        if !name.starts_with('.') && Login::may_run(ctx.login, name) {
+            out.line(format!("  {name:<13} {text}"));
+        }
+    }
+    out.line("");
+    out.line("When at a prompt, entering a period cancels the command.");
+    out.line("");
+}
+
+fn messages(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    let msgs = ctx.director.take_messages();
+    if msgs.is_empty() {
+        out.line("You have no messages.");
+    }
+    for m in msgs {
+        out.packets.push(if m.ends_with('\n') {
+            m
+        } else {
+            format!("{m}\n")
+        });
+    }
+}
+
+impl Login {
+    /// Whether the console's CommandACL lets it run `command`.
+    pub fn may_run(&self, command: &str) -> bool {
+        login::Acl::allows(&self.acl.commands, command)
+    }
+}
+
+/// Runs one command line and returns its output; `ask` answers prompts.
+pub fn execute(director: &Arc<Director>, login: &Login, line: &str, ask: &mut Ask<'_>) -> Reply {
+    let mut out = Reply::default();
+    let args = Args::parse(line);
+    let Some(word) = args.command() else {
+        return out;
+    };
+    let word = word.to_ascii_lowercase();
+    let found = COMMANDS.iter().find(|(n, _, _)| *n == word);
+    match found {
+        None => out.line(format!("{word}: is an invalid command.")),
+        Some((name, _, _)) if !login.may_run(name) => {
+            out.line(format!("{name}: is an invalid command."))
+        }
+        Some((_, _, handler)) => handler(
+            &Ctx {
+                director,
+                login,
+                args: &args,
+                ask: std::cell::RefCell::new(ask),
+            },
+            &mut out,
+        ),
+    }
+    out
+}
+
+fn session(director: Arc<Director>, stream: TcpStream, addr: SocketAddr) {
+    let mut conn = Connection::new(stream, format!("console at {addr}"), LOGIN_TIMEOUT);
+    let config = director.config();
+    let login = match login::login(&mut conn, &config) {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!("{e}");
+            conn.close();
+            return;
+        }
+    };
+    tracing::debug!("console {} logged in from {addr}", login.name);
+    conn.set_timeout(None);
+    loop {
+        let line = match conn.recv() {
+            Ok(p @ Packet::Data(_)) => p.text(),
+            Ok(Packet::Signal(Signal::Terminate)) => break,
+            Ok(Packet::Signal(_)) => continue,
+            Err(e) => {
+                tracing::debug!("{e}");
+                break;
+            }
+        };
+        let word = line
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if word == "quit" || word == "exit" {
+            break;
+        }
+        let mut ask = |out: &mut Reply, prompt: &str| -> Option<String> {
+            let mut packets = std::mem::take(&mut out.packets);
+            packets.push(prompt.to_string());
+            conn.send_all(&packets).ok()?;
+            conn.signal(Signal::SubPrompt).ok()?;
+            match conn.recv().ok()? {
+                p @ Packet::Data(_) => Some(p.text()),
+                Packet::Signal(_) => None,
+            }
+        };
+        let reply = execute(&director, &login, &line, &mut ask);
+        if let Err(e) = conn.send_then_eod(&reply.packets) {
+            tracing::debug!("{e}");
+            break;
+        }
+    }
+    conn.close();
+}
+
+/// Listens on `addr` and serves consoles until the process ends.
+pub fn serve(director: Arc<Director>, listener: TcpListener) {
+    for stream in listener.incoming() {
+        match stream {
+            Ok(s) => {
+                let addr = s
+                    .peer_addr()
+                    .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+                let d = director.clone();
+                let _ = std::thread::Builder::new()
+                    .name(format!("console {addr}"))
+                    .spawn(move || session(d, s, addr));
+            }
+            Err(e) => tracing::warn!("console connection failed: {e}"),
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! `status dir` and `.status dir running`: the Director's state as
+//! bacula-dir prints it.
+
+use super::{Ctx, Reply};
+use crate::config::Kind;
+
+/// `26-Nov-26 07:11` from seconds since the epoch, in local time as the
+/// catalog's `localtime` does.
+fn short_time(db: &rusqlite::Connection, secs: i64) -> String {
+    db.query_row(
+        "SELECT strftime('%d-%m-%Y %H:%M', ?1, 'unixepoch', 'localtime')",
+        [secs],
+        |r| r.get::<_, String>(0),
+    )
+    .map(|s| bacula_date(&s))
+    .unwrap_or_default()
+}
+
+/// `26-11-2026 07:11` → `26-Nov-26 07:11`.
+fn bacula_date(s: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (date, time) = s.split_once(' ').unwrap_or((s, ""));
+    let parts: Vec<&str> = date.split('-').collect();
+    if parts.len() != 3 {
+        return s.to_string();
+    }
+    let m: usize = parts[1].parse().unwrap_or(1);
+    let yy = parts[2].get(2..).unwrap_or(parts[2]);
+    format!(
+        "{}-{}-{} {time}",
+        parts[0],
+        MONTHS[(m.max(1) - 1).min(11)],
+        yy
+    )
+}
+
+pub fn status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    let what = ctx.args.word(0).unwrap_or("dir").to_ascii_lowercase();
+    if what != "dir" && what != "director" {
+        out.line(format!(
+            "status {what}: only \"status dir\" is available in this Director yet"
+        ));
+        return;
+    }
+    let cfg = ctx.director.config();
+    let dir = cfg.director();
+    let catalog = ctx.director.catalog();
+    let db = catalog.db();
+    out.line(format!(
+        "{} Version: {} ({}) rdird {}-{}",
+        dir.name,
+        env!("CARGO_PKG_VERSION"),
+        env!("RDIRD_BUILD_DATE"),
+        std::env::consts::ARCH,
+        std::env::consts::OS
+    ));
+    out.line(format!(
+        "Daemon started {}",
+        short_time(db, ctx.director.started)
+    ));
+    out.line(" Jobs: run=0, running=0 mode=0,0");
+    let n = |k: Kind| cfg.all(k).count();
+    out.line(format!(
+        " Res: njobs={} nclients={} nstores={} npools={} ncats={} nfsets={} nscheds={}",
+        n(Kind::Job),
+        n(Kind::Client),
+        n(Kind::Storage),
+        n(Kind::Pool),
+        n(Kind::Catalog),
+        n(Kind::Fileset),
+        n(Kind::Schedule)
+    ));
+    out.line("");
+    out.line("Scheduled Jobs:");
+    out.line("Level          Type     Pri  Scheduled          Job Name           Volume");
+    out.line("===================================================================================");
+    out.line("====");
+    out.line("");
+    running(out);
+    out.line("====");
+    out.line("");
+    out.line("Terminated Jobs:");
+    out.line(" JobId  Level      Files    Bytes   Status   Finished        Name ");
+    out.line("====================================================================");
+    let rows = db.prepare(
+        "SELECT JobId, Level, JobFiles, JobBytes, JobStatus, EndTime, Name FROM Job
+         WHERE JobStatus NOT IN ('C', 'R') ORDER BY JobId DESC LIMIT 10",
+    );
+    if let Ok(mut stmt) = rows {
+        let jobs: Vec<(i64, String, i64, i64, String, String, String)> = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                    r.get(6)?,
+                ))
+            })
+            .map(|it| it.filter_map(Result::ok).collect())
+            .unwrap_or_default();
+        for (id, level, files, bytes, status, end, name) in jobs.into_iter().rev() {
+            let status = match status.as_str() {
+                "T" => "OK",
+                "E" | "f" => "Error",
+                "A" => "Cancel",
+                "W" => "OK -- with warnings",
+                _ => "Other",
+            };
+            out.line(format!(
+                "{id:>6}  {:<6} {:>8} {:>8}   {status:<8} {:<15} {name}",
+                crate::python::names::level_name(level.chars().next().unwrap_or(' ')),
+                super::list::commas(&files.to_string()),
+                super::list::commas(&bytes.to_string()),
+                bacula_date(&end.replace('T', " ")).get(..15).unwrap_or(""),
+            ));
+        }
+    }
+    out.line("");
+    out.line("====");
+}
+
+fn running(out: &mut Reply) {
+    out.line("Running Jobs:");
+    out.line("No Jobs running.");
+}
+
+/// `.status dir running` and friends, for tools.
+pub fn dot_status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    match (ctx.args.word(0), ctx.args.word(1)) {
+        (Some(d), Some("running")) if d.eq_ignore_ascii_case("dir") => running(out),
+        (Some(d), _) if d.eq_ignore_ascii_case("dir") => status(ctx, out),
+        _ => {
+            out.line(".status: only \".status dir\" and \".status dir running\" are available yet")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_read_as_bacula_prints_them() {
+        assert_eq!(super::bacula_date("26-11-2026 07:11"), "26-Nov-26 07:11");
+    }
+}

@@ -1,0 +1,95 @@
+//! `rdird -f -c FILE`: the Director as a service. Opens the catalog,
+//! starts the script host, listens for consoles, writes a pid file, and on
+//! SIGTERM or SIGINT delivers Exit and stops cleanly.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::director::Director;
+
+/// How the daemon was asked to run.
+pub struct Options {
+    pub foreground: bool,
+    pub pid_file: bool,
+}
+
+/// The pid file bacula-dir would write: `<PidDirectory>/rdird.<port>.pid`.
+fn pid_path(config: &Config, port: u16) -> Option<PathBuf> {
+    config
+        .director()
+        .str("PidDirectory")
+        .map(|d| PathBuf::from(d).join(format!("rdird.{port}.pid")))
+}
+
+/// Detaches from the terminal the way a Unix daemon does: a child in a new
+/// session carries on, the parent returns and exits.
+fn detach() -> Result<bool, String> {
+    // SAFETY: fork in a process that has started no threads yet.
+    match unsafe { libc::fork() } {
+        -1 => Err(format!("cannot fork: {}", std::io::Error::last_os_error())),
+        0 => {
+            // SAFETY: setsid has no preconditions in the child.
+            unsafe { libc::setsid() };
+            Ok(false)
+        }
+        _ => Ok(true),
+    }
+}
+
+/// Runs the Director until a signal stops it.
+pub fn run(config: Config, opts: Options) -> Result<(), String> {
+    let dir = config.director();
+    let addr = config
+        .director_addresses(dir)
+        .into_iter()
+        .next()
+        .ok_or("the Director has no address to listen on")?;
+    let socket: SocketAddr = format!("{}:{}", addr.host, addr.port)
+        .parse()
+        .map_err(|e| format!("bad listening address {}:{}: {e}", addr.host, addr.port))?;
+    let working = dir.str("WorkingDirectory").unwrap_or_default().to_string();
+    if !std::path::Path::new(&working).is_dir() {
+        return Err(format!(
+            "Working Directory \"{working}\" not found; create it or fix the configuration"
+        ));
+    }
+    if !opts.foreground && detach()? {
+        return Ok(());
+    }
+    let listener =
+        TcpListener::bind(socket).map_err(|e| format!("cannot listen on {socket}: {e}"))?;
+    let pid_file = if opts.pid_file {
+        pid_path(&config, addr.port)
+    } else {
+        None
+    };
+    if let Some(p) = &pid_file {
+        std::fs::write(p, format!("{}\n", std::process::id()))
+            .map_err(|e| format!("cannot write pid file {}: {e}", p.display()))?;
+    }
+    let name = dir.name.clone();
+    let director = Director::open(config).map_err(|e| e.to_string())?;
+    director.start_scripts();
+    tracing::info!("{name} listening for consoles on {socket}");
+
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+    ])
+    .map_err(|e| format!("cannot catch signals: {e}"))?;
+    let d: Arc<Director> = director.clone();
+    std::thread::Builder::new()
+        .name("console-listener".into())
+        .spawn(move || crate::console::serve(d, listener))
+        .map_err(|e| e.to_string())?;
+    if let Some(sig) = signals.forever().next() {
+        tracing::info!("{name} shutting down on signal {sig}");
+    }
+    director.shutdown();
+    if let Some(p) = pid_file {
+        let _ = std::fs::remove_file(p);
+    }
+    Ok(())
+}

@@ -1,0 +1,120 @@
+//! The running Director: its configuration, catalog, script host and
+//! Director-wide message queue, shared by the console sessions and jobs.
+
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use crate::catalog::{Catalog, CatalogError};
+use crate::config::Config;
+use crate::python::{self, HostConfig, JobState, ScriptHost};
+
+/// Everything the Director's threads share.
+pub struct Director {
+    config: RwLock<Arc<Config>>,
+    catalog: Mutex<Catalog>,
+    host: RwLock<Option<ScriptHost>>,
+    /// Messages waiting for a console's `messages` command.
+    messages: Mutex<Vec<String>>,
+    pub started: i64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Director {
+    /// Opens the catalog, records the configuration's pools and clients,
+    /// marks jobs a crash interrupted as failed.
+    pub fn open(config: Config) -> Result<Arc<Director>, CatalogError> {
+        let catalog = Catalog::open(&crate::catalog::db_path(&config))?;
+        catalog.sync_resources(&config)?;
+        let failed = catalog.fail_interrupted_jobs()?;
+        if failed > 0 {
+            tracing::warn!("{failed} job(s) left running by an earlier stop are marked failed (f)");
+        }
+        Ok(Arc::new(Director {
+            config: RwLock::new(Arc::new(config)),
+            catalog: Mutex::new(catalog),
+            host: RwLock::new(None),
+            messages: Mutex::new(Vec::new()),
+            started: crate::catalog::now(),
+        }))
+    }
+
+    /// Starts the script host (when the configuration has Scripts Directory).
+    pub fn start_scripts(self: &Arc<Director>) {
+        let cfg = HostConfig::from_config(&self.config());
+        if cfg.script.is_none() {
+            tracing::info!("Python scripting is off: the Director has no Scripts Directory");
+            return;
+        }
+        let (host, _loaded) = ScriptHost::start(cfg, self.clone());
+        *self.host.write().unwrap_or_else(|e| e.into_inner()) = Some(host);
+    }
+
+    pub fn config(&self) -> Arc<Config> {
+        self.config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the configuration (after `reload` read a good file).
+    pub fn set_config(&self, config: Config) -> Result<(), CatalogError> {
+        self.catalog().sync_resources(&config)?;
+        *self.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(config);
+        Ok(())
+    }
+
+    pub fn catalog(&self) -> MutexGuard<'_, Catalog> {
+        lock(&self.catalog)
+    }
+
+    pub fn scripts(&self) -> Option<ScriptHost> {
+        self.host.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Queues a message for the consoles.
+    pub fn message(&self, text: String) {
+        lock(&self.messages).push(text);
+    }
+
+    /// Takes the queued messages.
+    pub fn take_messages(&self) -> Vec<String> {
+        std::mem::take(&mut *lock(&self.messages))
+    }
+
+    pub fn has_messages(&self) -> bool {
+        !lock(&self.messages).is_empty()
+    }
+
+    /// Shuts down: the Exit event, then the catalog is left closed.
+    pub fn shutdown(&self) {
+        if let Some(host) = self.host.write().unwrap_or_else(|e| e.into_inner()).take() {
+            host.exit();
+        }
+    }
+}
+
+impl python::Director for Director {
+    fn num_vols(&self, pool: &str) -> i64 {
+        self.catalog().num_vols(pool).unwrap_or(0)
+    }
+
+    fn volume_exists(&self, name: &str) -> bool {
+        self.catalog().volume_exists(name).unwrap_or(false)
+    }
+
+    fn run(&self, _from: &JobState, command: &str) -> Result<i64, String> {
+        Err(format!(
+            "running jobs from scripts is not available yet ({command})"
+        ))
+    }
+
+    fn cancel(&self, _job_id: i64) -> bool {
+        false
+    }
+
+    fn level_changed(&self, _job: &JobState) {}
+
+    fn priority_changed(&self, _job: &JobState) {}
+}

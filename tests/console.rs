@@ -1,0 +1,474 @@
+//! rdird answering Debian's stock bconsole (package bacula-console):
+//! login, commands, ACLs of restricted consoles, many sessions at once.
+//! Each test starts rdird on a free 127.0.0.1 port with a generated
+//! configuration.
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BCONSOLE: &str = "/usr/sbin/bconsole";
+
+struct Director {
+    child: Child,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Drop for Director {
+    fn drop(&mut self) {
+        // SIGTERM: the clean way down.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn config(dir: &Path, port: u16, extra: &str) -> String {
+    let d = dir.display();
+    format!(
+        r#"Director {{
+  Name = test-dir
+  DIRport = {port}
+  DirAddress = 127.0.0.1
+  Password = "console-secret"
+  QueryFile = "/etc/bacula/scripts/query.sql"
+  WorkingDirectory = "{d}"
+  PidDirectory = "{d}"
+  Messages = Daemon
+}}
+Catalog {{ Name = MyCatalog; DB Name = cat }}
+Messages {{ Name = Daemon; Console = all }}
+Messages {{ Name = Standard; Console = all, !skipped; Catalog = all }}
+Client {{ Name = web-fd; Address = 127.0.0.1; Password = fdpw; Catalog = MyCatalog }}
+Client {{ Name = db-fd; Address = 127.0.0.1; Password = fdpw; Catalog = MyCatalog }}
+Storage {{ Name = File; Address = 127.0.0.1; Password = sdpw; Device = Dev; Media Type = File }}
+Pool {{ Name = Full; Pool Type = Backup; Label Format = "Full-"; Maximum Volume Bytes = 1G }}
+Pool {{ Name = Secret; Pool Type = Backup }}
+FileSet {{ Name = "Set"; Include {{ File = /etc }} }}
+Job {{ Name = WebBackup; Type = Backup; Client = web-fd; FileSet = "Set"; Storage = File; Pool = Full; Messages = Standard }}
+Job {{ Name = DbBackup; Type = Backup; Client = db-fd; FileSet = "Set"; Storage = File; Pool = Secret; Messages = Standard }}
+Console {{
+  Name = monitor
+  Password = "monitor-secret"
+  CommandACL = status, .status, list, messages, version, .jobs, help
+  JobACL = WebBackup
+  ClientACL = web-fd
+  PoolACL = Full
+}}
+{extra}
+"#
+    )
+}
+
+fn start_with(extra: &str) -> Director {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let conf = dir.path().join("bacula-dir.conf");
+    std::fs::write(&conf, config(dir.path(), port, extra)).unwrap();
+    let log = std::fs::File::create(dir.path().join("rdird.log")).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_rdird"))
+        .args(["-f", "-c"])
+        .arg(&conf)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "rdird did not start listening"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Director { child, dir, port }
+}
+
+fn start() -> Director {
+    start_with("")
+}
+
+impl Director {
+    fn bconsole_conf(&self, console: Option<(&str, &str)>, password: &str) -> PathBuf {
+        let mut text = format!(
+            "Director {{\n  Name = test-dir\n  DIRport = {}\n  address = 127.0.0.1\n  Password = \"{password}\"\n}}\n",
+            self.port
+        );
+        if let Some((name, pw)) = console {
+            text.push_str(&format!(
+                "Console {{\n  Name = {name}\n  Password = \"{pw}\"\n  Director = test-dir\n}}\n"
+            ));
+        }
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let p = self.dir.path().join(format!("bconsole-{n}.conf"));
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    /// Runs bconsole with `input` on its standard input; what it printed.
+    fn console_as(&self, console: Option<(&str, &str)>, password: &str, input: &str) -> String {
+        let conf = self.bconsole_conf(console, password);
+        let mut child = Command::new(BCONSOLE)
+            .arg("-c")
+            .arg(&conf)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("bconsole (package bacula-console) is needed");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    }
+
+    fn console(&self, input: &str) -> String {
+        self.console_as(None, "console-secret", input)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("rdird.log")).unwrap_or_default()
+    }
+
+    /// The text bconsole printed after echoing `command`, up to the next
+    /// command it echoed (or the end).
+    fn output_of(&self, input: &str, command: &str) -> String {
+        let all = self.console(input);
+        section(&all, command)
+    }
+}
+
+fn section(all: &str, command: &str) -> String {
+    let mut lines = all.lines().skip_while(|l| *l != command);
+    lines.next();
+    lines
+        .take_while(|l| {
+            !l.starts_with('.')
+                && ![
+                    "version",
+                    "help",
+                    "quit",
+                    "status dir",
+                    "list pools",
+                    "list clients",
+                    "list jobs",
+                    "show pools",
+                    ".jobs",
+                    "sqlquery",
+                    "python restart",
+                    "reload",
+                    "messages",
+                    "frobnicate",
+                ]
+                .contains(l)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn bconsole_logs_in_and_gets_the_version() {
+    let d = start();
+    let out = d.console("version\n");
+    assert!(out.contains("Connecting to Director 127.0.0.1:"), "{out}");
+    assert!(out.contains("1000 OK: 102 test-dir Version: "), "{out}");
+    assert!(
+        out.contains(&format!(
+            "test-dir Version: {} (",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_wrong_password_is_refused_and_logged() {
+    let d = start();
+    let out = d.console_as(None, "wrong-password", "version\n");
+    assert!(!out.contains("test-dir Version:"), "{out}");
+    assert!(
+        out.contains("Director authorization problem") || out.contains("Authorization"),
+        "{out}"
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let log = d.log();
+    assert!(
+        log.contains("console \"*UserAgent*\" failed to authenticate"),
+        "{log}"
+    );
+}
+
+#[test]
+fn an_unknown_command_answers_as_bacula_dir_does() {
+    let d = start();
+    assert_eq!(
+        d.output_of("frobnicate\n", "frobnicate"),
+        "frobnicate: is an invalid command."
+    );
+}
+
+#[test]
+fn dot_commands_list_resources() {
+    let d = start();
+    let out = d.console(".jobs\n.clients\n.pools\n.storage\n.filesets\n.msgs\n");
+    let after = |c: &str| -> Vec<String> {
+        let mut it = out.lines().skip_while(|l| *l != c);
+        it.next();
+        it.take_while(|l| !l.starts_with('.'))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(after(".jobs"), ["DbBackup", "WebBackup"]);
+    assert_eq!(after(".clients"), ["db-fd", "web-fd"]);
+    assert_eq!(after(".pools"), ["Full", "Secret"]);
+    assert_eq!(after(".storage"), ["File"]);
+    assert_eq!(after(".filesets"), ["Set"]);
+    assert_eq!(after(".msgs"), ["Daemon", "Standard"]);
+}
+
+#[test]
+fn list_pools_and_clients_come_from_the_catalog() {
+    let d = start();
+    let out = d.output_of("list pools\n", "list pools");
+    assert!(
+        out.starts_with("Using Catalog \"MyCatalog\"\n+--------+--------+"),
+        "{out}"
+    );
+    assert!(
+        out.contains("| PoolId | Name   | NumVols | MaxVols | MaxVolBytes   |"),
+        "{out}"
+    );
+    assert!(
+        out.contains("|      1 | Full   |       0 |       0 | 1,073,741,824 |"),
+        "{out}"
+    );
+    let out = d.output_of("list clients\n", "list clients");
+    assert!(out.contains("| web-fd |"), "{out}");
+    assert!(out.contains("| db-fd  |"), "{out}");
+}
+
+#[test]
+fn status_dir_shows_the_resources() {
+    let d = start();
+    let out = d.output_of("status dir\n", "status dir");
+    assert!(out.starts_with("test-dir Version: "), "{out}");
+    assert!(
+        out.contains(" Res: njobs=2 nclients=2 nstores=1 npools=2 ncats=1 nfsets=1 nscheds=0"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Running Jobs:\nNo Jobs running.\n===="),
+        "{out}"
+    );
+    assert!(out.contains("Terminated Jobs:"), "{out}");
+}
+
+#[test]
+fn show_prints_resources() {
+    let d = start();
+    let out = d.output_of("show pools\n", "show pools");
+    assert!(out.contains("Pool: name=Full\n  PoolType = Backup\n  LabelFormat = Full-\n  MaximumVolumeBytes = 1073741824"), "{out}");
+    assert!(out.contains("Pool: name=Secret"), "{out}");
+}
+
+#[test]
+fn sqlquery_runs_sql_against_the_catalog() {
+    let d = start();
+    let out = d.console("sqlquery\nselect count(*) as n from Status;\n\nversion\n");
+    assert!(out.contains("Entering SQL query mode."), "{out}");
+    assert!(out.contains("| n  |"), "{out}");
+    assert!(out.contains("| 22 |"), "{out}");
+    assert!(out.contains("End query mode."), "{out}");
+}
+
+#[test]
+fn a_restricted_console_sees_and_runs_only_what_its_acls_allow() {
+    let d = start();
+    let out = d.console_as(
+        Some(("monitor", "monitor-secret")),
+        "unused",
+        ".jobs\nlist pools\nsqlquery\nshow pools\nversion\n",
+    );
+    let jobs = section(&out, ".jobs");
+    assert_eq!(jobs, "WebBackup", "{out}");
+    let pools = section(&out, "list pools");
+    assert!(
+        pools.contains("| Full |") && !pools.contains("Secret"),
+        "{out}"
+    );
+    assert!(out.contains("sqlquery: is an invalid command."), "{out}");
+    assert!(out.contains("show: is an invalid command."), "{out}");
+    assert!(out.contains("test-dir Version: "), "{out}");
+}
+
+#[test]
+fn a_restricted_console_with_a_wrong_password_is_refused() {
+    let d = start();
+    let out = d.console_as(Some(("monitor", "nope")), "unused", "version\n");
+    assert!(!out.contains("test-dir Version:"), "{out}");
+}
+
+#[test]
+fn twenty_sessions_at_once() {
+    let d = start();
+    let outputs: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..20)
+            .map(|_| s.spawn(|| d.console("version\nlist pools\n")))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for out in outputs {
+        assert!(out.contains("test-dir Version: "), "{out}");
+        assert!(out.contains("| Full "), "{out}");
+    }
+}
+
+#[test]
+fn python_restart_without_scripts_says_so() {
+    let d = start();
+    assert_eq!(
+        d.output_of("python restart\n", "python restart"),
+        "Python scripting is off: the Director has no Scripts Directory."
+    );
+    assert_eq!(d.output_of("python\n", "python"), "Nothing done.");
+}
+
+#[test]
+fn reload_keeps_the_running_configuration_when_the_file_is_broken() {
+    let d = start();
+    let conf = d.dir.path().join("bacula-dir.conf");
+    let good = std::fs::read_to_string(&conf).unwrap();
+    std::fs::write(
+        &conf,
+        good.replace(
+            "Pool { Name = Secret; Pool Type = Backup }",
+            "Pool { Name = Secret; Pool Typ = Backup }",
+        ),
+    )
+    .unwrap();
+    let out = d.output_of("reload\n", "reload");
+    assert!(
+        out.starts_with("Reload failed; the running configuration is kept:"),
+        "{out}"
+    );
+    assert!(out.contains("unknown directive \"PoolTyp\""), "{out}");
+    assert!(d.console(".pools\n").contains("Secret"));
+    std::fs::write(
+        &conf,
+        good.replace(
+            "Pool { Name = Secret; Pool Type = Backup }",
+            "Pool { Name = Archive; Pool Type = Backup }",
+        )
+        .replace("Pool = Secret", "Pool = Archive"),
+    )
+    .unwrap();
+    let out = d.output_of("reload\n", "reload");
+    assert!(out.starts_with("Configuration reloaded from"), "{out}");
+    let pools = d.console(".pools\n");
+    assert!(
+        pools.contains("Archive") && !pools.contains("Secret"),
+        "{pools}"
+    );
+}
+
+#[test]
+fn sigterm_stops_the_director_and_removes_its_pid_file() {
+    let mut d = start();
+    let pid_file = d.dir.path().join(format!("rdird.{}.pid", d.port));
+    assert_eq!(
+        std::fs::read_to_string(&pid_file).unwrap().trim(),
+        d.child.id().to_string()
+    );
+    unsafe { libc::kill(d.child.id() as i32, libc::SIGTERM) };
+    let status = d.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(!pid_file.exists());
+}
+
+#[test]
+fn the_catalog_opens_in_sqlite3_and_answers_debians_queries() {
+    let d = start();
+    // The tables exist once the Director started.
+    drop(d.console("version\n"));
+    let db = d.dir.path().join("cat.db");
+    let tables = Command::new("sqlite3")
+        .arg(&db)
+        .arg(".tables")
+        .output()
+        .expect("sqlite3");
+    let t = String::from_utf8_lossy(&tables.stdout);
+    for name in [
+        "Job",
+        "JobMedia",
+        "Media",
+        "Pool",
+        "Client",
+        "FileSet",
+        "File",
+        "Path",
+        "Filename",
+        "Log",
+        "Counters",
+        "Version",
+        "Status",
+        "Storage",
+        "MediaType",
+        "Device",
+        "LocationLog",
+        "Location",
+        "BaseFiles",
+        "UnsavedFiles",
+        "RestoreObject",
+        "Snapshot",
+    ] {
+        assert!(
+            t.split_whitespace().any(|w| w == name),
+            "{name} missing: {t}"
+        );
+    }
+    // Every query of Debian's query.sql, with its prompts filled in.
+    let text =
+        std::fs::read_to_string("/etc/bacula/scripts/query.sql").expect("Debian's query.sql");
+    let mut queries = 0;
+    for block in text.split("\n:").skip(1) {
+        let sql: String = block
+            .lines()
+            .skip(1)
+            .filter(|l| !l.starts_with('*') && !l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let sql = sql
+            .replace("%1", "1")
+            .replace("%2", "1")
+            .replace("%3", "1")
+            .replace('%', "");
+        let out = Command::new("sqlite3").arg(&db).arg(&sql).output().unwrap();
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "query failed:\n{sql}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        queries += 1;
+    }
+    assert!(queries >= 1, "found {queries} queries");
+}
