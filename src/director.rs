@@ -4,7 +4,9 @@
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use crate::catalog::{Catalog, CatalogError};
-use crate::config::Config;
+use crate::config::schema::Dest;
+use crate::config::{Config, Kind, Value};
+use crate::job::{self, Jobs, RunRequest};
 use crate::python::{self, HostConfig, JobState, ScriptHost};
 
 /// Everything the Director's threads share.
@@ -14,6 +16,9 @@ pub struct Director {
     host: RwLock<Option<ScriptHost>>,
     /// Messages waiting for a console's `messages` command.
     messages: Mutex<Vec<String>>,
+    jobs: Jobs,
+    /// Itself, for the calls scripts make (which start job threads).
+    me: std::sync::Weak<Director>,
     pub started: i64,
 }
 
@@ -31,11 +36,13 @@ impl Director {
         if failed > 0 {
             tracing::warn!("{failed} job(s) left running by an earlier stop are marked failed (f)");
         }
-        Ok(Arc::new(Director {
+        Ok(Arc::new_cyclic(|me| Director {
+            me: me.clone(),
             config: RwLock::new(Arc::new(config)),
             catalog: Mutex::new(catalog),
             host: RwLock::new(None),
             messages: Mutex::new(Vec::new()),
+            jobs: Jobs::default(),
             started: crate::catalog::now(),
         }))
     }
@@ -78,6 +85,54 @@ impl Director {
         lock(&self.messages).push(text);
     }
 
+    pub fn jobs(&self) -> &Jobs {
+        &self.jobs
+    }
+
+    /// A job's message, as bacula-dir writes it (`26-Nov 07:30 dir JobId 3:
+    /// text`), to the destinations of the job's Messages resource: the
+    /// consoles' queue and the catalog's Log table.
+    pub fn job_message(&self, job_id: i64, messages: Option<&str>, text: &str) {
+        let cfg = self.config();
+        let now = crate::clock::local(crate::clock::now());
+        let line = format!(
+            "{} {} JobId {job_id}: {}",
+            now.message(),
+            cfg.director().name,
+            text.trim_end_matches('\n')
+        );
+        tracing::debug!("{line}");
+        let res = messages
+            .and_then(|m| cfg.find(Kind::Messages, m))
+            .or_else(|| cfg.all(Kind::Messages).next());
+        let dests: Vec<Dest> = res
+            .map(|r| {
+                r.settings
+                    .iter()
+                    .flatten()
+                    .filter_map(|s| match &s.value {
+                        Value::Messages(list) => {
+                            Some(list.iter().map(|d| d.dest).collect::<Vec<_>>())
+                        }
+                        _ => None,
+                    })
+                    .flatten()
+                    .collect()
+            })
+            .unwrap_or_default();
+        if dests.contains(&Dest::Console) {
+            self.message(format!("{line}\n"));
+        }
+        if dests.contains(&Dest::Catalog) {
+            if let Err(e) = self
+                .catalog()
+                .insert_log(job_id, &now.sql(), &format!("{line}\n"))
+            {
+                tracing::error!("{e}");
+            }
+        }
+    }
+
     /// Takes the queued messages.
     pub fn take_messages(&self) -> Vec<String> {
         std::mem::take(&mut *lock(&self.messages))
@@ -105,16 +160,25 @@ impl python::Director for Director {
     }
 
     fn run(&self, _from: &JobState, command: &str) -> Result<i64, String> {
-        Err(format!(
-            "running jobs from scripts is not available yet ({command})"
-        ))
+        let args = crate::console::Args::parse(&format!("run {command}"));
+        let req = RunRequest::parse(&args)?;
+        let me = self.me.upgrade().ok_or("the Director is shutting down")?;
+        job::start(&me, &req)
     }
 
-    fn cancel(&self, _job_id: i64) -> bool {
-        false
+    fn cancel(&self, job_id: i64) -> bool {
+        self.jobs.cancel(job_id).is_some()
     }
 
-    fn level_changed(&self, _job: &JobState) {}
+    fn level_changed(&self, job: &JobState) {
+        let (id, level) = {
+            let d = job.data();
+            (d.job_id, d.level)
+        };
+        if let Err(e) = self.catalog().job_level(id, level) {
+            tracing::error!("{e}");
+        }
+    }
 
     fn priority_changed(&self, _job: &JobState) {}
 }

@@ -3,10 +3,12 @@
 
 pub mod bnet;
 pub mod catalog;
+pub mod clock;
 pub mod config;
 pub mod console;
 pub mod daemon;
 pub mod director;
+pub mod job;
 pub mod logging;
 pub mod python;
 

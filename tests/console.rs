@@ -4,7 +4,7 @@
 //! configuration.
 
 use std::io::Write;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -25,15 +25,24 @@ impl Drop for Director {
     }
 }
 
+/// A port no other test of this run was given.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut given = GIVEN.lock().unwrap();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
-fn config(dir: &Path, port: u16, extra: &str) -> String {
+fn config(dir: &Path, port: u16, director_extra: &str, extra: &str) -> String {
     let d = dir.display();
     format!(
         r#"Director {{
@@ -45,7 +54,7 @@ fn config(dir: &Path, port: u16, extra: &str) -> String {
   WorkingDirectory = "{d}"
   PidDirectory = "{d}"
   Messages = Daemon
-}}
+{director_extra}}}
 Catalog {{ Name = MyCatalog; DB Name = cat }}
 Messages {{ Name = Daemon; Console = all }}
 Messages {{ Name = Standard; Console = all, !skipped; Catalog = all }}
@@ -71,10 +80,14 @@ Console {{
 }
 
 fn start_with(extra: &str) -> Director {
+    start_full("", extra)
+}
+
+fn start_full(director_extra: &str, extra: &str) -> Director {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let conf = dir.path().join("bacula-dir.conf");
-    std::fs::write(&conf, config(dir.path(), port, extra)).unwrap();
+    std::fs::write(&conf, config(dir.path(), port, director_extra, extra)).unwrap();
     let log = std::fs::File::create(dir.path().join("rdird.log")).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_rdird"))
         .args(["-f", "-c"])
@@ -84,11 +97,18 @@ fn start_with(extra: &str) -> Director {
         .stderr(log)
         .spawn()
         .unwrap();
+    // Ready when it says so in its log (a port seen open could be another
+    // test's Director).
     let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+    let log_path = dir.path().join("rdird.log");
+    while !std::fs::read_to_string(&log_path)
+        .unwrap_or_default()
+        .contains("listening for consoles")
+    {
         assert!(
             started.elapsed() < Duration::from_secs(10),
-            "rdird did not start listening"
+            "rdird did not start listening: {}",
+            std::fs::read_to_string(&log_path).unwrap_or_default()
         );
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -471,4 +491,188 @@ fn the_catalog_opens_in_sqlite3_and_answers_debians_queries() {
         queries += 1;
     }
     assert!(queries >= 1, "found {queries} queries");
+}
+
+/// A Director with Admin jobs and a script that reports every event.
+fn start_with_admin_job(extra_job: &str) -> Director {
+    let scripts = tempfile::tempdir().unwrap().keep();
+    std::fs::write(
+        scripts.join("DirStartUp.py"),
+        "import bacula\n\
+         class JobEvents:\n\
+         \x20   def JobInit(self, job): job.JobReport = 'event JobInit %d' % job.JobId\n\
+         \x20   def JobRun(self, job): job.JobReport = 'event JobRun %s' % job.JobStatus\n\
+         class Events:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       job.set_events(JobEvents())\n\
+         \x20       job.JobReport = 'event JobStart %s' % job.JobStatus\n\
+         \x20       if job.Job == 'Spawner': job.JobReport = 'spawned %d' % job.run('run job=Maintenance yes')\n\
+         \x20   def JobEnd(self, job): job.JobReport = 'event JobEnd %s' % job.JobStatus\n\
+         bacula.set_events(Events())\n",
+    )
+    .unwrap();
+    let jobs = format!(
+        "Job {{\n  Name = Maintenance\n  Type = Admin\n  Client = web-fd\n  FileSet = \"Set\"\n  Storage = File\n  Pool = Full\n  Messages = Standard\n  RunScript {{\n    RunsWhen = Before\n    RunsOnClient = no\n    Command = \"/bin/echo tidying %n\"\n  }}\n}}\n\
+         Job {{\n  Name = Spawner\n  Type = Admin\n  Client = web-fd\n  FileSet = \"Set\"\n  Storage = File\n  Pool = Full\n  Messages = Standard\n}}\n{extra_job}"
+    );
+    start_full(
+        &format!("  Scripts Directory = \"{}\"\n", scripts.display()),
+        &jobs,
+    )
+}
+
+#[test]
+fn an_admin_job_fires_every_event_in_order_and_reports_them() {
+    let d = start_with_admin_job("");
+    let out = d.console("run job=Maintenance yes\nwait\nmessages\nlist jobs\n");
+    assert!(out.contains("Job queued. JobId=1"), "{out}");
+    assert!(out.contains("You have messages."), "{out}");
+    let of_job: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.split(" test-dir JobId 1: ").nth(1))
+        .collect();
+    let events: Vec<&str> = of_job
+        .iter()
+        .copied()
+        .filter(|l| l.starts_with("event "))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "event JobStart C",
+            "event JobInit 1",
+            "event JobRun R",
+            "event JobEnd T"
+        ],
+        "{out}"
+    );
+    let pos = |prefix: &str| {
+        of_job
+            .iter()
+            .position(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("{prefix}: {out}"))
+    };
+    assert!(pos("event JobInit") < pos("Start Admin JobId 1, Job=Maintenance."));
+    assert!(pos("Start Admin") < pos("BeforeJob: tidying Maintenance"));
+    assert!(pos("BeforeJob: tidying") < pos("event JobRun"));
+    assert!(pos("event JobRun") < pos("rdird test-dir "));
+    assert!(pos("rdird test-dir ") < pos("event JobEnd"));
+    assert!(out.contains("  Termination:            Admin OK"), "{out}");
+    assert!(out.contains("| Maintenance | "), "{out}");
+    let log = d.console("list joblog jobid=1\n");
+    assert!(log.contains("JobId 1: event JobRun R"), "{log}");
+}
+
+#[test]
+fn run_asks_before_running_and_no_means_no() {
+    let d = start_with_admin_job("");
+    let out = d.console("run job=Maintenance\nno\nlist jobs\n");
+    assert!(
+        out.contains(
+            "Run Admin job\nJobName:  Maintenance\nPriority: 10\nOK to run? (yes/mod/no): "
+        ),
+        "{out}"
+    );
+    assert!(out.contains("Job not run."), "{out}");
+    assert!(!out.contains("| Maintenance |"), "{out}");
+}
+
+#[test]
+fn a_script_starts_a_job_with_job_run() {
+    let d = start_with_admin_job("");
+    let out = d.console("run job=Spawner yes\nwait\nmessages\nwait\nlist jobs\n");
+    assert!(out.contains("JobId 1: spawned 2"), "{out}");
+    assert!(out.contains("JobId 2: event JobEnd T"), "{out}");
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("| Maintenance |"))
+        .collect();
+    assert_eq!(rows.len(), 1, "{out}");
+    assert!(rows[0].starts_with("|     2 |"), "{out}");
+}
+
+#[test]
+fn cancel_stops_a_running_admin_job() {
+    let slow = "Job {\n  Name = Slow\n  Type = Admin\n  Client = web-fd\n  FileSet = \"Set\"\n  Storage = File\n  Pool = Full\n  Messages = Standard\n  RunScript {\n    RunsWhen = Before\n    RunsOnClient = no\n    Command = \"/bin/sleep 2\"\n  }\n}\n";
+    let d = start_with_admin_job(slow);
+    let out =
+        d.console("run job=Slow yes\ncancel jobid=1\ncancel jobid=99\nwait\nmessages\nlist jobs\n");
+    assert!(out.contains("3000 JobId=1 Job=\"Slow."), "{out}");
+    assert!(out.contains("marked to be canceled."), "{out}");
+    assert!(
+        out.contains("Warning Job JobId=99 is not running."),
+        "{out}"
+    );
+    assert!(
+        out.contains("  Termination:            Admin Canceled"),
+        "{out}"
+    );
+    assert!(out.contains("| A         |"), "{out}");
+}
+
+#[test]
+fn label_update_and_delete_volumes() {
+    let d = start();
+    let out = d.console(
+        "label volume=Vol-0001 pool=Full\nlabel volume=Vol-0001 pool=Full\nlabel volume=bad/name pool=Full\nupdate volume=Vol-0001 volstatus=Used\nupdate volume=Vol-0001 volstatus=Bogus\nlist volumes\ndelete volume=Vol-0001\nyes\nlist volumes pool=Full\n",
+    );
+    assert!(
+        out.contains("Catalog record for Volume \"Vol-0001\", Slot 0 successfully created."),
+        "{out}"
+    );
+    assert!(
+        out.contains("Media record for new Volume \"Vol-0001\" already exists."),
+        "{out}"
+    );
+    assert!(out.contains("Illegal volume name \"bad/name\""), "{out}");
+    assert!(out.contains("New Volume status is: Used"), "{out}");
+    assert!(out.contains("Invalid volstatus \"Bogus\""), "{out}");
+    assert!(out.contains("| Vol-0001   | Used      |"), "{out}");
+    assert!(
+        out.contains("Volume \"Vol-0001\" deleted from the catalog."),
+        "{out}"
+    );
+    assert_eq!(out.matches("| Vol-0001 ").count(), 1, "{out}");
+}
+
+#[test]
+fn delete_jobid_removes_the_job_and_its_log() {
+    let d = start_with_admin_job("");
+    let out = d.console("run job=Maintenance yes\nwait\ndelete jobid=1\ndelete jobid=1\nlist jobs\nlist joblog jobid=1\n");
+    assert!(
+        out.contains("JobId=1 and associated records deleted from the catalog."),
+        "{out}"
+    );
+    assert!(out.contains("No Job found for JobId 1"), "{out}");
+    assert!(!out.contains("JobId 1: event JobStart"), "{out}");
+}
+
+#[test]
+fn api_2_answers_in_key_value_form_and_api_json_in_json_rpc() {
+    let d = start();
+    let out = d.console(".api 2\nlist pools\n.api json\nlist clients\nfrobnicate\n");
+    assert!(
+        out.contains("poolid=1\nname=Full\nnumvols=0\nmaxvols=0\nmaxvolbytes=1073741824\n"),
+        "{out}"
+    );
+    let json_lines: Vec<serde_json::Value> = out
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(json_lines[0]["result"]["api"], "json");
+    let clients = json_lines[1]["result"]["clients"].as_array().unwrap();
+    assert_eq!(clients.len(), 2);
+    assert_eq!(clients[0]["name"], "web-fd");
+    assert_eq!(clients[0]["clientid"], 1);
+    assert_eq!(json_lines[1]["jsonrpc"], "2.0");
+    assert_eq!(json_lines[2]["error"]["message"], "failed");
+}
+
+#[test]
+fn console_values_never_reach_sql_as_code() {
+    let d = start();
+    let out = d.console("list volumes pool=\"x' OR '1'='1\"\nlist jobs job=\"a'; DROP TABLE Job; --\"\nlabel volume=Vol-1 pool=Full\nlist volumes\n");
+    assert!(!out.contains("Query failed"), "{out}");
+    assert!(out.contains("| Vol-1 "), "the Job table survived: {out}");
 }

@@ -2,7 +2,12 @@
 //! tables. Queries are grouped here by table so that a second backend can
 //! be added beside this one.
 
+mod job;
+mod media;
 pub mod schema;
+
+pub use job::NewJob;
+pub use media::VOL_STATUSES;
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -77,7 +82,7 @@ impl Catalog {
         Ok(c)
     }
 
-    fn err(&self, e: rusqlite::Error) -> CatalogError {
+    pub(crate) fn err(&self, e: rusqlite::Error) -> CatalogError {
         CatalogError {
             db: self.path.clone(),
             message: e.to_string(),

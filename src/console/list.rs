@@ -134,6 +134,45 @@ pub fn table(rows: &Rows, out: &mut Reply) {
     out.line(&rule);
 }
 
+/// The result as `.api 2` prints it: `column=value` lines, a blank line
+/// between records.
+pub fn key_values(rows: &Rows, out: &mut Reply) {
+    for r in &rows.rows {
+        for (c, v) in r.iter().enumerate() {
+            out.line(format!(
+                "{}={}",
+                rows.columns[c].to_ascii_lowercase(),
+                v.clone().unwrap_or_default()
+            ));
+        }
+        out.line("");
+    }
+}
+
+/// The result as JSON objects, one per record.
+pub fn objects(rows: &Rows) -> serde_json::Value {
+    let list: Vec<serde_json::Value> = rows
+        .rows
+        .iter()
+        .map(|r| {
+            let mut m = serde_json::Map::new();
+            for (c, v) in r.iter().enumerate() {
+                let value = match v {
+                    None => serde_json::Value::Null,
+                    Some(s) if rows.numeric[c] => s
+                        .parse::<i64>()
+                        .map(serde_json::Value::from)
+                        .unwrap_or_else(|_| s.clone().into()),
+                    Some(s) => s.clone().into(),
+                };
+                m.insert(rows.columns[c].to_ascii_lowercase(), value);
+            }
+            serde_json::Value::Object(m)
+        })
+        .collect();
+    serde_json::Value::Array(list)
+}
+
 /// The result as `llist` prints it: one `name: value` per line, a blank
 /// line between records.
 pub fn vertical(rows: &Rows, out: &mut Reply) {
@@ -202,7 +241,7 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, long: bool) {
                 params.push(SqlValue::Text(v.into()));
             }
             where_.push_str(&acl_filter("Pool.Name", &acl.pools, &mut params));
-            format!("SELECT MediaId, VolumeName, VolStatus, Media.Enabled, VolBytes, VolFiles, VolRetention, Media.Recycle, Slot, InChanger, MediaType, VolType, VolParts, LastWritten, Pool.Name AS Pool FROM Media LEFT JOIN Pool ON Media.PoolId = Pool.PoolId {where_} ORDER BY MediaId")
+            format!("SELECT MediaId, VolumeName, VolStatus, Media.Enabled, VolBytes, VolFiles, Media.VolRetention, Media.Recycle, Slot, InChanger, MediaType, VolType, VolParts, LastWritten, Pool.Name AS Pool FROM Media LEFT JOIN Pool ON Media.PoolId = Pool.PoolId {where_} ORDER BY MediaId")
         }
         "pools" | "pool" => {
             let mut where_ = String::from("WHERE 1");
@@ -272,8 +311,23 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, long: bool) {
                 ctx.args.get("jobid").unwrap_or("")
             ));
         }
-        Ok(rows) if long => vertical(&rows, out),
-        Ok(rows) => table(&rows, out),
+        Ok(rows) => match ctx.login.api.get() {
+            super::login::Api::KeyValue => key_values(&rows, out),
+            super::login::Api::Json => {
+                let key = match what.as_str() {
+                    "jobid" | "job" | "jobname" => "jobs",
+                    "volume" | "media" => "volumes",
+                    "pool" => "pools",
+                    "client" => "clients",
+                    other => other,
+                };
+                let mut m = serde_json::Map::new();
+                m.insert(key.to_string(), objects(&rows));
+                out.data = Some(serde_json::Value::Object(m));
+            }
+            super::login::Api::Text if long => vertical(&rows, out),
+            super::login::Api::Text => table(&rows, out),
+        },
         Err(e) => out.line(format!("Query failed: {e}")),
     }
 }

@@ -49,12 +49,34 @@ impl Acl {
     }
 }
 
-/// Who logged in.
+/// How replies are shaped: text as bconsole shows it, bacula-dir 9.6's
+/// `.api 2` key=value form, or one JSON-RPC 2.0 object per command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Api {
+    #[default]
+    Text,
+    KeyValue,
+    Json,
+}
+
+/// Who logged in, and how the session answers.
 #[derive(Debug, Clone)]
 pub struct Login {
     /// `*UserAgent*` for the default console, else the Console's name.
     pub name: String,
     pub acl: Acl,
+    pub api: std::cell::Cell<Api>,
+}
+
+impl Login {
+    /// The Director itself, for console commands its RunScripts run.
+    pub fn director() -> Login {
+        Login {
+            name: "*Director*".into(),
+            acl: Acl::default(),
+            api: Default::default(),
+        }
+    }
 }
 
 /// Reads the Hello, authenticates both ways, and greets the console.
@@ -105,5 +127,9 @@ pub fn login(conn: &mut Connection, config: &Config) -> Result<Login, BnetError>
         env!("CARGO_PKG_VERSION"),
         env!("RDIRD_BUILD_DATE")
     ))?;
-    Ok(Login { name, acl })
+    Ok(Login {
+        name,
+        acl,
+        api: Default::default(),
+    })
 }

@@ -8,9 +8,11 @@ mod list;
 pub mod login;
 mod python;
 mod reload;
+mod run;
 mod show;
 mod sql;
 mod status;
+mod volume;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
@@ -20,15 +22,17 @@ use crate::bnet::{Connection, Packet, Signal};
 use crate::director::Director;
 
 pub use args::Args;
-use login::Login;
+use login::{Api, Login};
 
 /// How long a console may take to log in.
 const LOGIN_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A command's output: each string is one packet.
+/// A command's output: each string is one packet; `data` is the same
+/// result as structured data, for `.api json`.
 #[derive(Debug, Default)]
 pub struct Reply {
     pub packets: Vec<String>,
+    pub data: Option<serde_json::Value>,
 }
 
 impl Reply {
@@ -69,6 +73,20 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     ("quit", "Terminate Bconsole session", |_, _| {}),
     ("exit", "Terminate Bconsole session", |_, _| {}),
     ("reload", "Reload conf file", reload::reload),
+    ("run", "Run a job", run::run),
+    ("wait", "Wait until no jobs are running", run::wait),
+    ("cancel", "Cancel a job", run::cancel),
+    (
+        "label",
+        "Label a volume (the catalog record)",
+        volume::label,
+    ),
+    ("update", "Update volume status", volume::update),
+    (
+        "delete",
+        "Delete volume or job records from the catalog",
+        volume::delete,
+    ),
     ("show", "Show resource records", show::show),
     ("sqlquery", "Use SQL to query catalog", sql::sqlquery),
     ("status", "Report status", status::status),
@@ -80,7 +98,54 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     (".filesets", "", dot::filesets),
     (".msgs", "", dot::msgs),
     (".status", "", status::dot_status),
+    (".api", "", api),
 ];
+
+/// `.api 0|1|2|json`: how this session's replies are shaped.
+fn api(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    let mode = match ctx
+        .args
+        .word(0)
+        .unwrap_or("1")
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "0" | "1" => Api::Text,
+        "2" => Api::KeyValue,
+        "json" => Api::Json,
+        other => {
+            out.line(format!(
+                ".api: unknown mode \"{other}\" (use 0, 1, 2 or json)"
+            ));
+            return;
+        }
+    };
+    ctx.login.api.set(mode);
+    if mode == Api::Json {
+        out.data = Some(serde_json::json!({ "api": "json" }));
+    }
+}
+
+/// The reply as one JSON-RPC 2.0 object (the shape of Bareos' JSON console).
+fn json_reply(command: &str, out: Reply) -> Reply {
+    let text: String = out.packets.concat();
+    let body = if text.ends_with(": is an invalid command.\n") {
+        serde_json::json!({
+            "jsonrpc": "2.0",
+            "id": null,
+            "error": { "code": 1, "message": "failed", "data": { "result": {}, "messages": { "error": [text] } } }
+        })
+    } else {
+        let result = out
+            .data
+            .unwrap_or_else(|| serde_json::json!({ "output": text }));
+        serde_json::json!({ "jsonrpc": "2.0", "id": null, "result": result, "command": command })
+    };
+    Reply {
+        packets: vec![format!("{body}\n")],
+        data: None,
+    }
+}
 
 fn version(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let cfg = ctx.director.config();
@@ -151,6 +216,9 @@ pub fn execute(director: &Arc<Director>, login: &Login, line: &str, ask: &mut As
             },
             &mut out,
         ),
+    }
+    if login.api.get() == Api::Json {
+        return json_reply(&word, out);
     }
     out
 }

@@ -78,7 +78,7 @@ pub fn status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     out.line("===================================================================================");
     out.line("====");
     out.line("");
-    running(out);
+    running(ctx, out);
     out.line("====");
     out.line("");
     out.line("Terminated Jobs:");
@@ -116,7 +116,7 @@ pub fn status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
                 crate::python::names::level_name(level.chars().next().unwrap_or(' ')),
                 super::list::commas(&files.to_string()),
                 super::list::commas(&bytes.to_string()),
-                bacula_date(&end.replace('T', " ")).get(..15).unwrap_or(""),
+                finished(&end),
             ));
         }
     }
@@ -124,15 +124,47 @@ pub fn status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     out.line("====");
 }
 
-fn running(out: &mut Reply) {
+/// `2026-11-26 07:18:19` (the catalog) → `26-Nov-26 07:18`.
+fn finished(sql: &str) -> String {
+    let (date, time) = sql.split_once(' ').unwrap_or((sql, ""));
+    let p: Vec<&str> = date.split('-').collect();
+    if p.len() != 3 {
+        return sql.to_string();
+    }
+    bacula_date(&format!(
+        "{}-{}-{} {}",
+        p[2],
+        p[1],
+        p[0],
+        time.get(..5).unwrap_or(time)
+    ))
+}
+
+fn running(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     out.line("Running Jobs:");
-    out.line("No Jobs running.");
+    let jobs = ctx.director.jobs().running();
+    if jobs.is_empty() {
+        out.line("No Jobs running.");
+        return;
+    }
+    out.line(" JobId  Type Level     Files     Bytes  Name              Status");
+    out.line("======================================================================");
+    for (id, name, status) in jobs {
+        let state = match status {
+            'C' => "is waiting execution",
+            'R' => "is running",
+            _ => "is ending",
+        };
+        out.line(format!(
+            "{id:>6}  Admin                        {name} {state}"
+        ));
+    }
 }
 
 /// `.status dir running` and friends, for tools.
 pub fn dot_status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     match (ctx.args.word(0), ctx.args.word(1)) {
-        (Some(d), Some("running")) if d.eq_ignore_ascii_case("dir") => running(out),
+        (Some(d), Some("running")) if d.eq_ignore_ascii_case("dir") => running(ctx, out),
         (Some(d), _) if d.eq_ignore_ascii_case("dir") => status(ctx, out),
         _ => {
             out.line(".status: only \".status dir\" and \".status dir running\" are available yet")

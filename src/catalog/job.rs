@@ -1,0 +1,105 @@
+//! Job and Log records.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{Catalog, CatalogError};
+
+/// What a new Job record says.
+pub struct NewJob<'a> {
+    /// The unique job name.
+    pub job: &'a str,
+    /// The Job resource's name.
+    pub name: &'a str,
+    pub job_type: char,
+    pub level: char,
+    pub client: &'a str,
+    pub pool: &'a str,
+    /// `2026-11-26 07:30:00`.
+    pub sched_time: &'a str,
+    pub job_tdate: i64,
+}
+
+impl Catalog {
+    fn id_of(&self, table: &str, name: &str) -> Result<i64, CatalogError> {
+        let sql = format!("SELECT {table}Id FROM {table} WHERE Name = ?1");
+        Ok(self
+            .db()
+            .query_row(&sql, params![name], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))?
+            .unwrap_or(0))
+    }
+
+    /// Creates the Job record (status C); its JobId.
+    pub fn create_job(&self, j: &NewJob<'_>) -> Result<i64, CatalogError> {
+        let client = self.id_of("Client", j.client)?;
+        let pool = self.id_of("Pool", j.pool)?;
+        self.db()
+            .execute(
+                "INSERT INTO Job (Job, Name, Type, Level, ClientId, JobStatus, SchedTime, JobTDate, PoolId)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'C', ?6, ?7, ?8)",
+                params![
+                    j.job,
+                    j.name,
+                    j.job_type.to_string(),
+                    j.level.to_string(),
+                    client,
+                    j.sched_time,
+                    j.job_tdate,
+                    pool
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.db().last_insert_rowid())
+    }
+
+    /// The job started running.
+    pub fn job_started(&self, job_id: i64, start: &str) -> Result<(), CatalogError> {
+        self.db()
+            .execute(
+                "UPDATE Job SET JobStatus = 'R', StartTime = ?2 WHERE JobId = ?1",
+                params![job_id, start],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The job's level changed (a script set it before the job ran).
+    pub fn job_level(&self, job_id: i64, level: char) -> Result<(), CatalogError> {
+        self.db()
+            .execute(
+                "UPDATE Job SET Level = ?2 WHERE JobId = ?1",
+                params![job_id, level.to_string()],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The job ended with `status`.
+    pub fn job_ended(
+        &self,
+        job_id: i64,
+        status: char,
+        end: &str,
+        errors: i64,
+    ) -> Result<(), CatalogError> {
+        self.db()
+            .execute(
+                "UPDATE Job SET JobStatus = ?2, EndTime = ?3, RealEndTime = ?3, JobErrors = ?4 WHERE JobId = ?1",
+                params![job_id, status.to_string(), end, errors],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// One message of a job's log (Messages destination Catalog).
+    pub fn insert_log(&self, job_id: i64, time: &str, text: &str) -> Result<(), CatalogError> {
+        self.db()
+            .execute(
+                "INSERT INTO Log (JobId, Time, LogText) VALUES (?1, ?2, ?3)",
+                params![job_id, time, text],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+}

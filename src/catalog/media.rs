@@ -1,0 +1,128 @@
+//! Media (volume) records, and deleting what hangs off them.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{Catalog, CatalogError};
+use crate::config::Resource;
+
+/// Volume statuses a console may set.
+pub const VOL_STATUSES: [&str; 10] = [
+    "Append",
+    "Archive",
+    "Disabled",
+    "Full",
+    "Used",
+    "Cleaning",
+    "Recycle",
+    "Read-Only",
+    "Error",
+    "Purged",
+];
+
+impl Catalog {
+    /// Creates a Media record in `pool` with the pool's limits; its MediaId.
+    pub fn create_volume(
+        &self,
+        name: &str,
+        pool: &Resource,
+        media_type: &str,
+    ) -> Result<i64, CatalogError> {
+        let pool_id: i64 = self
+            .db()
+            .query_row(
+                "SELECT PoolId FROM Pool WHERE Name = ?1",
+                params![pool.name],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        self.db()
+            .execute(
+                "INSERT INTO Media (VolumeName, PoolId, MediaType, VolStatus, Recycle, VolRetention, VolUseDuration, MaxVolJobs, MaxVolFiles, MaxVolBytes, LabelDate)
+                 VALUES (?1, ?2, ?3, 'Append', ?4, ?5, ?6, ?7, ?8, ?9, datetime('now', 'localtime'))",
+                params![
+                    name,
+                    pool_id,
+                    media_type,
+                    i64::from(pool.bool("Recycle").unwrap_or(true)),
+                    pool.int("VolumeRetention").unwrap_or(0),
+                    pool.int("VolumeUseDuration").unwrap_or(0),
+                    pool.int("MaximumVolumeJobs").unwrap_or(0),
+                    pool.int("MaximumVolumeFiles").unwrap_or(0),
+                    pool.int("MaximumVolumeBytes").unwrap_or(0),
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        let id = self.db().last_insert_rowid();
+        self.db()
+            .execute(
+                "UPDATE Pool SET NumVols = (SELECT COUNT(*) FROM Media WHERE PoolId = ?1) WHERE PoolId = ?1",
+                params![pool_id],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(id)
+    }
+
+    /// Sets a volume's status; false when there is no such volume.
+    pub fn set_volume_status(&self, name: &str, status: &str) -> Result<bool, CatalogError> {
+        self.db()
+            .execute(
+                "UPDATE Media SET VolStatus = ?2 WHERE VolumeName = ?1",
+                params![name, status],
+            )
+            .map(|n| n > 0)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Deletes a volume and the JobMedia rows that point at it; false when
+    /// there is no such volume.
+    pub fn delete_volume(&self, name: &str) -> Result<bool, CatalogError> {
+        let tx = self.db().unchecked_transaction().map_err(|e| self.err(e))?;
+        let id: Option<(i64, i64)> = tx
+            .query_row(
+                "SELECT MediaId, PoolId FROM Media WHERE VolumeName = ?1",
+                params![name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some((media, pool)) = id else {
+            return Ok(false);
+        };
+        tx.execute("DELETE FROM JobMedia WHERE MediaId = ?1", params![media])
+            .map_err(|e| self.err(e))?;
+        tx.execute("DELETE FROM Media WHERE MediaId = ?1", params![media])
+            .map_err(|e| self.err(e))?;
+        tx.execute(
+            "UPDATE Pool SET NumVols = (SELECT COUNT(*) FROM Media WHERE PoolId = ?1) WHERE PoolId = ?1",
+            params![pool],
+        )
+        .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(true)
+    }
+
+    /// Deletes a job and its File, JobMedia and Log rows; false when there
+    /// is no such job.
+    pub fn delete_job(&self, job_id: i64) -> Result<bool, CatalogError> {
+        let tx = self.db().unchecked_transaction().map_err(|e| self.err(e))?;
+        for table in [
+            "File",
+            "JobMedia",
+            "Log",
+            "BaseFiles",
+            "RestoreObject",
+            "UnsavedFiles",
+        ] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE JobId = ?1"),
+                params![job_id],
+            )
+            .map_err(|e| self.err(e))?;
+        }
+        let n = tx
+            .execute("DELETE FROM Job WHERE JobId = ?1", params![job_id])
+            .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(n > 0)
+    }
+}

@@ -1,0 +1,322 @@
+//! Jobs: creating the Job record, running a job on its own thread with the
+//! Python events at the contract's moments, RunScripts on the Director,
+//! cancel and wait, and the termination report.
+//!
+//! Admin jobs run here today (no daemons are involved); backup, restore
+//! and verify jobs need the storage and file daemon protocols of `peer/`.
+
+mod report;
+mod runscript;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use crate::catalog::NewJob;
+use crate::clock;
+use crate::config::{Kind, Resource};
+use crate::director::Director;
+use crate::python::{names, CatalogRes, JobData, JobEvent, JobState};
+
+/// A job that has been created and has not ended.
+struct Active {
+    state: Arc<JobState>,
+    canceled: Arc<AtomicBool>,
+}
+
+/// The Director's jobs in flight.
+#[derive(Default)]
+pub struct Jobs {
+    active: Mutex<HashMap<i64, Active>>,
+    ended: Condvar,
+    /// The two-digit sequence at the end of unique job names.
+    seq: Mutex<u32>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Jobs {
+    /// Whether any job is in flight (or that one, with `job_id`).
+    pub fn is_active(&self, job_id: Option<i64>) -> bool {
+        let a = lock(&self.active);
+        match job_id {
+            Some(id) => a.contains_key(&id),
+            None => !a.is_empty(),
+        }
+    }
+
+    /// Waits until no job (or not that one) is in flight.
+    pub fn wait(&self, job_id: Option<i64>) {
+        let mut a = lock(&self.active);
+        while match job_id {
+            Some(id) => a.contains_key(&id),
+            None => !a.is_empty(),
+        } {
+            a = self.ended.wait(a).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Marks a job to be canceled; its unique name if it was in flight.
+    pub fn cancel(&self, job_id: i64) -> Option<String> {
+        let a = lock(&self.active);
+        a.get(&job_id).map(|j| {
+            j.canceled.store(true, Ordering::SeqCst);
+            j.state.data().job_name.clone()
+        })
+    }
+
+    /// JobIds and unique names of the jobs in flight, by JobId.
+    pub fn running(&self) -> Vec<(i64, String, char)> {
+        let a = lock(&self.active);
+        let mut v: Vec<(i64, String, char)> = a
+            .iter()
+            .map(|(id, j)| {
+                let d = j.state.data();
+                (*id, d.job_name.clone(), d.status)
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn next_seq(&self) -> u32 {
+        let mut s = lock(&self.seq);
+        *s = (*s + 1) % 100;
+        *s
+    }
+}
+
+/// A job to run, as `run` or a script asked for it.
+#[derive(Debug, Default, Clone)]
+pub struct RunRequest {
+    pub job: String,
+    pub level: Option<String>,
+    pub priority: Option<i64>,
+}
+
+impl RunRequest {
+    /// Reads `job=NAME level=… priority=…` (the words of a `run` command).
+    pub fn parse(args: &crate::console::Args) -> Result<RunRequest, String> {
+        let job = args
+            .get("job")
+            .or_else(|| args.get("jobname"))
+            .ok_or("run needs job=<Job name>")?
+            .to_string();
+        let priority = match args.get("priority") {
+            Some(p) => Some(
+                p.parse()
+                    .map_err(|_| format!("priority={p} is not a number"))?,
+            ),
+            None => None,
+        };
+        Ok(RunRequest {
+            job,
+            level: args.get("level").map(str::to_string),
+            priority,
+        })
+    }
+}
+
+fn catalog_res(cfg: &crate::config::Config, name: &str) -> CatalogRes {
+    let c = cfg.find(Kind::Catalog, name);
+    let s = |d: &str| c.and_then(|c| c.str(d)).map(str::to_string);
+    CatalogRes {
+        db_name: s("DbName"),
+        address: s("Address"),
+        user: s("User"),
+        password: s("Password"),
+        socket: s("DbSocket"),
+        port: c.and_then(|c| c.int("DbPort")).unwrap_or(0),
+        vendor: "SQLite".into(),
+    }
+}
+
+/// The job's attributes from its resource, before it runs.
+fn job_data(
+    cfg: &crate::config::Config,
+    res: &Resource,
+    req: &RunRequest,
+) -> Result<JobData, String> {
+    let job_type = names::type_letter(res.str("Type").unwrap_or("Backup")).unwrap_or('B');
+    let level = match (req.level.as_deref(), res.str("Level")) {
+        (Some(l), _) | (None, Some(l)) if job_type != 'D' && job_type != 'R' => {
+            names::level_letter(l).ok_or_else(|| format!("level {l} is not a job level"))?
+        }
+        _ => ' ',
+    };
+    let client = res.str("Client").unwrap_or_default().to_string();
+    let catalog = cfg
+        .find(Kind::Client, &client)
+        .and_then(|c| c.str("Catalog"))
+        .unwrap_or("MyCatalog")
+        .to_string();
+    let storage = match res.get("Storage") {
+        Some(crate::config::Value::ResList(l)) => {
+            l.first().map(|r| r.name.clone()).unwrap_or_default()
+        }
+        _ => String::new(),
+    };
+    let media_type = cfg
+        .find(Kind::Storage, &storage)
+        .and_then(|s| s.str("MediaType"))
+        .unwrap_or_default()
+        .to_string();
+    Ok(JobData {
+        job: res.name.clone(),
+        job_type,
+        level,
+        client,
+        pool: res.str("Pool").unwrap_or_default().to_string(),
+        storage,
+        media_type,
+        catalog_res: catalog_res(cfg, &catalog),
+        catalog,
+        fileset: res.str("Fileset").unwrap_or_default().to_string(),
+        priority: req
+            .priority
+            .unwrap_or_else(|| res.int("Priority").unwrap_or(10)),
+        ..JobData::default()
+    })
+}
+
+/// Creates the job (catalog record, JobId) and starts its thread; the
+/// JobId. Never waits for the script host.
+pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> {
+    let cfg = director.config();
+    let res = cfg
+        .find(Kind::Job, &req.job)
+        .ok_or_else(|| format!("Job \"{}\" not found", req.job))?;
+    let mut data = job_data(&cfg, res, req)?;
+    if data.job_type != 'D' {
+        return Err(format!(
+            "Job \"{}\" is a {} job; this Director runs Admin jobs so far (backup, restore and verify jobs need the file and storage daemon protocols)",
+            res.name,
+            names::type_name(data.job_type)
+        ));
+    }
+    let now = clock::now();
+    let local = clock::local(now);
+    let seq = director.jobs().next_seq();
+    data.job_name = format!("{}.{}_{seq:02}", res.name, local.job_name());
+    let job_id = director
+        .catalog()
+        .create_job(&NewJob {
+            job: &data.job_name,
+            name: &res.name,
+            job_type: data.job_type,
+            level: data.level,
+            client: &data.client,
+            pool: &data.pool,
+            sched_time: &local.sql(),
+            job_tdate: now,
+        })
+        .map_err(|e| e.to_string())?;
+    data.job_id = job_id;
+    let state = JobState::new(data);
+    let canceled = Arc::new(AtomicBool::new(false));
+    lock(&director.jobs().active).insert(
+        job_id,
+        Active {
+            state: state.clone(),
+            canceled: canceled.clone(),
+        },
+    );
+    let d = director.clone();
+    let res = res.clone();
+    let spawned = std::thread::Builder::new()
+        .name(format!("job {job_id}"))
+        .spawn(move || run_admin(&d, &res, &state, &canceled, now));
+    if let Err(e) = spawned {
+        lock(&director.jobs().active).remove(&job_id);
+        return Err(format!("cannot start a thread for the job: {e}"));
+    }
+    Ok(job_id)
+}
+
+/// Sends the messages scripts wrote since the last call.
+fn pass_on_script_messages(
+    director: &Director,
+    res: &Resource,
+    state: &JobState,
+    sent: &mut usize,
+) {
+    let msgs = state.messages();
+    let job_id = state.data().job_id;
+    for m in &msgs[(*sent).min(msgs.len())..] {
+        director.job_message(job_id, res.str("Messages"), m);
+    }
+    *sent = msgs.len();
+}
+
+fn event(
+    director: &Director,
+    res: &Resource,
+    state: &Arc<JobState>,
+    e: JobEvent,
+    sent: &mut usize,
+) {
+    if let Some(host) = director.scripts() {
+        host.event(state, e);
+    }
+    pass_on_script_messages(director, res, state, sent);
+}
+
+fn run_admin(
+    director: &Arc<Director>,
+    res: &Resource,
+    state: &Arc<JobState>,
+    canceled: &AtomicBool,
+    sched: i64,
+) {
+    let job_id = state.data().job_id;
+    let msgs = res.str("Messages").map(str::to_string);
+    let say = |text: &str| director.job_message(job_id, msgs.as_deref(), text);
+    let mut sent = 0;
+    event(director, res, state, JobEvent::JobStart, &mut sent);
+    event(director, res, state, JobEvent::JobInit, &mut sent);
+    let level = state.data().level;
+    if level != ' ' {
+        let _ = director.catalog().job_level(job_id, level);
+    }
+    let start = clock::now();
+    state.data().status = 'R';
+    if let Err(e) = director
+        .catalog()
+        .job_started(job_id, &clock::local(start).sql())
+    {
+        tracing::error!("{e}");
+    }
+    let job_name = state.data().job_name.clone();
+    say(&format!("Start Admin JobId {job_id}, Job={job_name}"));
+    let mut ok = !canceled.load(Ordering::SeqCst);
+    if ok {
+        ok = runscript::run(director, res, state, runscript::Stage::Before, true);
+    }
+    if ok && !canceled.load(Ordering::SeqCst) {
+        event(director, res, state, JobEvent::JobRun, &mut sent);
+    }
+    let status = if canceled.load(Ordering::SeqCst) {
+        'A'
+    } else if !ok || state.data().errors > 0 {
+        'E'
+    } else {
+        'T'
+    };
+    runscript::run(director, res, state, runscript::Stage::After, status == 'T');
+    let end = clock::now();
+    state.data().status = status;
+    let errors = state.data().errors;
+    if let Err(e) = director
+        .catalog()
+        .job_ended(job_id, status, &clock::local(end).sql(), errors)
+    {
+        tracing::error!("{e}");
+    }
+    say(&report::admin(&director.config(), state, sched, start, end));
+    event(director, res, state, JobEvent::JobEnd, &mut sent);
+    let jobs = director.jobs();
+    lock(&jobs.active).remove(&job_id);
+    jobs.ended.notify_all();
+}
