@@ -11,6 +11,8 @@ trap 'rm -rf "$tmp"' EXIT
 # shellcheck disable=SC2086
 cargo bench $CARGO_FLAGS --target "$TARGET" --bench dispatch -- "$N" > "$tmp/rdird.txt"
 python3 bench/dispatch_cpython.py "$N" > "$tmp/cpython.txt"
+# shellcheck disable=SC2086
+cargo bench $CARGO_FLAGS --target "$TARGET" --bench console > "$tmp/console.txt"
 
 # Whole processes: start, load the example script, one event, exit.
 wall() {
@@ -54,5 +56,22 @@ machine="$(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cu
   echo "- process_start_to_exit: the whole process, best of 5: 'rdird script simulate' with one event"
   echo "  against 'python3' loading the same script (with its site packages)."
   echo "- peak_rss: the process after the 100,000 events (rdird: one interpreter)."
+  echo
+  echo "## Console and catalog"
+  echo
+  echo "Anchor: Debian's bacula-dir 9.6.7 on a copy of the same catalog (10,000 jobs), same run."
+  echo
+  echo "| figure | rdird | anchor | ratio |"
+  echo "|---|---|---|---|"
+  while read -r name ours theirs; do
+    ratio=$(python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print('%.2f' % (a / b) if b else '-')" "$ours" "$theirs")
+    [ "$theirs" = "0.0" ] && theirs="-"
+    echo "| $name | $ours | $theirs | $ratio |"
+  done < "$tmp/console.txt"
+  echo
+  echo "- console_*_per_s: round trips per second on one logged-in session (command sent, answer read"
+  echo "  to its end), 200 of status dir and 10 of list jobs."
+  echo "- catalog_file_rows_per_s: File rows inserted through the batch path (10,000-row transactions,"
+  echo "  Path and Filename ids cached), 500,000 rows; SQLite in WAL mode with synchronous=NORMAL."
 } > "$out"
 cat "$out"

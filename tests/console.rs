@@ -676,3 +676,99 @@ fn console_values_never_reach_sql_as_code() {
     assert!(!out.contains("Query failed"), "{out}");
     assert!(out.contains("| Vol-1 "), "the Job table survived: {out}");
 }
+
+/// Connects a raw TCP peer to the Director.
+fn raw_peer(d: &Director) -> std::net::TcpStream {
+    let s = std::net::TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s
+}
+
+/// Waits until the Director's log contains `text`.
+fn wait_for_log(d: &Director, text: &str, limit: Duration) -> String {
+    let started = Instant::now();
+    loop {
+        let log = d.log();
+        if log.contains(text) || started.elapsed() > limit {
+            return log;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// What the peer reads until the Director closes the connection.
+fn read_to_close(s: &mut std::net::TcpStream) -> Vec<u8> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    buf
+}
+
+#[test]
+fn a_huge_packet_length_drops_the_peer_and_others_are_served() {
+    let d = start();
+    let mut s = raw_peer(&d);
+    s.write_all(&0x0fff_ffffu32.to_be_bytes()).unwrap();
+    read_to_close(&mut s);
+    let log = wait_for_log(&d, "announced a packet of", Duration::from_secs(5));
+    assert!(
+        log.contains("announced a packet of 268435455 bytes; the most Bacula allows is 1000000"),
+        "{log}"
+    );
+    assert!(d.console("version\n").contains("test-dir Version: "));
+}
+
+#[test]
+fn a_truncated_packet_drops_the_peer() {
+    let d = start();
+    let mut s = raw_peer(&d);
+    s.write_all(&100u32.to_be_bytes()).unwrap();
+    s.write_all(b"Hello *Use").unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    read_to_close(&mut s);
+    let log = wait_for_log(&d, "closed the connection", Duration::from_secs(5));
+    assert!(log.contains("closed the connection"), "{log}");
+    assert!(d.console("version\n").contains("test-dir Version: "));
+}
+
+#[test]
+fn garbage_before_the_hello_drops_the_peer() {
+    let d = start();
+    let mut s = raw_peer(&d);
+    let junk = b"GET / HTTP/1.0\r\n\r\n";
+    s.write_all(&(junk.len() as u32).to_be_bytes()).unwrap();
+    s.write_all(junk).unwrap();
+    read_to_close(&mut s);
+    let log = wait_for_log(&d, "expected a console Hello", Duration::from_secs(5));
+    assert!(
+        log.contains("expected a console Hello, got \"GET / HTTP/1.0\""),
+        "{log}"
+    );
+    assert!(d.console("version\n").contains("test-dir Version: "));
+}
+
+#[test]
+fn a_silent_peer_is_dropped_after_the_login_timeout_and_others_are_served_meanwhile() {
+    let d = start();
+    let mut s = raw_peer(&d);
+    s.set_read_timeout(Some(Duration::from_secs(40))).unwrap();
+    assert!(d.console("version\n").contains("test-dir Version: "));
+    let started = Instant::now();
+    read_to_close(&mut s);
+    assert!(started.elapsed() < Duration::from_secs(35));
+    let log = wait_for_log(&d, "sent nothing in time", Duration::from_secs(5));
+    assert!(log.contains("sent nothing in time"), "{log}");
+}
+
+#[test]
+fn api_2_status_for_tools() {
+    let d = start_with_admin_job("");
+    let out = d.console("run job=Maintenance yes\nwait\n.api 2\n.status dir header\n.status dir terminated\n.status dir running\n");
+    assert!(out.contains("name=test-dir\nversion="), "{out}");
+    assert!(out.contains("jobs_running=0\n"), "{out}");
+    assert!(out.contains("jobid=1\njob=Maintenance."), "{out}");
+    assert!(
+        out.contains("name=Maintenance\ntype=D\nlevel= \njobstatus=T\n"),
+        "{out}"
+    );
+}

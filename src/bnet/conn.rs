@@ -2,11 +2,11 @@
 //! on every read. Errors name the peer.
 
 use std::fmt;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::time::Duration;
 
-use super::packet::{parse_header, Header, HeaderError, Packet, Signal, MAX_PACKET};
+use super::packet::{read_packet, Packet, ReadError, Signal, MAX_PACKET};
 
 /// What went wrong on a connection, and with whom.
 #[derive(Debug)]
@@ -101,37 +101,17 @@ impl Connection {
 
     /// Reads the next packet.
     pub fn recv(&mut self) -> Result<Packet, BnetError> {
-        let mut raw = [0u8; 4];
-        self.stream.read_exact(&mut raw).map_err(|e| self.io(e))?;
-        let header = parse_header(raw).map_err(|HeaderError::TooLong(len)| BnetError::TooLong {
-            peer: self.peer.clone(),
-            len,
-        })?;
-        let (len, compressed, has_flags) = match header {
-            Header::Signal(s) => return Ok(Packet::Signal(s)),
-            Header::Data {
-                len,
-                compressed,
-                has_flags,
-            } => (len, compressed, has_flags),
-        };
-        if has_flags {
-            let mut flags = [0u8; 4];
-            self.stream.read_exact(&mut flags).map_err(|e| self.io(e))?;
-        }
-        let mut data = vec![0u8; len];
-        self.stream.read_exact(&mut data).map_err(|e| self.io(e))?;
-        if !compressed {
-            return Ok(Packet::Data(data));
-        }
-        self.inflate.resize(MAX_PACKET, 0);
-        let n = lz4_flex::block::decompress_into(&data, &mut self.inflate).map_err(|e| {
-            BnetError::Protocol {
+        read_packet(&mut self.stream, &mut self.inflate).map_err(|e| match e {
+            ReadError::Io(err) => self.io(err),
+            ReadError::TooLong(len) => BnetError::TooLong {
                 peer: self.peer.clone(),
-                what: format!("a compressed packet does not decompress: {e}"),
-            }
-        })?;
-        Ok(Packet::Data(self.inflate[..n].to_vec()))
+                len,
+            },
+            ReadError::Corrupt(what) => BnetError::Protocol {
+                peer: self.peer.clone(),
+                what,
+            },
+        })
     }
 
     /// Reads the next packet, which must carry data; its text.

@@ -117,9 +117,69 @@ pub fn parse_header(raw: [u8; 4]) -> Result<Header, HeaderError> {
     })
 }
 
+/// Why a packet could not be read from a stream.
+#[derive(Debug)]
+pub enum ReadError {
+    Io(std::io::Error),
+    /// The length is over `MAX_PACKET`.
+    TooLong(usize),
+    /// A compressed packet that does not decompress.
+    Corrupt(String),
+}
+
+/// Reads one packet from `r`; `inflate` is scratch space for LZ4 packets.
+pub fn read_packet<R: std::io::Read>(
+    r: &mut R,
+    inflate: &mut Vec<u8>,
+) -> Result<Packet, ReadError> {
+    let mut raw = [0u8; 4];
+    r.read_exact(&mut raw).map_err(ReadError::Io)?;
+    let header = parse_header(raw).map_err(|HeaderError::TooLong(len)| ReadError::TooLong(len))?;
+    let (len, compressed, has_flags) = match header {
+        Header::Signal(s) => return Ok(Packet::Signal(s)),
+        Header::Data {
+            len,
+            compressed,
+            has_flags,
+        } => (len, compressed, has_flags),
+    };
+    if has_flags {
+        let mut flags = [0u8; 4];
+        r.read_exact(&mut flags).map_err(ReadError::Io)?;
+    }
+    let mut data = vec![0u8; len];
+    r.read_exact(&mut data).map_err(ReadError::Io)?;
+    if !compressed {
+        return Ok(Packet::Data(data));
+    }
+    inflate.resize(MAX_PACKET, 0);
+    let n = lz4_flex::block::decompress_into(&data, inflate)
+        .map_err(|e| ReadError::Corrupt(format!("a compressed packet does not decompress: {e}")))?;
+    Ok(Packet::Data(inflate[..n].to_vec()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compressed_packets_are_inflated() {
+        let text = b"a line that repeats, a line that repeats, a line that repeats\n";
+        let block = lz4_flex::block::compress(text);
+        let mut wire = (COMPRESSED | block.len() as u32).to_be_bytes().to_vec();
+        wire.extend_from_slice(&block);
+        wire.extend_from_slice(&(-1i32).to_be_bytes());
+        let mut r = std::io::Cursor::new(wire);
+        let mut scratch = Vec::new();
+        assert_eq!(
+            read_packet(&mut r, &mut scratch).unwrap(),
+            Packet::Data(text.to_vec())
+        );
+        assert_eq!(
+            read_packet(&mut r, &mut scratch).unwrap(),
+            Packet::Signal(Signal::Eod)
+        );
+    }
 
     #[test]
     fn headers_are_read_as_bacula_writes_them() {

@@ -2,10 +2,12 @@
 //! tables. Queries are grouped here by table so that a second backend can
 //! be added beside this one.
 
+mod file;
 mod job;
 mod media;
 pub mod schema;
 
+pub use file::{FileRecord, NameCache};
 pub use job::NewJob;
 pub use media::VOL_STATUSES;
 

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 pub use error::{ConfigError, Location};
 use lexer::Lexer;
 use parser::Parser;
+pub use parser::MAX_NAME_LENGTH;
 pub use schema::Kind;
 pub(crate) use suggest::closest;
 pub use value::{Resource, Value};

@@ -79,6 +79,16 @@ impl Login {
     }
 }
 
+/// The console a Hello names: `Hello *UserAgent* calling 100` or
+/// `Hello monitor calling 100`.
+pub fn console_name(hello: &str) -> Option<&str> {
+    hello
+        .strip_prefix("Hello ")
+        .and_then(|rest| rest.split(" calling").next())
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && n.len() <= crate::config::MAX_NAME_LENGTH)
+}
+
 /// Reads the Hello, authenticates both ways, and greets the console.
 pub fn login(conn: &mut Connection, config: &Config) -> Result<Login, BnetError> {
     let hello = conn.recv_text()?;

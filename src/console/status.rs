@@ -161,14 +161,65 @@ fn running(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     }
 }
 
-/// `.status dir running` and friends, for tools.
+/// `.status dir header|running|terminated|scheduled`, for tools. With
+/// `.api 2` the answers are `key=value` lines, a blank line between jobs.
 pub fn dot_status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
-    match (ctx.args.word(0), ctx.args.word(1)) {
-        (Some(d), Some("running")) if d.eq_ignore_ascii_case("dir") => running(ctx, out),
-        (Some(d), _) if d.eq_ignore_ascii_case("dir") => status(ctx, out),
-        _ => {
-            out.line(".status: only \".status dir\" and \".status dir running\" are available yet")
+    let dir_word = ctx
+        .args
+        .word(0)
+        .is_some_and(|d| d.eq_ignore_ascii_case("dir"));
+    if !dir_word {
+        out.line(
+            ".status: only \".status dir [header|running|terminated|scheduled]\" is available",
+        );
+        return;
+    }
+    let key_values = ctx.login.api.get() == super::login::Api::KeyValue;
+    match ctx.args.word(1).map(str::to_ascii_lowercase).as_deref() {
+        Some("running") if key_values => {
+            for (id, name, status) in ctx.director.jobs().running() {
+                out.line(format!("jobid={id}"));
+                out.line(format!("job={name}"));
+                out.line(format!("jobstatus={status}"));
+                out.line("");
+            }
         }
+        Some("running") => running(ctx, out),
+        Some("header") if key_values => {
+            let cfg = ctx.director.config();
+            out.line(format!("name={}", cfg.director().name));
+            out.line(format!(
+                "version={} ({})",
+                env!("CARGO_PKG_VERSION"),
+                env!("RDIRD_BUILD_DATE")
+            ));
+            out.line(format!(
+                "uname={}-{}",
+                std::env::consts::ARCH,
+                std::env::consts::OS
+            ));
+            out.line(format!("started_epoch={}", ctx.director.started));
+            out.line(format!(
+                "jobs_running={}",
+                ctx.director.jobs().running().len()
+            ));
+            out.line(format!("nclients={}", cfg.all(Kind::Client).count()));
+            out.line(format!("njobs={}", cfg.all(Kind::Job).count()));
+        }
+        Some("terminated") if key_values => {
+            let catalog = ctx.director.catalog();
+            let rows = super::list::query(
+                catalog.db(),
+                "SELECT JobId, Job, Name, Type, Level, JobStatus, JobFiles, JobBytes, JobErrors, StartTime, EndTime FROM Job WHERE JobStatus NOT IN ('C', 'R') ORDER BY JobId DESC LIMIT 10",
+                &[],
+            );
+            match rows {
+                Ok(r) => super::list::key_values(&r, out),
+                Err(e) => out.line(format!("Query failed: {e}")),
+            }
+        }
+        Some("scheduled") if key_values => {}
+        _ => status(ctx, out),
     }
 }
 

@@ -1,0 +1,138 @@
+//! File attributes: the batch path. Records arrive in large groups and go
+//! in with one transaction, prepared statements, and the Path and Filename
+//! ids kept in memory, never one commit per file.
+
+use std::collections::HashMap;
+
+use rusqlite::params;
+
+use super::{Catalog, CatalogError};
+
+/// One file as the storage daemon reports it.
+#[derive(Debug, Clone)]
+pub struct FileRecord {
+    pub file_index: i64,
+    /// The directory, ending in `/`.
+    pub path: String,
+    /// The name within it (empty for the directory itself).
+    pub name: String,
+    /// Bacula's base64 lstat.
+    pub lstat: String,
+    pub md5: String,
+}
+
+/// Path and Filename ids already known, kept across batches of one job.
+#[derive(Default)]
+pub struct NameCache {
+    paths: HashMap<String, i64>,
+    names: HashMap<String, i64>,
+}
+
+impl Catalog {
+    /// Inserts a batch of file records of `job_id` in one transaction.
+    pub fn insert_files(
+        &self,
+        job_id: i64,
+        files: &[FileRecord],
+        cache: &mut NameCache,
+    ) -> Result<(), CatalogError> {
+        let tx = self.db().unchecked_transaction().map_err(|e| self.err(e))?;
+        {
+            let mut find_path = tx
+                .prepare_cached("SELECT PathId FROM Path WHERE Path = ?1")
+                .map_err(|e| self.err(e))?;
+            let mut add_path = tx
+                .prepare_cached("INSERT INTO Path (Path) VALUES (?1)")
+                .map_err(|e| self.err(e))?;
+            let mut find_name = tx
+                .prepare_cached("SELECT FilenameId FROM Filename WHERE Name = ?1")
+                .map_err(|e| self.err(e))?;
+            let mut add_name = tx
+                .prepare_cached("INSERT INTO Filename (Name) VALUES (?1)")
+                .map_err(|e| self.err(e))?;
+            let mut add_file = tx
+                .prepare_cached(
+                    "INSERT INTO File (FileIndex, JobId, PathId, FilenameId, LStat, MD5) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(|e| self.err(e))?;
+            for f in files {
+                let path_id = match cache.paths.get(&f.path) {
+                    Some(id) => *id,
+                    None => {
+                        let id = match find_path.query_row(params![f.path], |r| r.get(0)) {
+                            Ok(id) => id,
+                            Err(rusqlite::Error::QueryReturnedNoRows) => {
+                                add_path.execute(params![f.path]).map_err(|e| self.err(e))?;
+                                tx.last_insert_rowid()
+                            }
+                            Err(e) => return Err(self.err(e)),
+                        };
+                        cache.paths.insert(f.path.clone(), id);
+                        id
+                    }
+                };
+                let name_id = match cache.names.get(&f.name) {
+                    Some(id) => *id,
+                    None => {
+                        let id = match find_name.query_row(params![f.name], |r| r.get(0)) {
+                            Ok(id) => id,
+                            Err(rusqlite::Error::QueryReturnedNoRows) => {
+                                add_name.execute(params![f.name]).map_err(|e| self.err(e))?;
+                                tx.last_insert_rowid()
+                            }
+                            Err(e) => return Err(self.err(e)),
+                        };
+                        cache.names.insert(f.name.clone(), id);
+                        id
+                    }
+                };
+                add_file
+                    .execute(params![
+                        f.file_index,
+                        job_id,
+                        path_id,
+                        name_id,
+                        f.lstat,
+                        f.md5
+                    ])
+                    .map_err(|e| self.err(e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_share_paths_and_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Catalog::open(&dir.path().join("c.db")).unwrap();
+        let mut cache = NameCache::default();
+        let rec = |i: i64, p: &str, n: &str| FileRecord {
+            file_index: i,
+            path: p.into(),
+            name: n.into(),
+            lstat: "P4A mMz9 IGk B A A A".into(),
+            md5: "abc".into(),
+        };
+        c.insert_files(
+            1,
+            &[rec(1, "/etc/", ""), rec(2, "/etc/", "passwd")],
+            &mut cache,
+        )
+        .unwrap();
+        c.insert_files(
+            1,
+            &[rec(3, "/etc/", "group"), rec(4, "/home/", "passwd")],
+            &mut cache,
+        )
+        .unwrap();
+        let count = |sql: &str| -> i64 { c.db().query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(count("SELECT COUNT(*) FROM File WHERE JobId = 1"), 4);
+        assert_eq!(count("SELECT COUNT(*) FROM Path"), 2);
+        assert_eq!(count("SELECT COUNT(*) FROM Filename"), 3);
+    }
+}
