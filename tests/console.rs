@@ -772,3 +772,64 @@ fn api_2_status_for_tools() {
         "{out}"
     );
 }
+
+#[test]
+fn help_and_llist() {
+    let d = start_with_admin_job("");
+    let out = d.console(
+        "help\nrun job=Maintenance yes\nwait\nllist jobid=1\nlist files jobid=1\nlist jobmedia\n",
+    );
+    assert!(
+        out.contains("  Command       Description\n  =======       ==========="),
+        "{out}"
+    );
+    assert!(
+        out.contains("  sqlquery      Use SQL to query catalog"),
+        "{out}"
+    );
+    assert!(
+        out.contains("          JobId: 1\n            Job: Maintenance."),
+        "{out}"
+    );
+    assert!(out.contains("      JobStatus: T\n"), "{out}");
+}
+
+#[test]
+fn jobs_a_crash_left_running_are_marked_failed_at_start() {
+    let d = start();
+    drop(d.console("version\n"));
+    let db = d.dir.path().join("cat.db");
+    let conf = d.dir.path().join("bacula-dir.conf");
+    let status = Command::new("sqlite3")
+        .arg(&db)
+        .arg("INSERT INTO Job (Job, Name, Type, Level, JobStatus, SchedTime) VALUES ('WebBackup.x', 'WebBackup', 'B', 'F', 'R', '2026-11-26 01:00:00')")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let port = d.port;
+    let dir_path = d.dir.path().to_path_buf();
+    // Restart on the same catalog.
+    let mut d = d;
+    unsafe { libc::kill(d.child.id() as i32, libc::SIGTERM) };
+    d.child.wait().unwrap();
+    let log = std::fs::File::create(dir_path.join("rdird.log")).unwrap();
+    d.child = Command::new(env!("CARGO_BIN_EXE_rdird"))
+        .args(["-f", "-c"])
+        .arg(&conf)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let text = wait_for_log(&d, "listening for consoles", Duration::from_secs(10));
+    assert!(
+        text.contains("1 job(s) left running by an earlier stop are marked failed (f)"),
+        "{text}"
+    );
+    let _ = port;
+    let out = d.console("list jobs\n");
+    assert!(
+        out.contains("| WebBackup | ") && out.contains("| f         |"),
+        "{out}"
+    );
+}
