@@ -79,6 +79,19 @@ Console {{
     )
 }
 
+/// Starts `rdird -f -c conf` with its output in `log`.
+fn spawn_rdird(conf: &Path, log: &Path) -> Child {
+    let log = std::fs::File::create(log).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_rdird"))
+        .args(["-f", "-c"])
+        .arg(conf)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap()
+}
+
 fn start_with(extra: &str) -> Director {
     start_full("", extra)
 }
@@ -88,15 +101,7 @@ fn start_full(director_extra: &str, extra: &str) -> Director {
     let port = free_port();
     let conf = dir.path().join("bacula-dir.conf");
     std::fs::write(&conf, config(dir.path(), port, director_extra, extra)).unwrap();
-    let log = std::fs::File::create(dir.path().join("rdird.log")).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_rdird"))
-        .args(["-f", "-c"])
-        .arg(&conf)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
+    let child = spawn_rdird(&conf, &dir.path().join("rdird.log"));
     // Ready when it says so in its log (a port seen open could be another
     // test's Director).
     let started = Instant::now();
@@ -806,27 +811,17 @@ fn jobs_a_crash_left_running_are_marked_failed_at_start() {
         .status()
         .unwrap();
     assert!(status.success());
-    let port = d.port;
     let dir_path = d.dir.path().to_path_buf();
     // Restart on the same catalog.
     let mut d = d;
     unsafe { libc::kill(d.child.id() as i32, libc::SIGTERM) };
     d.child.wait().unwrap();
-    let log = std::fs::File::create(dir_path.join("rdird.log")).unwrap();
-    d.child = Command::new(env!("CARGO_BIN_EXE_rdird"))
-        .args(["-f", "-c"])
-        .arg(&conf)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
+    d.child = spawn_rdird(&conf, &dir_path.join("rdird.log"));
     let text = wait_for_log(&d, "listening for consoles", Duration::from_secs(10));
     assert!(
         text.contains("1 job(s) left running by an earlier stop are marked failed (f)"),
         "{text}"
     );
-    let _ = port;
     let out = d.console("list jobs\n");
     assert!(
         out.contains("| WebBackup | ") && out.contains("| f         |"),

@@ -125,15 +125,27 @@ impl Connection {
         }
     }
 
-    /// Sends several packets in one write.
-    pub fn send_all<T: AsRef<[u8]>>(&mut self, packets: &[T]) -> Result<(), BnetError> {
+    /// Sends several packets, then `signal` if any, in one write.
+    fn write_packets<T: AsRef<[u8]>>(
+        &mut self,
+        packets: &[T],
+        signal: Option<Signal>,
+    ) -> Result<(), BnetError> {
         let mut buf = Vec::new();
         for p in packets {
             let p = p.as_ref();
             buf.extend_from_slice(&(p.len() as u32).to_be_bytes());
             buf.extend_from_slice(p);
         }
+        if let Some(s) = signal {
+            buf.extend_from_slice(&s.code().to_be_bytes());
+        }
         self.stream.write_all(&buf).map_err(|e| self.io(e))
+    }
+
+    /// Sends several packets in one write.
+    pub fn send_all<T: AsRef<[u8]>>(&mut self, packets: &[T]) -> Result<(), BnetError> {
+        self.write_packets(packets, None)
     }
 
     /// Sends one data packet.
@@ -143,21 +155,12 @@ impl Connection {
 
     /// Sends a signal.
     pub fn signal(&mut self, s: Signal) -> Result<(), BnetError> {
-        self.stream
-            .write_all(&s.code().to_be_bytes())
-            .map_err(|e| self.io(e))
+        self.write_packets::<&[u8]>(&[], Some(s))
     }
 
     /// Sends data packets then one EOD, in one write.
     pub fn send_then_eod<T: AsRef<[u8]>>(&mut self, packets: &[T]) -> Result<(), BnetError> {
-        let mut buf = Vec::new();
-        for p in packets {
-            let p = p.as_ref();
-            buf.extend_from_slice(&(p.len() as u32).to_be_bytes());
-            buf.extend_from_slice(p);
-        }
-        buf.extend_from_slice(&Signal::Eod.code().to_be_bytes());
-        self.stream.write_all(&buf).map_err(|e| self.io(e))
+        self.write_packets(packets, Some(Signal::Eod))
     }
 
     /// Closes the connection for both directions.

@@ -29,6 +29,30 @@ pub struct NameCache {
 }
 
 impl Catalog {
+    /// The id of `value` in Path or Filename: from the cache, the table, or
+    /// a new row.
+    fn cached_id(
+        &self,
+        cache: &mut HashMap<String, i64>,
+        value: &str,
+        find: &mut rusqlite::CachedStatement<'_>,
+        add: &mut rusqlite::CachedStatement<'_>,
+    ) -> Result<i64, CatalogError> {
+        if let Some(id) = cache.get(value) {
+            return Ok(*id);
+        }
+        let id = match find.query_row(params![value], |r| r.get(0)) {
+            Ok(id) => id,
+            Err(rusqlite::Error::QueryReturnedNoRows) => {
+                add.execute(params![value]).map_err(|e| self.err(e))?;
+                self.db().last_insert_rowid()
+            }
+            Err(e) => return Err(self.err(e)),
+        };
+        cache.insert(value.to_string(), id);
+        Ok(id)
+    }
+
     /// Inserts a batch of file records of `job_id` in one transaction.
     pub fn insert_files(
         &self,
@@ -56,36 +80,10 @@ impl Catalog {
                 )
                 .map_err(|e| self.err(e))?;
             for f in files {
-                let path_id = match cache.paths.get(&f.path) {
-                    Some(id) => *id,
-                    None => {
-                        let id = match find_path.query_row(params![f.path], |r| r.get(0)) {
-                            Ok(id) => id,
-                            Err(rusqlite::Error::QueryReturnedNoRows) => {
-                                add_path.execute(params![f.path]).map_err(|e| self.err(e))?;
-                                tx.last_insert_rowid()
-                            }
-                            Err(e) => return Err(self.err(e)),
-                        };
-                        cache.paths.insert(f.path.clone(), id);
-                        id
-                    }
-                };
-                let name_id = match cache.names.get(&f.name) {
-                    Some(id) => *id,
-                    None => {
-                        let id = match find_name.query_row(params![f.name], |r| r.get(0)) {
-                            Ok(id) => id,
-                            Err(rusqlite::Error::QueryReturnedNoRows) => {
-                                add_name.execute(params![f.name]).map_err(|e| self.err(e))?;
-                                tx.last_insert_rowid()
-                            }
-                            Err(e) => return Err(self.err(e)),
-                        };
-                        cache.names.insert(f.name.clone(), id);
-                        id
-                    }
-                };
+                let path_id =
+                    self.cached_id(&mut cache.paths, &f.path, &mut find_path, &mut add_path)?;
+                let name_id =
+                    self.cached_id(&mut cache.names, &f.name, &mut find_name, &mut add_name)?;
                 add_file
                     .execute(params![
                         f.file_index,
