@@ -308,7 +308,13 @@ impl Lexer {
                 src.line_idx = next;
                 src.col = 0;
             }
-            let line = &src.lines[src.line_idx];
+            // Reading on after the end of input (a backslash just before
+            // it, say) finds the end again.
+            let Some(line) = src.lines.get(src.line_idx) else {
+                self.eof = true;
+                self.ch = L_EOF;
+                return L_EOF;
+            };
             if src.col >= line.len() {
                 self.ch = L_EOL;
             } else {
@@ -719,6 +725,20 @@ mod tests {
         assert_eq!(t[0], (Token::UnquotedString, "vm-fd".into()));
         assert_eq!(t[1], (Token::UnquotedString, "10k".into()));
         assert_eq!(t[2], (Token::UnquotedString, "/usr/sbin".into()));
+    }
+
+    #[test]
+    fn a_backslash_at_the_end_of_input_ends_it() {
+        let mut lx = Lexer::from_text("t", b"Timeout = 2 \\");
+        let mut n = 0;
+        while lx
+            .next_token(Expect::All)
+            .map(|t| t != Token::Eof)
+            .unwrap_or(false)
+        {
+            n += 1;
+            assert!(n < 10);
+        }
     }
 
     #[test]
