@@ -828,3 +828,28 @@ fn jobs_a_crash_left_running_are_marked_failed_at_start() {
         "{out}"
     );
 }
+
+#[test]
+fn maximum_console_connections_is_enforced() {
+    let d = start_full("  Maximum Console Connections = 1\n", "");
+    let idle = raw_peer(&d);
+    std::thread::sleep(Duration::from_millis(200));
+    let out = d.console("version\n");
+    assert!(!out.contains("test-dir Version:"), "{out}");
+    let log = wait_for_log(
+        &d,
+        "Maximum Console Connections (1) reached",
+        Duration::from_secs(5),
+    );
+    assert!(log.contains("refusing the console at 127.0.0.1:"), "{log}");
+    drop(idle);
+    let started = Instant::now();
+    loop {
+        let out = d.console("version\n");
+        if out.contains("test-dir Version:") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(40), "{out}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

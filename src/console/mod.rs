@@ -273,20 +273,44 @@ fn session(director: Arc<Director>, stream: TcpStream, addr: SocketAddr) {
     conn.close();
 }
 
-/// Listens on `addr` and serves consoles until the process ends.
+/// Serves consoles from `listener` until the process ends, at most
+/// Maximum Console Connections at a time.
 pub fn serve(director: Arc<Director>, listener: TcpListener) {
+    let active = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     for stream in listener.incoming() {
-        match stream {
-            Ok(s) => {
-                let addr = s
-                    .peer_addr()
-                    .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
-                let d = director.clone();
-                let _ = std::thread::Builder::new()
-                    .name(format!("console {addr}"))
-                    .spawn(move || session(d, s, addr));
+        let s = match stream {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("console connection failed: {e}");
+                continue;
             }
-            Err(e) => tracing::warn!("console connection failed: {e}"),
+        };
+        let addr = s
+            .peer_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+        let max = director
+            .config()
+            .director()
+            .int("MaximumConsoleConnections")
+            .unwrap_or(20)
+            .max(1) as usize;
+        if active.load(std::sync::atomic::Ordering::SeqCst) >= max {
+            tracing::warn!(
+                "refusing the console at {addr}: Maximum Console Connections ({max}) reached"
+            );
+            continue;
+        }
+        active.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let d = director.clone();
+        let a = active.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("console {addr}"))
+            .spawn(move || {
+                session(d, s, addr);
+                a.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            });
+        if spawned.is_err() {
+            active.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
         }
     }
 }
