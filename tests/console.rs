@@ -500,6 +500,10 @@ fn the_catalog_opens_in_sqlite3_and_answers_debians_queries() {
 
 /// A Director with Admin jobs and a script that reports every event.
 fn start_with_admin_job(extra_job: &str) -> Director {
+    start_full_with_admin("", extra_job)
+}
+
+fn start_full_with_admin(director_extra: &str, extra_job: &str) -> Director {
     let scripts = tempfile::tempdir().unwrap().keep();
     std::fs::write(
         scripts.join("DirStartUp.py"),
@@ -521,7 +525,10 @@ fn start_with_admin_job(extra_job: &str) -> Director {
          Job {{\n  Name = Spawner\n  Type = Admin\n  Client = web-fd\n  FileSet = \"Set\"\n  Storage = File\n  Pool = Full\n  Messages = Standard\n}}\n{extra_job}"
     );
     start_full(
-        &format!("  Scripts Directory = \"{}\"\n", scripts.display()),
+        &format!(
+            "{director_extra}  Scripts Directory = \"{}\"\n",
+            scripts.display()
+        ),
         &jobs,
     )
 }
@@ -852,4 +859,51 @@ fn maximum_console_connections_is_enforced() {
         assert!(started.elapsed() < Duration::from_secs(40), "{out}");
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+const SLOW_JOB: &str = "Job {\n  Name = Slow\n  Type = Admin\n  Client = web-fd\n  FileSet = \"Set\"\n  Storage = File\n  Pool = Full\n  Messages = Standard\n  RunScript {\n    RunsWhen = Before\n    RunsOnClient = no\n    Command = \"/bin/sleep 3\"\n  }\n}\n";
+
+#[test]
+fn a_job_waits_for_its_own_maximum_concurrent_jobs() {
+    let d = start_with_admin_job(SLOW_JOB);
+    let out =
+        d.console("run job=Slow yes\nrun job=Slow yes\n@sleep 1\nstatus dir\nwait\nmessages\n");
+    assert!(out.contains("is waiting on max Job jobs"), "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    let pos = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}: {out}"))
+    };
+    let first_end = pos("Termination:            Admin OK");
+    let second_start = lines
+        .iter()
+        .rposition(|l| l.contains(": Start Admin JobId"))
+        .unwrap();
+    assert!(
+        first_end < second_start,
+        "the second Slow started before the first ended: {out}"
+    );
+}
+
+#[test]
+fn waiting_jobs_start_by_priority() {
+    let d = start_full_with_admin(
+        "  Maximum Concurrent Jobs = 1\n",
+        &format!(
+            "{SLOW_JOB}Job {{\n  Name = Low\n  Type = Admin\n  Client = web-fd\n  FileSet = \"Set\"\n  Storage = File\n  Pool = Full\n  Messages = Standard\n  Priority = 20\n}}\n\
+             Job {{\n  Name = High\n  Type = Admin\n  Client = web-fd\n  FileSet = \"Set\"\n  Storage = File\n  Pool = Full\n  Messages = Standard\n  Priority = 5\n}}\n"
+        ),
+    );
+    let out = d
+        .console("run job=Slow yes\n@sleep 1\nrun job=Low yes\nrun job=High yes\nwait\nmessages\n");
+    let starts: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.split(": Start Admin JobId ").nth(1))
+        .collect();
+    assert_eq!(starts.len(), 3, "{out}");
+    assert!(starts[0].contains("Job=Slow."), "{out}");
+    assert!(starts[1].contains("Job=High."), "{out}");
+    assert!(starts[2].contains("Job=Low."), "{out}");
 }

@@ -153,6 +153,9 @@ fn running(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         let state = match status {
             'C' => "is waiting execution",
             'R' => "is running",
+            'd' => "is waiting on max total jobs",
+            'j' => "is waiting on max Job jobs",
+            'p' => "is waiting for higher priority jobs to finish",
             _ => "is ending",
         };
         out.line(format!(

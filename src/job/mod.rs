@@ -5,6 +5,7 @@
 //! Admin jobs run here today (no daemons are involved); backup, restore
 //! and verify jobs need the storage and file daemon protocols of `peer/`.
 
+mod queue;
 mod report;
 mod runscript;
 
@@ -29,6 +30,7 @@ struct Active {
 pub struct Jobs {
     active: Mutex<HashMap<i64, Active>>,
     ended: Condvar,
+    queue: queue::Queue,
     /// The two-digit sequence at the end of unique job names.
     seq: Mutex<u32>,
 }
@@ -280,6 +282,17 @@ fn run_admin(
     if level != ' ' {
         let _ = director.catalog().job_level(job_id, level);
     }
+    let limits = queue::Limits {
+        director_max: director
+            .config()
+            .director()
+            .int("MaximumConcurrentJobs")
+            .unwrap_or(20)
+            .max(1) as usize,
+        job_max: res.int("MaximumConcurrentJobs").unwrap_or(1).max(1) as usize,
+    };
+    let jobs = director.jobs();
+    let admitted = jobs.queue.acquire(state, &limits, canceled);
     let start = clock::now();
     state.data().status = 'R';
     if let Err(e) = director
@@ -290,7 +303,7 @@ fn run_admin(
     }
     let job_name = state.data().job_name.clone();
     say(&format!("Start Admin JobId {job_id}, Job={job_name}"));
-    let mut ok = !canceled.load(Ordering::SeqCst);
+    let mut ok = admitted && !canceled.load(Ordering::SeqCst);
     if ok {
         ok = runscript::run(director, res, state, runscript::Stage::Before, true);
     }
@@ -315,8 +328,8 @@ fn run_admin(
         tracing::error!("{e}");
     }
     say(&report::admin(&director.config(), state, sched, start, end));
+    jobs.queue.release(job_id);
     event(director, res, state, JobEvent::JobEnd, &mut sent);
-    let jobs = director.jobs();
     lock(&jobs.active).remove(&job_id);
     jobs.ended.notify_all();
 }
