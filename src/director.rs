@@ -180,5 +180,7 @@ impl python::Director for Director {
         }
     }
 
+    /// Nothing to move: the queue reads a job's priority when the job
+    /// starts waiting, which is after JobStart and JobInit.
     fn priority_changed(&self, _job: &JobState) {}
 }
