@@ -10,6 +10,7 @@ pub mod daemon;
 pub mod director;
 pub mod job;
 pub mod logging;
+pub mod peer;
 pub mod python;
 
 /// `"<version> <build date>"`, as `bacula.Version` and `--version` say it.

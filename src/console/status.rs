@@ -38,9 +38,13 @@ fn bacula_date(s: &str) -> String {
 
 pub fn status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let what = ctx.args.word(0).unwrap_or("dir").to_ascii_lowercase();
+    if what == "client" || what == "storage" {
+        daemon(ctx, out, &what);
+        return;
+    }
     if what != "dir" && what != "director" {
         out.line(format!(
-            "status {what}: only \"status dir\" is available in this Director yet"
+            "status {what}: use status dir, status client=<Client> or status storage=<Storage>"
         ));
         return;
     }
@@ -138,6 +142,67 @@ fn finished(sql: &str) -> String {
         p[0],
         time.get(..5).unwrap_or(time)
     ))
+}
+
+/// `status client=NAME` and `status storage=NAME`: the daemon's report.
+fn daemon(ctx: &Ctx<'_, '_>, out: &mut Reply, what: &str) {
+    let cfg = ctx.director.config();
+    let (kind, acl) = if what == "client" {
+        (Kind::Client, &ctx.login.acl.clients)
+    } else {
+        (Kind::Storage, &ctx.login.acl.storages)
+    };
+    let named = ctx.args.get(what);
+    let res = match named {
+        Some(n) => cfg.find(kind, n),
+        None => cfg
+            .all(kind)
+            .find(|r| super::login::Acl::allows(acl, &r.name)),
+    };
+    let Some(res) = res.filter(|r| super::login::Acl::allows(acl, &r.name)) else {
+        out.line(format!(
+            "{} \"{}\" not found.",
+            kind.name(),
+            named.unwrap_or("")
+        ));
+        return;
+    };
+    let dir = cfg.director();
+    let (timeout_directive, port_directive, default_port) = if kind == Kind::Client {
+        ("FdConnectTimeout", "FdPort", 9102)
+    } else {
+        ("SdConnectTimeout", "SdPort", 9103)
+    };
+    let timeout = std::time::Duration::from_secs(
+        dir.int(timeout_directive).unwrap_or(180).clamp(1, 30) as u64,
+    );
+    out.line(format!(
+        "Connecting to {} {} at {}:{}",
+        kind.name(),
+        res.name,
+        res.str("Address").unwrap_or("localhost"),
+        res.int(port_directive).unwrap_or(default_port)
+    ));
+    let result = if kind == Kind::Client {
+        crate::peer::fd::status(&dir.name, res, timeout)
+    } else {
+        crate::peer::sd::status(&dir.name, res, timeout)
+    };
+    match result {
+        Ok(lines) => {
+            for l in lines {
+                out.packets.push(l);
+            }
+        }
+        Err(e) => {
+            tracing::warn!("{e}");
+            out.line(format!(
+                "Failed to connect to {} {}: {e}",
+                kind.name(),
+                res.name
+            ));
+        }
+    }
 }
 
 fn running(ctx: &Ctx<'_, '_>, out: &mut Reply) {
