@@ -4,10 +4,13 @@
 //! configuration.
 
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod common;
+
+use common::free_port;
 
 const BCONSOLE: &str = "/usr/sbin/bconsole";
 
@@ -22,23 +25,6 @@ impl Drop for Director {
         // SIGTERM: the clean way down.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
         let _ = self.child.wait();
-    }
-}
-
-/// A port no other test of this run was given.
-fn free_port() -> u16 {
-    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut given = GIVEN.lock().unwrap();
-        if !given.contains(&port) {
-            given.push(port);
-            return port;
-        }
     }
 }
 
@@ -81,15 +67,7 @@ Console {{
 
 /// Starts `rdird -f -c conf` with its output in `log`.
 fn spawn_rdird(conf: &Path, log: &Path) -> Child {
-    let log = std::fs::File::create(log).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_rdird"))
-        .args(["-f", "-c"])
-        .arg(conf)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap()
+    common::spawn_daemon(env!("CARGO_BIN_EXE_rdird"), conf, log)
 }
 
 fn start_with(extra: &str) -> Director {

@@ -3,10 +3,13 @@
 //! their status through `status client` and `status storage` in bconsole.
 
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod common;
+
+use common::free_port;
 
 struct Proc(Child);
 
@@ -25,22 +28,6 @@ struct Setup {
     dir_port: u16,
 }
 
-fn free_port() -> u16 {
-    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut given = GIVEN.lock().unwrap();
-        if !given.contains(&port) {
-            given.push(port);
-            return port;
-        }
-    }
-}
-
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
@@ -48,17 +35,7 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 fn spawn(program: &str, conf: &Path, log: &Path) -> Proc {
-    let log = std::fs::File::create(log).unwrap();
-    Proc(
-        Command::new(program)
-            .args(["-f", "-c"])
-            .arg(conf)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| panic!("{program}: {e}")),
-    )
+    Proc(common::spawn_daemon(program, conf, log))
 }
 
 fn wait_port(port: u16) {

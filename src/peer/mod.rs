@@ -10,6 +10,7 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use crate::bnet::{cram, BnetError, Connection, Packet, Signal};
+use crate::config::Resource;
 
 /// How long a status exchange may wait for the daemon.
 const READ_TIMEOUT: Duration = Duration::from_secs(60);
@@ -59,4 +60,49 @@ pub fn read_until_eod(conn: &mut Connection) -> Result<Vec<String>, BnetError> {
             Packet::Signal(_) => {}
         }
     }
+}
+
+/// Where a daemon is and how to greet it, for one status exchange.
+pub struct Daemon<'a> {
+    /// `Client "web-fd"`, for messages.
+    pub what: String,
+    pub resource: &'a Resource,
+    pub port_directive: &'static str,
+    pub default_port: u16,
+    /// The Hello line the daemon expects from the Director.
+    pub hello: String,
+    /// How the daemon's answer to the Hello starts (`2000 OK Hello`).
+    pub hello_ok: &'static str,
+}
+
+/// Logs in to a daemon, runs `before_status` (a job line for the file
+/// daemon), asks for `status`, and returns the report line by line.
+pub fn status_report(
+    d: &Daemon<'_>,
+    director_name: &str,
+    connect_timeout: Duration,
+    before_status: impl FnOnce(&mut Connection) -> Result<(), String>,
+) -> Result<Vec<String>, String> {
+    let host = d.resource.str("Address").unwrap_or("localhost");
+    let port = d
+        .resource
+        .int(d.port_directive)
+        .unwrap_or(i64::from(d.default_port)) as u16;
+    let mut conn = connect(&d.what, host, port, connect_timeout)?;
+    let password = d.resource.str("Password").unwrap_or_default();
+    hello(&mut conn, &d.hello, director_name, password).map_err(|e| e.to_string())?;
+    let ok = conn.recv_text().map_err(|e| e.to_string())?;
+    if !ok.starts_with(d.hello_ok) {
+        return Err(format!(
+            "{} answered the Hello with {:?}",
+            d.what,
+            ok.trim_end()
+        ));
+    }
+    before_status(&mut conn)?;
+    conn.send("status\n").map_err(|e| e.to_string())?;
+    let lines = read_until_eod(&mut conn).map_err(|e| e.to_string())?;
+    let _ = conn.signal(Signal::Terminate);
+    conn.close();
+    Ok(lines)
 }

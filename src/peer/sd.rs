@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::bnet::Signal;
+use super::{status_report, Daemon};
 use crate::config::Resource;
 
 /// `status storage`: the storage daemon's own status report.
@@ -11,28 +11,13 @@ pub fn status(
     storage: &Resource,
     connect_timeout: Duration,
 ) -> Result<Vec<String>, String> {
-    let host = storage.str("Address").unwrap_or("localhost");
-    let port = storage.int("SdPort").unwrap_or(9103) as u16;
-    let what = format!("Storage \"{}\"", storage.name);
-    let mut conn = super::connect(&what, host, port, connect_timeout)?;
-    let password = storage.str("Password").unwrap_or_default();
-    super::hello(
-        &mut conn,
-        &format!("Hello SD: Bacula Director {director_name} calling 103\n"),
-        director_name,
-        password,
-    )
-    .map_err(|e| e.to_string())?;
-    let ok = conn.recv_text().map_err(|e| e.to_string())?;
-    if !ok.starts_with("3000 OK Hello") {
-        return Err(format!(
-            "{what} answered the Hello with {:?}",
-            ok.trim_end()
-        ));
-    }
-    conn.send("status\n").map_err(|e| e.to_string())?;
-    let lines = super::read_until_eod(&mut conn).map_err(|e| e.to_string())?;
-    let _ = conn.signal(Signal::Terminate);
-    conn.close();
-    Ok(lines)
+    let d = Daemon {
+        what: format!("Storage \"{}\"", storage.name),
+        resource: storage,
+        port_directive: "SdPort",
+        default_port: 9103,
+        hello: format!("Hello SD: Bacula Director {director_name} calling 103\n"),
+        hello_ok: "3000 OK Hello",
+    };
+    status_report(&d, director_name, connect_timeout, |_| Ok(()))
 }

@@ -1,5 +1,6 @@
 //! Running the `rdird` binary the way an administrator does, for the
-//! integration tests.
+//! integration tests; not every test file uses every helper.
+#![allow(dead_code)]
 
 use std::process::{Command, Output};
 
@@ -12,7 +13,6 @@ pub fn rdird(args: &[&str]) -> Output {
 }
 
 /// What it printed on standard output.
-#[allow(dead_code)] // not every test file reads standard output
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -20,4 +20,39 @@ pub fn stdout(o: &Output) -> String {
 /// What it printed on standard error.
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A 127.0.0.1 port no other test of this run was given.
+pub fn free_port() -> u16 {
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut given = GIVEN.lock().unwrap();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
+}
+
+/// Starts `program -f -c conf` (a Director or a Bacula daemon) in the
+/// foreground with its output in `log`.
+pub fn spawn_daemon(
+    program: &str,
+    conf: &std::path::Path,
+    log: &std::path::Path,
+) -> std::process::Child {
+    let log = std::fs::File::create(log).unwrap();
+    Command::new(program)
+        .args(["-f", "-c"])
+        .arg(conf)
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program}: {e}"))
 }
