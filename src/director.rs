@@ -93,14 +93,16 @@ impl Director {
     /// text`), to the destinations of the job's Messages resource: the
     /// consoles' queue and the catalog's Log table.
     pub fn job_message(&self, job_id: i64, messages: Option<&str>, text: &str) {
+        let name = self.config().director().name.clone();
+        self.daemon_message(job_id, messages, &format!("{name} JobId {job_id}: {text}"));
+    }
+
+    /// A job message a daemon sent, already headed with its own name and
+    /// the JobId (`sd JobId 3: text`), to the job's destinations.
+    pub fn daemon_message(&self, job_id: i64, messages: Option<&str>, text: &str) {
         let cfg = self.config();
         let now = crate::clock::local(crate::clock::now());
-        let line = format!(
-            "{} {} JobId {job_id}: {}",
-            now.message(),
-            cfg.director().name,
-            text.trim_end_matches('\n')
-        );
+        let line = format!("{} {}", now.message(), text.trim_end_matches('\n'));
         tracing::debug!("{line}");
         let res = messages
             .and_then(|m| cfg.find(Kind::Messages, m))

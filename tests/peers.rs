@@ -1,6 +1,7 @@
 //! rdird talking to Debian's stock bacula-fd and bacula-sd (packages
-//! bacula-fd and bacula-sd, 9.6.7): the Hello, CRAM-MD5 both ways, and
-//! their status through `status client` and `status storage` in bconsole.
+//! bacula-fd and bacula-sd, 9.6.7): the Hello, CRAM-MD5 both ways, their
+//! status through `status client` and `status storage` in bconsole, and
+//! backups run from bconsole through both daemons into the catalog.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -54,9 +55,11 @@ fn wait_port(port: u16) {
 fn setup(fd_password: &str) -> Setup {
     let root = tempfile::tempdir().unwrap();
     let r = root.path();
-    for d in ["fd", "sd", "dir", "volumes"] {
+    for d in ["fd", "sd", "dir", "volumes", "data/sub"] {
         std::fs::create_dir_all(r.join(d)).unwrap();
     }
+    std::fs::write(r.join("data/a.txt"), "alpha\n".repeat(1000)).unwrap();
+    std::fs::write(r.join("data/sub/b.txt"), "beta\n").unwrap();
     let (fd_port, sd_port, dir_port) = (free_port(), free_port(), free_port());
     let fd_conf = write(
         r,
@@ -89,9 +92,9 @@ fn setup(fd_password: &str) -> Setup {
              Client {{ Name = test-fd; Address = 127.0.0.1; FD Port = {fd_port}; Password = \"{fd_password}\"; Catalog = MyCatalog }}\n\
              Client {{ Name = gone-fd; Address = 127.0.0.1; FD Port = 1; Password = x; Catalog = MyCatalog }}\n\
              Storage {{ Name = File; Address = 127.0.0.1; SD Port = {sd_port}; Password = \"sd-secret\"; Device = FileDev; Media Type = File }}\n\
-             Pool {{ Name = Full; Pool Type = Backup }}\n\
-             FileSet {{ Name = \"Set\"; Include {{ File = /etc }} }}\n\
-             Job {{ Name = Backup; Type = Backup; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }}\n",
+             Pool {{ Name = Full; Pool Type = Backup; Label Format = \"Vol-\" }}\n\
+             FileSet {{ Name = \"Set\"; Include {{ Options {{ Signature = MD5 }}; File = {0}/data }} }}\n\
+             Job {{ Name = Backup; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }}\n",
             r.display()
         ),
     );
@@ -188,4 +191,162 @@ fn an_unreachable_client_is_reported_and_the_director_goes_on() {
     let out = s.console("status client=gone-fd\nversion\n");
     assert!(out.contains("Failed to connect to Client gone-fd: Client \"gone-fd\" at 127.0.0.1:1: cannot connect"), "{out}");
     assert!(out.contains("test-dir Version: "), "{out}");
+}
+
+impl Setup {
+    /// The catalog rdird keeps, opened beside it.
+    fn catalog(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.root.path().join("dir/cat.db")).unwrap()
+    }
+
+    /// `(path, name)` of the files a job's catalog records name.
+    fn files(&self, job_id: i64) -> Vec<(String, String)> {
+        let db = self.catalog();
+        let mut q = db
+            .prepare(
+                "SELECT Path.Path, Filename.Name FROM File JOIN Path USING (PathId) JOIN Filename USING (FilenameId) WHERE JobId = ?1 ORDER BY 1, 2",
+            )
+            .unwrap();
+        q.query_map([job_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+}
+
+fn report_line<'a>(out: &'a str, label: &str) -> &'a str {
+    out.lines()
+        .rev()
+        .find_map(|l| l.trim_start().strip_prefix(label))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("no {label} in {out}"))
+}
+
+#[test]
+fn a_full_backup_runs_through_both_daemons_into_the_catalog() {
+    let s = setup("fd-secret");
+    let out = s.console("run job=Backup yes\nwait\nmessages\nlist volumes\n");
+    let data = s.root.path().join("data");
+    assert!(
+        out.contains(
+            "Created new Volume=\"Vol-0001\", Pool=\"Full\", MediaType=\"File\" in catalog."
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(" test-sd JobId 1: Labeled new Volume \"Vol-0001\""),
+        "{out}"
+    );
+    assert!(!out.contains("test-dir JobId 1: test-sd"), "{out}");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    assert_eq!(report_line(&out, "Backup Level:"), "Full", "{out}");
+    // data/, data/a.txt, data/sub/, data/sub/b.txt
+    assert_eq!(report_line(&out, "FD Files Written:"), "4", "{out}");
+    assert_eq!(report_line(&out, "SD Files Written:"), "4", "{out}");
+    assert!(
+        report_line(&out, "FD Bytes Written:").starts_with("6,005 "),
+        "{out}"
+    );
+    assert_eq!(report_line(&out, "Volume name(s):"), "Vol-0001", "{out}");
+    assert_eq!(report_line(&out, "FD termination status:"), "OK", "{out}");
+    assert_eq!(report_line(&out, "SD termination status:"), "OK", "{out}");
+    assert!(
+        std::fs::metadata(s.root.path().join("volumes/Vol-0001"))
+            .unwrap()
+            .len()
+            > 6005
+    );
+    let d = format!("{}/", data.display());
+    assert_eq!(
+        s.files(1),
+        [
+            (d.clone(), String::new()),
+            (d.clone(), "a.txt".to_string()),
+            (format!("{d}sub/"), String::new()),
+            (format!("{d}sub/"), "b.txt".to_string()),
+        ]
+    );
+    let db = s.catalog();
+    let (status, files, bytes, level): (String, i64, i64, String) = db
+        .query_row(
+            "SELECT JobStatus, JobFiles, JobBytes, Level FROM Job WHERE JobId = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (status.as_str(), files, bytes, level.as_str()),
+        ("T", 4, 6005, "F")
+    );
+    let (vol_jobs, vol_bytes): (i64, i64) = db
+        .query_row(
+            "SELECT VolJobs, VolBytes FROM Media WHERE VolumeName = 'Vol-0001'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(vol_jobs, 1);
+    assert!(vol_bytes > 6005, "{vol_bytes}");
+    let jobmedia: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM JobMedia WHERE JobId = 1 AND LastIndex = 4",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(jobmedia, 1);
+    let md5: String = db
+        .query_row(
+            "SELECT MD5 FROM File JOIN Filename USING (FilenameId) WHERE Filename.Name = 'b.txt'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(md5.len(), 22, "{md5}");
+}
+
+#[test]
+fn an_incremental_without_a_full_becomes_one_then_backs_up_changes() {
+    let s = setup("fd-secret");
+    // Files changed in the second a job starts are in the next one too
+    // (whole-second modification times); let that second pass.
+    std::thread::sleep(Duration::from_millis(1100));
+    let out = s.console("run job=Backup level=Incremental yes\nwait\nmessages\n");
+    assert!(
+        out.contains("No prior or suitable Full backup found in catalog. Doing FULL backup."),
+        "{out}"
+    );
+    assert_eq!(report_line(&out, "Backup Level:"), "Full", "{out}");
+    assert_eq!(report_line(&out, "FD Files Written:"), "4", "{out}");
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(s.root.path().join("data/sub/c.txt"), "new\n").unwrap();
+    let out = s.console("run job=Backup level=Incremental yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Backup Level:"), "Incremental", "{out}");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    let names: Vec<String> = s.files(2).into_iter().map(|(_, n)| n).collect();
+    assert!(names.contains(&"c.txt".to_string()), "{names:?}");
+    assert!(!names.contains(&"a.txt".to_string()), "{names:?}");
+}
+
+#[test]
+fn a_backup_to_an_unreachable_client_fails_and_the_director_goes_on() {
+    let s = setup("not-the-fd-secret");
+    let out = s.console("run job=Backup yes\nwait\nmessages\nversion\n");
+    assert_eq!(
+        report_line(&out, "Termination:"),
+        "*** Backup Error ***",
+        "{out}"
+    );
+    assert!(
+        out.contains("Fatal error: Client \"test-fd\" at 127.0.0.1:"),
+        "{out}"
+    );
+    assert!(out.contains("test-dir Version: "), "{out}");
+    let status: String = s
+        .catalog()
+        .query_row("SELECT JobStatus FROM Job WHERE JobId = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(status, "f");
 }

@@ -2,11 +2,13 @@
 //! tables. Queries are grouped here by table so that a second backend can
 //! be added beside this one.
 
+mod backup;
 mod file;
 mod job;
 mod media;
 pub mod schema;
 
+pub use backup::{BackupTotals, PriorJob};
 pub use file::{FileRecord, NameCache};
 pub use job::NewJob;
 pub use media::VOL_STATUSES;

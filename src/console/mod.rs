@@ -4,7 +4,7 @@
 
 mod args;
 mod dot;
-mod list;
+pub(crate) mod list;
 pub mod login;
 mod python;
 mod reload;

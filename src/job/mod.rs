@@ -2,9 +2,10 @@
 //! Python events at the contract's moments, RunScripts on the Director,
 //! cancel and wait, and the termination report.
 //!
-//! Admin jobs run here today (no daemons are involved); backup, restore
-//! and verify jobs need the storage and file daemon protocols of `peer/`.
+//! Admin jobs run here with no daemon involved; backup jobs add what
+//! `backup` settles and drive the daemons through `peer::backup`.
 
+mod backup;
 mod queue;
 mod report;
 mod runscript;
@@ -191,9 +192,9 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
         .find(Kind::Job, &req.job)
         .ok_or_else(|| format!("Job \"{}\" not found", req.job))?;
     let mut data = job_data(&cfg, res, req)?;
-    if data.job_type != 'D' {
+    if data.job_type != 'D' && data.job_type != 'B' {
         return Err(format!(
-            "Job \"{}\" is a {} job; this Director runs Admin jobs so far (backup, restore and verify jobs need the file and storage daemon protocols)",
+            "Job \"{}\" is a {} job; this Director runs Admin and Backup jobs so far",
             res.name,
             names::type_name(data.job_type)
         ));
@@ -229,7 +230,7 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
     let res = res.clone();
     let spawned = std::thread::Builder::new()
         .name(format!("job {job_id}"))
-        .spawn(move || run_admin(&d, &res, &state, &canceled, now));
+        .spawn(move || run_job(&d, &res, &state, &canceled, now));
     if let Err(e) = spawned {
         lock(&director.jobs().active).remove(&job_id);
         return Err(format!("cannot start a thread for the job: {e}"));
@@ -265,7 +266,7 @@ fn event(
     pass_on_script_messages(director, res, state, sent);
 }
 
-fn run_admin(
+fn run_job(
     director: &Arc<Director>,
     res: &Resource,
     state: &Arc<JobState>,
@@ -278,9 +279,19 @@ fn run_admin(
     let mut sent = 0;
     event(director, res, state, JobEvent::JobStart, &mut sent);
     event(director, res, state, JobEvent::JobInit, &mut sent);
-    let level = state.data().level;
-    if level != ' ' {
-        let _ = director.catalog().job_level(job_id, level);
+    let is_backup = state.data().job_type == 'B';
+    let mut prepared = None;
+    let mut fatal = None;
+    if is_backup {
+        match backup::prepare(director, res, state, &say) {
+            Ok(p) => prepared = Some(p),
+            Err(e) => fatal = Some(e),
+        }
+    } else {
+        let level = state.data().level;
+        if level != ' ' {
+            let _ = director.catalog().job_level(job_id, level);
+        }
     }
     let limits = queue::Limits {
         director_max: director
@@ -302,16 +313,33 @@ fn run_admin(
         tracing::error!("{e}");
     }
     let job_name = state.data().job_name.clone();
-    say(&format!("Start Admin JobId {job_id}, Job={job_name}"));
-    let mut ok = admitted && !canceled.load(Ordering::SeqCst);
+    let type_name = names::type_name(state.data().job_type);
+    say(&format!("Start {type_name} JobId {job_id}, Job={job_name}"));
+    if let Some(e) = &fatal {
+        say(&format!("Fatal error: {e}"));
+    }
+    let mut ok = admitted && fatal.is_none() && !canceled.load(Ordering::SeqCst);
     if ok {
         ok = runscript::run(director, res, state, runscript::Stage::Before, true);
     }
     if ok && !canceled.load(Ordering::SeqCst) {
         event(director, res, state, JobEvent::JobRun, &mut sent);
     }
+    let mut ran = None;
+    if let (true, Some(p)) = (ok && !canceled.load(Ordering::SeqCst), &prepared) {
+        let r = backup::run(director, res, state, p);
+        pass_on_script_messages(director, res, state, &mut sent);
+        let o = &r.outcome;
+        if o.fatal.is_some() {
+            fatal = o.fatal.clone();
+        }
+        ok = o.fd.status == 'T' && o.sd.status == 'T';
+        ran = Some(r);
+    }
     let status = if canceled.load(Ordering::SeqCst) {
         'A'
+    } else if fatal.is_some() {
+        'f'
     } else if !ok || state.data().errors > 0 {
         'E'
     } else {
@@ -327,7 +355,25 @@ fn run_admin(
     {
         tracing::error!("{e}");
     }
-    say(&report::admin(&director.config(), state, sched, start, end));
+    let cfg = director.config();
+    if is_backup {
+        let o = ran.as_ref().map(|r| &r.outcome);
+        say(&report::backup(
+            &cfg,
+            state,
+            &report::BackupFigures {
+                fileset_time: prepared.as_ref().map_or("", |p| p.fileset_time.as_str()),
+                volumes: o.map_or(&[], |o| o.sd.volumes.as_slice()),
+                vol_session_id: o.map_or(0, |o| o.vol_session_id),
+                vol_session_time: o.map_or(0, |o| o.vol_session_time),
+                last_volume_bytes: ran.as_ref().map_or(0, |r| r.last_volume_bytes),
+                sd_bytes: o.map_or(0, |o| o.sd.bytes),
+            },
+            (sched, start, end),
+        ));
+    } else {
+        say(&report::admin(&cfg, state, sched, start, end));
+    }
     jobs.queue.release(job_id);
     event(director, res, state, JobEvent::JobEnd, &mut sent);
     lock(&jobs.active).remove(&job_id);

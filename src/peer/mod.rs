@@ -1,8 +1,10 @@
 //! The Director's side of the file daemon and storage daemon protocols:
 //! connecting, the Hello, CRAM-MD5 both ways, and what the Director asks
-//! of each daemon. Today: their status, for `status client` and `status
-//! storage`.
+//! of each daemon: their status (`status client`, `status storage`) and
+//! backups (`backup`, with the storage daemon's requests in `catreq`).
 
+pub mod backup;
+pub mod catreq;
 pub mod fd;
 pub mod sd;
 

@@ -1,0 +1,164 @@
+//! What a backup job reads and writes in the catalog beyond its Job
+//! record: its FileSet record, the prior job it builds on, the volume it
+//! appends to, and its figures at the end.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{Catalog, CatalogError};
+
+/// The prior job an Incremental or Differential builds on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriorJob {
+    pub job: String,
+    /// Its start, unix time.
+    pub start: i64,
+}
+
+/// A backup's figures, as both daemons reported them.
+pub struct BackupTotals {
+    pub files: i64,
+    pub bytes: i64,
+    pub read_bytes: i64,
+    pub vol_session_id: i64,
+    pub vol_session_time: i64,
+}
+
+impl Catalog {
+    /// The FileSet record for this name and fingerprint, created when the
+    /// FileSet is new or changed: its FileSetId and creation time.
+    pub fn fileset_record(&self, name: &str, md5: &str) -> Result<(i64, String), CatalogError> {
+        let found = self
+            .db()
+            .query_row(
+                "SELECT FileSetId, CreateTime FROM FileSet WHERE FileSet = ?1 AND MD5 = ?2",
+                params![name, md5],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    ))
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        if let Some(f) = found {
+            return Ok(f);
+        }
+        self.db()
+            .execute(
+                "INSERT INTO FileSet (FileSet, MD5, CreateTime) VALUES (?1, ?2, datetime('now', 'localtime'))",
+                params![name, md5],
+            )
+            .map_err(|e| self.err(e))?;
+        let id = self.db().last_insert_rowid();
+        let time: String = self
+            .db()
+            .query_row(
+                "SELECT CreateTime FROM FileSet WHERE FileSetId = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        Ok((id, time))
+    }
+
+    /// The last good backup of this Job, Client and FileSet at one of
+    /// `levels` (`"F"`, `"FD"`, `"FDI"`).
+    pub fn prior_backup(
+        &self,
+        job: &str,
+        client_id: i64,
+        fileset_id: i64,
+        levels: &str,
+    ) -> Result<Option<PriorJob>, CatalogError> {
+        self.db()
+            .query_row(
+                "SELECT Job, CAST(strftime('%s', StartTime, 'utc') AS INTEGER) FROM Job
+                 WHERE Name = ?1 AND Type = 'B' AND JobStatus IN ('T', 'W') AND ClientId = ?2
+                   AND FileSetId = ?3 AND instr(?4, Level) > 0 AND StartTime IS NOT NULL
+                 ORDER BY StartTime DESC, JobId DESC LIMIT 1",
+                params![job, client_id, fileset_id, levels],
+                |r| {
+                    Ok(PriorJob {
+                        job: r.get(0)?,
+                        start: r.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The job's ClientId.
+    pub fn job_client_id(&self, job_id: i64) -> Result<i64, CatalogError> {
+        self.db()
+            .query_row(
+                "SELECT COALESCE(ClientId, 0) FROM Job WHERE JobId = ?1",
+                params![job_id],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records the job's FileSet.
+    pub fn job_fileset(&self, job_id: i64, fileset_id: i64) -> Result<(), CatalogError> {
+        self.db()
+            .execute(
+                "UPDATE Job SET FileSetId = ?2 WHERE JobId = ?1",
+                params![job_id, fileset_id],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The first volume of the pool, of this media type, that takes data.
+    pub fn append_volume(
+        &self,
+        pool: &str,
+        media_type: &str,
+    ) -> Result<Option<String>, CatalogError> {
+        self.db()
+            .query_row(
+                "SELECT Media.VolumeName FROM Media JOIN Pool ON Pool.PoolId = Media.PoolId
+                 WHERE Pool.Name = ?1 AND Media.MediaType = ?2 AND Media.VolStatus = 'Append' AND Media.Enabled = 1
+                 ORDER BY Media.MediaId LIMIT 1",
+                params![pool, media_type],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The highest MediaId in the catalog (0 when there is none).
+    pub fn max_media_id(&self) -> Result<i64, CatalogError> {
+        self.db()
+            .query_row("SELECT COALESCE(MAX(MediaId), 0) FROM Media", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// A volume's VolBytes.
+    pub fn volume_bytes(&self, name: &str) -> Result<i64, CatalogError> {
+        self.db()
+            .query_row(
+                "SELECT VolBytes FROM Media WHERE VolumeName = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Writes the backup's figures into its Job record.
+    pub fn backup_totals(&self, job_id: i64, t: &BackupTotals) -> Result<(), CatalogError> {
+        self.db()
+            .execute(
+                "UPDATE Job SET JobFiles = ?2, JobBytes = ?3, ReadBytes = ?4, VolSessionId = ?5, VolSessionTime = ?6 WHERE JobId = ?1",
+                params![job_id, t.files, t.bytes, t.read_bytes, t.vol_session_id, t.vol_session_time],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+}

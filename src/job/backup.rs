@@ -1,0 +1,244 @@
+//! Backup jobs on the Director's side: the FileSet record, level
+//! promotion and the since time, the volume for append (the NewVolume
+//! event, then the pool's Label Format), the conversation with the daemons
+//! through `peer::backup`, and the figures that reach the catalog, the
+//! job's state and its report.
+
+use std::sync::Arc;
+
+use crate::catalog::{BackupTotals, PriorJob};
+use crate::config::{Config, Kind, Resource};
+use crate::director::Director;
+use crate::peer::backup::{fileset_md5, Outcome, Plan};
+use crate::python::JobState;
+
+/// What was settled before the job started.
+pub struct Prepared {
+    pub since: Option<PriorJob>,
+    /// When the FileSet record was created, for the report.
+    pub fileset_time: String,
+}
+
+/// What the backup did, for the job's end.
+pub struct Ran {
+    pub outcome: Outcome,
+    pub last_volume_bytes: i64,
+}
+
+fn resource<'a>(
+    cfg: &'a Config,
+    kind: Kind,
+    name: &str,
+    what: &str,
+) -> Result<&'a Resource, String> {
+    cfg.find(kind, name)
+        .ok_or_else(|| format!("{what} \"{name}\" is not in the configuration"))
+}
+
+/// Records the FileSet and settles the level: an Incremental or
+/// Differential with no prior Full of this Job, Client and FileSet (or
+/// with a changed FileSet) becomes a Full, with Bacula's messages.
+pub fn prepare(
+    director: &Director,
+    res: &Resource,
+    state: &JobState,
+    say: &dyn Fn(&str),
+) -> Result<Prepared, String> {
+    let cfg = director.config();
+    let (job_id, fs_name, mut level) = {
+        let d = state.data();
+        (d.job_id, d.fileset.clone(), d.level)
+    };
+    let fileset = resource(&cfg, Kind::Fileset, &fs_name, "FileSet")?;
+    let cat = director.catalog();
+    let (fileset_id, fileset_time) = cat
+        .fileset_record(&fs_name, &fileset_md5(fileset))
+        .map_err(|e| e.to_string())?;
+    cat.job_fileset(job_id, fileset_id)
+        .map_err(|e| e.to_string())?;
+    let client_id = cat.job_client_id(job_id).map_err(|e| e.to_string())?;
+    if level == ' ' {
+        level = 'F';
+    }
+    let mut since = None;
+    if level == 'I' || level == 'D' {
+        let full = cat
+            .prior_backup(&res.name, client_id, fileset_id, "F")
+            .map_err(|e| e.to_string())?;
+        if full.is_none() {
+            level = 'F';
+        } else {
+            let levels = if level == 'I' { "FDI" } else { "F" };
+            since = cat
+                .prior_backup(&res.name, client_id, fileset_id, levels)
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    let promoted = level != state.data().level && state.data().level != ' ';
+    cat.job_level(job_id, level).map_err(|e| e.to_string())?;
+    // Messages may go to the catalog: say them once it is let go.
+    drop(cat);
+    if promoted {
+        say("No prior Full backup Job record found.");
+        say("No prior or suitable Full backup found in catalog. Doing FULL backup.");
+    }
+    state.data().level = level;
+    Ok(Prepared {
+        since,
+        fileset_time,
+    })
+}
+
+/// A new volume's name from the pool's Label Format: the format and the
+/// next MediaId in four digits (`Vol-0007`).
+fn label_name(director: &Director, pool: &Resource) -> Result<String, String> {
+    let Some(format) = pool.str("LabelFormat") else {
+        return Err(format!(
+            "Pool \"{}\" has no appendable volume and no Label Format to create one",
+            pool.name
+        ));
+    };
+    if format.contains('$') {
+        return Err(format!(
+            "Pool \"{}\": Label Format variables are not expanded yet; use a plain prefix",
+            pool.name
+        ));
+    }
+    let cat = director.catalog();
+    let first = cat.max_media_id().map_err(|e| e.to_string())? + 1;
+    for n in first..first + 100 {
+        let name = format!("{format}{n:04}");
+        if !cat.volume_exists(&name).map_err(|e| e.to_string())? {
+            return Ok(name);
+        }
+    }
+    Err(format!("no free volume name for Label Format \"{format}\""))
+}
+
+/// The volume for append in `pool_name`: an Append volume of the pool,
+/// else a new one named by the NewVolume event or the Label Format.
+fn find_volume(
+    director: &Director,
+    state: &Arc<JobState>,
+    pool_name: &str,
+    media_type: &str,
+    say: &dyn Fn(&str),
+) -> Result<String, String> {
+    let cfg = director.config();
+    let pool = resource(&cfg, Kind::Pool, pool_name, "Pool")?;
+    if let Some(name) = director
+        .catalog()
+        .append_volume(pool_name, media_type)
+        .map_err(|e| e.to_string())?
+    {
+        state.data().volume_name = name.clone();
+        return Ok(name);
+    }
+    let max = pool.int("MaximumVolumes").unwrap_or(0);
+    let have = director
+        .catalog()
+        .num_vols(pool_name)
+        .map_err(|e| e.to_string())?;
+    if max > 0 && have >= max {
+        return Err(format!(
+            "Maximum Volumes exceeded for Pool \"{pool_name}\" ({have} of {max})"
+        ));
+    }
+    let scripted = director.scripts().and_then(|h| h.new_volume(state));
+    let name = match scripted {
+        Some(n) => n,
+        None => label_name(director, pool)?,
+    };
+    director
+        .catalog()
+        .create_volume(&name, pool, media_type)
+        .map_err(|e| e.to_string())?;
+    say(&format!(
+        "Created new Volume=\"{name}\", Pool=\"{pool_name}\", MediaType=\"{media_type}\" in catalog."
+    ));
+    state.data().volume_name = name.clone();
+    Ok(name)
+}
+
+/// Runs the backup through the daemons and records its figures.
+pub fn run(director: &Director, res: &Resource, state: &Arc<JobState>, prepared: &Prepared) -> Ran {
+    let cfg = director.config();
+    let d = state.data().clone();
+    let messages = res.str("Messages").map(str::to_string);
+    let say = |text: &str| director.job_message(d.job_id, messages.as_deref(), text);
+    let found = (|| {
+        Ok::<_, String>((
+            resource(&cfg, Kind::Client, &d.client, "Client")?,
+            resource(&cfg, Kind::Storage, &d.storage, "Storage")?,
+            resource(&cfg, Kind::Pool, &d.pool, "Pool")?,
+            resource(&cfg, Kind::Fileset, &d.fileset, "FileSet")?,
+        ))
+    })();
+    let (client, storage, pool, fileset) = match found {
+        Ok(r) => r,
+        Err(e) => {
+            return Ran {
+                outcome: Outcome {
+                    fatal: Some(e),
+                    ..Outcome::default()
+                },
+                last_volume_bytes: 0,
+            }
+        }
+    };
+    let plan = Plan {
+        director_name: &cfg.director().name,
+        job_id: d.job_id,
+        job_name: &d.job_name,
+        job: res,
+        client,
+        storage,
+        pool,
+        fileset,
+        level: d.level,
+        since: prepared.since.as_ref().map(|p| (p.start, p.job.clone())),
+        messages: messages.clone(),
+    };
+    let media_type = d.media_type.clone();
+    let mut volume = |pool_name: &str| find_volume(director, state, pool_name, &media_type, &say);
+    let outcome = crate::peer::backup::run(director, &plan, &mut volume);
+    let last_volume_bytes = outcome
+        .sd
+        .volumes
+        .last()
+        .and_then(|v| director.catalog().volume_bytes(v).ok())
+        .unwrap_or(0);
+    let recorded = director.catalog().backup_totals(
+        d.job_id,
+        &BackupTotals {
+            files: outcome.fd.files,
+            bytes: outcome.fd.bytes,
+            read_bytes: outcome.fd.read_bytes,
+            vol_session_id: outcome.vol_session_id,
+            vol_session_time: outcome.vol_session_time,
+        },
+    );
+    if let Err(e) = recorded {
+        say(&format!("Error updating the Job record: {e}"));
+    }
+    {
+        let mut s = state.data();
+        s.files = outcome.fd.files;
+        s.bytes = outcome.fd.bytes;
+        s.sd_files = outcome.sd.files;
+        s.sd_errors = outcome.sd.errors;
+        s.errors += outcome.fd.errors;
+        s.fd_status = outcome.fd.status;
+        s.sd_status = outcome.sd.status;
+        if let Some(v) = outcome.sd.volumes.last() {
+            s.volume_name = v.clone();
+        }
+    }
+    if let Some(e) = &outcome.fatal {
+        say(&format!("Fatal error: {e}"));
+    }
+    Ran {
+        outcome,
+        last_volume_bytes,
+    }
+}

@@ -1,0 +1,495 @@
+//! A backup job's conversation with the storage daemon and the file
+//! daemon, in the order bacula-dir 9.6.7 holds it: the storage daemon is
+//! told about the job and its device, it finds its volume through the
+//! Director's catalog, then the file daemon is given the level, the
+//! FileSet and the storage daemon's address and told to back up; the
+//! storage daemon's catalog requests are answered on their own thread
+//! until both daemons report the end of the job.
+
+use std::time::Duration;
+
+use md5::{Digest, Md5};
+
+use super::catreq::{Handler, SdReport};
+use super::{connect, hello};
+use crate::bnet::{BnetError, Connection, Packet, Signal};
+use crate::config::{IncExe, Resource, Value};
+use crate::director::Director;
+
+/// How long a daemon may take to accept the connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What a backup needs to know before it talks to the daemons.
+pub struct Plan<'a> {
+    pub director_name: &'a str,
+    pub job_id: i64,
+    /// The unique job name.
+    pub job_name: &'a str,
+    pub job: &'a Resource,
+    pub client: &'a Resource,
+    pub storage: &'a Resource,
+    pub pool: &'a Resource,
+    pub fileset: &'a Resource,
+    /// The level to send: `F`, `I` or `D`.
+    pub level: char,
+    /// For Incremental and Differential: the prior job's start (unix
+    /// time) and unique name.
+    pub since: Option<(i64, String)>,
+    pub messages: Option<String>,
+}
+
+/// What the file daemon reported at the end of the job.
+#[derive(Debug, Default, Clone)]
+pub struct FdReport {
+    pub status: char,
+    pub files: i64,
+    pub read_bytes: i64,
+    pub bytes: i64,
+    pub errors: i64,
+}
+
+/// How a backup went, daemon by daemon.
+#[derive(Debug, Default, Clone)]
+pub struct Outcome {
+    pub sd: SdReport,
+    pub fd: FdReport,
+    pub vol_session_id: i64,
+    pub vol_session_time: i64,
+    /// The storage daemon's key for this job, which the file daemon shows.
+    pub job_key: String,
+    /// Why the job could not run to its end, for the job report.
+    pub fatal: Option<String>,
+}
+
+/// `key=value` words of a line.
+fn field(line: &str, key: &str) -> Option<i64> {
+    line.split_whitespace()
+        .filter_map(|w| w.split_once('='))
+        .find(|(k, _)| *k == key)
+        .and_then(|(_, v)| v.parse().ok())
+}
+
+fn bnet(e: BnetError) -> String {
+    e.to_string()
+}
+
+/// Reads the daemon's answer to a command, passing on the job messages
+/// it sends first; the answer, or an error naming the daemon when the
+/// answer does not start with `ok`.
+fn expect(
+    conn: &mut Connection,
+    ok: &str,
+    command: &str,
+    on_message: &dyn Fn(&str),
+) -> Result<String, String> {
+    loop {
+        match conn.recv().map_err(bnet)? {
+            Packet::Data(d) => {
+                let line = String::from_utf8_lossy(&d)
+                    .trim_end_matches(['\n', '\0'])
+                    .to_string();
+                if let Some(text) = job_message(&line) {
+                    on_message(text);
+                    continue;
+                }
+                if line.starts_with(ok) {
+                    return Ok(line);
+                }
+                return Err(format!(
+                    "{} refused {command}: {}",
+                    conn.peer(),
+                    line.trim_end()
+                ));
+            }
+            Packet::Signal(Signal::Btime) => {
+                // The file daemon syncing its clock with ours.
+                let us = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_micros())
+                    .unwrap_or(0);
+                conn.send(format!("btime {us}\n")).map_err(bnet)?;
+            }
+            Packet::Signal(_) => {}
+        }
+    }
+}
+
+/// The text of a `Jmsg JobId=N type=T level=L text` line.
+fn job_message(line: &str) -> Option<&str> {
+    line.strip_prefix("Jmsg JobId=")
+        .map(|rest| rest.splitn(4, ' ').nth(3).unwrap_or("").trim_end())
+}
+
+/// The FileSet as the file daemon reads it: `I`/`E`, `Z`, the options
+/// with their patterns and `N`, `F` files, `N`, `P` plugins, `N`.
+pub fn fileset_lines(fileset: &Resource) -> Vec<String> {
+    let mut out = Vec::new();
+    for (directive, code) in [("Include", "I"), ("Exclude", "E")] {
+        let Some(Value::IncExes(list)) = fileset.get(directive) else {
+            continue;
+        };
+        for ie in list {
+            incexe_lines(ie, code, &mut out);
+        }
+    }
+    out
+}
+
+fn incexe_lines(ie: &IncExe, code: &str, out: &mut Vec<String>) {
+    out.push(format!("{code}\n"));
+    if let Some(z) = &ie.exclude_dir_containing {
+        out.push(format!("Z {z}\n"));
+    }
+    for o in &ie.options {
+        out.push(format!("O {}\n", o.opts));
+        let lists: [(&str, &Vec<String>); 8] = [
+            ("R", &o.regex),
+            ("RD", &o.regex_dir),
+            ("RF", &o.regex_file),
+            ("W", &o.wild),
+            ("WD", &o.wild_dir),
+            ("WF", &o.wild_file),
+            ("B", &o.base),
+            ("X", &o.fs_type),
+        ];
+        for (c, items) in lists {
+            out.extend(items.iter().map(|i| format!("{c} {i}\n")));
+        }
+        out.extend(o.drive_type.iter().map(|i| format!("XD {i}\n")));
+        if let Some(p) = &o.plugin {
+            out.push(format!("G {p}\n"));
+        }
+        out.push("N\n".into());
+    }
+    out.extend(ie.files.iter().map(|f| format!("F {f}")));
+    out.push("N\n".into());
+    out.extend(ie.plugins.iter().map(|p| format!("P {p}")));
+    out.push("N\n".into());
+}
+
+/// The FileSet's fingerprint, as the storage daemon is given it.
+pub fn fileset_md5(fileset: &Resource) -> String {
+    let mut h = Md5::new();
+    for l in fileset_lines(fileset) {
+        h.update(l.as_bytes());
+    }
+    crate::bnet::base64::encode(&h.finalize())
+}
+
+fn daemon_port(res: &Resource, directive: &str, default: u16) -> u16 {
+    res.int(directive)
+        .and_then(|p| u16::try_from(p).ok())
+        .unwrap_or(default)
+}
+
+/// Connects and logs in to a daemon; `ok` is how its Hello answer starts.
+fn login(
+    what: String,
+    res: &Resource,
+    port: u16,
+    greeting: String,
+    ok: &str,
+    director_name: &str,
+) -> Result<Connection, String> {
+    let host = res.str("Address").unwrap_or("localhost");
+    let mut conn = connect(&what, host, port, CONNECT_TIMEOUT)?;
+    let password = res.str("Password").unwrap_or_default();
+    hello(&mut conn, &greeting, director_name, password).map_err(bnet)?;
+    let answer = conn.recv_text().map_err(bnet)?;
+    if answer.starts_with(ok) {
+        Ok(conn)
+    } else {
+        Err(format!(
+            "{what} answered the Hello with {:?}",
+            answer.trim_end()
+        ))
+    }
+}
+
+fn sd_login(plan: &Plan<'_>) -> Result<Connection, String> {
+    login(
+        format!("Storage \"{}\"", plan.storage.name),
+        plan.storage,
+        daemon_port(plan.storage, "SdPort", 9103),
+        format!(
+            "Hello SD: Bacula Director {} calling 103\n",
+            plan.director_name
+        ),
+        "3000 OK Hello",
+        plan.director_name,
+    )
+}
+
+/// Tells the storage daemon to cancel the job (when the file daemon
+/// failed and the storage daemon would otherwise wait for it).
+fn cancel_on_sd(plan: &Plan<'_>) {
+    if let Ok(mut c) = sd_login(plan) {
+        let _ = c.send(format!("cancel Job={}\n", plan.job_name));
+        let _ = c.recv();
+        let _ = c.signal(Signal::Terminate);
+        c.close();
+    }
+}
+
+/// Runs the backup; `find_volume` names the volume for append in a pool
+/// (creating it when needed) or says why there is none.
+pub fn run(
+    director: &Director,
+    plan: &Plan<'_>,
+    find_volume: &mut (dyn FnMut(&str) -> Result<String, String> + Send),
+) -> Outcome {
+    let mut out = Outcome::default();
+    let say = |text: &str| director.daemon_message(plan.job_id, plan.messages.as_deref(), text);
+    let mut sd = match start_sd(plan, &mut out, find_volume, director) {
+        Ok(c) => c,
+        Err(e) => {
+            out.fatal = Some(e);
+            return out;
+        }
+    };
+    let job_key = out.job_key.clone();
+    std::thread::scope(|scope| {
+        let sd_thread = scope.spawn(|| {
+            let mut handler =
+                Handler::new(director, plan.job_id, plan.messages.clone(), find_volume);
+            let end = sd_loop(&mut sd, &mut handler);
+            let _ = sd.signal(Signal::Terminate);
+            sd.close();
+            (handler.report, end)
+        });
+        let fd = run_fd(plan, &out, &job_key, &say);
+        match fd {
+            Ok(r) => out.fd = r,
+            Err(e) => {
+                out.fd.status = 'f';
+                out.fatal = Some(e);
+                cancel_on_sd(plan);
+            }
+        }
+        let (report, end) = sd_thread.join().unwrap_or_else(|_| {
+            (
+                SdReport::default(),
+                Err("the storage daemon's thread failed".to_string()),
+            )
+        });
+        out.sd = report;
+        if let Err(e) = end {
+            out.fatal.get_or_insert(e);
+        }
+    });
+    out
+}
+
+fn start_sd(
+    plan: &Plan<'_>,
+    out: &mut Outcome,
+    find_volume: &mut (dyn FnMut(&str) -> Result<String, String> + Send),
+    director: &Director,
+) -> Result<Connection, String> {
+    let mut sd = sd_login(plan)?;
+    let level_code = match plan.level {
+        'I' => 73,
+        'D' => 68,
+        _ => 70,
+    };
+    let fs_name = &plan.fileset.name;
+    sd.send(format!(
+        "JobId={} job={} job_name={} client_name={} type=66 level={level_code} FileSet={fs_name} NoAttr=0 SpoolAttr=0 FileSetMD5={} SpoolData=0 WritePartAfterJob=1 PreferMountedVols=1 SpoolSize=0 rerunning=0 VolSessionId=0 VolSessionTime=0 sd_client=0 Authorization=dummy\n",
+        plan.job_id,
+        plan.job_name,
+        plan.job.name,
+        plan.client.name,
+        fileset_md5(plan.fileset),
+    ))
+    .map_err(bnet)?;
+    let answer = sd.recv_text().map_err(bnet)?;
+    if !answer.starts_with("3000 OK Job") {
+        return Err(format!(
+            "{} refused the job: {}",
+            sd.peer(),
+            answer.trim_end()
+        ));
+    }
+    out.vol_session_id = field(&answer, "SDid").unwrap_or(0);
+    out.vol_session_time = field(&answer, "SDtime").unwrap_or(0);
+    out.job_key = answer
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("Authorization="))
+        .unwrap_or("")
+        .to_string();
+    let media_type = plan.storage.str("MediaType").unwrap_or_default();
+    let device = match plan.storage.get("Device") {
+        Some(Value::StrList(l)) => l.first().cloned().unwrap_or_default(),
+        Some(Value::Str(s)) => s.clone(),
+        _ => String::new(),
+    };
+    sd.send_all(&[
+        format!(
+            "use storage={} media_type={media_type} pool_name={} pool_type={} append=1 copy=0 stripe=0\n",
+            plan.storage.name,
+            plan.pool.name,
+            plan.pool.str("PoolType").unwrap_or("Backup"),
+        ),
+        format!("use device={device}\n"),
+    ])
+    .map_err(bnet)?;
+    sd.signal(Signal::Eod).map_err(bnet)?;
+    sd.signal(Signal::Eod).map_err(bnet)?;
+    // The storage daemon asks for a volume before it accepts the device.
+    let mut handler = Handler::new(director, plan.job_id, plan.messages.clone(), find_volume);
+    loop {
+        match sd.recv().map_err(bnet)? {
+            Packet::Data(d) => {
+                let line = String::from_utf8_lossy(&d).to_string();
+                if line.starts_with("3000 OK use device") {
+                    break;
+                }
+                if line.starts_with("CatReq") || line.starts_with("Jmsg") {
+                    handler.handle(&mut sd, &d).map_err(bnet)?;
+                    continue;
+                }
+                return Err(format!(
+                    "{} refused device \"{device}\": {}",
+                    sd.peer(),
+                    line.trim_end_matches(['\n', '\0'])
+                ));
+            }
+            Packet::Signal(_) => {}
+        }
+    }
+    sd.send("run").map_err(bnet)?;
+    sd.set_timeout(None);
+    Ok(sd)
+}
+
+/// Answers the storage daemon until it reports the end of the job.
+fn sd_loop(sd: &mut Connection, handler: &mut Handler<'_>) -> Result<(), String> {
+    loop {
+        match sd.recv() {
+            Ok(Packet::Data(d)) => {
+                if handler.handle(sd, &d).map_err(bnet)? {
+                    return Ok(());
+                }
+            }
+            Ok(Packet::Signal(Signal::Terminate)) => {
+                return Err(format!("{} ended the job without a report", sd.peer()))
+            }
+            Ok(Packet::Signal(_)) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+}
+
+fn run_fd(
+    plan: &Plan<'_>,
+    out: &Outcome,
+    job_key: &str,
+    say: &dyn Fn(&str),
+) -> Result<FdReport, String> {
+    let mut fd = login(
+        format!("Client \"{}\"", plan.client.name),
+        plan.client,
+        daemon_port(plan.client, "FdPort", 9102),
+        format!("Hello Director {} calling 103\n", plan.director_name),
+        "2000 OK Hello",
+        plan.director_name,
+    )?;
+    fd.send(format!(
+        "JobId={} Job={} SDid={} SDtime={} Authorization={job_key}\n",
+        plan.job_id, plan.job_name, out.vol_session_id, out.vol_session_time
+    ))
+    .map_err(bnet)?;
+    expect(&mut fd, "2000 OK Job", "the job", say)?;
+    match (plan.level, &plan.since) {
+        ('I' | 'D', Some((since, prev))) => {
+            let name = if plan.level == 'I' {
+                "incremental"
+            } else {
+                "differential"
+            };
+            fd.send_all(&[
+                format!("level = {name}  mtime_only=0 \n"),
+                format!("level = since_utime {since} mtime_only=0 prev_job={prev}\n"),
+            ])
+            .map_err(bnet)?;
+        }
+        _ => fd.send("level = full  mtime_only=0 \n").map_err(bnet)?,
+    }
+    expect(&mut fd, "2000 OK level", "the level", say)?;
+    let vss = if plan.fileset.bool("EnableVss").unwrap_or(true) {
+        " vss=1"
+    } else {
+        ""
+    };
+    let mut lines = vec![format!("fileset{vss}\n")];
+    lines.extend(fileset_lines(plan.fileset));
+    fd.send_then_eod(&lines).map_err(bnet)?;
+    expect(&mut fd, "2000 OK include", "the FileSet", say)?;
+    let sd_host = plan.storage.str("Address").unwrap_or("localhost");
+    let sd_port = daemon_port(plan.storage, "SdPort", 9103);
+    fd.send(format!("storage address={sd_host} port={sd_port} ssl=0\n"))
+        .map_err(bnet)?;
+    expect(&mut fd, "2000 OK storage", "the storage address", say)?;
+    fd.send("backup FileIndex=0\n").map_err(bnet)?;
+    expect(&mut fd, "2000 OK backup", "the backup", say)?;
+    fd.set_timeout(None);
+    let end = expect(&mut fd, "2800 End Job", "the end of the job", say)?;
+    let _ = fd.signal(Signal::Terminate);
+    fd.close();
+    let n = |k: &str| field(&end, k).unwrap_or(0);
+    Ok(FdReport {
+        status: u8::try_from(n("TermCode")).map(char::from).unwrap_or('f'),
+        files: n("JobFiles"),
+        read_bytes: n("ReadBytes"),
+        bytes: n("JobBytes"),
+        errors: n("Errors"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fileset_is_sent_as_bacula_sends_it() {
+        let cfg = crate::config::Config::parse_text(
+            "t.conf",
+            b"Director { Name = d; Password = p; QueryFile = q; WorkingDirectory = /tmp; PidDirectory = /tmp; Messages = m }\n\
+              Messages { Name = m }\n\
+              Catalog { Name = c; DbName = b }\n\
+              Client { Name = cl; Address = h; Password = p; Catalog = c }\n\
+              Storage { Name = st; Address = h; Password = p; Device = d; MediaType = File }\n\
+              Pool { Name = po; PoolType = Backup }\n\
+              Job { Name = j; Type = Backup; Level = Full; Client = cl; FileSet = fs; Storage = st; Pool = po; Messages = m }\n\
+              FileSet {\n Name = fs\n Include {\n  Options {\n   Signature = MD5\n   WildFile = \"*.o\"\n  }\n  File = /srv/a\n  File = /srv/b\n }\n Exclude {\n  File = /srv/a/tmp\n }\n}\n",
+        )
+        .unwrap();
+        let fs = cfg.find(crate::config::Kind::Fileset, "fs").unwrap();
+        assert_eq!(
+            fileset_lines(fs),
+            [
+                "I\n",
+                "O M\n",
+                "WF *.o\n",
+                "N\n",
+                "F /srv/a",
+                "F /srv/b",
+                "N\n",
+                "N\n",
+                "E\n",
+                "F /srv/a/tmp",
+                "N\n",
+                "N\n"
+            ]
+        );
+    }
+
+    #[test]
+    fn job_messages_lose_their_header() {
+        assert_eq!(
+            job_message("Jmsg JobId=3 type=6 level=1795668840 sd JobId 3: Labeled\n"),
+            Some("sd JobId 3: Labeled")
+        );
+        assert_eq!(job_message("2000 OK level"), None);
+    }
+}

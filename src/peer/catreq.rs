@@ -1,0 +1,284 @@
+//! What the storage daemon sends the Director during a job: catalog
+//! requests (`CatReq`: FindMedia, GetVolInfo, UpdateMedia, CreateJobMedia),
+//! file attributes (`UpdCat`), job messages (`Jmsg`), status and the end of
+//! the job. Each is answered as bacula-dir 9.6.7 answers it.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, OptionalExtension};
+
+use crate::bnet::{BnetError, Connection, Packet, Signal};
+use crate::catalog::{Catalog, FileRecord, NameCache};
+use crate::director::Director;
+
+/// `key=value` words of a line.
+fn fields(line: &str) -> HashMap<&str, &str> {
+    line.split_whitespace()
+        .filter_map(|w| w.split_once('='))
+        .collect()
+}
+
+/// The `1000 OK VolName=…` answer for a Media record.
+pub fn vol_info(cat: &Catalog, name: &str) -> Option<String> {
+    cat.db()
+        .query_row(
+            "SELECT VolumeName, VolJobs, VolFiles, VolBlocks, VolBytes, VolABytes, VolHoleBytes, VolHoles, VolMounts, VolErrors, VolWrites, MaxVolBytes, VolCapacityBytes, VolStatus, Slot, MaxVolJobs, MaxVolFiles, InChanger, VolReadTime, VolWriteTime, EndFile, EndBlock, VolType, LabelType, MediaId, ScratchPoolId, VolParts, VolCloudParts, LastPartBytes, Enabled, Recycle FROM Media WHERE VolumeName = ?1",
+            params![name],
+            |r| {
+                let i = |n: usize| r.get::<_, i64>(n).unwrap_or(0);
+                Ok(format!(
+                    "1000 OK VolName={} VolJobs={} VolFiles={} VolBlocks={} VolBytes={} VolABytes={} VolHoleBytes={} VolHoles={} VolMounts={} VolErrors={} VolWrites={} MaxVolBytes={} VolCapacityBytes={} VolStatus={} Slot={} MaxVolJobs={} MaxVolFiles={} InChanger={} VolReadTime={} VolWriteTime={} EndFile={} EndBlock={} VolType={} LabelType={} MediaId={} ScratchPoolId={} VolParts={} VolCloudParts={} LastPartBytes={} Enabled={} Recycle={}\n",
+                    r.get::<_, String>(0)?,
+                    i(1), i(2), i(3), i(4), i(5), i(6), i(7), i(8), i(9), i(10), i(11), i(12),
+                    r.get::<_, String>(13)?,
+                    i(14), i(15), i(16), i(17), i(18), i(19), i(20), i(21), i(22), i(23), i(24), i(25), i(26), i(27), i(28), i(29), i(30)
+                ))
+            },
+        )
+        .optional()
+        .ok()
+        .flatten()
+}
+
+/// Applies an UpdateMedia request to the Media record.
+fn update_media(cat: &Catalog, line: &str) -> Result<(), String> {
+    let f = fields(line);
+    let name = f.get("VolName").ok_or("UpdateMedia without VolName")?;
+    let n = |k: &str| f.get(k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    let first = n("VolFirstWritten");
+    let end = n("EndTime");
+    cat.db()
+        .execute(
+            "UPDATE Media SET VolJobs=?2, VolFiles=?3, VolBlocks=?4, VolBytes=?5, VolABytes=?6, VolHoleBytes=?7, VolHoles=?8, VolMounts=?9, VolErrors=?10, VolWrites=?11, MaxVolBytes=?12, VolStatus=?13, Slot=?14, InChanger=?15, VolReadTime=?16, VolWriteTime=?17, VolType=?18, VolParts=?19, VolCloudParts=?20, LastPartBytes=?21, Enabled=?22, Recycle=?23,
+               LastWritten = CASE WHEN ?24 > 0 THEN datetime(?24, 'unixepoch', 'localtime') ELSE LastWritten END,
+               FirstWritten = CASE WHEN ?25 > 0 AND (FirstWritten IS NULL OR FirstWritten = 0) THEN datetime(?25, 'unixepoch', 'localtime') ELSE FirstWritten END
+             WHERE VolumeName = ?1",
+            params![
+                name,
+                n("VolJobs"), n("VolFiles"), n("VolBlocks"), n("VolBytes"), n("VolABytes"), n("VolHoleBytes"), n("VolHoles"),
+                n("VolMounts"), n("VolErrors"), n("VolWrites"), n("MaxVolBytes"),
+                f.get("VolStatus").copied().unwrap_or("Append"),
+                n("Slot"), n("InChanger"), n("VolReadTime"), n("VolWriteTime"), n("VolType"), n("VolParts"),
+                n("VolCloudParts"), n("LastPartBytes"), n("Enabled"), n("Recycle"), end, first
+            ],
+        )
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+/// What the storage daemon reported by the end of the job.
+#[derive(Debug, Default, Clone)]
+pub struct SdReport {
+    pub status: char,
+    pub files: i64,
+    pub bytes: i64,
+    pub errors: i64,
+    pub volumes: Vec<String>,
+}
+
+/// The Director's answers to the storage daemon for one job.
+pub struct Handler<'a> {
+    pub job_id: i64,
+    director: &'a Director,
+    /// The job's Messages resource.
+    messages: Option<String>,
+    /// Finds or creates a volume for append: its name, or why there is none.
+    find_volume: &'a mut (dyn FnMut(&str) -> Result<String, String> + Send),
+    files: Vec<FileRecord>,
+    cache: NameCache,
+    pub report: SdReport,
+}
+
+impl<'a> Handler<'a> {
+    pub fn new(
+        director: &'a Director,
+        job_id: i64,
+        messages: Option<String>,
+        find_volume: &'a mut (dyn FnMut(&str) -> Result<String, String> + Send),
+    ) -> Handler<'a> {
+        Handler {
+            job_id,
+            director,
+            messages,
+            find_volume,
+            files: Vec::new(),
+            cache: NameCache::default(),
+            report: SdReport::default(),
+        }
+    }
+
+    fn catalog(&self) -> std::sync::MutexGuard<'a, Catalog> {
+        self.director.catalog()
+    }
+
+    fn message(&self, text: &str) {
+        self.director
+            .job_message(self.job_id, self.messages.as_deref(), text);
+    }
+
+    fn flush_files(&mut self) {
+        if self.files.is_empty() {
+            return;
+        }
+        let files = std::mem::take(&mut self.files);
+        let inserted = self
+            .catalog()
+            .insert_files(self.job_id, &files, &mut self.cache);
+        if let Err(e) = inserted {
+            self.message(&format!("Error inserting file attributes: {e}"));
+            self.report.errors += 1;
+        }
+    }
+
+    /// Handles one packet; true once the job's end has been reported.
+    pub fn handle(&mut self, conn: &mut Connection, data: &[u8]) -> Result<bool, BnetError> {
+        const UPDCAT: &[u8] = b"UpdCat JobId=";
+        if data.starts_with(UPDCAT) {
+            self.file_attributes(data);
+            return Ok(false);
+        }
+        let line = String::from_utf8_lossy(data)
+            .trim_end_matches(['\n', '\0'])
+            .to_string();
+        if let Some(rest) = line.strip_prefix("Jmsg JobId=") {
+            // `Jmsg JobId=N type=T level=L text`
+            let text = rest.splitn(4, ' ').nth(3).unwrap_or("");
+            self.director
+                .daemon_message(self.job_id, self.messages.as_deref(), text);
+        } else if line.starts_with("Status JobId=") {
+            // The daemon's status letter, as a number.
+        } else if line.starts_with("CatReq JobId=") {
+            self.catreq(conn, &line)?;
+        } else if line.starts_with("3099 Job ") {
+            let f = fields(&line);
+            let n = |k: &str| f.get(k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+            self.report.status = u8::try_from(n("JobStatus")).map(char::from).unwrap_or('f');
+            self.report.files = n("JobFiles");
+            self.report.bytes = n("JobBytes");
+            self.report.errors += n("JobErrors");
+            self.flush_files();
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    fn catreq(&mut self, conn: &mut Connection, line: &str) -> Result<(), BnetError> {
+        let f = fields(line);
+        if f.contains_key("FindMedia") {
+            let pool = f.get("pool_name").copied().unwrap_or("");
+            let answer = match (self.find_volume)(pool) {
+                Ok(name) => {
+                    vol_info(&self.catalog(), &name).unwrap_or_else(|| "1901 No Media.\n".into())
+                }
+                Err(why) => format!("1901 No Media. {}\n", why.replace('\n', " ")),
+            };
+            return conn.send(answer);
+        }
+        if line.contains(" GetVolInfo ") {
+            let name = f.get("VolName").copied().unwrap_or("");
+            if !self.report.volumes.iter().any(|v| v == name) && !name.is_empty() {
+                self.report.volumes.push(name.to_string());
+            }
+            let answer = vol_info(&self.catalog(), name)
+                .unwrap_or_else(|| format!("1998 Volume \"{name}\" catalog status is unknown.\n"));
+            return conn.send(answer);
+        }
+        if line.contains(" UpdateMedia ") {
+            let name = f.get("VolName").copied().unwrap_or("").to_string();
+            let updated = update_media(&self.catalog(), line);
+            let answer = match updated {
+                Ok(()) => vol_info(&self.catalog(), &name)
+                    .unwrap_or_else(|| "1991 Update Media error\n".into()),
+                Err(e) => format!("1991 Update Media error: {e}\n"),
+            };
+            return conn.send(answer);
+        }
+        if line.contains(" CreateJobMedia") {
+            let mut rows = Vec::new();
+            loop {
+                match conn.recv()? {
+                    p @ Packet::Data(_) => rows.push(p.text()),
+                    Packet::Signal(Signal::Eod) => break,
+                    Packet::Signal(_) => {}
+                }
+            }
+            let cat = self.catalog();
+            for r in rows {
+                let v: Vec<i64> = r
+                    .split_whitespace()
+                    .filter_map(|x| x.parse().ok())
+                    .collect();
+                if v.len() == 7 {
+                    let _ = cat.db().execute(
+                        "INSERT INTO JobMedia (JobId, MediaId, FirstIndex, LastIndex, StartFile, EndFile, StartBlock, EndBlock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        params![self.job_id, v[6], v[0], v[1], v[2], v[3], v[4], v[5]],
+                    );
+                }
+            }
+            return conn.send("1000 OK CreateJobMedia\n");
+        }
+        conn.send("1990 Invalid Catalog Request\n")
+    }
+
+    /// `UpdCat JobId=N FileAttributes ` and five big-endian words (volume
+    /// session id and time, FileIndex, stream, length), then the record.
+    fn file_attributes(&mut self, data: &[u8]) {
+        let Some(pos) = data.windows(15).position(|w| w == b"FileAttributes ") else {
+            return;
+        };
+        let rest = &data[pos + 15..];
+        if rest.len() < 20 {
+            return;
+        }
+        let word = |i: usize| u32::from_be_bytes([rest[i], rest[i + 1], rest[i + 2], rest[i + 3]]);
+        let file_index = word(8) as i64;
+        let stream = word(12);
+        let body = &rest[20..];
+        match stream {
+            1 => {
+                let parts: Vec<&[u8]> = body.split(|b| *b == 0).collect();
+                let head = String::from_utf8_lossy(parts.first().copied().unwrap_or(b""));
+                let mut words = head.splitn(3, ' ');
+                let _fi = words.next();
+                let file_type = words.next().unwrap_or("");
+                let fname = words.next().unwrap_or("").to_string();
+                let lstat =
+                    String::from_utf8_lossy(parts.get(1).copied().unwrap_or(b"")).into_owned();
+                let (path, name) = if file_type == "5" || fname.ends_with('/') {
+                    let p = if fname.ends_with('/') {
+                        fname.clone()
+                    } else {
+                        format!("{fname}/")
+                    };
+                    (p, String::new())
+                } else {
+                    match fname.rfind('/') {
+                        Some(i) => (fname[..=i].to_string(), fname[i + 1..].to_string()),
+                        None => (String::new(), fname.clone()),
+                    }
+                };
+                self.files.push(FileRecord {
+                    file_index,
+                    path,
+                    name,
+                    lstat,
+                    md5: "0".into(),
+                });
+                if self.files.len() >= 10_000 {
+                    self.flush_files();
+                }
+            }
+            3 => {
+                if let Some(last) = self
+                    .files
+                    .iter_mut()
+                    .rev()
+                    .find(|f| f.file_index == file_index)
+                {
+                    last.md5 = crate::bnet::base64::encode(body);
+                }
+            }
+            _ => {}
+        }
+    }
+}
