@@ -53,8 +53,21 @@ fn wait_port(port: u16) {
 /// bacula-fd, bacula-sd and rdird on free ports; `fd_password` is what
 /// the Director's Client resource says (the daemon expects "fd-secret").
 fn setup(fd_password: &str) -> Setup {
+    setup_with(fd_password, None)
+}
+
+/// As `setup`, with a Scripts Directory holding `script` as DirStartUp.py.
+fn setup_with(fd_password: &str, script: Option<&str>) -> Setup {
     let root = tempfile::tempdir().unwrap();
     let r = root.path();
+    let scripts = match script {
+        Some(text) => {
+            std::fs::create_dir_all(r.join("scripts")).unwrap();
+            std::fs::write(r.join("scripts/DirStartUp.py"), text).unwrap();
+            format!("  Scripts Directory = \"{}/scripts\"\n", r.display())
+        }
+        None => String::new(),
+    };
     for d in ["fd", "sd", "dir", "volumes", "data/sub"] {
         std::fs::create_dir_all(r.join(d)).unwrap();
     }
@@ -86,7 +99,7 @@ fn setup(fd_password: &str) -> Setup {
         r,
         "dir.conf",
         &format!(
-            "Director {{\n  Name = test-dir\n  DIRport = {dir_port}\n  DirAddress = 127.0.0.1\n  Password = \"console-secret\"\n  QueryFile = \"/etc/bacula/scripts/query.sql\"\n  WorkingDirectory = \"{0}/dir\"\n  PidDirectory = \"{0}/dir\"\n  Messages = Daemon\n}}\n\
+            "Director {{\n  Name = test-dir\n  DIRport = {dir_port}\n  DirAddress = 127.0.0.1\n  Password = \"console-secret\"\n  QueryFile = \"/etc/bacula/scripts/query.sql\"\n  WorkingDirectory = \"{0}/dir\"\n  PidDirectory = \"{0}/dir\"\n  Messages = Daemon\n{scripts}}}\n\
              Catalog {{ Name = MyCatalog; DB Name = cat }}\n\
              Messages {{ Name = Daemon; Console = all }}\n\
              Client {{ Name = test-fd; Address = 127.0.0.1; FD Port = {fd_port}; Password = \"{fd_password}\"; Catalog = MyCatalog }}\n\
@@ -349,4 +362,41 @@ fn a_backup_to_an_unreachable_client_fails_and_the_director_goes_on() {
         })
         .unwrap();
     assert_eq!(status, "f");
+}
+
+#[test]
+fn python_names_the_new_volume_and_sees_the_daemons_figures() {
+    let script = r#"import bacula
+
+class JobEvents:
+    def NewVolume(self, job):
+        job.VolumeName = 'py-%s-%d' % (job.Client, job.JobId)
+
+class DirEvents:
+    def JobStart(self, job):
+        job.set_events(JobEvents())
+
+    def JobEnd(self, job):
+        job.JobReport = 'JobEnd files=%d sd_files=%d bytes=%d fd=%s sd=%s volume=%s' % (
+            job.JobFiles, job.SDJobFiles, job.JobBytes, job.FDJobStatus, job.SDJobStatus, job.VolumeName)
+
+bacula.set_events(DirEvents())
+"#;
+    let s = setup_with("fd-secret", Some(script));
+    let started = Instant::now();
+    while !s.log().contains("Python script loaded") {
+        assert!(started.elapsed() < Duration::from_secs(20), "{}", s.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = s.console("run job=Backup yes\nwait\nmessages\n");
+    assert!(out.contains("Created new Volume=\"py-test-fd-1\""), "{out}");
+    assert_eq!(
+        report_line(&out, "Volume name(s):"),
+        "py-test-fd-1",
+        "{out}"
+    );
+    assert!(
+        out.contains("JobEnd files=4 sd_files=4 bytes=6005 fd=T sd=T volume=py-test-fd-1"),
+        "{out}"
+    );
 }

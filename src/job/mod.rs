@@ -278,7 +278,7 @@ fn run_job(
     let say = |text: &str| director.job_message(job_id, msgs.as_deref(), text);
     let mut sent = 0;
     event(director, res, state, JobEvent::JobStart, &mut sent);
-    event(director, res, state, JobEvent::JobInit, &mut sent);
+    // JobInit sees the level after promotion.
     let is_backup = state.data().job_type == 'B';
     let mut prepared = None;
     let mut fatal = None;
@@ -287,11 +287,11 @@ fn run_job(
             Ok(p) => prepared = Some(p),
             Err(e) => fatal = Some(e),
         }
-    } else {
-        let level = state.data().level;
-        if level != ' ' {
-            let _ = director.catalog().job_level(job_id, level);
-        }
+    }
+    event(director, res, state, JobEvent::JobInit, &mut sent);
+    let level = state.data().level;
+    if level != ' ' {
+        let _ = director.catalog().job_level(job_id, level);
     }
     let limits = queue::Limits {
         director_max: director
