@@ -107,7 +107,10 @@ fn setup_with(fd_password: &str, script: Option<&str>) -> Setup {
              Storage {{ Name = File; Address = 127.0.0.1; SD Port = {sd_port}; Password = \"sd-secret\"; Device = FileDev; Media Type = File }}\n\
              Pool {{ Name = Full; Pool Type = Backup; Label Format = \"Vol-\" }}\n\
              FileSet {{ Name = \"Set\"; Include {{ Options {{ Signature = MD5 }}; File = {0}/data }} }}\n\
-             Job {{ Name = Backup; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }}\n",
+             Job {{ Name = Backup; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }}\n\
+             Pool {{ Name = Small; Pool Type = Backup; Label Format = \"Small-\"; Maximum Volume Bytes = 200K }}\n\
+             FileSet {{ Name = \"Big\"; Include {{ File = {0}/big }} }}\n\
+             Job {{ Name = Span; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Big\"; Storage = File; Pool = Small; Messages = Daemon }}\n",
             r.display()
         ),
     );
@@ -399,4 +402,70 @@ bacula.set_events(DirEvents())
         out.contains("JobEnd files=4 sd_files=4 bytes=6005 fd=T sd=T volume=py-test-fd-1"),
         "{out}"
     );
+}
+
+#[test]
+fn one_job_spans_five_volumes_each_named_by_new_volume() {
+    let script = r#"import bacula
+
+class JobEvents:
+    def NewVolume(self, job):
+        job.VolumeName = 'span-%d' % (job.NumVols + 1)
+
+class DirEvents:
+    def JobStart(self, job):
+        job.set_events(JobEvents())
+
+bacula.set_events(DirEvents())
+"#;
+    let s = setup_with("fd-secret", Some(script));
+    let big = s.root.path().join("big");
+    std::fs::create_dir_all(&big).unwrap();
+    // Incompressible, so that 900 KB fill four 200 KB volumes and part of a fifth.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let noise: Vec<u8> = (0..900_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    std::fs::write(big.join("noise.bin"), noise).unwrap();
+    let started = Instant::now();
+    while !s.log().contains("Python script loaded") {
+        assert!(started.elapsed() < Duration::from_secs(20), "{}", s.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = s.console("run job=Span yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    assert_eq!(
+        report_line(&out, "Volume name(s):"),
+        "span-1|span-2|span-3|span-4|span-5",
+        "{out}"
+    );
+    let db = s.catalog();
+    let mut q = db
+        .prepare("SELECT VolumeName, VolStatus, VolJobs FROM Media ORDER BY MediaId")
+        .unwrap();
+    let media: Vec<(String, String, i64)> = q
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let expected: Vec<(String, String, i64)> = (1..=5)
+        .map(|n| {
+            let status = if n < 5 { "Full" } else { "Append" };
+            (format!("span-{n}"), status.to_string(), 1)
+        })
+        .collect();
+    assert_eq!(media, expected);
+    let spanned: i64 = db
+        .query_row(
+            "SELECT COUNT(DISTINCT MediaId) FROM JobMedia WHERE JobId = 1 AND LastIndex > 0",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(spanned, 5);
 }

@@ -145,7 +145,14 @@ fn find_volume(
         ));
     }
     let scripted = director.scripts().and_then(|h| h.new_volume(state));
+    let exists = |n: &str| director.catalog().volume_exists(n).unwrap_or(false);
     let name = match scripted {
+        Some(n) if exists(&n) => {
+            say(&format!(
+                "Volume \"{n}\" named by NewVolume exists already; using the Label Format."
+            ));
+            label_name(director, pool)?
+        }
         Some(n) => n,
         None => label_name(director, pool)?,
     };

@@ -170,7 +170,10 @@ impl<'a> Handler<'a> {
                 Ok(name) => {
                     vol_info(&self.catalog(), &name).unwrap_or_else(|| "1901 No Media.\n".into())
                 }
-                Err(why) => format!("1901 No Media. {}\n", why.replace('\n', " ")),
+                Err(why) => {
+                    self.message(&format!("No volume for Pool \"{pool}\": {why}"));
+                    format!("1901 No Media. {}\n", why.replace('\n', " "))
+                }
             };
             return conn.send(answer);
         }
