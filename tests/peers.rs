@@ -110,6 +110,8 @@ fn setup_with(fd_password: &str, script: Option<&str>) -> Setup {
              Job {{ Name = Backup; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }}\n\
              Pool {{ Name = Small; Pool Type = Backup; Label Format = \"Small-\"; Maximum Volume Bytes = 200K }}\n\
              FileSet {{ Name = \"Big\"; Include {{ File = {0}/big }} }}\n\
+             Storage {{ Name = Gone; Address = 127.0.0.1; SD Port = 1; Password = x; Device = FileDev; Media Type = File }}\n\
+             Job {{ Name = NoStorage; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = Gone; Pool = Full; Messages = Daemon }}\n\
              Job {{ Name = Span; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Big\"; Storage = File; Pool = Small; Messages = Daemon }}\n",
             r.display()
         ),
@@ -468,4 +470,21 @@ bacula.set_events(DirEvents())
         )
         .unwrap();
     assert_eq!(spanned, 5);
+}
+
+#[test]
+fn a_backup_to_a_storage_daemon_that_is_not_running_fails_and_the_director_goes_on() {
+    let s = setup("fd-secret");
+    let out =
+        s.console("run job=NoStorage yes\nwait\nmessages\nrun job=Backup yes\nwait\nmessages\n");
+    assert!(
+        out.contains("Fatal error: Storage \"Gone\" at 127.0.0.1:1: cannot connect"),
+        "{out}"
+    );
+    let terminations: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("Termination:"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(terminations, ["*** Backup Error ***", "Backup OK"], "{out}");
 }
