@@ -104,12 +104,13 @@ fn setup_with(fd_password: &str, script: Option<&str>) -> Setup {
              Messages {{ Name = Daemon; Console = all }}\n\
              Client {{ Name = test-fd; Address = 127.0.0.1; FD Port = {fd_port}; Password = \"{fd_password}\"; Catalog = MyCatalog }}\n\
              Client {{ Name = gone-fd; Address = 127.0.0.1; FD Port = 1; Password = x; Catalog = MyCatalog }}\n\
-             Storage {{ Name = File; Address = 127.0.0.1; SD Port = {sd_port}; Password = \"sd-secret\"; Device = FileDev; Media Type = File }}\n\
+             Storage {{ Name = File; Address = 127.0.0.1; SD Port = {sd_port}; Password = \"sd-secret\"; Device = FileDev; Media Type = File; Maximum Concurrent Jobs = 10 }}\n\
              Pool {{ Name = Full; Pool Type = Backup; Label Format = \"Vol-\" }}\n\
              FileSet {{ Name = \"Set\"; Include {{ Options {{ Signature = MD5 }}; File = {0}/data }} }}\n\
              Job {{ Name = Backup; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }}\n\
              Pool {{ Name = Small; Pool Type = Backup; Label Format = \"Small-\"; Maximum Volume Bytes = 200K }}\n\
              FileSet {{ Name = \"Big\"; Include {{ File = {0}/big }} }}\n\
+             Job {{ Name = Other; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }}\n\
              Storage {{ Name = Gone; Address = 127.0.0.1; SD Port = 1; Password = x; Device = FileDev; Media Type = File }}\n\
              Job {{ Name = NoStorage; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = Gone; Pool = Full; Messages = Daemon }}\n\
              Job {{ Name = Span; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Big\"; Storage = File; Pool = Small; Messages = Daemon }}\n",
@@ -487,4 +488,22 @@ fn a_backup_to_a_storage_daemon_that_is_not_running_fails_and_the_director_goes_
         .map(str::trim)
         .collect();
     assert_eq!(terminations, ["*** Backup Error ***", "Backup OK"], "{out}");
+}
+
+#[test]
+fn two_jobs_on_one_client_run_one_after_the_other() {
+    // The Client's Maximum Concurrent Jobs is Bacula's default, 1; the
+    // Storage allows 10 and the two Job resources differ.
+    let s = setup("fd-secret");
+    let out = s.console("run job=Backup yes\nrun job=Other yes\nwait\nmessages\n");
+    let first_end = out.find("Termination:").expect(&out);
+    // Either may start first; the other starts once it has ended.
+    let second_start = out
+        .match_indices("Start Backup JobId")
+        .nth(1)
+        .expect(&out)
+        .0;
+    assert!(second_start > first_end, "{out}");
+    let terminations = out.matches("Termination:            Backup OK").count();
+    assert_eq!(terminations, 2, "{out}");
 }

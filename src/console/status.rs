@@ -214,17 +214,20 @@ fn running(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     }
     out.line(" JobId  Type Level     Files     Bytes  Name              Status");
     out.line("======================================================================");
-    for (id, name, status) in jobs {
+    for (id, name, status, job_type) in jobs {
         let state = match status {
             'C' => "is waiting execution",
             'R' => "is running",
             'd' => "is waiting on max total jobs",
             'j' => "is waiting on max Job jobs",
+            'c' => "is waiting on max Client jobs",
+            's' => "is waiting on max Storage jobs",
             'p' => "is waiting for higher priority jobs to finish",
             _ => "is ending",
         };
+        let type_name = crate::python::names::type_name(job_type);
         out.line(format!(
-            "{id:>6}  Admin                        {name} {state}"
+            "{id:>6}  {type_name:<5}                        {name} {state}"
         ));
     }
 }
@@ -245,7 +248,7 @@ pub fn dot_status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let key_values = ctx.login.api.get() == super::login::Api::KeyValue;
     match ctx.args.word(1).map(str::to_ascii_lowercase).as_deref() {
         Some("running") if key_values => {
-            for (id, name, status) in ctx.director.jobs().running() {
+            for (id, name, status, _) in ctx.director.jobs().running() {
                 out.line(format!("jobid={id}"));
                 out.line(format!("job={name}"));
                 out.line(format!("jobstatus={status}"));

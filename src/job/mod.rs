@@ -70,14 +70,15 @@ impl Jobs {
         })
     }
 
-    /// JobIds and unique names of the jobs in flight, by JobId.
-    pub fn running(&self) -> Vec<(i64, String, char)> {
+    /// JobIds, unique names, status and type letters of the jobs in
+    /// flight, by JobId.
+    pub fn running(&self) -> Vec<(i64, String, char, char)> {
         let a = lock(&self.active);
-        let mut v: Vec<(i64, String, char)> = a
+        let mut v: Vec<(i64, String, char, char)> = a
             .iter()
             .map(|(id, j)| {
                 let d = j.state.data();
-                (*id, d.job_name.clone(), d.status)
+                (*id, d.job_name.clone(), d.status, d.job_type)
             })
             .collect();
         v.sort();
@@ -266,6 +267,13 @@ fn event(
     pass_on_script_messages(director, res, state, sent);
 }
 
+/// A resource's Maximum Concurrent Jobs (Bacula's default, 1, when unset).
+fn max_jobs(res: Option<&Resource>) -> usize {
+    res.and_then(|r| r.int("MaximumConcurrentJobs"))
+        .unwrap_or(1)
+        .max(1) as usize
+}
+
 fn run_job(
     director: &Arc<Director>,
     res: &Resource,
@@ -300,7 +308,25 @@ fn run_job(
             .int("MaximumConcurrentJobs")
             .unwrap_or(20)
             .max(1) as usize,
-        job_max: res.int("MaximumConcurrentJobs").unwrap_or(1).max(1) as usize,
+        job: (res.name.clone(), max_jobs(Some(res))),
+        client: None,
+        storage: None,
+    };
+    let limits = if is_backup {
+        let cfg = director.config();
+        let (client, storage) = {
+            let d = state.data();
+            (d.client.clone(), d.storage.clone())
+        };
+        let client_max = max_jobs(cfg.find(Kind::Client, &client));
+        let storage_max = max_jobs(cfg.find(Kind::Storage, &storage));
+        queue::Limits {
+            client: Some((client, client_max)),
+            storage: Some((storage, storage_max)),
+            ..limits
+        }
+    } else {
+        limits
     };
     let jobs = director.jobs();
     let admitted = jobs.queue.acquire(state, &limits, canceled);

@@ -1,8 +1,9 @@
-//! The job queue: a job waits until the Director's and its Job resource's
-//! Maximum Concurrent Jobs let it run, and among waiting jobs the lower
-//! Priority goes first (then the older JobId). While it waits its status
-//! says why: `d` (the Director's limit), `j` (the Job's limit) or `p` (a
-//! job of higher priority is ahead).
+//! The job queue: a job waits until the Maximum Concurrent Jobs of the
+//! Director and of its Job, Client and Storage resources let it run, and
+//! among waiting jobs the lower Priority goes first (then the older
+//! JobId). While it waits its status says why: `d` (the Director's
+//! limit), `j` (the Job's), `c` (the Client's), `s` (the Storage's) or `p`
+//! (a job of higher priority is ahead).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
@@ -12,8 +13,25 @@ use crate::python::JobState;
 
 struct Entry {
     job_id: i64,
-    name: String,
     priority: i64,
+    /// The Job, Client and Storage resources the job holds while it runs
+    /// (Admin jobs hold no Client or Storage) and their limits.
+    holds: [Option<(String, usize)>; 3],
+}
+
+impl Entry {
+    /// The first resource (0 Job, 1 Client, 2 Storage) at its limit.
+    fn blocked_by(&self, running: &[Entry]) -> Option<usize> {
+        (0..3).find(|&i| {
+            self.holds[i].as_ref().is_some_and(|(name, max)| {
+                running
+                    .iter()
+                    .filter(|r| r.holds[i].as_ref().is_some_and(|(n, _)| n == name))
+                    .count()
+                    >= *max
+            })
+        })
+    }
 }
 
 #[derive(Default)]
@@ -29,32 +47,38 @@ pub struct Queue {
     changed: Condvar,
 }
 
-/// A job's limits.
+/// A job's limits: the Maximum Concurrent Jobs of the Director, and of
+/// the Job, Client and Storage resources it uses, by name.
 pub struct Limits {
     pub director_max: usize,
-    pub job_max: usize,
+    pub job: (String, usize),
+    pub client: Option<(String, usize)>,
+    pub storage: Option<(String, usize)>,
 }
 
 impl Queue {
     /// Waits for the job's turn; false if it was canceled while waiting.
     pub fn acquire(&self, job: &JobState, limits: &Limits, canceled: &AtomicBool) -> bool {
-        let (job_id, name, priority) = {
+        let (job_id, priority) = {
             let d = job.data();
-            (d.job_id, d.job.clone(), d.priority)
+            (d.job_id, d.priority)
         };
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
         s.waiting.push(Entry {
             job_id,
-            name: name.clone(),
             priority,
+            holds: [
+                Some(limits.job.clone()),
+                limits.client.clone(),
+                limits.storage.clone(),
+            ],
         });
         loop {
-            let same_name = |list: &[Entry], n: &str| list.iter().filter(|e| e.name == n).count();
             let mut order: Vec<&Entry> = s.waiting.iter().collect();
             order.sort_by_key(|e| (e.priority, e.job_id));
             let first = order
                 .iter()
-                .find(|e| same_name(&s.running, &e.name) < limits.job_max)
+                .find(|e| e.blocked_by(&s.running).is_none())
                 .map(|e| e.job_id);
             let director_free = s.running.len() < limits.director_max;
             if director_free && first == Some(job_id) {
@@ -69,12 +93,17 @@ impl Queue {
                 self.changed.notify_all();
                 return false;
             }
-            job.data().status = if !director_free {
-                'd'
-            } else if same_name(&s.running, &name) >= limits.job_max {
-                'j'
-            } else {
-                'p'
+            let blocked = s
+                .waiting
+                .iter()
+                .find(|e| e.job_id == job_id)
+                .and_then(|e| e.blocked_by(&s.running));
+            job.data().status = match (director_free, blocked) {
+                (false, _) => 'd',
+                (_, Some(0)) => 'j',
+                (_, Some(1)) => 'c',
+                (_, Some(_)) => 's',
+                (_, None) => 'p',
             };
             s = self
                 .changed
