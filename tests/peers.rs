@@ -325,7 +325,7 @@ fn a_full_backup_runs_through_both_daemons_into_the_catalog() {
 }
 
 #[test]
-fn an_incremental_without_a_full_becomes_one_then_backs_up_changes() {
+fn incrementals_and_differentials_back_up_what_changed_since_the_right_job() {
     let s = setup("fd-secret");
     // Files changed in the second a job starts are in the next one too
     // (whole-second modification times); let that second pass.
@@ -339,12 +339,24 @@ fn an_incremental_without_a_full_becomes_one_then_backs_up_changes() {
     assert_eq!(report_line(&out, "FD Files Written:"), "4", "{out}");
     std::thread::sleep(Duration::from_millis(1100));
     std::fs::write(s.root.path().join("data/sub/c.txt"), "new\n").unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
     let out = s.console("run job=Backup level=Incremental yes\nwait\nmessages\n");
     assert_eq!(report_line(&out, "Backup Level:"), "Incremental", "{out}");
     assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
-    let names: Vec<String> = s.files(2).into_iter().map(|(_, n)| n).collect();
-    assert!(names.contains(&"c.txt".to_string()), "{names:?}");
-    assert!(!names.contains(&"a.txt".to_string()), "{names:?}");
+    let names = |job_id| -> Vec<String> { s.files(job_id).into_iter().map(|(_, n)| n).collect() };
+    assert!(names(2).contains(&"c.txt".to_string()), "{:?}", names(2));
+    assert!(!names(2).contains(&"a.txt".to_string()), "{:?}", names(2));
+    // Nothing changed since the Incremental.
+    let out = s.console("run job=Backup level=Incremental yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Backup Level:"), "Incremental", "{out}");
+    assert_eq!(report_line(&out, "FD Files Written:"), "0", "{out}");
+    assert!(names(3).is_empty(), "{:?}", names(3));
+    // A Differential takes everything since the Full: c.txt again, not a.txt.
+    let out = s.console("run job=Backup level=Differential yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Backup Level:"), "Differential", "{out}");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    assert!(names(4).contains(&"c.txt".to_string()), "{:?}", names(4));
+    assert!(!names(4).contains(&"a.txt".to_string()), "{:?}", names(4));
 }
 
 #[test]
