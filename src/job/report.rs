@@ -2,7 +2,24 @@
 
 use crate::clock;
 use crate::config::Config;
-use crate::python::JobState;
+use crate::python::{JobData, JobState};
+
+/// The report's first lines: who wrote it, the build, the JobId and Job.
+fn header(cfg: &Config, d: &JobData) -> String {
+    format!(
+        "rdird {} {} ({}):\n\
+         \x20 Build OS:               {}-{}\n\
+         \x20 JobId:                  {}\n\
+         \x20 Job:                    {}\n",
+        cfg.director().name,
+        env!("CARGO_PKG_VERSION"),
+        env!("RDIRD_BUILD_DATE"),
+        std::env::consts::ARCH,
+        std::env::consts::OS,
+        d.job_id,
+        d.job_name,
+    )
+}
 
 /// The report of an Admin job.
 pub fn admin(cfg: &Config, state: &JobState, sched: i64, start: i64, end: i64) -> String {
@@ -13,21 +30,12 @@ pub fn admin(cfg: &Config, state: &JobState, sched: i64, start: i64, end: i64) -
         _ => "*** Admin Error ***",
     };
     format!(
-        "rdird {} {} ({}):\n\
-         \x20 Build OS:               {}-{}\n\
-         \x20 JobId:                  {}\n\
-         \x20 Job:                    {}\n\
+        "{}\
          \x20 Scheduled time:         {}\n\
          \x20 Start time:             {}\n\
          \x20 End time:               {}\n\
          \x20 Termination:            {termination}\n",
-        cfg.director().name,
-        env!("CARGO_PKG_VERSION"),
-        env!("RDIRD_BUILD_DATE"),
-        std::env::consts::ARCH,
-        std::env::consts::OS,
-        d.job_id,
-        d.job_name,
+        header(cfg, &d),
         clock::local(sched).report(),
         clock::local(start).report(),
         clock::local(end).report(),
@@ -128,10 +136,7 @@ pub fn backup(
         d.sd_status
     };
     format!(
-        "rdird {} {} ({}):\n\
-         \x20 Build OS:               {}-{}\n\
-         \x20 JobId:                  {}\n\
-         \x20 Job:                    {}\n\
+        "{}\
          \x20 Backup Level:           {}\n\
          \x20 Client:                 \"{}\"\n\
          \x20 FileSet:                \"{}\" {}\n\
@@ -157,13 +162,7 @@ pub fn backup(
          \x20 FD termination status:  {}\n\
          \x20 SD termination status:  {}\n\
          \x20 Termination:            {termination}\n",
-        cfg.director().name,
-        env!("CARGO_PKG_VERSION"),
-        env!("RDIRD_BUILD_DATE"),
-        std::env::consts::ARCH,
-        std::env::consts::OS,
-        d.job_id,
-        d.job_name,
+        header(cfg, &d),
         crate::python::names::level_name(d.level),
         d.client,
         d.fileset,
