@@ -519,3 +519,26 @@ fn two_jobs_on_one_client_run_one_after_the_other() {
     let terminations = out.matches("Termination:            Backup OK").count();
     assert_eq!(terminations, 2, "{out}");
 }
+
+#[test]
+fn an_incremental_after_a_fileset_edit_becomes_a_full() {
+    let s = setup("fd-secret");
+    let out = s.console("run job=Backup yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    let conf = s.root.path().join("dir.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    let data = format!("File = {}/data", s.root.path().display());
+    assert!(text.contains(&data), "{text}");
+    let edited = text.replace(
+        &data,
+        &format!("{data}; File = {}/fd", s.root.path().display()),
+    );
+    std::fs::write(&conf, edited).unwrap();
+    let out = s.console("reload\nrun job=Backup level=Incremental yes\nwait\nmessages\n");
+    assert!(
+        out.contains("No prior or suitable Full backup found in catalog. Doing FULL backup."),
+        "{out}"
+    );
+    assert_eq!(report_line(&out, "Backup Level:"), "Full", "{out}");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+}
