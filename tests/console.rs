@@ -5,14 +5,13 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 mod common;
 
 use common::free_port;
 
-const BCONSOLE: &str = "/usr/sbin/bconsole";
 
 struct Director {
     child: Child,
@@ -122,27 +121,7 @@ impl Director {
 
     /// Runs bconsole with `input` on its standard input; what it printed.
     fn console_as(&self, console: Option<(&str, &str)>, password: &str, input: &str) -> String {
-        let conf = self.bconsole_conf(console, password);
-        let mut child = Command::new(BCONSOLE)
-            .arg("-c")
-            .arg(&conf)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("bconsole (package bacula-console) is needed");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
+        common::bconsole(&self.bconsole_conf(console, password), input)
     }
 
     fn console(&self, input: &str) -> String {

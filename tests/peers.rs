@@ -3,9 +3,8 @@
 //! status through `status client` and `status storage` in bconsole, and
 //! backups run from bconsole through both daemons into the catalog.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 mod common;
@@ -142,21 +141,7 @@ impl Setup {
                 self.dir_port
             ),
         );
-        let mut child = Command::new("/usr/sbin/bconsole")
-            .arg("-c")
-            .arg(&conf)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
-        let out = child.wait_with_output().unwrap();
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
+        common::bconsole(&conf, input)
     }
 
     fn log(&self) -> String {

@@ -15,6 +15,8 @@ use crate::python::JobState;
 /// What was settled before the job started.
 pub struct Prepared {
     pub since: Option<PriorJob>,
+    /// The FileSet's fingerprint, as its catalog record has it.
+    pub fileset_md5: String,
     /// When the FileSet record was created, for the report.
     pub fileset_time: String,
 }
@@ -51,8 +53,9 @@ pub fn prepare(
     };
     let fileset = resource(&cfg, Kind::Fileset, &fs_name, "FileSet")?;
     let cat = director.catalog();
+    let md5 = fileset_md5(fileset);
     let (fileset_id, fileset_time) = cat
-        .fileset_record(&fs_name, &fileset_md5(fileset))
+        .fileset_record(&fs_name, &md5)
         .map_err(|e| e.to_string())?;
     cat.job_fileset(job_id, fileset_id)
         .map_err(|e| e.to_string())?;
@@ -61,12 +64,14 @@ pub fn prepare(
         level = 'F';
     }
     let mut since = None;
+    let mut promoted = false;
     if level == 'I' || level == 'D' {
         let full = cat
             .prior_backup(&res.name, client_id, fileset_id, "F")
             .map_err(|e| e.to_string())?;
         if full.is_none() {
             level = 'F';
+            promoted = true;
         } else {
             let levels = if level == 'I' { "FDI" } else { "F" };
             since = cat
@@ -74,7 +79,6 @@ pub fn prepare(
                 .map_err(|e| e.to_string())?;
         }
     }
-    let promoted = level != state.data().level && state.data().level != ' ';
     cat.job_level(job_id, level).map_err(|e| e.to_string())?;
     // Messages may go to the catalog: say them once it is let go.
     drop(cat);
@@ -85,6 +89,7 @@ pub fn prepare(
     state.data().level = level;
     Ok(Prepared {
         since,
+        fileset_md5: md5,
         fileset_time,
     })
 }
@@ -185,10 +190,7 @@ pub fn run(director: &Director, res: &Resource, state: &Arc<JobState>, prepared:
         Ok(r) => r,
         Err(e) => {
             return Ran {
-                outcome: Outcome {
-                    fatal: Some(e),
-                    ..Outcome::default()
-                },
+                outcome: Outcome::failed(e),
                 last_volume_bytes: 0,
             }
         }
@@ -202,6 +204,7 @@ pub fn run(director: &Director, res: &Resource, state: &Arc<JobState>, prepared:
         storage,
         pool,
         fileset,
+        fileset_md5: &prepared.fileset_md5,
         level: d.level,
         since: prepared.since.as_ref().map(|p| (p.start, p.job.clone())),
         messages: messages.clone(),

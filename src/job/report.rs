@@ -44,13 +44,7 @@ pub fn admin(cfg: &Config, state: &JobState, sched: i64, start: i64, end: i64) -
 
 /// `5,630`: a count with thousands separators.
 fn commas(n: i64) -> String {
-    let s = n.unsigned_abs().to_string();
-    let c = crate::console::list::commas(&s);
-    if n < 0 {
-        format!("-{c}")
-    } else {
-        c
-    }
+    crate::console::list::commas(&n.to_string())
 }
 
 /// `5,630 (5.630 KB)`: bytes with Bacula's decimal unit in brackets.

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use md5::{Digest, Md5};
 
-use super::catreq::{Handler, SdReport};
-use super::{connect, hello};
+use super::catreq::{self, Handler, SdReport};
+use super::{fd, sd};
 use crate::bnet::{BnetError, Connection, Packet, Signal};
 use crate::config::{IncExe, Resource, Value};
 use crate::director::Director;
@@ -30,6 +30,8 @@ pub struct Plan<'a> {
     pub storage: &'a Resource,
     pub pool: &'a Resource,
     pub fileset: &'a Resource,
+    /// The FileSet's fingerprint (`fileset_md5`), as its catalog record has it.
+    pub fileset_md5: &'a str,
     /// The level to send: `F`, `I` or `D`.
     pub level: char,
     /// For Incremental and Differential: the prior job's start (unix
@@ -56,17 +58,19 @@ pub struct Outcome {
     pub vol_session_id: i64,
     pub vol_session_time: i64,
     /// The storage daemon's key for this job, which the file daemon shows.
-    pub job_key: String,
+    job_key: String,
     /// Why the job could not run to its end, for the job report.
     pub fatal: Option<String>,
 }
 
-/// `key=value` words of a line.
-fn field(line: &str, key: &str) -> Option<i64> {
-    line.split_whitespace()
-        .filter_map(|w| w.split_once('='))
-        .find(|(k, _)| *k == key)
-        .and_then(|(_, v)| v.parse().ok())
+impl Outcome {
+    /// A backup that could not start.
+    pub fn failed(why: String) -> Outcome {
+        Outcome {
+            fatal: Some(why),
+            ..Outcome::default()
+        }
+    }
 }
 
 fn bnet(e: BnetError) -> String {
@@ -88,7 +92,7 @@ fn expect(
                 let line = String::from_utf8_lossy(&d)
                     .trim_end_matches(['\n', '\0'])
                     .to_string();
-                if let Some(text) = job_message(&line) {
+                if let Some(text) = catreq::job_message(&line) {
                     on_message(text);
                     continue;
                 }
@@ -112,12 +116,6 @@ fn expect(
             Packet::Signal(_) => {}
         }
     }
-}
-
-/// The text of a `Jmsg JobId=N type=T level=L text` line.
-fn job_message(line: &str) -> Option<&str> {
-    line.strip_prefix("Jmsg JobId=")
-        .map(|rest| rest.splitn(4, ' ').nth(3).unwrap_or("").trim_end())
 }
 
 /// The FileSet as the file daemon reads it: `I`/`E`, `Z`, the options
@@ -176,54 +174,12 @@ pub fn fileset_md5(fileset: &Resource) -> String {
     crate::bnet::base64::encode(&h.finalize())
 }
 
-fn daemon_port(res: &Resource, directive: &str, default: u16) -> u16 {
-    res.int(directive)
-        .and_then(|p| u16::try_from(p).ok())
-        .unwrap_or(default)
-}
-
-/// Connects and logs in to a daemon; `ok` is how its Hello answer starts.
-fn login(
-    what: String,
-    res: &Resource,
-    port: u16,
-    greeting: String,
-    ok: &str,
-    director_name: &str,
-) -> Result<Connection, String> {
-    let host = res.str("Address").unwrap_or("localhost");
-    let mut conn = connect(&what, host, port, CONNECT_TIMEOUT)?;
-    let password = res.str("Password").unwrap_or_default();
-    hello(&mut conn, &greeting, director_name, password).map_err(bnet)?;
-    let answer = conn.recv_text().map_err(bnet)?;
-    if answer.starts_with(ok) {
-        Ok(conn)
-    } else {
-        Err(format!(
-            "{what} answered the Hello with {:?}",
-            answer.trim_end()
-        ))
-    }
-}
-
-fn sd_login(plan: &Plan<'_>) -> Result<Connection, String> {
-    login(
-        format!("Storage \"{}\"", plan.storage.name),
-        plan.storage,
-        daemon_port(plan.storage, "SdPort", 9103),
-        format!(
-            "Hello SD: Bacula Director {} calling 103\n",
-            plan.director_name
-        ),
-        "3000 OK Hello",
-        plan.director_name,
-    )
-}
-
 /// Tells the storage daemon to cancel the job (when the file daemon
 /// failed and the storage daemon would otherwise wait for it).
 fn cancel_on_sd(plan: &Plan<'_>) {
-    if let Ok(mut c) = sd_login(plan) {
+    if let Ok(mut c) =
+        sd::daemon(plan.director_name, plan.storage).login(plan.director_name, CONNECT_TIMEOUT)
+    {
         let _ = c.send(format!("cancel Job={}\n", plan.job_name));
         let _ = c.recv();
         let _ = c.signal(Signal::Terminate);
@@ -240,7 +196,8 @@ pub fn run(
 ) -> Outcome {
     let mut out = Outcome::default();
     let say = |text: &str| director.daemon_message(plan.job_id, plan.messages.as_deref(), text);
-    let mut sd = match start_sd(plan, &mut out, find_volume, director) {
+    let mut handler = Handler::new(director, plan.job_id, plan.messages.clone(), find_volume);
+    let mut sd = match start_sd(plan, &mut out, &mut handler) {
         Ok(c) => c,
         Err(e) => {
             out.fatal = Some(e);
@@ -249,9 +206,7 @@ pub fn run(
     };
     let job_key = out.job_key.clone();
     std::thread::scope(|scope| {
-        let sd_thread = scope.spawn(|| {
-            let mut handler =
-                Handler::new(director, plan.job_id, plan.messages.clone(), find_volume);
+        let sd_thread = scope.spawn(move || {
             let end = sd_loop(&mut sd, &mut handler);
             let _ = sd.signal(Signal::Terminate);
             sd.close();
@@ -283,15 +238,12 @@ pub fn run(
 fn start_sd(
     plan: &Plan<'_>,
     out: &mut Outcome,
-    find_volume: &mut (dyn FnMut(&str) -> Result<String, String> + Send),
-    director: &Director,
+    handler: &mut Handler<'_>,
 ) -> Result<Connection, String> {
-    let mut sd = sd_login(plan)?;
-    let level_code = match plan.level {
-        'I' => 73,
-        'D' => 68,
-        _ => 70,
-    };
+    let mut sd =
+        sd::daemon(plan.director_name, plan.storage).login(plan.director_name, CONNECT_TIMEOUT)?;
+    // The level goes as its letter's code (70 F, 73 I, 68 D).
+    let level_code = u32::from(plan.level);
     let fs_name = &plan.fileset.name;
     sd.send(format!(
         "JobId={} job={} job_name={} client_name={} type=66 level={level_code} FileSet={fs_name} NoAttr=0 SpoolAttr=0 FileSetMD5={} SpoolData=0 WritePartAfterJob=1 PreferMountedVols=1 SpoolSize=0 rerunning=0 VolSessionId=0 VolSessionTime=0 sd_client=0 Authorization=dummy\n",
@@ -299,7 +251,7 @@ fn start_sd(
         plan.job_name,
         plan.job.name,
         plan.client.name,
-        fileset_md5(plan.fileset),
+        plan.fileset_md5,
     ))
     .map_err(bnet)?;
     let answer = sd.recv_text().map_err(bnet)?;
@@ -310,8 +262,8 @@ fn start_sd(
             answer.trim_end()
         ));
     }
-    out.vol_session_id = field(&answer, "SDid").unwrap_or(0);
-    out.vol_session_time = field(&answer, "SDtime").unwrap_or(0);
+    out.vol_session_id = catreq::field(&answer, "SDid").unwrap_or(0);
+    out.vol_session_time = catreq::field(&answer, "SDtime").unwrap_or(0);
     out.job_key = answer
         .split_whitespace()
         .find_map(|w| w.strip_prefix("Authorization="))
@@ -336,7 +288,6 @@ fn start_sd(
     sd.signal(Signal::Eod).map_err(bnet)?;
     sd.signal(Signal::Eod).map_err(bnet)?;
     // The storage daemon asks for a volume before it accepts the device.
-    let mut handler = Handler::new(director, plan.job_id, plan.messages.clone(), find_volume);
     loop {
         match sd.recv().map_err(bnet)? {
             Packet::Data(d) => {
@@ -386,14 +337,8 @@ fn run_fd(
     job_key: &str,
     say: &dyn Fn(&str),
 ) -> Result<FdReport, String> {
-    let mut fd = login(
-        format!("Client \"{}\"", plan.client.name),
-        plan.client,
-        daemon_port(plan.client, "FdPort", 9102),
-        format!("Hello Director {} calling 103\n", plan.director_name),
-        "2000 OK Hello",
-        plan.director_name,
-    )?;
+    let mut fd =
+        fd::daemon(plan.director_name, plan.client).login(plan.director_name, CONNECT_TIMEOUT)?;
     fd.send(format!(
         "JobId={} Job={} SDid={} SDtime={} Authorization={job_key}\n",
         plan.job_id, plan.job_name, out.vol_session_id, out.vol_session_time
@@ -425,8 +370,8 @@ fn run_fd(
     lines.extend(fileset_lines(plan.fileset));
     fd.send_then_eod(&lines).map_err(bnet)?;
     expect(&mut fd, "2000 OK include", "the FileSet", say)?;
-    let sd_host = plan.storage.str("Address").unwrap_or("localhost");
-    let sd_port = daemon_port(plan.storage, "SdPort", 9103);
+    let sd = sd::daemon(plan.director_name, plan.storage);
+    let (sd_host, sd_port) = (sd.host(), sd.port());
     fd.send(format!("storage address={sd_host} port={sd_port} ssl=0\n"))
         .map_err(bnet)?;
     expect(&mut fd, "2000 OK storage", "the storage address", say)?;
@@ -436,7 +381,7 @@ fn run_fd(
     let end = expect(&mut fd, "2800 End Job", "the end of the job", say)?;
     let _ = fd.signal(Signal::Terminate);
     fd.close();
-    let n = |k: &str| field(&end, k).unwrap_or(0);
+    let n = |k: &str| catreq::field(&end, k).unwrap_or(0);
     Ok(FdReport {
         status: u8::try_from(n("TermCode")).map(char::from).unwrap_or('f'),
         files: n("JobFiles"),
@@ -487,9 +432,9 @@ mod tests {
     #[test]
     fn job_messages_lose_their_header() {
         assert_eq!(
-            job_message("Jmsg JobId=3 type=6 level=1795668840 sd JobId 3: Labeled\n"),
+            catreq::job_message("Jmsg JobId=3 type=6 level=1795668840 sd JobId 3: Labeled\n"),
             Some("sd JobId 3: Labeled")
         );
-        assert_eq!(job_message("2000 OK level"), None);
+        assert_eq!(catreq::job_message("2000 OK level"), None);
     }
 }

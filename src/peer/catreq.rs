@@ -7,9 +7,21 @@ use std::collections::HashMap;
 
 use rusqlite::{params, OptionalExtension};
 
-use crate::bnet::{BnetError, Connection, Packet, Signal};
+use crate::bnet::{BnetError, Connection};
 use crate::catalog::{Catalog, FileRecord, NameCache};
 use crate::director::Director;
+
+/// The number after `key=` in a line.
+pub(super) fn field(line: &str, key: &str) -> Option<i64> {
+    fields(line).get(key).and_then(|v| v.parse().ok())
+}
+
+/// The text of a `Jmsg JobId=N type=T level=L text` line, which starts
+/// with the daemon's own header (`sd JobId N: `).
+pub(super) fn job_message(line: &str) -> Option<&str> {
+    line.strip_prefix("Jmsg JobId=")
+        .map(|rest| rest.splitn(4, ' ').nth(3).unwrap_or("").trim_end())
+}
 
 /// `key=value` words of a line.
 fn fields(line: &str) -> HashMap<&str, &str> {
@@ -140,18 +152,14 @@ impl<'a> Handler<'a> {
         let line = String::from_utf8_lossy(data)
             .trim_end_matches(['\n', '\0'])
             .to_string();
-        if let Some(rest) = line.strip_prefix("Jmsg JobId=") {
-            // `Jmsg JobId=N type=T level=L text`
-            let text = rest.splitn(4, ' ').nth(3).unwrap_or("");
+        // `Status JobId=` lines (the daemon's status letter) need no answer.
+        if let Some(text) = job_message(&line) {
             self.director
                 .daemon_message(self.job_id, self.messages.as_deref(), text);
-        } else if line.starts_with("Status JobId=") {
-            // The daemon's status letter, as a number.
         } else if line.starts_with("CatReq JobId=") {
             self.catreq(conn, &line)?;
         } else if line.starts_with("3099 Job ") {
-            let f = fields(&line);
-            let n = |k: &str| f.get(k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+            let n = |k: &str| field(&line, k).unwrap_or(0);
             self.report.status = u8::try_from(n("JobStatus")).map(char::from).unwrap_or('f');
             self.report.files = n("JobFiles");
             self.report.bytes = n("JobBytes");
@@ -197,14 +205,7 @@ impl<'a> Handler<'a> {
             return conn.send(answer);
         }
         if line.contains(" CreateJobMedia") {
-            let mut rows = Vec::new();
-            loop {
-                match conn.recv()? {
-                    p @ Packet::Data(_) => rows.push(p.text()),
-                    Packet::Signal(Signal::Eod) => break,
-                    Packet::Signal(_) => {}
-                }
-            }
+            let rows = super::read_until_eod(conn)?;
             let cat = self.catalog();
             for r in rows {
                 let v: Vec<i64> = r

@@ -5,20 +5,25 @@ use std::time::Duration;
 use super::{status_report, Daemon};
 use crate::config::Resource;
 
-/// `status client`: the file daemon's own status report, line by line.
-pub fn status(
-    director_name: &str,
-    client: &Resource,
-    connect_timeout: Duration,
-) -> Result<Vec<String>, String> {
-    let d = Daemon {
+/// The file daemon of a Client resource.
+pub fn daemon<'a>(director_name: &str, client: &'a Resource) -> Daemon<'a> {
+    Daemon {
         what: format!("Client \"{}\"", client.name),
         resource: client,
         port_directive: "FdPort",
         default_port: 9102,
         hello: format!("Hello Director {director_name} calling 103\n"),
         hello_ok: "2000 OK Hello",
-    };
+    }
+}
+
+/// `status client`: the file daemon's own status report, line by line.
+pub fn status(
+    director_name: &str,
+    client: &Resource,
+    connect_timeout: Duration,
+) -> Result<Vec<String>, String> {
+    let d = daemon(director_name, client);
     let what = d.what.clone();
     status_report(&d, director_name, connect_timeout, |conn| {
         // The file daemon wants a job before it answers; a console one.

@@ -64,7 +64,7 @@ pub fn read_until_eod(conn: &mut Connection) -> Result<Vec<String>, BnetError> {
     }
 }
 
-/// Where a daemon is and how to greet it, for one status exchange.
+/// Where a daemon is and how to greet it.
 pub struct Daemon<'a> {
     /// `Client "web-fd"`, for messages.
     pub what: String,
@@ -77,6 +77,43 @@ pub struct Daemon<'a> {
     pub hello_ok: &'static str,
 }
 
+impl Daemon<'_> {
+    /// Its `Address`, or localhost.
+    pub fn host(&self) -> &str {
+        self.resource.str("Address").unwrap_or("localhost")
+    }
+
+    /// Its port directive, or the default port.
+    pub fn port(&self) -> u16 {
+        self.resource
+            .int(self.port_directive)
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or(self.default_port)
+    }
+
+    /// Connects, greets and authenticates both ways; the connection once
+    /// the daemon has accepted the Hello.
+    pub fn login(
+        &self,
+        director_name: &str,
+        connect_timeout: Duration,
+    ) -> Result<Connection, String> {
+        let mut conn = connect(&self.what, self.host(), self.port(), connect_timeout)?;
+        let password = self.resource.str("Password").unwrap_or_default();
+        hello(&mut conn, &self.hello, director_name, password).map_err(|e| e.to_string())?;
+        let ok = conn.recv_text().map_err(|e| e.to_string())?;
+        if ok.starts_with(self.hello_ok) {
+            Ok(conn)
+        } else {
+            Err(format!(
+                "{} answered the Hello with {:?}",
+                self.what,
+                ok.trim_end()
+            ))
+        }
+    }
+}
+
 /// Logs in to a daemon, runs `before_status` (a job line for the file
 /// daemon), asks for `status`, and returns the report line by line.
 pub fn status_report(
@@ -85,22 +122,7 @@ pub fn status_report(
     connect_timeout: Duration,
     before_status: impl FnOnce(&mut Connection) -> Result<(), String>,
 ) -> Result<Vec<String>, String> {
-    let host = d.resource.str("Address").unwrap_or("localhost");
-    let port = d
-        .resource
-        .int(d.port_directive)
-        .unwrap_or(i64::from(d.default_port)) as u16;
-    let mut conn = connect(&d.what, host, port, connect_timeout)?;
-    let password = d.resource.str("Password").unwrap_or_default();
-    hello(&mut conn, &d.hello, director_name, password).map_err(|e| e.to_string())?;
-    let ok = conn.recv_text().map_err(|e| e.to_string())?;
-    if !ok.starts_with(d.hello_ok) {
-        return Err(format!(
-            "{} answered the Hello with {:?}",
-            d.what,
-            ok.trim_end()
-        ));
-    }
+    let mut conn = d.login(director_name, connect_timeout)?;
     before_status(&mut conn)?;
     conn.send("status\n").map_err(|e| e.to_string())?;
     let lines = read_until_eod(&mut conn).map_err(|e| e.to_string())?;

@@ -56,3 +56,29 @@ pub fn spawn_daemon(
         .spawn()
         .unwrap_or_else(|e| panic!("{program}: {e}"))
 }
+
+/// Runs Debian's bconsole with the configuration `conf` and `input` on
+/// its standard input; what it printed on both outputs.
+pub fn bconsole(conf: &std::path::Path, input: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new("/usr/sbin/bconsole")
+        .arg("-c")
+        .arg(conf)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("bconsole (package bacula-console) is needed");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
