@@ -12,7 +12,6 @@ mod common;
 
 use common::free_port;
 
-
 struct Director {
     child: Child,
     dir: tempfile::TempDir,
