@@ -57,6 +57,22 @@ fn setup(fd_password: &str) -> Setup {
 
 /// As `setup`, with a Scripts Directory holding `script` as DirStartUp.py.
 fn setup_with(fd_password: &str, script: Option<&str>) -> Setup {
+    setup_conf(fd_password, script, |_| String::new())
+}
+
+/// The test's folder and the daemons' ports, for more resources.
+struct Place<'a> {
+    root: &'a Path,
+    fd_port: u16,
+    sd_port: u16,
+}
+
+/// As `setup_with`, with more Director resources: `extra` returns them.
+fn setup_conf(
+    fd_password: &str,
+    script: Option<&str>,
+    extra: impl Fn(&Place<'_>) -> String,
+) -> Setup {
     let root = tempfile::tempdir().unwrap();
     let r = root.path();
     let scripts = match script {
@@ -112,8 +128,13 @@ fn setup_with(fd_password: &str, script: Option<&str>) -> Setup {
              Job {{ Name = Other; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }}\n\
              Storage {{ Name = Gone; Address = 127.0.0.1; SD Port = 1; Password = x; Device = FileDev; Media Type = File }}\n\
              Job {{ Name = NoStorage; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = Gone; Pool = Full; Messages = Daemon }}\n\
-             Job {{ Name = Span; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Big\"; Storage = File; Pool = Small; Messages = Daemon }}\n",
-            r.display()
+             Job {{ Name = Span; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Big\"; Storage = File; Pool = Small; Messages = Daemon }}\n{1}",
+            r.display(),
+            extra(&Place {
+                root: r,
+                fd_port,
+                sd_port
+            })
         ),
     );
     let fd = spawn("/usr/sbin/bacula-fd", &fd_conf, &r.join("fd.log"));
@@ -526,4 +547,176 @@ fn an_incremental_after_a_fileset_edit_becomes_a_full() {
     );
     assert_eq!(report_line(&out, "Backup Level:"), "Full", "{out}");
     assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+}
+
+/// Makes a FIFO at `path`: a FileSet with `ReadFifo = yes` naming it
+/// keeps its job running (the file daemon waits for a writer).
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "{path:?}");
+}
+
+/// Polls `status dir` until `pred` holds for its output; that output.
+fn status_until(s: &Setup, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    let started = Instant::now();
+    loop {
+        let out = s.console("status dir\n");
+        if pred(&out) {
+            return out;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{what}: {out}\n{}",
+            s.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn stuck_job(p: &Place<'_>) -> String {
+    let r = p.root;
+    std::fs::create_dir_all(r.join("fifo")).unwrap();
+    mkfifo(&r.join("fifo/pipe"));
+    format!(
+        "FileSet {{ Name = Fifo; Include {{ Options {{ ReadFifo = yes }}; File = {}/fifo/pipe }} }}\n\
+         Job {{ Name = Stuck; Type = Backup; Level = Full; Client = test-fd; FileSet = Fifo; Storage = File; Pool = Full; Messages = Daemon }}\n",
+        r.display()
+    )
+}
+
+#[test]
+fn cancel_reaches_a_running_backup_and_a_waiting_one() {
+    let s = setup_conf("fd-secret", None, stuck_job);
+    s.console("run job=Stuck yes\nrun job=Stuck yes\n");
+    status_until(&s, "JobId 1 running, JobId 2 waiting", |o| {
+        o.contains("is running") && o.contains("is waiting on max Job jobs")
+    });
+    // Let the file daemon reach the FIFO.
+    std::thread::sleep(Duration::from_millis(1000));
+    let out = s.console("cancel jobid=2\ncancel jobid=1\nwait\nmessages\n");
+    let terminations: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("Termination:"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        terminations,
+        ["Backup Canceled", "Backup Canceled"],
+        "{out}"
+    );
+    let db = s.catalog();
+    let statuses: Vec<String> = db
+        .prepare("SELECT JobStatus FROM Job ORDER BY JobId")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(statuses, ["A", "A"]);
+    // Both daemons let go of the job: the next one runs through them.
+    let out = s.console("run job=Backup yes\nwait\nmessages\nstatus client=test-fd\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    assert!(
+        !out.contains("Stuck.20"),
+        "the file daemon still runs it: {out}"
+    );
+}
+
+/// Five more Client resources for the same file daemon, each taking two
+/// jobs at once, a Storage taking four, and a Job per Client that holds
+/// its place for two seconds (a RunBeforeJob on the Director).
+fn busy_clients(p: &Place<'_>) -> String {
+    let (fd_port, sd_port) = (p.fd_port, p.sd_port);
+    let mut out = format!(
+        "Storage {{ Name = Four; Address = 127.0.0.1; SD Port = {sd_port}; Password = \"sd-secret\"; Device = FileDev; Media Type = File; Maximum Concurrent Jobs = 4 }}\n"
+    );
+    for n in 1..=5 {
+        out += &format!(
+            "Client {{ Name = c{n}; Address = 127.0.0.1; FD Port = {fd_port}; Password = \"fd-secret\"; Catalog = MyCatalog; Maximum Concurrent Jobs = 2 }}\n\
+             Job {{ Name = W{n}; Type = Backup; Level = Full; Client = c{n}; FileSet = \"Set\"; Storage = Four; Pool = Full; Messages = Daemon; Maximum Concurrent Jobs = 10; RunBeforeJob = \"/bin/sleep 2\" }}\n"
+        );
+    }
+    out
+}
+
+#[test]
+fn ten_jobs_at_once_keep_the_client_and_storage_limits() {
+    let s = setup_conf("fd-secret", None, busy_clients);
+    // Client c1 gets four jobs, c2 and c3 two, c4 and c5 one.
+    let jobs = ["W1", "W1", "W1", "W1", "W2", "W2", "W3", "W3", "W4", "W5"];
+    let runs: String = jobs.iter().map(|j| format!("run job={j} yes\n")).collect();
+    s.console(&runs);
+    let (mut most, mut letters) = (0, std::collections::BTreeSet::new());
+    let started = Instant::now();
+    loop {
+        let out = s.console("status dir\n");
+        let running: Vec<&str> = out.lines().filter(|l| l.ends_with(" is running")).collect();
+        for n in 1..=5 {
+            let on_client = running
+                .iter()
+                .filter(|l| l.contains(&format!(" W{n}.")))
+                .count();
+            assert!(on_client <= 2, "client c{n} runs {on_client} jobs: {out}");
+        }
+        assert!(
+            running.len() <= 4,
+            "the storage runs {}: {out}",
+            running.len()
+        );
+        most = most.max(running.len());
+        for (text, letter) in [
+            ("is waiting on max Client jobs", 'c'),
+            ("is waiting on max Storage jobs", 's'),
+        ] {
+            if out.contains(text) {
+                letters.insert(letter);
+            }
+        }
+        if out.contains("No Jobs running.") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{out}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(most, 4, "the storage's four places were never all used");
+    assert_eq!(letters, ['c', 's'].into_iter().collect());
+    let db = s.catalog();
+    let done: Vec<(String, String, i64)> = db
+        .prepare("SELECT Name, JobStatus, JobFiles FROM Job ORDER BY JobId")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let expected: Vec<(String, String, i64)> = jobs
+        .iter()
+        .map(|j| (j.to_string(), "T".to_string(), 4))
+        .collect();
+    assert_eq!(done, expected);
+    let files: i64 = db
+        .query_row("SELECT COUNT(*) FROM File", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(files, 40);
+}
+
+#[test]
+fn waiting_jobs_start_in_priority_order() {
+    let s = setup_conf("fd-secret", None, |_| {
+        "Job { Name = Hold; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; RunBeforeJob = \"/bin/sleep 2\" }\n".to_string()
+    });
+    let out = s.console(
+        "run job=Hold yes\nrun job=Backup priority=30 yes\nrun job=Other priority=20 yes\nrun job=Backup priority=5 yes\nwait\nmessages\n",
+    );
+    let order: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.split_once(": Start Backup JobId "))
+        .map(|(_, rest)| rest.split(',').next().unwrap())
+        .collect();
+    // Hold first (it was alone), then by priority: 5, 20, 30.
+    assert_eq!(order, ["1", "4", "3", "2"], "{out}");
+    assert_eq!(
+        out.matches("Termination:            Backup OK").count(),
+        4,
+        "{out}"
+    );
 }

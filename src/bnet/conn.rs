@@ -163,8 +163,24 @@ impl Connection {
         self.write_packets(packets, Some(Signal::Eod))
     }
 
+    /// A second handle on the socket, so that another thread can close it
+    /// (to end a conversation that waits on a daemon gone quiet).
+    pub fn closer(&self) -> Option<Closer> {
+        self.stream.try_clone().ok().map(Closer)
+    }
+
     /// Closes the connection for both directions.
     pub fn close(&mut self) {
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// Closes a connection from another thread.
+pub struct Closer(TcpStream);
+
+impl Closer {
+    /// Ends the connection; whoever reads it gets an error.
+    pub fn close(&self) {
+        let _ = self.0.shutdown(std::net::Shutdown::Both);
     }
 }

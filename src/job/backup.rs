@@ -4,6 +4,7 @@
 //! through `peer::backup`, and the figures that reach the catalog, the
 //! job's state and its report.
 
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use crate::catalog::{BackupTotals, PriorJob};
@@ -173,7 +174,13 @@ fn find_volume(
 }
 
 /// Runs the backup through the daemons and records its figures.
-pub fn run(director: &Director, res: &Resource, state: &Arc<JobState>, prepared: &Prepared) -> Ran {
+pub fn run(
+    director: &Director,
+    res: &Resource,
+    state: &Arc<JobState>,
+    prepared: &Prepared,
+    canceled: &AtomicBool,
+) -> Ran {
     let cfg = director.config();
     let d = state.data().clone();
     let messages = res.str("Messages").map(str::to_string);
@@ -208,6 +215,7 @@ pub fn run(director: &Director, res: &Resource, state: &Arc<JobState>, prepared:
         level: d.level,
         since: prepared.since.as_ref().map(|p| (p.start, p.job.clone())),
         messages: messages.clone(),
+        canceled,
     };
     let media_type = d.media_type.clone();
     let mut volume = |pool_name: &str| find_volume(director, state, pool_name, &media_type, &say);

@@ -311,6 +311,7 @@ fn run_job(
         job: (res.name.clone(), max_jobs(Some(res))),
         client: None,
         storage: None,
+        allow_mixed: res.bool("AllowMixedPriority").unwrap_or(false),
     };
     let limits = if is_backup {
         let cfg = director.config();
@@ -340,7 +341,9 @@ fn run_job(
     }
     let job_name = state.data().job_name.clone();
     let type_name = names::type_name(state.data().job_type);
-    say(&format!("Start {type_name} JobId {job_id}, Job={job_name}"));
+    if admitted {
+        say(&format!("Start {type_name} JobId {job_id}, Job={job_name}"));
+    }
     if let Some(e) = &fatal {
         say(&format!("Fatal error: {e}"));
     }
@@ -353,7 +356,7 @@ fn run_job(
     }
     let mut ran = None;
     if let (true, Some(p)) = (ok && !canceled.load(Ordering::SeqCst), &prepared) {
-        let r = backup::run(director, res, state, p);
+        let r = backup::run(director, res, state, p, canceled);
         pass_on_script_messages(director, res, state, &mut sent);
         let o = &r.outcome;
         if o.fatal.is_some() {

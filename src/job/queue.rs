@@ -1,9 +1,11 @@
 //! The job queue: a job waits until the Maximum Concurrent Jobs of the
 //! Director and of its Job, Client and Storage resources let it run, and
 //! among waiting jobs the lower Priority goes first (then the older
-//! JobId). While it waits its status says why: `d` (the Director's
+//! JobId). As in Bacula, a job starts only beside running jobs of its own
+//! priority, unless it and every running job allow mixed priorities and it
+//! comes first. While it waits its status says why: `d` (the Director's
 //! limit), `j` (the Job's), `c` (the Client's), `s` (the Storage's) or `p`
-//! (a job of higher priority is ahead).
+//! (jobs of another priority run or are ahead).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
@@ -14,6 +16,8 @@ use crate::python::JobState;
 struct Entry {
     job_id: i64,
     priority: i64,
+    /// The Job's Allow Mixed Priority.
+    mixed: bool,
     /// The Job, Client and Storage resources the job holds while it runs
     /// (Admin jobs hold no Client or Storage) and their limits.
     holds: [Option<(String, usize)>; 3],
@@ -54,6 +58,46 @@ pub struct Limits {
     pub job: (String, usize),
     pub client: Option<(String, usize)>,
     pub storage: Option<(String, usize)>,
+    /// The Job's Allow Mixed Priority.
+    pub allow_mixed: bool,
+}
+
+/// The job that may start now, and what each waiting job waits for.
+fn decide(s: &State, director_max: usize) -> (Option<i64>, Vec<(i64, char)>) {
+    let mut order: Vec<&Entry> = s.waiting.iter().collect();
+    order.sort_by_key(|e| (e.priority, e.job_id));
+    if s.running.len() >= director_max {
+        return (None, order.iter().map(|e| (e.job_id, 'd')).collect());
+    }
+    // Bacula compares with the job that has run longest.
+    let running = s.running.first().map(|r| r.priority);
+    let running_mixed = s.running.iter().all(|r| r.mixed);
+    let mut start = None;
+    let mut waits = Vec::new();
+    let mut behind = false;
+    for e in order {
+        let priority_ok = match running {
+            None => true,
+            Some(p) => e.priority == p || (e.priority < p && e.mixed && running_mixed),
+        };
+        behind |= !priority_ok;
+        let letter = if behind {
+            'p'
+        } else {
+            match e.blocked_by(&s.running) {
+                Some(0) => 'j',
+                Some(1) => 'c',
+                Some(_) => 's',
+                None if start.is_none() => {
+                    start = Some(e.job_id);
+                    continue;
+                }
+                None => 'p',
+            }
+        };
+        waits.push((e.job_id, letter));
+    }
+    (start, waits)
 }
 
 impl Queue {
@@ -67,25 +111,23 @@ impl Queue {
         s.waiting.push(Entry {
             job_id,
             priority,
+            mixed: limits.allow_mixed,
             holds: [
                 Some(limits.job.clone()),
                 limits.client.clone(),
                 limits.storage.clone(),
             ],
         });
+        // A job behind this one may now wait for something else.
+        self.changed.notify_all();
         loop {
-            let mut order: Vec<&Entry> = s.waiting.iter().collect();
-            order.sort_by_key(|e| (e.priority, e.job_id));
-            let first = order
-                .iter()
-                .find(|e| e.blocked_by(&s.running).is_none())
-                .map(|e| e.job_id);
-            let director_free = s.running.len() < limits.director_max;
-            if director_free && first == Some(job_id) {
+            let (start, waits) = decide(&s, limits.director_max);
+            if start == Some(job_id) {
                 if let Some(pos) = s.waiting.iter().position(|e| e.job_id == job_id) {
                     let entry = s.waiting.remove(pos);
                     s.running.push(entry);
                 }
+                self.changed.notify_all();
                 return true;
             }
             if canceled.load(Ordering::SeqCst) {
@@ -93,18 +135,9 @@ impl Queue {
                 self.changed.notify_all();
                 return false;
             }
-            let blocked = s
-                .waiting
-                .iter()
-                .find(|e| e.job_id == job_id)
-                .and_then(|e| e.blocked_by(&s.running));
-            job.data().status = match (director_free, blocked) {
-                (false, _) => 'd',
-                (_, Some(0)) => 'j',
-                (_, Some(1)) => 'c',
-                (_, Some(_)) => 's',
-                (_, None) => 'p',
-            };
+            if let Some((_, letter)) = waits.iter().find(|(id, _)| *id == job_id) {
+                job.data().status = *letter;
+            }
             s = self
                 .changed
                 .wait_timeout(s, Duration::from_millis(200))
@@ -118,5 +151,63 @@ impl Queue {
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
         s.running.retain(|e| e.job_id != job_id);
         self.changed.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(job_id: i64, priority: i64, mixed: bool, client: &str) -> Entry {
+        Entry {
+            job_id,
+            priority,
+            mixed,
+            holds: [
+                Some((format!("job{job_id}"), 1)),
+                Some((client.to_string(), 2)),
+                Some(("st".to_string(), 4)),
+            ],
+        }
+    }
+
+    fn state(running: Vec<Entry>, waiting: Vec<Entry>) -> State {
+        State { waiting, running }
+    }
+
+    #[test]
+    fn the_lowest_priority_number_goes_first() {
+        let s = state(
+            vec![],
+            vec![entry(1, 20, false, "a"), entry(2, 5, false, "a")],
+        );
+        assert_eq!(decide(&s, 10), (Some(2), vec![(1, 'p')]));
+    }
+
+    #[test]
+    fn a_higher_priority_waits_for_running_jobs_unless_all_allow_mixing() {
+        let waiting = || vec![entry(2, 5, true, "b"), entry(3, 10, false, "b")];
+        let s = state(vec![entry(1, 10, false, "a")], waiting());
+        assert_eq!(decide(&s, 10), (None, vec![(2, 'p'), (3, 'p')]));
+        let s = state(vec![entry(1, 10, true, "a")], waiting());
+        assert_eq!(decide(&s, 10), (Some(2), vec![(3, 'p')]));
+    }
+
+    #[test]
+    fn limits_give_their_letters() {
+        let s = state(
+            vec![
+                entry(1, 10, false, "a"),
+                entry(2, 10, false, "a"),
+                entry(3, 10, false, "b"),
+                entry(4, 10, false, "b"),
+            ],
+            vec![entry(5, 10, false, "a"), entry(6, 10, false, "c")],
+        );
+        assert_eq!(decide(&s, 10), (None, vec![(5, 'c'), (6, 's')]));
+        assert_eq!(decide(&s, 4), (None, vec![(5, 'd'), (6, 'd')]));
+        let mut s = s;
+        s.running.pop();
+        assert_eq!(decide(&s, 10), (Some(6), vec![(5, 'c')]));
     }
 }

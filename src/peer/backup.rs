@@ -6,18 +6,25 @@
 //! storage daemon's catalog requests are answered on their own thread
 //! until both daemons report the end of the job.
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use md5::{Digest, Md5};
 
 use super::catreq::{self, Handler, SdReport};
 use super::{fd, sd};
+use crate::bnet::conn::Closer;
 use crate::bnet::{BnetError, Connection, Packet, Signal};
 use crate::config::{IncExe, Resource, Value};
 use crate::director::Director;
 
 /// How long a daemon may take to accept the connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long the daemons have to end a canceled job before the Director
+/// closes its connections to them.
+const CANCEL_GRACE: Duration = Duration::from_secs(30);
 
 /// What a backup needs to know before it talks to the daemons.
 pub struct Plan<'a> {
@@ -38,6 +45,9 @@ pub struct Plan<'a> {
     /// time) and unique name.
     pub since: Option<(i64, String)>,
     pub messages: Option<String>,
+    /// Set when the job is canceled (by a console, a script or a time
+    /// limit): the daemons are told, and the job ends.
+    pub canceled: &'a AtomicBool,
 }
 
 /// What the file daemon reported at the end of the job.
@@ -177,13 +187,41 @@ pub fn fileset_md5(fileset: &Resource) -> String {
 /// Tells the storage daemon to cancel the job (when the file daemon
 /// failed and the storage daemon would otherwise wait for it).
 fn cancel_on_sd(plan: &Plan<'_>) {
-    if let Ok(mut c) =
-        sd::daemon(plan.director_name, plan.storage).login(plan.director_name, CONNECT_TIMEOUT)
-    {
-        let _ = c.send(format!("cancel Job={}\n", plan.job_name));
-        let _ = c.recv();
-        let _ = c.signal(Signal::Terminate);
-        c.close();
+    let _ = sd::daemon(plan.director_name, plan.storage).cancel(
+        plan.director_name,
+        plan.job_name,
+        CONNECT_TIMEOUT,
+    );
+}
+
+/// Waits until the backup has finished or is canceled; on cancel tells
+/// both daemons, as bacula-dir does, and if they have not ended the job
+/// after `CANCEL_GRACE`, closes the connections so that the job ends.
+fn watch(plan: &Plan<'_>, finished: &AtomicBool, closers: &Mutex<Vec<Closer>>) {
+    while !plan.canceled.load(Ordering::SeqCst) {
+        if finished.load(Ordering::SeqCst) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for d in [
+        fd::daemon(plan.director_name, plan.client),
+        sd::daemon(plan.director_name, plan.storage),
+    ] {
+        match d.cancel(plan.director_name, plan.job_name, CONNECT_TIMEOUT) {
+            Ok(answer) => tracing::info!("JobId {}: {}: {answer}", plan.job_id, d.what),
+            Err(e) => tracing::warn!("JobId {}: cancel: {e}", plan.job_id),
+        }
+    }
+    let asked = Instant::now();
+    while !finished.load(Ordering::SeqCst) {
+        if asked.elapsed() > CANCEL_GRACE {
+            for c in closers.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+                c.close();
+            }
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -205,20 +243,25 @@ pub fn run(
         }
     };
     let job_key = out.job_key.clone();
+    let closers = Mutex::new(sd.closer().into_iter().collect::<Vec<_>>());
+    let finished = AtomicBool::new(false);
     std::thread::scope(|scope| {
+        scope.spawn(|| watch(plan, &finished, &closers));
         let sd_thread = scope.spawn(move || {
             let end = sd_loop(&mut sd, &mut handler);
             let _ = sd.signal(Signal::Terminate);
             sd.close();
             (handler.report, end)
         });
-        let fd = run_fd(plan, &out, &job_key, &say);
+        let fd = run_fd(plan, &out, &job_key, &say, &closers);
         match fd {
             Ok(r) => out.fd = r,
             Err(e) => {
                 out.fd.status = 'f';
-                out.fatal = Some(e);
-                cancel_on_sd(plan);
+                if !plan.canceled.load(Ordering::SeqCst) {
+                    out.fatal = Some(e);
+                    cancel_on_sd(plan);
+                }
             }
         }
         let (report, end) = sd_thread.join().unwrap_or_else(|_| {
@@ -231,6 +274,7 @@ pub fn run(
         if let Err(e) = end {
             out.fatal.get_or_insert(e);
         }
+        finished.store(true, Ordering::SeqCst);
     });
     out
 }
@@ -336,9 +380,13 @@ fn run_fd(
     out: &Outcome,
     job_key: &str,
     say: &dyn Fn(&str),
+    closers: &Mutex<Vec<Closer>>,
 ) -> Result<FdReport, String> {
     let mut fd =
         fd::daemon(plan.director_name, plan.client).login(plan.director_name, CONNECT_TIMEOUT)?;
+    if let Some(c) = fd.closer() {
+        closers.lock().unwrap_or_else(|e| e.into_inner()).push(c);
+    }
     fd.send(format!(
         "JobId={} Job={} SDid={} SDtime={} Authorization={job_key}\n",
         plan.job_id, plan.job_name, out.vol_session_id, out.vol_session_time

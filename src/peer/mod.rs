@@ -130,3 +130,22 @@ pub fn status_report(
     conn.close();
     Ok(lines)
 }
+
+impl Daemon<'_> {
+    /// Tells the daemon to cancel the job named `job_name`; its answer
+    /// (`2001 Job … marked to be canceled.`, `3000 JobId=… marked …`).
+    pub fn cancel(
+        &self,
+        director_name: &str,
+        job_name: &str,
+        connect_timeout: Duration,
+    ) -> Result<String, String> {
+        let mut conn = self.login(director_name, connect_timeout)?;
+        conn.send(format!("cancel Job={job_name}\n"))
+            .map_err(|e| e.to_string())?;
+        let answer = conn.recv_text().map_err(|e| e.to_string());
+        let _ = conn.signal(Signal::Terminate);
+        conn.close();
+        answer.map(|a| a.trim_end_matches(['\n', '\0']).to_string())
+    }
+}
