@@ -16,6 +16,8 @@ pub struct Local {
     pub hour: u32,
     pub minute: u32,
     pub second: u32,
+    /// 0 (Sunday) to 6.
+    pub weekday: u32,
 }
 
 /// Seconds since the epoch.
@@ -39,6 +41,7 @@ pub fn local(secs: i64) -> Local {
         hour: tm.tm_hour as u32,
         minute: tm.tm_min as u32,
         second: tm.tm_sec as u32,
+        weekday: tm.tm_wday as u32,
     }
 }
 
@@ -101,6 +104,7 @@ mod tests {
             hour: 7,
             minute: 5,
             second: 9,
+            weekday: 5,
         };
         assert_eq!(t.message(), "06-Nov 07:05");
         assert_eq!(t.report(), "06-Nov-2026 07:05:09");

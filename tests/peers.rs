@@ -21,7 +21,7 @@ impl Drop for Proc {
 }
 
 struct Setup {
-    _fd: Proc,
+    fd: Proc,
     _sd: Proc,
     _dir: Proc,
     root: tempfile::TempDir,
@@ -144,7 +144,7 @@ fn setup_conf(
         wait_port(p);
     }
     Setup {
-        _fd: fd,
+        fd,
         _sd: sd,
         _dir: dir,
         root,
@@ -425,6 +425,150 @@ bacula.set_events(DirEvents())
     );
 }
 
+/// 900 KB that do not compress in `big/` (FileSet Big): four 200 KB
+/// volumes and part of a fifth.
+fn write_noise(s: &Setup) {
+    let big = s.root.path().join("big");
+    std::fs::create_dir_all(&big).unwrap();
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let noise: Vec<u8> = (0..900_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    std::fs::write(big.join("noise.bin"), noise).unwrap();
+}
+
+fn wait_for_script(s: &Setup) {
+    let started = Instant::now();
+    while !s.log().contains("Python script loaded") {
+        assert!(started.elapsed() < Duration::from_secs(20), "{}", s.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The catalog's volumes in MediaId order: name, status, jobs.
+fn volumes(s: &Setup) -> Vec<(String, String, i64)> {
+    let db = s.catalog();
+    let mut q = db
+        .prepare("SELECT VolumeName, VolStatus, VolJobs FROM Media ORDER BY MediaId")
+        .unwrap();
+    q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// Five volumes named `names`, the first four Full, one job on each.
+fn five_spanned(names: &[String]) -> Vec<(String, String, i64)> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let status = if i < 4 { "Full" } else { "Append" };
+            (n.clone(), status.to_string(), 1)
+        })
+        .collect()
+}
+
+/// A pool like Small whose Label Format uses variables and a Counter.
+fn formatted_pool(_: &Place<'_>) -> String {
+    "Counter { Name = Seq; Minimum = 7 }\n\
+     Pool { Name = Fmt; Pool Type = Backup; Label Format = \"${Pool}-${Job:l}-${NumVols:p/3/0/r}-${Seq+}\"; Maximum Volume Bytes = 200K }\n\
+     Job { Name = FmtSpan; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Big\"; Storage = File; Pool = Fmt; Messages = Daemon }\n"
+        .to_string()
+}
+
+fn formatted_names() -> Vec<String> {
+    (0..5)
+        .map(|n| format!("Fmt-fmtspan-{n:03}-{}", 7 + n))
+        .collect()
+}
+
+#[test]
+fn with_no_script_new_volumes_follow_the_label_format() {
+    let s = setup_conf("fd-secret", None, formatted_pool);
+    write_noise(&s);
+    let out = s.console("run job=FmtSpan yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    let names = formatted_names();
+    assert_eq!(
+        report_line(&out, "Volume name(s):"),
+        names.join("|"),
+        "{out}"
+    );
+    assert_eq!(volumes(&s), five_spanned(&names));
+}
+
+#[test]
+fn a_new_volume_script_that_raises_leaves_the_label_format_to_name_volumes() {
+    let script = r#"import bacula
+
+class JobEvents:
+    def NewVolume(self, job):
+        raise RuntimeError('no names today')
+
+class DirEvents:
+    def JobStart(self, job):
+        job.set_events(JobEvents())
+
+bacula.set_events(DirEvents())
+"#;
+    let s = setup_conf("fd-secret", Some(script), formatted_pool);
+    write_noise(&s);
+    wait_for_script(&s);
+    let out = s.console("run job=FmtSpan yes\nwait\nmessages\n");
+    // Each failing event counts one error; the job goes on.
+    assert_eq!(
+        report_line(&out, "Termination:"),
+        "Backup OK -- with warnings",
+        "{out}"
+    );
+    assert_eq!(report_line(&out, "Non-fatal FD errors:"), "5", "{out}");
+    assert!(out.contains("RuntimeError: no names today"), "{out}");
+    let names = formatted_names();
+    assert_eq!(
+        report_line(&out, "Volume name(s):"),
+        names.join("|"),
+        "{out}"
+    );
+    assert_eq!(volumes(&s), five_spanned(&names));
+}
+
+#[test]
+fn a_pool_at_maximum_volumes_makes_the_job_wait_then_max_wait_time_ends_it() {
+    let s = setup_conf("fd-secret", None, |_| {
+        "Pool { Name = Capped; Pool Type = Backup; Label Format = \"Cap-\"; Maximum Volume Bytes = 200K; Maximum Volumes = 2 }\n\
+         Job { Name = CapSpan; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Big\"; Storage = File; Pool = Capped; Messages = Daemon; Max Wait Time = 5 }\n"
+            .to_string()
+    });
+    write_noise(&s);
+    s.console("run job=CapSpan yes\n");
+    status_until(&s, "the job waits for a volume", |o| {
+        o.contains("is waiting for an appendable Volume")
+    });
+    let out = s.console("wait\nmessages\nversion\n");
+    assert!(
+        out.contains("Pool \"Capped\" has its Maximum Volumes and none can take more data"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Fatal error: Max wait time exceeded. Job canceled."),
+        "{out}"
+    );
+    assert_eq!(
+        report_line(&out, "Termination:"),
+        "Backup Canceled",
+        "{out}"
+    );
+    assert!(out.contains("test-dir Version: "), "{out}");
+    let names: Vec<String> = volumes(&s).into_iter().map(|v| v.0).collect();
+    assert_eq!(names, ["Cap-0001", "Cap-0002"]);
+}
+
 #[test]
 fn one_job_spans_five_volumes_each_named_by_new_volume() {
     let script = r#"import bacula
@@ -440,24 +584,8 @@ class DirEvents:
 bacula.set_events(DirEvents())
 "#;
     let s = setup_with("fd-secret", Some(script));
-    let big = s.root.path().join("big");
-    std::fs::create_dir_all(&big).unwrap();
-    // Incompressible, so that 900 KB fill four 200 KB volumes and part of a fifth.
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let noise: Vec<u8> = (0..900_000)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect();
-    std::fs::write(big.join("noise.bin"), noise).unwrap();
-    let started = Instant::now();
-    while !s.log().contains("Python script loaded") {
-        assert!(started.elapsed() < Duration::from_secs(20), "{}", s.log());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    write_noise(&s);
+    wait_for_script(&s);
     let out = s.console("run job=Span yes\nwait\nmessages\n");
     assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
     assert_eq!(
@@ -719,4 +847,34 @@ fn waiting_jobs_start_in_priority_order() {
         4,
         "{out}"
     );
+}
+
+#[test]
+fn a_file_daemon_killed_in_the_middle_of_a_job_fails_that_job_only() {
+    let s = setup_conf("fd-secret", None, stuck_job);
+    s.console("run job=Stuck yes\n");
+    status_until(&s, "JobId 1 running", |o| o.contains("is running"));
+    std::thread::sleep(Duration::from_millis(1000));
+    unsafe { libc::kill(s.fd.0.id() as i32, libc::SIGKILL) };
+    let out = s.console("wait\nmessages\nversion\n");
+    assert_eq!(
+        report_line(&out, "Termination:"),
+        "*** Backup Error ***",
+        "{out}"
+    );
+    assert!(
+        out.contains("Fatal error: Client \"test-fd\" at 127.0.0.1:"),
+        "no line names the client: {out}"
+    );
+    assert!(out.contains("test-dir Version: "), "{out}");
+    let status: String = s
+        .catalog()
+        .query_row("SELECT JobStatus FROM Job WHERE JobId = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(status, "f");
+    // The storage daemon let go of the job too.
+    let out = s.console("status storage=File\n");
+    assert!(!out.contains("Stuck.20"), "{out}");
 }

@@ -3,12 +3,14 @@
 //! be added beside this one.
 
 mod backup;
+mod counter;
 mod file;
 mod job;
 mod media;
 pub mod schema;
 
 pub use backup::{BackupTotals, PriorJob};
+pub use counter::CounterDef;
 pub use file::{FileRecord, NameCache};
 pub use job::NewJob;
 pub use media::VOL_STATUSES;

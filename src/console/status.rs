@@ -223,6 +223,7 @@ fn running(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             'c' => "is waiting on max Client jobs",
             's' => "is waiting on max Storage jobs",
             'p' => "is waiting for higher priority jobs to finish",
+            'm' => "is waiting for an appendable Volume",
             _ => "is ending",
         };
         let type_name = crate::python::names::type_name(job_type);

@@ -4,8 +4,9 @@
 //! through `peer::backup`, and the figures that reach the catalog, the
 //! job's state and its report.
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::catalog::{BackupTotals, PriorJob};
 use crate::config::{Config, Kind, Resource};
@@ -95,20 +96,28 @@ pub fn prepare(
     })
 }
 
-/// A new volume's name from the pool's Label Format: the format and the
-/// next MediaId in four digits (`Vol-0007`).
-fn label_name(director: &Director, pool: &Resource) -> Result<String, String> {
+/// A new volume's name from the pool's Label Format: with variables
+/// (`${Pool}-${NumVols:p/4/0/r}`) their expansion, else the format and
+/// the next MediaId in four digits (`Vol-0007`).
+fn label_name(director: &Director, pool: &Resource, state: &JobState) -> Result<String, String> {
     let Some(format) = pool.str("LabelFormat") else {
         return Err(format!(
             "Pool \"{}\" has no appendable volume and no Label Format to create one",
             pool.name
         ));
     };
-    if format.contains('$') {
-        return Err(format!(
-            "Pool \"{}\": Label Format variables are not expanded yet; use a plain prefix",
-            pool.name
-        ));
+    if format.contains(['$', '\\']) {
+        let name = expand_label(director, pool, state, format)?;
+        if director
+            .catalog()
+            .volume_exists(&name)
+            .map_err(|e| e.to_string())?
+        {
+            return Err(format!(
+                "Label Format \"{format}\" gives \"{name}\", which is already a volume"
+            ));
+        }
+        return Ok(name);
     }
     let cat = director.catalog();
     let first = cat.max_media_id().map_err(|e| e.to_string())? + 1;
@@ -121,15 +130,129 @@ fn label_name(director: &Director, pool: &Resource) -> Result<String, String> {
     Err(format!("no free volume name for Label Format \"{format}\""))
 }
 
+/// Expands a Label Format with the job's variables and the Counters.
+fn expand_label(
+    director: &Director,
+    pool: &Resource,
+    state: &JobState,
+    format: &str,
+) -> Result<String, String> {
+    let cfg = director.config();
+    let d = state.data().clone();
+    let num_vols = director
+        .catalog()
+        .num_vols(&pool.name)
+        .map_err(|e| e.to_string())?;
+    let t = crate::clock::local(crate::clock::now());
+    let mut counter_error = None;
+    let mut lookup = |name: &str| -> Option<String> {
+        let v = match name {
+            "Year" => format!("{:04}", t.year),
+            "Month" => format!("{:02}", t.month),
+            "Day" => format!("{:02}", t.day),
+            "Hour" => format!("{:02}", t.hour),
+            "Minute" => format!("{:02}", t.minute),
+            "Second" => format!("{:02}", t.second),
+            "WeekDay" => t.weekday.to_string(),
+            "Job" => d.job.clone(),
+            "Dir" => cfg.director().name.clone(),
+            "Level" => crate::python::names::level_name(d.level).to_string(),
+            "Type" => crate::python::names::type_name(d.job_type).to_string(),
+            "JobId" => d.job_id.to_string(),
+            "JobName" => d.job_name.clone(),
+            "Storage" => d.storage.clone(),
+            "Client" => d.client.clone(),
+            "NumVols" => num_vols.to_string(),
+            "Pool" => pool.name.clone(),
+            "Catalog" => d.catalog.clone(),
+            "MediaType" => d.media_type.clone(),
+            _ => {
+                let (counter, increment) = match name.strip_suffix('+') {
+                    Some(n) => (n, true),
+                    None => (name, false),
+                };
+                let c = cfg.find(Kind::Counter, counter)?;
+                let def = crate::catalog::CounterDef {
+                    name: counter,
+                    min: c.int("Minimum").unwrap_or(0),
+                    max: c.int("Maximum").unwrap_or(i64::from(i32::MAX)),
+                    wrap: c.str("WrapCounter"),
+                };
+                match director.catalog().counter(&def, increment) {
+                    Ok(v) => v.to_string(),
+                    Err(e) => {
+                        counter_error = Some(e.to_string());
+                        return None;
+                    }
+                }
+            }
+        };
+        Some(v)
+    };
+    let expanded = crate::volume::label::expand(format, &mut lookup);
+    if let Some(e) = counter_error {
+        return Err(e);
+    }
+    expanded
+}
+
+/// Bacula's rule for volume names: letters, digits and `:.-_`, at most
+/// 127 characters.
+fn legal_volume_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() < 128
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ":.-_".contains(c))
+}
+
 /// The volume for append in `pool_name`: an Append volume of the pool,
-/// else a new one named by the NewVolume event or the Label Format.
+/// else a new one named by the NewVolume event or the Label Format. When
+/// the pool has its Maximum Volumes and none can take data, the job waits
+/// (status `m`) until one can or the job is canceled.
 fn find_volume(
     director: &Director,
     state: &Arc<JobState>,
     pool_name: &str,
     media_type: &str,
     say: &dyn Fn(&str),
+    canceled: &AtomicBool,
 ) -> Result<String, String> {
+    let mut told = false;
+    loop {
+        match try_volume(director, state, pool_name, media_type, say)? {
+            Some(name) => {
+                if told {
+                    state.data().status = 'R';
+                }
+                return Ok(name);
+            }
+            None => {
+                if !told {
+                    say(&format!(
+                        "Job {} is waiting. Pool \"{pool_name}\" has its Maximum Volumes and none can take more data: label a volume into it, or raise Maximum Volumes and reload.",
+                        state.data().job_name
+                    ));
+                    told = true;
+                }
+                state.data().status = 'm';
+                if canceled.load(Ordering::SeqCst) {
+                    return Err("the job was canceled while waiting for a volume".into());
+                }
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        }
+    }
+}
+
+/// One try of `find_volume`: None when the pool is at Maximum Volumes.
+fn try_volume(
+    director: &Director,
+    state: &Arc<JobState>,
+    pool_name: &str,
+    media_type: &str,
+    say: &dyn Fn(&str),
+) -> Result<Option<String>, String> {
     let cfg = director.config();
     let pool = resource(&cfg, Kind::Pool, pool_name, "Pool")?;
     if let Some(name) = director
@@ -138,7 +261,7 @@ fn find_volume(
         .map_err(|e| e.to_string())?
     {
         state.data().volume_name = name.clone();
-        return Ok(name);
+        return Ok(Some(name));
     }
     let max = pool.int("MaximumVolumes").unwrap_or(0);
     let have = director
@@ -146,9 +269,7 @@ fn find_volume(
         .num_vols(pool_name)
         .map_err(|e| e.to_string())?;
     if max > 0 && have >= max {
-        return Err(format!(
-            "Maximum Volumes exceeded for Pool \"{pool_name}\" ({have} of {max})"
-        ));
+        return Ok(None);
     }
     let scripted = director.scripts().and_then(|h| h.new_volume(state));
     let exists = |n: &str| director.catalog().volume_exists(n).unwrap_or(false);
@@ -157,11 +278,20 @@ fn find_volume(
             say(&format!(
                 "Volume \"{n}\" named by NewVolume exists already; using the Label Format."
             ));
-            label_name(director, pool)?
+            label_name(director, pool, state)?
+        }
+        Some(n) if !legal_volume_name(&n) => {
+            say(&format!(
+                "Illegal character in Volume name \"{n}\" named by NewVolume; using the Label Format."
+            ));
+            label_name(director, pool, state)?
         }
         Some(n) => n,
-        None => label_name(director, pool)?,
+        None => label_name(director, pool, state)?,
     };
+    if !legal_volume_name(&name) {
+        return Err(format!("Illegal character in Volume name \"{name}\""));
+    }
     director
         .catalog()
         .create_volume(&name, pool, media_type)
@@ -170,7 +300,7 @@ fn find_volume(
         "Created new Volume=\"{name}\", Pool=\"{pool_name}\", MediaType=\"{media_type}\" in catalog."
     ));
     state.data().volume_name = name.clone();
-    Ok(name)
+    Ok(Some(name))
 }
 
 /// Runs the backup through the daemons and records its figures.
@@ -218,7 +348,8 @@ pub fn run(
         canceled,
     };
     let media_type = d.media_type.clone();
-    let mut volume = |pool_name: &str| find_volume(director, state, pool_name, &media_type, &say);
+    let mut volume =
+        |pool_name: &str| find_volume(director, state, pool_name, &media_type, &say, canceled);
     let outcome = crate::peer::backup::run(director, &plan, &mut volume);
     let last_volume_bytes = outcome
         .sd

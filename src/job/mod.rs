@@ -274,7 +274,86 @@ fn max_jobs(res: Option<&Resource>) -> usize {
         .max(1) as usize
 }
 
+/// The waiting letters a job has before it runs.
+const QUEUED: &str = "Cdjcsp";
+
+/// Watches Max Start Delay (from scheduled to started), Max Wait Time
+/// (time spent waiting, in the queue or for a volume) and Max Run Time
+/// (from started, by level if Full/Incremental/Differential Max Run Time
+/// is set) until `done`; cancels the job when one is exceeded, with
+/// Bacula's message.
+fn watch_time_limits(
+    director: &Director,
+    res: &Resource,
+    state: &JobState,
+    canceled: &AtomicBool,
+    done: &AtomicBool,
+    sched: i64,
+) {
+    let positive = |d: &str| res.int(d).filter(|v| *v > 0);
+    let level_limit = match state.data().level {
+        'F' => positive("FullMaxRunTime"),
+        'I' => positive("IncrementalMaxRunTime"),
+        'D' => positive("DifferentialMaxRunTime"),
+        _ => None,
+    };
+    let max_run = level_limit.or_else(|| positive("MaxRunTime"));
+    let max_wait = positive("MaxWaitTime");
+    let max_start = positive("MaxStartDelay");
+    if max_run.is_none() && max_wait.is_none() && max_start.is_none() {
+        return;
+    }
+    let tick = std::time::Duration::from_millis(200);
+    let mut waited = std::time::Duration::ZERO;
+    let mut started: Option<std::time::Instant> = None;
+    while !done.load(Ordering::SeqCst) && !canceled.load(Ordering::SeqCst) {
+        std::thread::sleep(tick);
+        let status = state.data().status;
+        let queued = QUEUED.contains(status);
+        if !queued && started.is_none() {
+            started = Some(std::time::Instant::now());
+        }
+        if queued || status == 'm' {
+            waited += tick;
+        }
+        let over = |limit: Option<i64>, spent: std::time::Duration| {
+            limit.is_some_and(|l| spent.as_secs_f64() >= l as f64)
+        };
+        let since_sched = std::time::Duration::from_secs((clock::now() - sched).max(0) as u64);
+        let why = if queued && over(max_start, since_sched) {
+            Some("Job canceled because max start delay time exceeded.")
+        } else if over(max_wait, waited) {
+            Some("Max wait time exceeded. Job canceled.")
+        } else if over(max_run, started.map(|s| s.elapsed()).unwrap_or_default()) {
+            Some("Max run time exceeded. Job canceled.")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            let job_id = state.data().job_id;
+            director.job_message(job_id, res.str("Messages"), &format!("Fatal error: {why}"));
+            canceled.store(true, Ordering::SeqCst);
+            return;
+        }
+    }
+}
+
 fn run_job(
+    director: &Arc<Director>,
+    res: &Resource,
+    state: &Arc<JobState>,
+    canceled: &AtomicBool,
+    sched: i64,
+) {
+    let done = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| watch_time_limits(director, res, state, canceled, &done, sched));
+        run_job_steps(director, res, state, canceled, sched);
+        done.store(true, Ordering::SeqCst);
+    });
+}
+
+fn run_job_steps(
     director: &Arc<Director>,
     res: &Resource,
     state: &Arc<JobState>,
@@ -369,7 +448,9 @@ fn run_job(
         'A'
     } else if fatal.is_some() {
         'f'
-    } else if !ok || state.data().errors > 0 {
+    } else if !ok || (!is_backup && state.data().errors > 0) {
+        // A backup whose daemons both ended well is OK, "with warnings"
+        // when it had non-fatal errors, as in Bacula.
         'E'
     } else {
         'T'

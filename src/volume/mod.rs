@@ -1,0 +1,3 @@
+//! Volumes: naming new volumes from a Pool's Label Format.
+
+pub mod label;
