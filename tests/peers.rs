@@ -577,6 +577,9 @@ class JobEvents:
     def NewVolume(self, job):
         job.VolumeName = 'span-%d' % (job.NumVols + 1)
 
+    def VolumeFull(self, job):
+        job.JobReport = 'VolumeFull %s' % job.VolumeName
+
 class DirEvents:
     def JobStart(self, job):
         job.set_events(JobEvents())
@@ -593,6 +596,11 @@ bacula.set_events(DirEvents())
         "span-1|span-2|span-3|span-4|span-5",
         "{out}"
     );
+    let full: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.split_once(": VolumeFull ").map(|x| x.1))
+        .collect();
+    assert_eq!(full, ["span-1", "span-2", "span-3", "span-4"], "{out}");
     let db = s.catalog();
     let mut q = db
         .prepare("SELECT VolumeName, VolStatus, VolJobs FROM Media ORDER BY MediaId")
@@ -877,4 +885,46 @@ fn a_file_daemon_killed_in_the_middle_of_a_job_fails_that_job_only() {
     // The storage daemon let go of the job too.
     let out = s.console("status storage=File\n");
     assert!(!out.contains("Stuck.20"), "{out}");
+}
+
+#[test]
+fn volume_jobs_and_use_duration_limits_mark_volumes_used() {
+    let s = setup_conf("fd-secret", None, |_| {
+        "Pool { Name = Once; Pool Type = Backup; Label Format = \"Once-\"; Use Volume Once = yes }\n\
+         Job { Name = OnceJob; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Once; Messages = Daemon }\n\
+         Pool { Name = Brief; Pool Type = Backup; Label Format = \"Brief-\"; Volume Use Duration = 2 }\n\
+         Job { Name = BriefJob; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Brief; Messages = Daemon }\n"
+            .to_string()
+    });
+    let out = s.console("run job=OnceJob yes\nwait\nrun job=OnceJob yes\nwait\nmessages\n");
+    assert!(
+        out.contains("Max Volume jobs=1 exceeded. Marking Volume \"Once-0001\" as Used."),
+        "{out}"
+    );
+    let out2 = s.console("run job=BriefJob yes\nwait\nrun job=BriefJob yes\nwait\nmessages\n");
+    assert_eq!(
+        out2.matches("Termination:            Backup OK").count(),
+        2,
+        "{out2}"
+    );
+    std::thread::sleep(Duration::from_millis(2500));
+    let out3 = s.console("run job=BriefJob yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out3, "Termination:"), "Backup OK", "{out3}");
+    let vols = volumes(&s);
+    let summary: Vec<(&str, &str, i64)> = vols
+        .iter()
+        .map(|(n, st, j)| (n.as_str(), st.as_str(), *j))
+        .collect();
+    // Two Use-Volume-Once volumes; the Brief pool's first volume took two
+    // jobs in its first two seconds and was then used up.
+    assert_eq!(
+        summary,
+        [
+            ("Once-0001", "Used", 1),
+            ("Once-0002", "Used", 1),
+            ("Brief-0003", "Used", 2),
+            ("Brief-0004", "Append", 1)
+        ],
+        "{out}{out2}{out3}"
+    );
 }

@@ -117,16 +117,25 @@ impl Catalog {
         pool: &str,
         media_type: &str,
     ) -> Result<Option<String>, CatalogError> {
-        self.db()
-            .query_row(
-                "SELECT Media.VolumeName FROM Media JOIN Pool ON Pool.PoolId = Media.PoolId
-                 WHERE Pool.Name = ?1 AND Media.MediaType = ?2 AND Media.VolStatus = 'Append' AND Media.Enabled = 1
-                 ORDER BY Media.MediaId LIMIT 1",
-                params![pool, media_type],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err(e))
+        // Bacula's order: the most recently written first, then unused
+        // ones by MediaId; a volume past its limits is marked and skipped.
+        loop {
+            let found: Option<String> = self
+                .db()
+                .query_row(
+                    "SELECT Media.VolumeName FROM Media JOIN Pool ON Pool.PoolId = Media.PoolId
+                     WHERE Pool.Name = ?1 AND Media.MediaType = ?2 AND Media.VolStatus = 'Append' AND Media.Enabled = 1
+                     ORDER BY Media.LastWritten IS NULL, Media.LastWritten DESC, Media.MediaId LIMIT 1",
+                    params![pool, media_type],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| self.err(e))?;
+            match found {
+                Some(name) if self.check_volume_limits(&name)?.is_some() => continue,
+                other => return Ok(other),
+            }
+        }
     }
 
     /// The highest MediaId in the catalog (0 when there is none).

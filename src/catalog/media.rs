@@ -46,7 +46,10 @@ impl Catalog {
                     i64::from(pool.bool("Recycle").unwrap_or(true)),
                     pool.int("VolumeRetention").unwrap_or(0),
                     pool.int("VolumeUseDuration").unwrap_or(0),
-                    pool.int("MaximumVolumeJobs").unwrap_or(0),
+                    match pool.int("MaximumVolumeJobs").unwrap_or(0) {
+                        0 if pool.bool("UseVolumeOnce").unwrap_or(false) => 1,
+                        n => n,
+                    },
                     pool.int("MaximumVolumeFiles").unwrap_or(0),
                     pool.int("MaximumVolumeBytes").unwrap_or(0),
                 ],
@@ -60,6 +63,77 @@ impl Catalog {
             )
             .map_err(|e| self.err(e))?;
         Ok(id)
+    }
+
+    /// Bacula's volume limits on an Append volume: Maximum Volume Bytes
+    /// reached marks it Full; Maximum Volume Jobs or Files, or Volume Use
+    /// Duration since it was first written, mark it Used. The message
+    /// saying so, when it changed.
+    pub fn check_volume_limits(&self, name: &str) -> Result<Option<String>, CatalogError> {
+        let row: Option<(String, i64, i64, i64, i64, i64, i64, i64, Option<i64>)> = self
+            .db()
+            .query_row(
+                "SELECT VolStatus, VolBytes, MaxVolBytes, VolJobs, MaxVolJobs, VolFiles, MaxVolFiles, VolUseDuration,
+                        CASE WHEN FirstWritten IS NULL OR FirstWritten = 0 THEN NULL
+                             ELSE CAST(strftime('%s', 'now', 'localtime') AS INTEGER) - CAST(strftime('%s', FirstWritten) AS INTEGER) END
+                 FROM Media WHERE VolumeName = ?1",
+                params![name],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some((status, bytes, max_bytes, jobs, max_jobs, files, max_files, duration, used_for)) =
+            row
+        else {
+            return Ok(None);
+        };
+        if status != "Append" {
+            return Ok(None);
+        }
+        let c = |n: i64| crate::console::list::commas(&n.to_string());
+        let (new_status, msg) = if max_bytes > 0 && bytes >= max_bytes {
+            (
+                "Full",
+                format!(
+                    "Max Volume bytes={} exceeded. Marking Volume \"{name}\" as Full.",
+                    c(max_bytes)
+                ),
+            )
+        } else if max_jobs > 0 && jobs >= max_jobs {
+            (
+                "Used",
+                format!(
+                    "Max Volume jobs={} exceeded. Marking Volume \"{name}\" as Used.",
+                    c(max_jobs)
+                ),
+            )
+        } else if max_files > 0 && files >= max_files {
+            (
+                "Used",
+                format!(
+                    "Max Volume files={} exceeded. Marking Volume \"{name}\" as Used.",
+                    c(max_files)
+                ),
+            )
+        } else if duration > 0 && used_for.is_some_and(|u| u >= duration) {
+            ("Used", format!("Max configured use duration={} sec. exceeded. Marking Volume \"{name}\" as Used.", c(duration)))
+        } else {
+            return Ok(None);
+        };
+        self.set_volume_status(name, new_status)?;
+        Ok(Some(msg))
     }
 
     /// Sets a volume's status; false when there is no such volume.

@@ -303,6 +303,36 @@ fn try_volume(
     Ok(Some(name))
 }
 
+/// A backup job's volumes: found or created on the storage daemon's
+/// request, VolumeFull fired when one fills.
+struct JobVolumes<'a> {
+    director: &'a Director,
+    state: &'a Arc<JobState>,
+    media_type: String,
+    say: &'a (dyn Fn(&str) + Sync),
+    canceled: &'a AtomicBool,
+}
+
+impl crate::peer::catreq::Volumes for JobVolumes<'_> {
+    fn find(&mut self, pool: &str) -> Result<String, String> {
+        find_volume(
+            self.director,
+            self.state,
+            pool,
+            &self.media_type,
+            self.say,
+            self.canceled,
+        )
+    }
+
+    fn full(&mut self, volume: &str) {
+        if let Some(host) = self.director.scripts() {
+            self.state.data().volume_name = volume.to_string();
+            host.event(self.state, crate::python::JobEvent::VolumeFull);
+        }
+    }
+}
+
 /// Runs the backup through the daemons and records its figures.
 pub fn run(
     director: &Director,
@@ -347,10 +377,14 @@ pub fn run(
         messages: messages.clone(),
         canceled,
     };
-    let media_type = d.media_type.clone();
-    let mut volume =
-        |pool_name: &str| find_volume(director, state, pool_name, &media_type, &say, canceled);
-    let outcome = crate::peer::backup::run(director, &plan, &mut volume);
+    let mut volumes = JobVolumes {
+        director,
+        state,
+        media_type: d.media_type.clone(),
+        say: &say,
+        canceled,
+    };
+    let outcome = crate::peer::backup::run(director, &plan, &mut volumes);
     let last_volume_bytes = outcome
         .sd
         .volumes

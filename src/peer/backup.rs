@@ -225,16 +225,13 @@ fn watch(plan: &Plan<'_>, finished: &AtomicBool, closers: &Mutex<Vec<Closer>>) {
     }
 }
 
-/// Runs the backup; `find_volume` names the volume for append in a pool
-/// (creating it when needed) or says why there is none.
-pub fn run(
-    director: &Director,
-    plan: &Plan<'_>,
-    find_volume: &mut (dyn FnMut(&str) -> Result<String, String> + Send),
-) -> Outcome {
+/// Runs the backup; `volumes` names the volume for append in a pool
+/// (creating it when needed) or says why there is none, and hears of
+/// volumes that became Full.
+pub fn run(director: &Director, plan: &Plan<'_>, volumes: &mut dyn catreq::Volumes) -> Outcome {
     let mut out = Outcome::default();
     let say = |text: &str| director.daemon_message(plan.job_id, plan.messages.as_deref(), text);
-    let mut handler = Handler::new(director, plan.job_id, plan.messages.clone(), find_volume);
+    let mut handler = Handler::new(director, plan.job_id, plan.messages.clone(), volumes);
     let mut sd = match start_sd(plan, &mut out, &mut handler) {
         Ok(c) => c,
         Err(e) => {

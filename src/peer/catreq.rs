@@ -88,14 +88,23 @@ pub struct SdReport {
     pub volumes: Vec<String>,
 }
 
+/// The job's side of volume handling, as the storage daemon's requests
+/// need it.
+pub trait Volumes: Send {
+    /// The volume for append in `pool` (found or created), or why there
+    /// is none.
+    fn find(&mut self, pool: &str) -> Result<String, String>;
+    /// `volume` has just become Full.
+    fn full(&mut self, volume: &str);
+}
+
 /// The Director's answers to the storage daemon for one job.
 pub struct Handler<'a> {
     pub job_id: i64,
     director: &'a Director,
     /// The job's Messages resource.
     messages: Option<String>,
-    /// Finds or creates a volume for append: its name, or why there is none.
-    find_volume: &'a mut (dyn FnMut(&str) -> Result<String, String> + Send),
+    volumes: &'a mut dyn Volumes,
     files: Vec<FileRecord>,
     cache: NameCache,
     pub report: SdReport,
@@ -106,13 +115,13 @@ impl<'a> Handler<'a> {
         director: &'a Director,
         job_id: i64,
         messages: Option<String>,
-        find_volume: &'a mut (dyn FnMut(&str) -> Result<String, String> + Send),
+        volumes: &'a mut dyn Volumes,
     ) -> Handler<'a> {
         Handler {
             job_id,
             director,
             messages,
-            find_volume,
+            volumes,
             files: Vec::new(),
             cache: NameCache::default(),
             report: SdReport::default(),
@@ -170,11 +179,22 @@ impl<'a> Handler<'a> {
         Ok(false)
     }
 
+    fn volume_status(&self, name: &str) -> Option<String> {
+        self.catalog()
+            .db()
+            .query_row(
+                "SELECT VolStatus FROM Media WHERE VolumeName = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .ok()
+    }
+
     fn catreq(&mut self, conn: &mut Connection, line: &str) -> Result<(), BnetError> {
         let f = fields(line);
         if f.contains_key("FindMedia") {
             let pool = f.get("pool_name").copied().unwrap_or("");
-            let answer = match (self.find_volume)(pool) {
+            let answer = match self.volumes.find(pool) {
                 Ok(name) => {
                     vol_info(&self.catalog(), &name).unwrap_or_else(|| "1901 No Media.\n".into())
                 }
@@ -196,13 +216,26 @@ impl<'a> Handler<'a> {
         }
         if line.contains(" UpdateMedia ") {
             let name = f.get("VolName").copied().unwrap_or("").to_string();
+            let was_full = self.volume_status(&name).as_deref() == Some("Full");
             let updated = update_media(&self.catalog(), line);
+            // Bacula checks the volume's limits before it answers.
+            let expired = match &updated {
+                Ok(()) => self.catalog().check_volume_limits(&name).ok().flatten(),
+                Err(_) => None,
+            };
+            if let Some(msg) = &expired {
+                self.message(msg);
+            }
             let answer = match updated {
                 Ok(()) => vol_info(&self.catalog(), &name)
                     .unwrap_or_else(|| "1991 Update Media error\n".into()),
                 Err(e) => format!("1991 Update Media error: {e}\n"),
             };
-            return conn.send(answer);
+            let sent = conn.send(answer);
+            if !was_full && self.volume_status(&name).as_deref() == Some("Full") {
+                self.volumes.full(&name);
+            }
+            return sent;
         }
         if line.contains(" CreateJobMedia") {
             let rows = super::read_until_eod(conn)?;
