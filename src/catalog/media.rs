@@ -5,6 +5,20 @@ use rusqlite::{params, OptionalExtension};
 use super::{Catalog, CatalogError};
 use crate::config::Resource;
 
+/// A volume's use against its limits.
+struct VolumeUse {
+    status: String,
+    bytes: i64,
+    max_bytes: i64,
+    jobs: i64,
+    max_jobs: i64,
+    files: i64,
+    max_files: i64,
+    duration: i64,
+    /// Seconds since it was first written, if it was.
+    used_for: Option<i64>,
+}
+
 /// Volume statuses a console may set.
 pub const VOL_STATUSES: [&str; 10] = [
     "Append",
@@ -70,7 +84,7 @@ impl Catalog {
     /// Duration since it was first written, mark it Used. The message
     /// saying so, when it changed.
     pub fn check_volume_limits(&self, name: &str) -> Result<Option<String>, CatalogError> {
-        let row: Option<(String, i64, i64, i64, i64, i64, i64, i64, Option<i64>)> = self
+        let row: Option<VolumeUse> = self
             .db()
             .query_row(
                 "SELECT VolStatus, VolBytes, MaxVolBytes, VolJobs, MaxVolJobs, VolFiles, MaxVolFiles, VolUseDuration,
@@ -79,23 +93,32 @@ impl Catalog {
                  FROM Media WHERE VolumeName = ?1",
                 params![name],
                 |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                    ))
+                    Ok(VolumeUse {
+                        status: r.get(0)?,
+                        bytes: r.get(1)?,
+                        max_bytes: r.get(2)?,
+                        jobs: r.get(3)?,
+                        max_jobs: r.get(4)?,
+                        files: r.get(5)?,
+                        max_files: r.get(6)?,
+                        duration: r.get(7)?,
+                        used_for: r.get(8)?,
+                    })
                 },
             )
             .optional()
             .map_err(|e| self.err(e))?;
-        let Some((status, bytes, max_bytes, jobs, max_jobs, files, max_files, duration, used_for)) =
-            row
+        let Some(VolumeUse {
+            status,
+            bytes,
+            max_bytes,
+            jobs,
+            max_jobs,
+            files,
+            max_files,
+            duration,
+            used_for,
+        }) = row
         else {
             return Ok(None);
         };
