@@ -928,3 +928,55 @@ fn volume_jobs_and_use_duration_limits_mark_volumes_used() {
         "{out}{out2}{out3}"
     );
 }
+
+#[test]
+fn each_level_writes_to_its_own_pool() {
+    let s = setup_conf("fd-secret", None, |_| {
+        "Pool { Name = Incs; Pool Type = Backup; Label Format = \"Inc-\" }\n\
+         Job { Name = Leveled; Type = Backup; Level = Incremental; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Full Backup Pool = Full; Incremental Backup Pool = Incs; Messages = Daemon }\n"
+            .to_string()
+    });
+    // No Full yet: promoted, so the Full pool.
+    let out = s.console("run job=Leveled yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Backup Level:"), "Full", "{out}");
+    assert_eq!(
+        report_line(&out, "Pool:"),
+        "\"Full\" (From Job FullPool override)",
+        "{out}"
+    );
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(s.root.path().join("data/new.txt"), "new\n").unwrap();
+    let out = s.console("run job=Leveled yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Backup Level:"), "Incremental", "{out}");
+    assert_eq!(
+        report_line(&out, "Pool:"),
+        "\"Incs\" (From Job IncPool override)",
+        "{out}"
+    );
+    assert_eq!(report_line(&out, "Volume name(s):"), "Inc-0002", "{out}");
+    // A console's pool= and storage= are taken (Job Backup has no
+    // level pools).
+    let out = s.console("run job=Backup pool=Small storage=File yes\nwait\nmessages\n");
+    assert_eq!(
+        report_line(&out, "Pool:"),
+        "\"Small\" (From User input)",
+        "{out}"
+    );
+    assert_eq!(
+        report_line(&out, "Storage:"),
+        "\"File\" (From User input)",
+        "{out}"
+    );
+    let pools: Vec<(i64, String)> = s
+        .catalog()
+        .prepare("SELECT JobId, Pool.Name FROM Job JOIN Pool USING (PoolId) ORDER BY JobId")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        pools,
+        [(1, "Full".into()), (2, "Incs".into()), (3, "Small".into())]
+    );
+}

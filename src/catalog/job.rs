@@ -75,6 +75,17 @@ impl Catalog {
             .map_err(|e| self.err(e))
     }
 
+    /// The job's pool changed (a level's own pool): its PoolId follows.
+    pub fn job_pool(&self, job_id: i64, pool: &str) -> Result<(), CatalogError> {
+        self.db()
+            .execute(
+                "UPDATE Job SET PoolId = COALESCE((SELECT PoolId FROM Pool WHERE Name = ?2), 0) WHERE JobId = ?1",
+                params![job_id, pool],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
     /// The job ended with `status`.
     pub fn job_ended(
         &self,

@@ -89,6 +89,26 @@ pub fn prepare(
         say("No prior or suitable Full backup found in catalog. Doing FULL backup.");
     }
     state.data().level = level;
+    // The level's own pool, as Bacula's apply_pool_overrides does.
+    let level_pool = match level {
+        'F' => Some(("FullBackupPool", "Job FullPool override")),
+        'I' => Some(("IncrementalBackupPool", "Job IncPool override")),
+        'D' => Some(("DifferentialBackupPool", "Job DiffPool override")),
+        _ => None,
+    };
+    if let Some((directive, source)) = level_pool {
+        if let Some(p) = res.str(directive) {
+            {
+                let mut d = state.data();
+                d.pool = p.to_string();
+                d.pool_source = source.to_string();
+            }
+            director
+                .catalog()
+                .job_pool(job_id, p)
+                .map_err(|e| e.to_string())?;
+        }
+    }
     Ok(Prepared {
         since,
         fileset_md5: md5,

@@ -98,6 +98,11 @@ pub struct RunRequest {
     pub job: String,
     pub level: Option<String>,
     pub priority: Option<i64>,
+    pub pool: Option<String>,
+    pub storage: Option<String>,
+    /// Who overrode the Pool or Storage: "User input" (a console), "Run
+    /// pool override" (a Schedule's Run line).
+    pub override_source: Option<&'static str>,
 }
 
 impl RunRequest {
@@ -119,6 +124,9 @@ impl RunRequest {
             job,
             level: args.get("level").map(str::to_string),
             priority,
+            pool: args.get("pool").map(str::to_string),
+            storage: args.get("storage").map(str::to_string),
+            override_source: Some("User input"),
         })
     }
 }
@@ -156,11 +164,25 @@ fn job_data(
         .and_then(|c| c.str("Catalog"))
         .unwrap_or("MyCatalog")
         .to_string();
-    let storage = match res.get("Storage") {
-        Some(crate::config::Value::ResList(l)) => {
+    let storage = match (&req.storage, res.get("Storage")) {
+        (Some(s), _) => s.clone(),
+        (None, Some(crate::config::Value::ResList(l))) => {
             l.first().map(|r| r.name.clone()).unwrap_or_default()
         }
         _ => String::new(),
+    };
+    let (pool, pool_source) = match &req.pool {
+        Some(p) => (p.clone(), req.override_source.unwrap_or_default()),
+        None => (res.str("Pool").unwrap_or_default().to_string(), ""),
+    };
+    for (kind, name) in [(Kind::Pool, &pool), (Kind::Storage, &storage)] {
+        if !name.is_empty() && cfg.find(kind, name).is_none() {
+            return Err(format!("{} \"{name}\" not found", kind.name()));
+        }
+    }
+    let storage_source = match req.storage {
+        Some(_) => req.override_source.unwrap_or_default(),
+        None => "",
     };
     let media_type = cfg
         .find(Kind::Storage, &storage)
@@ -172,8 +194,10 @@ fn job_data(
         job_type,
         level,
         client,
-        pool: res.str("Pool").unwrap_or_default().to_string(),
+        pool,
+        pool_source: pool_source.to_string(),
         storage,
+        storage_source: storage_source.to_string(),
         media_type,
         catalog_res: catalog_res(cfg, &catalog),
         catalog,

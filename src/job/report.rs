@@ -134,9 +134,9 @@ pub fn backup(
          \x20 Backup Level:           {}\n\
          \x20 Client:                 \"{}\"\n\
          \x20 FileSet:                \"{}\" {}\n\
-         \x20 Pool:                   \"{}\" (From Job resource)\n\
+         \x20 Pool:                   \"{}\" (From {})\n\
          \x20 Catalog:                \"{}\" (From Client resource)\n\
-         \x20 Storage:                \"{}\" (From Job resource)\n\
+         \x20 Storage:                \"{}\" (From {})\n\
          \x20 Scheduled time:         {}\n\
          \x20 Start time:             {}\n\
          \x20 End time:               {}\n\
@@ -162,8 +162,10 @@ pub fn backup(
         d.fileset,
         fig.fileset_time,
         d.pool,
+        source(&d.pool_source),
         d.catalog,
         d.storage,
+        source(&d.storage_source),
         clock::local(sched).report(),
         clock::local(start).report(),
         clock::local(end).report(),
@@ -197,5 +199,14 @@ mod tests {
         assert_eq!(elapsed(1), "1 sec");
         assert_eq!(elapsed(125), "2 mins 5 secs");
         assert_eq!(elapsed(3600), "1 hour");
+    }
+}
+
+/// Where a Pool or Storage came from; the Job resource unless overridden.
+fn source(s: &str) -> &str {
+    if s.is_empty() {
+        "Job resource"
+    } else {
+        s
     }
 }

@@ -80,7 +80,12 @@ pub struct JobData {
     pub level: char,
     pub client: String,
     pub pool: String,
+    /// Where the pool came from, for the report ("Job resource", "Job
+    /// FullPool override", …).
+    pub pool_source: String,
     pub storage: String,
+    /// Where the storage came from, for the report.
+    pub storage_source: String,
     pub media_type: String,
     pub catalog: String,
     pub fileset: String,
@@ -110,7 +115,9 @@ impl Default for JobData {
             level: ' ',
             client: String::new(),
             pool: String::new(),
+            pool_source: String::new(),
             storage: String::new(),
+            storage_source: String::new(),
             media_type: String::new(),
             catalog: String::new(),
             fileset: String::new(),
