@@ -187,6 +187,15 @@ pub fn backup(
     )
 }
 
+/// Where a Pool or Storage came from; the Job resource unless overridden.
+fn source(s: &str) -> &str {
+    if s.is_empty() {
+        "Job resource"
+    } else {
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,14 +208,5 @@ mod tests {
         assert_eq!(elapsed(1), "1 sec");
         assert_eq!(elapsed(125), "2 mins 5 secs");
         assert_eq!(elapsed(3600), "1 hour");
-    }
-}
-
-/// Where a Pool or Storage came from; the Job resource unless overridden.
-fn source(s: &str) -> &str {
-    if s.is_empty() {
-        "Job resource"
-    } else {
-        s
     }
 }
