@@ -84,6 +84,7 @@ pub fn run(config: Config, opts: Options) -> Result<(), String> {
         .name("console-listener".into())
         .spawn(move || crate::console::serve(d, listener))
         .map_err(|e| e.to_string())?;
+    crate::job::schedule::start(&director);
     if let Some(sig) = signals.forever().next() {
         tracing::info!("{name} shutting down on signal {sig}");
     }

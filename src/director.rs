@@ -20,6 +20,7 @@ pub struct Director {
     /// Itself, for the calls scripts make (which start job threads).
     me: std::sync::Weak<Director>,
     pub started: i64,
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -44,6 +45,7 @@ impl Director {
             messages: Mutex::new(Vec::new()),
             jobs: Jobs::default(),
             started: crate::catalog::now(),
+            stopping: std::sync::atomic::AtomicBool::new(false),
         }))
     }
 
@@ -140,12 +142,19 @@ impl Director {
         std::mem::take(&mut *lock(&self.messages))
     }
 
+    /// Whether `shutdown` has begun.
+    pub fn is_shutting_down(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     pub fn has_messages(&self) -> bool {
         !lock(&self.messages).is_empty()
     }
 
     /// Shuts down: the Exit event, then the catalog is left closed.
     pub fn shutdown(&self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         if let Some(host) = self.host.write().unwrap_or_else(|e| e.into_inner()).take() {
             host.exit();
         }

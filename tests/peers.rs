@@ -980,3 +980,57 @@ fn each_level_writes_to_its_own_pool() {
         [(1, "Full".into()), (2, "Incs".into()), (3, "Small".into())]
     );
 }
+
+/// The local hour and minute `secs` from now.
+fn local_hm(secs: i64) -> (i32, i32) {
+    let t = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        + secs) as libc::time_t;
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    unsafe { libc::localtime_r(&t, &mut tm) };
+    (tm.tm_hour, tm.tm_min)
+}
+
+#[test]
+fn the_scheduler_starts_a_job_at_its_minute_with_the_run_line_overrides() {
+    // The next minute, or the one after when this one is nearly over.
+    let sec = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        % 60;
+    let (h, m) = local_hm(if sec > 50 { 120 } else { 60 });
+    let s = setup_conf("fd-secret", None, move |_| {
+        format!(
+            "Schedule {{ Name = Soon; Run = Level=Full Pool=Small Priority=7 daily at {h:02}:{m:02} }}\n\
+             Job {{ Name = Timed; Type = Backup; Level = Incremental; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Schedule = Soon }}\n"
+        )
+    });
+    let out = s.console("status dir\n");
+    let row = out
+        .lines()
+        .find(|l| l.contains(" Timed "))
+        .unwrap_or_else(|| panic!("not listed: {out}"));
+    assert!(row.starts_with("Full           Backup     7  "), "{row}");
+    assert!(row.contains(&format!(" {h:02}:{m:02} ")), "{row}");
+    let started = Instant::now();
+    while !s.log().contains("Schedule started Timed") {
+        assert!(started.elapsed() < Duration::from_secs(150), "{}", s.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let out = s.console("wait\nmessages\n");
+    assert_eq!(report_line(&out, "Backup Level:"), "Full", "{out}");
+    assert_eq!(
+        report_line(&out, "Pool:"),
+        "\"Small\" (From Run pool override)",
+        "{out}"
+    );
+    assert_eq!(report_line(&out, "Priority:"), "7", "{out}");
+    assert!(
+        report_line(&out, "Scheduled time:").ends_with(&format!(" {h:02}:{m:02}:00")),
+        "{out}"
+    );
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+}

@@ -25,7 +25,7 @@ use parser::Parser;
 pub use parser::MAX_NAME_LENGTH;
 pub use schema::Kind;
 pub(crate) use suggest::closest;
-pub use value::{IncExe, Resource, Value};
+pub use value::{IncExe, Resource, Run, Value};
 
 /// Where bacula-dir looks for its configuration by default.
 pub const DEFAULT_CONFIG_DIR: &str = "/etc/bacula";

@@ -80,6 +80,7 @@ pub fn status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     out.line("Scheduled Jobs:");
     out.line("Level          Type     Pri  Scheduled          Job Name           Volume");
     out.line("===================================================================================");
+    scheduled(ctx, out);
     out.line("====");
     out.line("");
     running(ctx, out);
@@ -202,6 +203,38 @@ fn daemon(ctx: &Ctx<'_, '_>, out: &mut Reply, what: &str) {
                 res.name
             ));
         }
+    }
+}
+
+/// What the scheduler starts in the next day.
+fn scheduled(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    let cfg = ctx.director.config();
+    let now = crate::clock::now();
+    for s in crate::job::schedule::runs_between(&cfg, now + 1, now + 86_400) {
+        let Some(job) = cfg.find(Kind::Job, &s.job) else {
+            continue;
+        };
+        let level = s
+            .run
+            .level
+            .clone()
+            .or_else(|| job.str("Level").map(str::to_string))
+            .unwrap_or_default();
+        let priority = s
+            .run
+            .priority
+            .map(i64::from)
+            .unwrap_or_else(|| job.int("Priority").unwrap_or(10));
+        let t = crate::clock::local(s.at);
+        let when = bacula_date(&format!(
+            "{:02}-{:02}-{:04} {:02}:{:02}",
+            t.day, t.month, t.year, t.hour, t.minute
+        ));
+        out.line(format!(
+            "{level:<14} {:<8} {priority:>3}  {when:<18} {:<18} *unknown*",
+            job.str("Type").unwrap_or("Backup"),
+            s.job
+        ));
     }
 }
 

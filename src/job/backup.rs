@@ -89,23 +89,31 @@ pub fn prepare(
         say("No prior or suitable Full backup found in catalog. Doing FULL backup.");
     }
     state.data().level = level;
-    // The level's own pool, as Bacula's apply_pool_overrides does.
+    // The level's own pool, as Bacula's apply_pool_overrides does: the
+    // Schedule's, else the Job's.
     let level_pool = match level {
-        'F' => Some(("FullBackupPool", "Job FullPool override")),
-        'I' => Some(("IncrementalBackupPool", "Job IncPool override")),
-        'D' => Some(("DifferentialBackupPool", "Job DiffPool override")),
+        'F' => Some((0, "FullBackupPool", "Full")),
+        'I' => Some((1, "IncrementalBackupPool", "Inc")),
+        'D' => Some((2, "DifferentialBackupPool", "Diff")),
         _ => None,
     };
-    if let Some((directive, source)) = level_pool {
-        if let Some(p) = res.str(directive) {
+    if let Some((i, directive, short)) = level_pool {
+        let scheduled = state.data().level_pools[i].clone();
+        let chosen = match scheduled {
+            Some(p) => Some((p, format!("Run {short}Pool override"))),
+            None => res
+                .str(directive)
+                .map(|p| (p.to_string(), format!("Job {short}Pool override"))),
+        };
+        if let Some((p, source)) = chosen {
             {
                 let mut d = state.data();
-                d.pool = p.to_string();
-                d.pool_source = source.to_string();
+                d.pool = p.clone();
+                d.pool_source = source;
             }
             director
                 .catalog()
-                .job_pool(job_id, p)
+                .job_pool(job_id, &p)
                 .map_err(|e| e.to_string())?;
         }
     }

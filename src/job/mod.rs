@@ -9,6 +9,7 @@ mod backup;
 mod queue;
 mod report;
 mod runscript;
+pub mod schedule;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -103,6 +104,12 @@ pub struct RunRequest {
     /// Who overrode the Pool or Storage: "User input" (a console), "Run
     /// pool override" (a Schedule's Run line).
     pub override_source: Option<&'static str>,
+    /// A Schedule's FullPool, IncrementalPool and DifferentialPool.
+    pub full_pool: Option<String>,
+    pub inc_pool: Option<String>,
+    pub diff_pool: Option<String>,
+    /// When the scheduler meant it to run (unix time); now otherwise.
+    pub sched_time: Option<i64>,
 }
 
 impl RunRequest {
@@ -127,6 +134,7 @@ impl RunRequest {
             pool: args.get("pool").map(str::to_string),
             storage: args.get("storage").map(str::to_string),
             override_source: Some("User input"),
+            ..RunRequest::default()
         })
     }
 }
@@ -225,6 +233,12 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
         ));
     }
     let now = clock::now();
+    let sched = req.sched_time.unwrap_or(now);
+    data.level_pools = [
+        req.full_pool.clone(),
+        req.inc_pool.clone(),
+        req.diff_pool.clone(),
+    ];
     let local = clock::local(now);
     let seq = director.jobs().next_seq();
     data.job_name = format!("{}.{}_{seq:02}", res.name, local.job_name());
@@ -237,7 +251,7 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
             level: data.level,
             client: &data.client,
             pool: &data.pool,
-            sched_time: &local.sql(),
+            sched_time: &clock::local(sched).sql(),
             job_tdate: now,
         })
         .map_err(|e| e.to_string())?;
@@ -255,7 +269,7 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
     let res = res.clone();
     let spawned = std::thread::Builder::new()
         .name(format!("job {job_id}"))
-        .spawn(move || run_job(&d, &res, &state, &canceled, now));
+        .spawn(move || run_job(&d, &res, &state, &canceled, sched));
     if let Err(e) = spawned {
         lock(&director.jobs().active).remove(&job_id);
         return Err(format!("cannot start a thread for the job: {e}"));

@@ -86,6 +86,8 @@ pub struct JobData {
     pub storage: String,
     /// Where the storage came from, for the report.
     pub storage_source: String,
+    /// A Schedule's Full, Incremental and Differential pools for the job.
+    pub level_pools: [Option<String>; 3],
     pub media_type: String,
     pub catalog: String,
     pub fileset: String,
@@ -118,6 +120,7 @@ impl Default for JobData {
             pool_source: String::new(),
             storage: String::new(),
             storage_source: String::new(),
+            level_pools: [None, None, None],
             media_type: String::new(),
             catalog: String::new(),
             fileset: String::new(),
