@@ -1034,3 +1034,40 @@ fn the_scheduler_starts_a_job_at_its_minute_with_the_run_line_overrides() {
     );
     assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
 }
+
+#[test]
+fn spooled_attributes_reach_the_catalog_as_unspooled_ones_do() {
+    let s = setup_conf("fd-secret", None, |_| {
+        "Job { Name = Spooled; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Spool Attributes = yes }\n"
+            .to_string()
+    });
+    let out = s.console("run job=Backup yes\nwait\nrun job=Spooled yes\nwait\nmessages\n");
+    assert!(
+        out.contains("test-sd JobId 2: Sending spooled attrs to the Director."),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("Termination:            Backup OK").count(),
+        2,
+        "{out}"
+    );
+    assert_eq!(s.files(2), s.files(1));
+    assert_eq!(s.files(2).len(), 4);
+    let db = s.catalog();
+    let md5s: Vec<(i64, String)> = db
+        .prepare("SELECT JobId, MD5 FROM File JOIN Filename USING (FilenameId) WHERE Filename.Name = 'a.txt' ORDER BY JobId")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(md5s.len(), 2);
+    assert_eq!(md5s[0].1, md5s[1].1);
+    assert_eq!(md5s[0].1.len(), 22);
+    // Both daemons are on this machine: the Director read the spool file.
+    assert!(
+        s.log().contains("spooled attribute records read from"),
+        "{}",
+        s.log()
+    );
+}

@@ -287,11 +287,12 @@ fn start_sd(
     let level_code = u32::from(plan.level);
     let fs_name = &plan.fileset.name;
     sd.send(format!(
-        "JobId={} job={} job_name={} client_name={} type=66 level={level_code} FileSet={fs_name} NoAttr=0 SpoolAttr=0 FileSetMD5={} SpoolData=0 WritePartAfterJob=1 PreferMountedVols=1 SpoolSize=0 rerunning=0 VolSessionId=0 VolSessionTime=0 sd_client=0 Authorization=dummy\n",
+        "JobId={} job={} job_name={} client_name={} type=66 level={level_code} FileSet={fs_name} NoAttr=0 SpoolAttr={} FileSetMD5={} SpoolData=0 WritePartAfterJob=1 PreferMountedVols=1 SpoolSize=0 rerunning=0 VolSessionId=0 VolSessionTime=0 sd_client=0 Authorization=dummy\n",
         plan.job_id,
         plan.job_name,
         plan.job.name,
         plan.client.name,
+        u8::from(plan.job.bool("SpoolAttributes").unwrap_or(false)),
         plan.fileset_md5,
     ))
     .map_err(bnet)?;

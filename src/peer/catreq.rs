@@ -151,6 +151,36 @@ impl<'a> Handler<'a> {
         }
     }
 
+    /// Reads the records of an attribute spool file (the packets the
+    /// storage daemon would have sent, each with its length) into the
+    /// catalog; how many there were.
+    fn read_attribute_spool(&mut self, path: &str) -> Result<usize, String> {
+        let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        let mut reader = std::io::BufReader::new(file);
+        let mut inflate = Vec::new();
+        let mut records = Vec::new();
+        loop {
+            match crate::bnet::packet::read_packet(&mut reader, &mut inflate) {
+                Ok(crate::bnet::Packet::Data(d)) => records.push(d),
+                Ok(crate::bnet::Packet::Signal(_)) => {}
+                Err(crate::bnet::packet::ReadError::Io(e))
+                    if e.kind() == std::io::ErrorKind::UnexpectedEof =>
+                {
+                    break
+                }
+                Err(e) => return Err(format!("unreadable spool record: {e:?}")),
+            }
+        }
+        let n = records.len();
+        for r in records {
+            if r.starts_with(b"UpdCat JobId=") {
+                self.file_attributes(&r);
+            }
+        }
+        self.flush_files();
+        Ok(n)
+    }
+
     /// Handles one packet; true once the job's end has been reported.
     pub fn handle(&mut self, conn: &mut Connection, data: &[u8]) -> Result<bool, BnetError> {
         const UPDCAT: &[u8] = b"UpdCat JobId=";
@@ -167,6 +197,30 @@ impl<'a> Handler<'a> {
                 .daemon_message(self.job_id, self.messages.as_deref(), text);
         } else if line.starts_with("CatReq JobId=") {
             self.catreq(conn, &line)?;
+        } else if let Some(path) = line
+            .strip_prefix("BlastAttr JobId=")
+            .and_then(|r| r.split_once(" File="))
+            .map(|(_, p)| p.to_string())
+        {
+            // Spooled attributes: read the storage daemon's spool file when
+            // it is on this machine; else ask for them over the connection.
+            let answer = match self.read_attribute_spool(&path) {
+                Ok(n) => {
+                    tracing::info!(
+                        "JobId {}: {n} spooled attribute records read from {path}",
+                        self.job_id
+                    );
+                    "1000 OK BlastAttr\n"
+                }
+                Err(e) => {
+                    tracing::info!(
+                        "JobId {}: {path}: {e}; the storage daemon sends the attributes instead",
+                        self.job_id
+                    );
+                    "1990 ERROR BlastAttr\n"
+                }
+            };
+            conn.send(answer)?;
         } else if line.starts_with("3099 Job ") {
             let n = |k: &str| field(&line, k).unwrap_or(0);
             self.report.status = u8::try_from(n("JobStatus")).map(char::from).unwrap_or('f');
