@@ -1071,3 +1071,53 @@ fn spooled_attributes_reach_the_catalog_as_unspooled_ones_do() {
         s.log()
     );
 }
+
+#[test]
+fn label_writes_the_volume_through_the_storage_daemon() {
+    let s = setup("fd-secret");
+    let out = s.console(
+        "label volume=Manual-1 pool=Full storage=File\nlabel volume=Manual-1 pool=Full storage=File\nlabel volume=bad/name pool=Full\n",
+    );
+    assert!(
+        out.contains("3000 OK label. VolBytes="),
+        "the storage daemon's answer: {out}"
+    );
+    assert!(
+        out.contains("Catalog record for Volume \"Manual-1\", Slot 0 successfully created."),
+        "{out}"
+    );
+    assert!(
+        out.contains("Media record for new Volume \"Manual-1\" already exists."),
+        "{out}"
+    );
+    assert!(out.contains("Illegal volume name \"bad/name\""), "{out}");
+    let on_disk = std::fs::metadata(s.root.path().join("volumes/Manual-1"))
+        .unwrap()
+        .len();
+    assert!(on_disk > 0);
+    let bytes: i64 = s
+        .catalog()
+        .query_row(
+            "SELECT VolBytes FROM Media WHERE VolumeName = 'Manual-1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(bytes as u64, on_disk);
+    // The labeled volume takes the next backup; marked Used, it does not.
+    let out = s.console("run job=Backup yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Volume name(s):"), "Manual-1", "{out}");
+    let out = s.console(
+        "update volume=Manual-1 volstatus=Used\nupdate volume=Manual-1 volstatus=Bogus\nrun job=Backup yes\nwait\nmessages\n",
+    );
+    assert!(out.contains("New Volume status is: Used"), "{out}");
+    assert!(out.contains("Invalid volstatus \"Bogus\""), "{out}");
+    assert_eq!(report_line(&out, "Volume name(s):"), "Vol-0002", "{out}");
+    let out = s.console("delete volume=Vol-0002\nyes\nlist volumes\n");
+    assert!(
+        out.contains("Volume \"Vol-0002\" deleted from the catalog."),
+        "{out}"
+    );
+    assert!(!out.contains("| Vol-0002"), "{out}");
+    assert!(out.contains("| Manual-1 "), "{out}");
+}

@@ -159,6 +159,17 @@ impl Catalog {
         Ok(Some(msg))
     }
 
+    /// A label was written on the volume: its bytes and slot.
+    pub fn labeled(&self, name: &str, bytes: i64, slot: i64) -> Result<(), CatalogError> {
+        self.db()
+            .execute(
+                "UPDATE Media SET VolBytes = ?2, Slot = ?3, LabelType = 0, LabelDate = datetime('now', 'localtime') WHERE VolumeName = ?1",
+                params![name, bytes, slot],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
     /// Sets a volume's status; false when there is no such volume.
     pub fn set_volume_status(&self, name: &str, status: &str) -> Result<bool, CatalogError> {
         self.db()

@@ -7,7 +7,8 @@ use crate::catalog::VOL_STATUSES;
 use crate::config::Kind;
 use crate::python::names::is_legal_volume_name;
 
-/// `label volume=NAME pool=POOL [storage=STORAGE]`: the catalog record.
+/// `label volume=NAME pool=POOL [storage=STORAGE] [slot=N] [drive=N]`:
+/// the storage daemon writes the label, then the catalog record is made.
 pub fn label(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let cfg = ctx.director.config();
     let Some(volume) = ctx.args.get("volume") else {
@@ -28,26 +29,80 @@ pub fn label(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         out.line(format!("Pool \"{}\" not found.", pool.name));
         return;
     }
-    let storage = ctx
-        .args
-        .get("storage")
-        .and_then(|s| cfg.find(Kind::Storage, s))
-        .or_else(|| cfg.all(Kind::Storage).next());
-    let media_type = storage.and_then(|s| s.str("MediaType")).unwrap_or("File");
-    let catalog = ctx.director.catalog();
-    if catalog.volume_exists(volume).unwrap_or(false) {
+    let storage = match ctx.args.get("storage") {
+        Some(s) => cfg.find(Kind::Storage, s),
+        None => {
+            let first = cfg
+                .all(Kind::Storage)
+                .find(|s| Acl::allows(&ctx.login.acl.storages, &s.name));
+            if let Some(s) = first {
+                out.line(format!("Automatically selected Storage: {}", s.name));
+            }
+            first
+        }
+    };
+    let Some(storage) = storage.filter(|s| Acl::allows(&ctx.login.acl.storages, &s.name)) else {
+        out.line("label needs storage=<Storage> naming a Storage of the configuration");
+        return;
+    };
+    let media_type = storage.str("MediaType").unwrap_or("File");
+    if ctx
+        .director
+        .catalog()
+        .volume_exists(volume)
+        .unwrap_or(false)
+    {
         out.line(format!(
             "Media record for new Volume \"{volume}\" already exists."
         ));
         return;
     }
-    match catalog.create_volume(volume, pool, media_type) {
-        Ok(_) => {
-            out.line("Writing the label on the volume needs the storage daemon, which this Director does not drive yet.");
-            out.line(format!(
-                "Catalog record for Volume \"{volume}\", Slot 0 successfully created."
-            ));
+    let number = |k: &str| ctx.args.get(k).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let slot = number("slot");
+    let sd = crate::peer::sd::daemon(&cfg.director().name, storage);
+    out.line(format!(
+        "Connecting to Storage daemon {} at {}:{} ...",
+        storage.name,
+        sd.host(),
+        sd.port()
+    ));
+    let req = crate::peer::sd::LabelRequest {
+        volume,
+        pool: &pool.name,
+        media_type,
+        slot,
+        drive: number("drive"),
+    };
+    let mut lines = Vec::new();
+    let labeled = crate::peer::sd::label(
+        &cfg.director().name,
+        storage,
+        &req,
+        std::time::Duration::from_secs(30),
+        &mut |l| lines.push(l.to_string()),
+    );
+    for l in lines {
+        out.line(l);
+    }
+    let bytes = match labeled {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!("label {volume}: {e}");
+            if e.starts_with("Storage \"") {
+                out.line(format!("Failed to connect to Storage daemon: {e}"));
+            }
+            out.line(format!("Label command failed for Volume {volume}."));
+            return;
         }
+    };
+    let catalog = ctx.director.catalog();
+    let created = catalog
+        .create_volume(volume, pool, media_type)
+        .and_then(|_| catalog.labeled(volume, bytes, slot));
+    match created {
+        Ok(()) => out.line(format!(
+            "Catalog record for Volume \"{volume}\", Slot {slot} successfully created."
+        )),
         Err(e) => out.line(format!("Label failed: {e}")),
     }
 }

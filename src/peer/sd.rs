@@ -30,3 +30,79 @@ pub fn status(
         |_| Ok(()),
     )
 }
+
+/// A `label` request for the storage daemon.
+pub struct LabelRequest<'a> {
+    pub volume: &'a str,
+    pub pool: &'a str,
+    pub media_type: &'a str,
+    pub slot: i64,
+    pub drive: i64,
+}
+
+/// Bacula's way of sending a name with spaces as one word.
+fn bash_spaces(s: &str) -> String {
+    s.replace(' ', "\x01")
+}
+
+/// Asks the storage daemon to write a volume label on the Storage's
+/// device; each line it answers goes to `on_line`. The volume's bytes
+/// once labeled, or why it failed.
+pub fn label(
+    director_name: &str,
+    storage: &Resource,
+    req: &LabelRequest<'_>,
+    connect_timeout: Duration,
+    on_line: &mut dyn FnMut(&str),
+) -> Result<i64, String> {
+    let d = daemon(director_name, storage);
+    let mut conn = d.login(director_name, connect_timeout)?;
+    let device = match storage.get("Device") {
+        Some(crate::config::Value::StrList(l)) => l.first().cloned().unwrap_or_default(),
+        Some(crate::config::Value::Str(s)) => s.clone(),
+        _ => String::new(),
+    };
+    conn.send(format!(
+        "label {} VolumeName={} PoolName={} MediaType={} Slot={} drive={}\n",
+        bash_spaces(&device),
+        bash_spaces(req.volume),
+        bash_spaces(req.pool),
+        bash_spaces(req.media_type),
+        req.slot,
+        req.drive
+    ))
+    .map_err(|e| e.to_string())?;
+    // Labelling a tape can take minutes.
+    conn.set_timeout(Some(Duration::from_secs(600)));
+    let mut bytes = None;
+    let mut last = String::new();
+    loop {
+        match conn.recv() {
+            Ok(crate::bnet::Packet::Data(data)) => {
+                let line = String::from_utf8_lossy(&data)
+                    .trim_end_matches(['\n', '\0'])
+                    .to_string();
+                on_line(&line);
+                if let Some(rest) = line.strip_prefix("3000 OK label.") {
+                    bytes = Some(super::catreq::field(rest, "VolBytes").unwrap_or(0));
+                    break;
+                }
+                if line.starts_with("39") {
+                    last = line;
+                    break;
+                }
+                last = line;
+            }
+            Ok(crate::bnet::Packet::Signal(crate::bnet::Signal::Eod)) => break,
+            Ok(crate::bnet::Packet::Signal(crate::bnet::Signal::Terminate)) => break,
+            Ok(crate::bnet::Packet::Signal(_)) => {}
+            Err(e) => {
+                last = e.to_string();
+                break;
+            }
+        }
+    }
+    let _ = conn.signal(crate::bnet::Signal::Terminate);
+    conn.close();
+    bytes.ok_or(last)
+}
