@@ -1121,3 +1121,47 @@ fn label_writes_the_volume_through_the_storage_daemon() {
     assert!(!out.contains("| Vol-0002"), "{out}");
     assert!(out.contains("| Manual-1 "), "{out}");
 }
+
+#[test]
+fn a_script_cancels_a_running_backup_and_runs_another() {
+    let script = r#"import bacula
+
+class DirEvents:
+    def JobStart(self, job):
+        if job.Job == 'Trigger':
+            job.JobReport = 'cancel gave %d' % job.cancel(1)
+            job.JobReport = 'run gave %d' % job.run('job=Backup yes')
+
+bacula.set_events(DirEvents())
+"#;
+    let s = setup_conf("fd-secret", Some(script), |p| {
+        stuck_job(p)
+            + "Job { Name = Trigger; Type = Admin; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }\n"
+    });
+    wait_for_script(&s);
+    s.console("run job=Stuck yes\n");
+    status_until(&s, "JobId 1 running", |o| o.contains("is running"));
+    std::thread::sleep(Duration::from_millis(1000));
+    let out = s.console("run job=Trigger yes\nwait\nmessages\n");
+    assert!(out.contains("cancel gave 1"), "{out}");
+    assert!(out.contains("run gave 3"), "{out}");
+    let db = s.catalog();
+    let jobs: Vec<(i64, String, String)> = db
+        .prepare("SELECT JobId, Name, JobStatus FROM Job ORDER BY JobId")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        jobs,
+        [
+            (1, "Stuck".into(), "A".into()),
+            (2, "Trigger".into(), "T".into()),
+            (3, "Backup".into(), "T".into())
+        ],
+        "{out}"
+    );
+    // The file daemon was told: it ended the job as canceled.
+    assert!(out.contains("FD termination status:  Canceled"), "{out}");
+}

@@ -239,6 +239,13 @@ pub fn run(director: &Director, plan: &Plan<'_>, volumes: &mut dyn catreq::Volum
             return out;
         }
     };
+    if plan.canceled.load(Ordering::SeqCst) {
+        // Canceled while the storage daemon found its volume: the file
+        // daemon is never started.
+        cancel_on_sd(plan);
+        sd.close();
+        return out;
+    }
     let job_key = out.job_key.clone();
     let closers = Mutex::new(sd.closer().into_iter().collect::<Vec<_>>());
     let finished = AtomicBool::new(false);
@@ -421,6 +428,9 @@ fn run_fd(
     fd.send(format!("storage address={sd_host} port={sd_port} ssl=0\n"))
         .map_err(bnet)?;
     expect(&mut fd, "2000 OK storage", "the storage address", say)?;
+    if plan.canceled.load(Ordering::SeqCst) {
+        return Err("the job was canceled".into());
+    }
     fd.send("backup FileIndex=0\n").map_err(bnet)?;
     expect(&mut fd, "2000 OK backup", "the backup", say)?;
     fd.set_timeout(None);
