@@ -52,6 +52,14 @@ impl fmt::Display for BnetError {
 
 impl std::error::Error for BnetError {}
 
+/// The start of a packet as text, for the trace log (`-d 200`).
+fn shown(data: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&data[..data.len().min(120)]);
+    text.trim_end_matches(['\n', '\0'])
+        .escape_debug()
+        .to_string()
+}
+
 /// A TCP connection to a Bacula peer.
 pub struct Connection {
     stream: TcpStream,
@@ -70,6 +78,29 @@ impl Connection {
             stream,
             peer: peer.into(),
             inflate: Vec::new(),
+        }
+    }
+
+    /// Acknowledges what arrives at once rather than after Linux's
+    /// delayed-ACK timer: Bacula's daemons write small packets with
+    /// Nagle's algorithm on, and each would otherwise wait about 40 ms
+    /// for our ACK. Linux clears the flag after a while, so it is set
+    /// before each read.
+    fn quick_ack(&self) {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            let one: libc::c_int = 1;
+            // SAFETY: setsockopt reads one c_int from the pointer given.
+            unsafe {
+                libc::setsockopt(
+                    self.stream.as_raw_fd(),
+                    libc::IPPROTO_TCP,
+                    libc::TCP_QUICKACK,
+                    (&one as *const libc::c_int).cast(),
+                    std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+                );
+            }
         }
     }
 
@@ -101,6 +132,19 @@ impl Connection {
 
     /// Reads the next packet.
     pub fn recv(&mut self) -> Result<Packet, BnetError> {
+        let p = self.recv_packet();
+        if tracing::enabled!(tracing::Level::TRACE) {
+            match &p {
+                Ok(Packet::Data(d)) => tracing::trace!("{} < {}", self.peer, shown(d)),
+                Ok(Packet::Signal(s)) => tracing::trace!("{} < signal {}", self.peer, s.code()),
+                Err(e) => tracing::trace!("{} < {e}", self.peer),
+            }
+        }
+        p
+    }
+
+    fn recv_packet(&mut self) -> Result<Packet, BnetError> {
+        self.quick_ack();
         read_packet(&mut self.stream, &mut self.inflate).map_err(|e| match e {
             ReadError::Io(err) => self.io(err),
             ReadError::TooLong(len) => BnetError::TooLong {
@@ -134,6 +178,7 @@ impl Connection {
         let mut buf = Vec::new();
         for p in packets {
             let p = p.as_ref();
+            tracing::trace!("{} > {}", self.peer, shown(p));
             buf.extend_from_slice(&(p.len() as u32).to_be_bytes());
             buf.extend_from_slice(p);
         }

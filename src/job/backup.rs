@@ -300,6 +300,11 @@ fn try_volume(
         return Ok(None);
     }
     let scripted = director.scripts().and_then(|h| h.new_volume(state));
+    let messages = cfg
+        .find(Kind::Job, &state.data().job)
+        .and_then(|j| j.str("Messages"))
+        .map(str::to_string);
+    super::pass_on_script_messages(director, messages.as_deref(), state);
     let exists = |n: &str| director.catalog().volume_exists(n).unwrap_or(false);
     let name = match scripted {
         Some(n) if exists(&n) => {
@@ -357,6 +362,11 @@ impl crate::peer::catreq::Volumes for JobVolumes<'_> {
         if let Some(host) = self.director.scripts() {
             self.state.data().volume_name = volume.to_string();
             host.event(self.state, crate::python::JobEvent::VolumeFull);
+            let cfg = self.director.config();
+            let messages = cfg
+                .find(Kind::Job, &self.state.data().job)
+                .and_then(|j| j.str("Messages"));
+            super::pass_on_script_messages(self.director, messages, self.state);
         }
     }
 }

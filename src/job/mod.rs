@@ -278,31 +278,22 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
 }
 
 /// Sends the messages scripts wrote since the last call.
-fn pass_on_script_messages(
+pub(crate) fn pass_on_script_messages(
     director: &Director,
-    res: &Resource,
+    res_messages: Option<&str>,
     state: &JobState,
-    sent: &mut usize,
 ) {
-    let msgs = state.messages();
     let job_id = state.data().job_id;
-    for m in &msgs[(*sent).min(msgs.len())..] {
-        director.job_message(job_id, res.str("Messages"), m);
+    for m in state.new_messages() {
+        director.job_message(job_id, res_messages, &m);
     }
-    *sent = msgs.len();
 }
 
-fn event(
-    director: &Director,
-    res: &Resource,
-    state: &Arc<JobState>,
-    e: JobEvent,
-    sent: &mut usize,
-) {
+fn event(director: &Director, res: &Resource, state: &Arc<JobState>, e: JobEvent) {
     if let Some(host) = director.scripts() {
         host.event(state, e);
     }
-    pass_on_script_messages(director, res, state, sent);
+    pass_on_script_messages(director, res.str("Messages"), state);
 }
 
 /// A resource's Maximum Concurrent Jobs (Bacula's default, 1, when unset).
@@ -345,7 +336,11 @@ fn watch_time_limits(
     let mut waited = std::time::Duration::ZERO;
     let mut started: Option<std::time::Instant> = None;
     while !done.load(Ordering::SeqCst) && !canceled.load(Ordering::SeqCst) {
-        std::thread::sleep(tick);
+        // Woken at once when the job ends.
+        std::thread::park_timeout(tick);
+        if done.load(Ordering::SeqCst) {
+            return;
+        }
         let status = state.data().status;
         let queued = QUEUED.contains(status);
         if !queued && started.is_none() {
@@ -385,9 +380,11 @@ fn run_job(
 ) {
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
-        scope.spawn(|| watch_time_limits(director, res, state, canceled, &done, sched));
+        let watcher =
+            scope.spawn(|| watch_time_limits(director, res, state, canceled, &done, sched));
         run_job_steps(director, res, state, canceled, sched);
         done.store(true, Ordering::SeqCst);
+        watcher.thread().unpark();
     });
 }
 
@@ -401,8 +398,7 @@ fn run_job_steps(
     let job_id = state.data().job_id;
     let msgs = res.str("Messages").map(str::to_string);
     let say = |text: &str| director.job_message(job_id, msgs.as_deref(), text);
-    let mut sent = 0;
-    event(director, res, state, JobEvent::JobStart, &mut sent);
+    event(director, res, state, JobEvent::JobStart);
     // JobInit sees the level after promotion.
     let is_backup = state.data().job_type == 'B';
     let mut prepared = None;
@@ -413,7 +409,7 @@ fn run_job_steps(
             Err(e) => fatal = Some(e),
         }
     }
-    event(director, res, state, JobEvent::JobInit, &mut sent);
+    event(director, res, state, JobEvent::JobInit);
     let level = state.data().level;
     if level != ' ' {
         let _ = director.catalog().job_level(job_id, level);
@@ -469,12 +465,12 @@ fn run_job_steps(
         ok = runscript::run(director, res, state, runscript::Stage::Before, true);
     }
     if ok && !canceled.load(Ordering::SeqCst) {
-        event(director, res, state, JobEvent::JobRun, &mut sent);
+        event(director, res, state, JobEvent::JobRun);
     }
     let mut ran = None;
     if let (true, Some(p)) = (ok && !canceled.load(Ordering::SeqCst), &prepared) {
         let r = backup::run(director, res, state, p, canceled);
-        pass_on_script_messages(director, res, state, &mut sent);
+        pass_on_script_messages(director, res.str("Messages"), state);
         let o = &r.outcome;
         if o.fatal.is_some() {
             fatal = o.fatal.clone();
@@ -523,7 +519,7 @@ fn run_job_steps(
         say(&report::admin(&cfg, state, sched, start, end));
     }
     jobs.queue.release(job_id);
-    event(director, res, state, JobEvent::JobEnd, &mut sent);
+    event(director, res, state, JobEvent::JobEnd);
     lock(&jobs.active).remove(&job_id);
     jobs.ended.notify_all();
 }

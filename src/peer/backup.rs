@@ -202,7 +202,8 @@ fn watch(plan: &Plan<'_>, finished: &AtomicBool, closers: &Mutex<Vec<Closer>>) {
         if finished.load(Ordering::SeqCst) {
             return;
         }
-        std::thread::sleep(Duration::from_millis(50));
+        // Woken at once when the backup finishes.
+        std::thread::park_timeout(Duration::from_millis(50));
     }
     for d in [
         fd::daemon(plan.director_name, plan.client),
@@ -250,7 +251,7 @@ pub fn run(director: &Director, plan: &Plan<'_>, volumes: &mut dyn catreq::Volum
     let closers = Mutex::new(sd.closer().into_iter().collect::<Vec<_>>());
     let finished = AtomicBool::new(false);
     std::thread::scope(|scope| {
-        scope.spawn(|| watch(plan, &finished, &closers));
+        let watcher = scope.spawn(|| watch(plan, &finished, &closers));
         let sd_thread = scope.spawn(move || {
             let end = sd_loop(&mut sd, &mut handler);
             let _ = sd.signal(Signal::Terminate);
@@ -279,6 +280,7 @@ pub fn run(director: &Director, plan: &Plan<'_>, volumes: &mut dyn catreq::Volum
             out.fatal.get_or_insert(e);
         }
         finished.store(true, Ordering::SeqCst);
+        watcher.thread().unpark();
     });
     out
 }

@@ -158,10 +158,15 @@ impl<'a> Handler<'a> {
         let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
         let mut reader = std::io::BufReader::new(file);
         let mut inflate = Vec::new();
-        let mut records = Vec::new();
+        let mut n = 0;
         loop {
             match crate::bnet::packet::read_packet(&mut reader, &mut inflate) {
-                Ok(crate::bnet::Packet::Data(d)) => records.push(d),
+                Ok(crate::bnet::Packet::Data(d)) => {
+                    n += 1;
+                    if d.starts_with(b"UpdCat JobId=") {
+                        self.file_attributes(&d);
+                    }
+                }
                 Ok(crate::bnet::Packet::Signal(_)) => {}
                 Err(crate::bnet::packet::ReadError::Io(e))
                     if e.kind() == std::io::ErrorKind::UnexpectedEof =>
@@ -169,12 +174,6 @@ impl<'a> Handler<'a> {
                     break
                 }
                 Err(e) => return Err(format!("unreadable spool record: {e:?}")),
-            }
-        }
-        let n = records.len();
-        for r in records {
-            if r.starts_with(b"UpdCat JobId=") {
-                self.file_attributes(&r);
             }
         }
         self.flush_files();

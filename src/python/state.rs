@@ -145,6 +145,8 @@ impl Default for JobData {
 struct Report {
     messages: Vec<String>,
     partial: String,
+    /// How many of `messages` the Director has passed on.
+    passed_on: usize,
 }
 
 /// A job as the script host sees it; the Director keeps `data` current.
@@ -199,6 +201,15 @@ impl JobState {
     /// The report's messages so far.
     pub fn messages(&self) -> Vec<String> {
         lock(&self.report).messages.clone()
+    }
+
+    /// The messages written since the last call, for the Director to pass
+    /// on as they come.
+    pub fn new_messages(&self) -> Vec<String> {
+        let mut r = lock(&self.report);
+        let from = r.passed_on.min(r.messages.len());
+        r.passed_on = r.messages.len();
+        r.messages[from..].to_vec()
     }
 }
 
