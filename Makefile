@@ -30,11 +30,9 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy $(CARGO_FLAGS) --all-targets -- -D warnings
 
-## demo: check and dump the example configuration
+## demo: a backup through Debian's bacula-fd and bacula-sd, with the example script naming volumes
 demo: build
-	$(STATIC_BIN) -t -c examples/bacula-dir.conf
-	@echo "examples/bacula-dir.conf: configuration OK"
-	$(STATIC_BIN) config dump -c examples/bacula-dir.conf
+	RDIRD_BIN="$(STATIC_BIN)" bash examples/demo.sh
 
 ## bench: the benchmarks, each beside its anchor; writes bench/results.md
 bench: build

@@ -6,11 +6,14 @@
 //! Prints `name rdird anchor` lines for bench/run.sh.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use rdird::bnet::{cram, Connection, Packet, Signal};
+use rdird::bnet::{Packet, Signal};
 use rdird::catalog::{Catalog, FileRecord, NameCache};
+
+#[path = "common.rs"]
+mod common;
+use common::{free_port, login, start, stop, wait_listening};
 
 const JOBS: i64 = 10_000;
 const PASSWORD: &str = "bench-secret";
@@ -39,14 +42,6 @@ Job {{ Name = WebBackup; Type = Backup; Client = web-fd; FileSet = "Set"; Storag
     )
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A catalog with `JOBS` finished jobs.
 fn make_catalog(path: &Path) {
     let c = Catalog::open(path).expect("catalog");
@@ -69,34 +64,9 @@ fn make_catalog(path: &Path) {
     tx.commit().unwrap();
 }
 
-fn wait_listening(port: u16) {
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "director on {port} did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(300));
-}
-
-/// Logs in as bconsole does.
-fn login(port: u16) -> Connection {
-    let s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let mut c = Connection::new(s, "director", Duration::from_secs(60));
-    let key = cram::password_key(PASSWORD);
-    c.send("Hello *UserAgent* calling 100\n").unwrap();
-    cram::answer_peer(&mut c, &key).expect("director accepts the password");
-    cram::challenge_peer(&mut c, "bench-console", &key).expect("director knows the password");
-    let greeting = c.recv_text().unwrap();
-    assert!(greeting.starts_with("1000 OK"), "{greeting}");
-    c
-}
-
 /// Round trips per second for `command`, and the bytes of one answer.
 fn round_trips(port: u16, command: &str, n: usize) -> (f64, usize) {
-    let mut c = login(port);
+    let mut c = login(port, PASSWORD);
     let mut bytes = 0;
     let t = Instant::now();
     for _ in 0..n {
@@ -111,23 +81,6 @@ fn round_trips(port: u16, command: &str, n: usize) -> (f64, usize) {
         }
     }
     (n as f64 / t.elapsed().as_secs_f64(), bytes)
-}
-
-fn start(program: &str, args: &[&str], conf: &Path) -> Child {
-    Command::new(program)
-        .args(args)
-        .arg("-c")
-        .arg(conf)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{program}: {e}"))
-}
-
-fn stop(mut c: Child) {
-    unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
-    let _ = c.wait();
 }
 
 fn files_per_second() -> f64 {
@@ -167,8 +120,13 @@ fn main() {
         std::fs::write(&conf, config(&dir, port)).unwrap();
         ports.push((who, port, conf));
     }
-    let rdird = start(env!("CARGO_BIN_EXE_rdird"), &["-f", "-P"], &ports[0].2);
-    let bacula = start("/usr/sbin/bacula-dir", &["-f"], &ports[1].2);
+    let rdird = start(
+        env!("CARGO_BIN_EXE_rdird"),
+        &["-f", "-P"],
+        &ports[0].2,
+        None,
+    );
+    let bacula = start("/usr/sbin/bacula-dir", &["-f"], &ports[1].2, None);
     wait_listening(ports[0].1);
     wait_listening(ports[1].1);
     for (command, n) in [("status dir", 200), ("list jobs", 10)] {
