@@ -1165,3 +1165,47 @@ bacula.set_events(DirEvents())
     // The file daemon was told: it ended the job as canceled.
     assert!(out.contains("FD termination status:  Canceled"), "{out}");
 }
+
+#[test]
+fn purged_volumes_are_recycled_and_the_scratch_pool_lends_volumes() {
+    let s = setup_conf("fd-secret", None, |_| {
+        "Pool { Name = Scratch; Pool Type = Backup }\n\
+         Pool { Name = Bare; Pool Type = Backup; Volume Retention = 7 days }\n\
+         Job { Name = BareJob; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Bare; Messages = Daemon }\n"
+            .to_string()
+    });
+    // The Bare pool has no Label Format: its volume comes from Scratch.
+    let out = s.console(
+        "label volume=Spare-1 pool=Scratch storage=File\nrun job=BareJob yes\nwait\nmessages\n",
+    );
+    assert!(
+        out.contains("Using Volume \"Spare-1\" from 'Scratch' pool."),
+        "{out}"
+    );
+    assert_eq!(report_line(&out, "Volume name(s):"), "Spare-1", "{out}");
+    let (pool, retention): (String, i64) = s
+        .catalog()
+        .query_row(
+            "SELECT Pool.Name, Media.VolRetention FROM Media JOIN Pool USING (PoolId) WHERE VolumeName = 'Spare-1'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((pool.as_str(), retention), ("Bare", 7 * 86_400));
+    // Purged, it is recycled: the storage daemon relabels it and it holds
+    // only the new job.
+    let out =
+        s.console("update volume=Spare-1 volstatus=Purged\nrun job=BareJob yes\nwait\nmessages\n");
+    assert!(out.contains("Recycled volume \"Spare-1\""), "{out}");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    assert_eq!(report_line(&out, "Volume name(s):"), "Spare-1", "{out}");
+    let (status, jobs, recycled): (String, i64, i64) = s
+        .catalog()
+        .query_row(
+            "SELECT VolStatus, VolJobs, RecycleCount FROM Media WHERE VolumeName = 'Spare-1'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((status.as_str(), jobs, recycled), ("Append", 1, 1));
+}

@@ -138,6 +138,96 @@ impl Catalog {
         }
     }
 
+    /// A volume of the pool to recycle: one already marked Recycle, else
+    /// the least recently written Purged one that may be recycled, which is
+    /// then marked Recycle with its counts reset (the storage daemon
+    /// relabels it). Its name, and whether it was just recycled.
+    pub fn recycle_volume(
+        &self,
+        pool: &str,
+        media_type: &str,
+    ) -> Result<Option<(String, bool)>, CatalogError> {
+        let pick = |status: &str| {
+            self.db()
+                .query_row(
+                    "SELECT Media.VolumeName FROM Media JOIN Pool ON Pool.PoolId = Media.PoolId
+                     WHERE Pool.Name = ?1 AND Media.MediaType = ?2 AND Media.VolStatus = ?3 AND Media.Enabled = 1
+                       AND (?3 = 'Recycle' OR Media.Recycle = 1)
+                     ORDER BY Media.LastWritten IS NOT NULL, Media.LastWritten, Media.MediaId LIMIT 1",
+                    params![pool, media_type, status],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()
+                .map_err(|e| self.err(e))
+        };
+        if let Some(name) = pick("Recycle")? {
+            return Ok(Some((name, false)));
+        }
+        let Some(name) = pick("Purged")? else {
+            return Ok(None);
+        };
+        self.db()
+            .execute(
+                "UPDATE Media SET VolStatus = 'Recycle', VolJobs = 0, VolFiles = 0, VolBlocks = 0, VolBytes = 1,
+                   VolMounts = 0, VolErrors = 0, VolWrites = 0, FirstWritten = NULL, RecycleCount = RecycleCount + 1
+                 WHERE VolumeName = ?1",
+                params![name],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(Some((name, true)))
+    }
+
+    /// Moves a volume from the scratch pool into `pool` (taking the pool's
+    /// retention and limits); its name, or None when the scratch pool has
+    /// none to give.
+    pub fn take_scratch_volume(
+        &self,
+        scratch: &str,
+        pool: &crate::config::Resource,
+        media_type: &str,
+    ) -> Result<Option<String>, CatalogError> {
+        let found: Option<String> = self
+            .db()
+            .query_row(
+                "SELECT Media.VolumeName FROM Media JOIN Pool ON Pool.PoolId = Media.PoolId
+                 WHERE Pool.Name = ?1 AND Media.MediaType = ?2 AND Media.VolStatus IN ('Append', 'Recycle', 'Purged')
+                   AND Media.Enabled = 1
+                 ORDER BY Media.VolStatus <> 'Append', Media.MediaId LIMIT 1",
+                params![scratch, media_type],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some(name) = found else {
+            return Ok(None);
+        };
+        self.db()
+            .execute(
+                "UPDATE Media SET PoolId = (SELECT PoolId FROM Pool WHERE Name = ?2),
+                   VolStatus = CASE VolStatus WHEN 'Append' THEN 'Append' ELSE 'Recycle' END,
+                   Recycle = ?3, VolRetention = ?4, VolUseDuration = ?5, MaxVolJobs = ?6, MaxVolFiles = ?7, MaxVolBytes = ?8
+                 WHERE VolumeName = ?1",
+                params![
+                    name,
+                    pool.name,
+                    i64::from(pool.bool("Recycle").unwrap_or(true)),
+                    pool.int("VolumeRetention").unwrap_or(0),
+                    pool.int("VolumeUseDuration").unwrap_or(0),
+                    pool.int("MaximumVolumeJobs").unwrap_or(0),
+                    pool.int("MaximumVolumeFiles").unwrap_or(0),
+                    pool.int("MaximumVolumeBytes").unwrap_or(0),
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        self.db()
+            .execute(
+                "UPDATE Pool SET NumVols = (SELECT COUNT(*) FROM Media WHERE Media.PoolId = Pool.PoolId)",
+                [],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(Some(name))
+    }
+
     /// The highest MediaId in the catalog (0 when there is none).
     pub fn max_media_id(&self) -> Result<i64, CatalogError> {
         self.db()

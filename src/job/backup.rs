@@ -291,6 +291,19 @@ fn try_volume(
         state.data().volume_name = name.clone();
         return Ok(Some(name));
     }
+    // Bacula's order after an Append volume: a Recycle or Purged one, a
+    // volume from the scratch pool, a new one.
+    let recycled = director
+        .catalog()
+        .recycle_volume(pool_name, media_type)
+        .map_err(|e| e.to_string())?;
+    if let Some((name, just)) = recycled {
+        if just {
+            say(&format!("Recycled volume \"{name}\""));
+        }
+        state.data().volume_name = name.clone();
+        return Ok(Some(name));
+    }
     let max = pool.int("MaximumVolumes").unwrap_or(0);
     let have = director
         .catalog()
@@ -298,6 +311,18 @@ fn try_volume(
         .map_err(|e| e.to_string())?;
     if max > 0 && have >= max {
         return Ok(None);
+    }
+    let scratch = pool.str("ScratchPool").unwrap_or("Scratch");
+    if scratch != pool_name {
+        let taken = director
+            .catalog()
+            .take_scratch_volume(scratch, pool, media_type)
+            .map_err(|e| e.to_string())?;
+        if let Some(name) = taken {
+            say(&format!("Using Volume \"{name}\" from '{scratch}' pool."));
+            state.data().volume_name = name.clone();
+            return Ok(Some(name));
+        }
     }
     let scripted = director.scripts().and_then(|h| h.new_volume(state));
     let messages = cfg
