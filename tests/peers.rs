@@ -1209,3 +1209,70 @@ fn purged_volumes_are_recycled_and_the_scratch_pool_lends_volumes() {
         .unwrap();
     assert_eq!((status.as_str(), jobs, recycled), ("Append", 1, 1));
 }
+
+#[test]
+fn expired_volumes_are_pruned_purged_and_recycled_with_volume_purged() {
+    let script = r#"import bacula
+
+class JobEvents:
+    def VolumePurged(self, job):
+        job.JobReport = 'VolumePurged %s' % job.VolumeName
+
+class DirEvents:
+    def JobStart(self, job):
+        job.set_events(JobEvents())
+
+bacula.set_events(DirEvents())
+"#;
+    let s = setup_conf("fd-secret", Some(script), |_| {
+        "Pool { Name = Short; Pool Type = Backup; Label Format = \"Short-\"; Maximum Volumes = 1; Maximum Volume Jobs = 1; Volume Retention = 2 }\n\
+         Job { Name = ShortJob; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Short; Messages = Daemon }\n\
+         Pool { Name = Keep; Pool Type = Backup; Label Format = \"Keep-\"; Maximum Volumes = 1; Maximum Volume Jobs = 1; Volume Retention = 1 year; Purge Oldest Volume = yes }\n\
+         Job { Name = KeepJob; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Keep; Messages = Daemon }\n"
+            .to_string()
+    });
+    wait_for_script(&s);
+    let out = s.console("run job=ShortJob yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Volume name(s):"), "Short-0001", "{out}");
+    std::thread::sleep(Duration::from_millis(3100));
+    let out = s.console("run job=ShortJob yes\nwait\nmessages\n");
+    assert!(
+        out.contains("Volume \"Short-0001\" contains no jobs after pruning."),
+        "{out}"
+    );
+    assert!(out.contains(": VolumePurged Short-0001"), "{out}");
+    assert!(out.contains("Recycled volume \"Short-0001\""), "{out}");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    assert_eq!(report_line(&out, "Volume name(s):"), "Short-0001", "{out}");
+    // The pruned job left the catalog; the pool stayed at one volume.
+    let db = s.catalog();
+    let jobs: Vec<i64> = db
+        .prepare("SELECT JobId FROM Job ORDER BY JobId")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(jobs, [2]);
+    let orphans: i64 = db
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM File WHERE JobId = 1) + (SELECT COUNT(*) FROM JobMedia WHERE JobId = 1)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(orphans, 0);
+    // Within its retention, a volume is purged only with Purge Oldest Volume.
+    let out = s.console("run job=KeepJob yes\nwait\nrun job=KeepJob yes\nwait\nmessages\n");
+    assert!(out.contains("Purging oldest volume \"Keep-0002\""), "{out}");
+    assert!(out.contains(": VolumePurged Keep-0002"), "{out}");
+    assert_eq!(
+        out.matches("Termination:            Backup OK").count(),
+        2,
+        "{out}"
+    );
+    let vols: i64 = db
+        .query_row("SELECT COUNT(*) FROM Media", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(vols, 2);
+}

@@ -7,6 +7,7 @@ mod counter;
 mod file;
 mod job;
 mod media;
+mod prune;
 pub mod schema;
 
 pub use backup::{BackupTotals, PriorJob};
@@ -14,6 +15,7 @@ pub use counter::CounterDef;
 pub use file::{FileRecord, NameCache};
 pub use job::NewJob;
 pub use media::VOL_STATUSES;
+pub use prune::Prunable;
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -273,6 +273,62 @@ fn find_volume(
     }
 }
 
+/// Passes on what a volume event's handler wrote, to the job's Messages.
+fn pass_on_volume_event_messages(director: &Director, state: &JobState) {
+    let cfg = director.config();
+    let job = state.data().job.clone();
+    let messages = cfg.find(Kind::Job, &job).and_then(|j| j.str("Messages"));
+    super::pass_on_script_messages(director, messages, state);
+}
+
+/// A Recycle or Purged volume of the pool, recycled.
+fn recycle(
+    director: &Director,
+    state: &Arc<JobState>,
+    pool_name: &str,
+    media_type: &str,
+    say: &dyn Fn(&str),
+) -> Result<Option<String>, String> {
+    let recycled = director
+        .catalog()
+        .recycle_volume(pool_name, media_type)
+        .map_err(|e| e.to_string())?;
+    Ok(recycled.map(|(name, just)| {
+        if just {
+            say(&format!("Recycled volume \"{name}\""));
+        }
+        state.data().volume_name = name.clone();
+        name
+    }))
+}
+
+/// Prunes a volume's jobs older than `cutoff`; when none is left the
+/// volume is Purged and the VolumePurged event fires with its name.
+fn prune(
+    director: &Director,
+    state: &Arc<JobState>,
+    v: &crate::catalog::Prunable,
+    cutoff: i64,
+    say: &dyn Fn(&str),
+) -> Result<(), String> {
+    let purged = director
+        .catalog()
+        .prune_volume(v, cutoff)
+        .map_err(|e| e.to_string())?;
+    if purged {
+        say(&format!(
+            "Volume \"{}\" contains no jobs after pruning.",
+            v.name
+        ));
+        if let Some(host) = director.scripts() {
+            state.data().volume_name = v.name.clone();
+            host.event(state, crate::python::JobEvent::VolumePurged);
+            pass_on_volume_event_messages(director, state);
+        }
+    }
+    Ok(())
+}
+
 /// One try of `find_volume`: None when the pool is at Maximum Volumes.
 fn try_volume(
     director: &Director,
@@ -291,18 +347,24 @@ fn try_volume(
         state.data().volume_name = name.clone();
         return Ok(Some(name));
     }
-    // Bacula's order after an Append volume: a Recycle or Purged one, a
-    // volume from the scratch pool, a new one.
-    let recycled = director
-        .catalog()
-        .recycle_volume(pool_name, media_type)
-        .map_err(|e| e.to_string())?;
-    if let Some((name, just)) = recycled {
-        if just {
-            say(&format!("Recycled volume \"{name}\""));
-        }
-        state.data().volume_name = name.clone();
+    // Bacula's order after an Append volume: a Recycle or Purged one (after
+    // pruning the pool's volumes when AutoPrune is on), a volume from the
+    // scratch pool, a new one, then the oldest volume purged or pruned
+    // when the pool says so.
+    if let Some(name) = recycle(director, state, pool_name, media_type, say)? {
         return Ok(Some(name));
+    }
+    if pool.bool("AutoPrune").unwrap_or(true) {
+        let cat = director.catalog();
+        let volumes = cat.prunable_volumes(pool_name).map_err(|e| e.to_string())?;
+        drop(cat);
+        let now = crate::clock::now();
+        for v in volumes {
+            prune(director, state, &v, now - v.retention, say)?;
+        }
+        if let Some(name) = recycle(director, state, pool_name, media_type, say)? {
+            return Ok(Some(name));
+        }
     }
     let max = pool.int("MaximumVolumes").unwrap_or(0);
     let have = director
@@ -310,6 +372,27 @@ fn try_volume(
         .num_vols(pool_name)
         .map_err(|e| e.to_string())?;
     if max > 0 && have >= max {
+        let purge = pool.bool("PurgeOldestVolume").unwrap_or(false);
+        if purge || pool.bool("RecycleOldestVolume").unwrap_or(false) {
+            let oldest = director
+                .catalog()
+                .prunable_volumes(pool_name)
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .next();
+            if let Some(v) = oldest {
+                let cutoff = if purge {
+                    say(&format!("Purging oldest volume \"{}\"", v.name));
+                    i64::MAX
+                } else {
+                    crate::clock::now() - v.retention
+                };
+                prune(director, state, &v, cutoff, say)?;
+                if let Some(name) = recycle(director, state, pool_name, media_type, say)? {
+                    return Ok(Some(name));
+                }
+            }
+        }
         return Ok(None);
     }
     let scratch = pool.str("ScratchPool").unwrap_or("Scratch");
@@ -325,11 +408,7 @@ fn try_volume(
         }
     }
     let scripted = director.scripts().and_then(|h| h.new_volume(state));
-    let messages = cfg
-        .find(Kind::Job, &state.data().job)
-        .and_then(|j| j.str("Messages"))
-        .map(str::to_string);
-    super::pass_on_script_messages(director, messages.as_deref(), state);
+    pass_on_volume_event_messages(director, state);
     let exists = |n: &str| director.catalog().volume_exists(n).unwrap_or(false);
     let name = match scripted {
         Some(n) if exists(&n) => {
@@ -387,11 +466,7 @@ impl crate::peer::catreq::Volumes for JobVolumes<'_> {
         if let Some(host) = self.director.scripts() {
             self.state.data().volume_name = volume.to_string();
             host.event(self.state, crate::python::JobEvent::VolumeFull);
-            let cfg = self.director.config();
-            let messages = cfg
-                .find(Kind::Job, &self.state.data().job)
-                .and_then(|j| j.str("Messages"));
-            super::pass_on_script_messages(self.director, messages, self.state);
+            pass_on_volume_event_messages(self.director, self.state);
         }
     }
 }

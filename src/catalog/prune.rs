@@ -1,0 +1,76 @@
+//! Volume pruning for the volume search: the jobs on a volume older than
+//! its Volume Retention are removed from the catalog (Job, File, JobMedia
+//! and Log rows), and a volume left with no job is marked Purged.
+
+use rusqlite::params;
+
+use super::{Catalog, CatalogError};
+
+/// A Full or Used volume of a pool that may be pruned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prunable {
+    pub name: String,
+    pub media_id: i64,
+    /// Its Volume Retention in seconds.
+    pub retention: i64,
+}
+
+impl Catalog {
+    /// The pool's Full and Used volumes that may be recycled, least
+    /// recently written first.
+    pub fn prunable_volumes(&self, pool: &str) -> Result<Vec<Prunable>, CatalogError> {
+        let mut q = self
+            .db()
+            .prepare(
+                "SELECT Media.VolumeName, Media.MediaId, Media.VolRetention FROM Media JOIN Pool ON Pool.PoolId = Media.PoolId
+                 WHERE Pool.Name = ?1 AND Media.VolStatus IN ('Full', 'Used') AND Media.Recycle = 1 AND Media.Enabled = 1
+                 ORDER BY Media.LastWritten IS NOT NULL, Media.LastWritten, Media.MediaId",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = q
+            .query_map(params![pool], |r| {
+                Ok(Prunable {
+                    name: r.get(0)?,
+                    media_id: r.get(1)?,
+                    retention: r.get(2)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Removes the jobs on the volume that started before `cutoff` (unix
+    /// time; `i64::MAX` for all of them) and marks the volume Purged when
+    /// no job is left on it. Whether it was purged.
+    pub fn prune_volume(&self, v: &Prunable, cutoff: i64) -> Result<bool, CatalogError> {
+        let jobs: Vec<i64> = {
+            let mut q = self
+                .db()
+                .prepare(
+                    "SELECT DISTINCT JobMedia.JobId FROM JobMedia JOIN Job ON Job.JobId = JobMedia.JobId
+                     WHERE JobMedia.MediaId = ?1 AND Job.JobTDate < ?2 AND Job.JobStatus NOT IN ('C', 'R')",
+                )
+                .map_err(|e| self.err(e))?;
+            let rows = q
+                .query_map(params![v.media_id, cutoff], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        for job in jobs {
+            self.delete_job(job)?;
+        }
+        let left: i64 = self
+            .db()
+            .query_row(
+                "SELECT COUNT(*) FROM JobMedia WHERE MediaId = ?1",
+                params![v.media_id],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        if left > 0 {
+            return Ok(false);
+        }
+        self.set_volume_status(&v.name, "Purged")?;
+        Ok(true)
+    }
+}
