@@ -366,7 +366,7 @@ fn incrementals_and_differentials_back_up_what_changed_since_the_right_job() {
 }
 
 #[test]
-fn a_backup_to_an_unreachable_client_fails_and_the_director_goes_on() {
+fn a_backup_with_the_wrong_client_password_fails_and_the_director_goes_on() {
     let s = setup("not-the-fd-secret");
     let out = s.console("run job=Backup yes\nwait\nmessages\nversion\n");
     assert_eq!(
@@ -1275,4 +1275,26 @@ bacula.set_events(DirEvents())
         .query_row("SELECT COUNT(*) FROM Media", [], |r| r.get(0))
         .unwrap();
     assert_eq!(vols, 2);
+}
+
+#[test]
+fn a_backup_to_a_file_daemon_that_is_not_running_fails_and_the_director_goes_on() {
+    let s = setup_conf("fd-secret", None, |_| {
+        "Job { Name = ToGone; Type = Backup; Level = Full; Client = gone-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }\n"
+            .to_string()
+    });
+    let out = s.console("run job=ToGone yes\nwait\nmessages\nrun job=Backup yes\nwait\nmessages\n");
+    assert!(
+        out.contains("Fatal error: Client \"gone-fd\" at 127.0.0.1:1: cannot connect"),
+        "{out}"
+    );
+    let terminations: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("Termination:"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(terminations, ["*** Backup Error ***", "Backup OK"], "{out}");
+    // The storage daemon was told to let go of the job.
+    let out = s.console("status storage=File\n");
+    assert!(!out.contains("ToGone.20"), "{out}");
 }
