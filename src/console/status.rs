@@ -257,6 +257,8 @@ fn running(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             's' => "is waiting on max Storage jobs",
             'p' => "is waiting for higher priority jobs to finish",
             'm' => "is waiting for an appendable Volume",
+            'F' => "is waiting on Client",
+            'S' => "is waiting on Storage",
             _ => "is ending",
         };
         let type_name = crate::python::names::type_name(job_type);

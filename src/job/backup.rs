@@ -514,6 +514,7 @@ pub fn run(
         since: prepared.since.as_ref().map(|p| (p.start, p.job.clone())),
         messages: messages.clone(),
         canceled,
+        status: &|letter| state.data().status = letter,
     };
     let mut volumes = JobVolumes {
         director,

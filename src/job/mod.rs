@@ -346,7 +346,8 @@ fn watch_time_limits(
         if !queued && started.is_none() {
             started = Some(std::time::Instant::now());
         }
-        if queued || status == 'm' {
+        // Bacula counts the waits for a volume and for the daemons too.
+        if queued || "mFS".contains(status) {
             waited += tick;
         }
         let over = |limit: Option<i64>, spent: std::time::Duration| {

@@ -48,6 +48,9 @@ pub struct Plan<'a> {
     /// Set when the job is canceled (by a console, a script or a time
     /// limit): the daemons are told, and the job ends.
     pub canceled: &'a AtomicBool,
+    /// Sets the job's status letter: `S` while it waits for the storage
+    /// daemon, `F` for the file daemon, `R` once both have taken it.
+    pub status: &'a (dyn Fn(char) + Sync),
 }
 
 /// What the file daemon reported at the end of the job.
@@ -233,6 +236,7 @@ pub fn run(director: &Director, plan: &Plan<'_>, volumes: &mut dyn catreq::Volum
     let mut out = Outcome::default();
     let say = |text: &str| director.daemon_message(plan.job_id, plan.messages.as_deref(), text);
     let mut handler = Handler::new(director, plan.job_id, plan.messages.clone(), volumes);
+    (plan.status)('S');
     let mut sd = match start_sd(plan, &mut out, &mut handler) {
         Ok(c) => c,
         Err(e) => {
@@ -258,6 +262,7 @@ pub fn run(director: &Director, plan: &Plan<'_>, volumes: &mut dyn catreq::Volum
             sd.close();
             (handler.report, end)
         });
+        (plan.status)('F');
         let fd = run_fd(plan, &out, &job_key, &say, &closers);
         match fd {
             Ok(r) => out.fd = r,
@@ -400,6 +405,7 @@ fn run_fd(
     ))
     .map_err(bnet)?;
     expect(&mut fd, "2000 OK Job", "the job", say)?;
+    (plan.status)('R');
     match (plan.level, &plan.since) {
         ('I' | 'D', Some((since, prev))) => {
             let name = if plan.level == 'I' {
