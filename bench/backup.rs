@@ -236,6 +236,9 @@ fn main() {
         for (name, line, n) in jobs {
             let mut runs: Vec<Figures> = (0..n)
                 .map(|_| {
+                    // Each job starts on an idle Director, as a job an
+                    // administrator runs does.
+                    std::thread::sleep(Duration::from_secs(3));
                     let f = measure(port, pid, &catalog, line);
                     eprintln!(
                         "{who} {name}: {:.3} s wall, {:.2} s CPU, {:.1} MiB peak RSS",

@@ -88,7 +88,8 @@ machine="$(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cu
   done < "$tmp/backup.txt"
   echo
   echo "- wall_s: from the console's run command to the job's end in the Director's catalog (polled every"
-  echo "  5 ms); the median of 3 runs (Full, Incremental) or 5 (the 10-file job)."
+  echo "  5 ms), each job started on a Director idle for 3 s; the median of 3 runs (Full, Incremental)"
+  echo "  or 5 (the 10-file job)."
   echo "- director_cpu_s: the Director process's user+system CPU over the job (10 ms ticks), median."
   echo "- director_peak_rss_mib: the Director's peak RSS during the job (reset before each), highest."
   echo "- The Full is 20,000 files of 20,000 incompressible bytes with MD5 signatures; attributes are"
