@@ -66,6 +66,8 @@ pub struct Connection {
     peer: String,
     /// Scratch space for LZ4 packets.
     inflate: Vec<u8>,
+    /// Acknowledge each read at once (toward Bacula's daemons).
+    quick_ack: bool,
 }
 
 impl Connection {
@@ -78,15 +80,25 @@ impl Connection {
             stream,
             peer: peer.into(),
             inflate: Vec::new(),
+            quick_ack: false,
         }
     }
 
-    /// Acknowledges what arrives at once rather than after Linux's
-    /// delayed-ACK timer: Bacula's daemons write small packets with
-    /// Nagle's algorithm on, and each would otherwise wait about 40 ms
-    /// for our ACK. Linux clears the flag after a while, so it is set
-    /// before each read.
+    /// From now on, acknowledges what arrives at once rather than after
+    /// Linux's delayed-ACK timer: Bacula's daemons write small packets
+    /// with Nagle's algorithm on, and each would otherwise wait about
+    /// 40 ms for our ACK. (A console answered in one write needs no such
+    /// help, and the extra ACKs would only cost it.)
+    pub fn set_quick_ack(&mut self) {
+        self.quick_ack = true;
+    }
+
+    /// Linux clears TCP_QUICKACK after a while, so it is set before each
+    /// read.
     fn quick_ack(&self) {
+        if !self.quick_ack {
+            return;
+        }
         #[cfg(target_os = "linux")]
         {
             use std::os::fd::AsRawFd;

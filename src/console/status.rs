@@ -6,14 +6,12 @@ use crate::config::Kind;
 
 /// `26-Nov-26 07:11` from seconds since the epoch, in local time as the
 /// catalog's `localtime` does.
-fn short_time(db: &rusqlite::Connection, secs: i64) -> String {
-    db.query_row(
-        "SELECT strftime('%d-%m-%Y %H:%M', ?1, 'unixepoch', 'localtime')",
-        [secs],
-        |r| r.get::<_, String>(0),
-    )
-    .map(|s| bacula_date(&s))
-    .unwrap_or_default()
+fn short_time(secs: i64) -> String {
+    let t = crate::clock::local(secs);
+    bacula_date(&format!(
+        "{:02}-{:02}-{:04} {:02}:{:02}",
+        t.day, t.month, t.year, t.hour, t.minute
+    ))
 }
 
 /// `26-11-2026 07:11` → `26-Nov-26 07:11`.
@@ -62,7 +60,7 @@ pub fn status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     ));
     out.line(format!(
         "Daemon started {}",
-        short_time(db, ctx.director.started)
+        short_time(ctx.director.started)
     ));
     out.line(" Jobs: run=0, running=0 mode=0,0");
     let n = |k: Kind| cfg.all(k).count();
@@ -89,7 +87,7 @@ pub fn status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     out.line("Terminated Jobs:");
     out.line(" JobId  Level      Files    Bytes   Status   Finished        Name ");
     out.line("====================================================================");
-    let rows = db.prepare(
+    let rows = db.prepare_cached(
         "SELECT JobId, Level, JobFiles, JobBytes, JobStatus, EndTime, Name FROM Job
          WHERE JobStatus NOT IN ('C', 'R') ORDER BY JobId DESC LIMIT 10",
     );
@@ -225,11 +223,7 @@ fn scheduled(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             .priority
             .map(i64::from)
             .unwrap_or_else(|| job.int("Priority").unwrap_or(10));
-        let t = crate::clock::local(s.at);
-        let when = bacula_date(&format!(
-            "{:02}-{:02}-{:04} {:02}:{:02}",
-            t.day, t.month, t.year, t.hour, t.minute
-        ));
+        let when = short_time(s.at);
         out.line(format!(
             "{level:<14} {:<8} {priority:>3}  {when:<18} {:<18} *unknown*",
             job.str("Type").unwrap_or("Backup"),

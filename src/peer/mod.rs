@@ -27,11 +27,9 @@ pub fn connect(what: &str, host: &str, port: u16, timeout: Duration) -> Result<C
     for a in addrs {
         match TcpStream::connect_timeout(&a, timeout) {
             Ok(s) => {
-                return Ok(Connection::new(
-                    s,
-                    format!("{what} at {host}:{port}"),
-                    READ_TIMEOUT,
-                ))
+                let mut c = Connection::new(s, format!("{what} at {host}:{port}"), READ_TIMEOUT);
+                c.set_quick_ack();
+                return Ok(c);
             }
             Err(e) => last = format!("{what} at {host}:{port}: cannot connect: {e}"),
         }
