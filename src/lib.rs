@@ -12,6 +12,7 @@ pub mod job;
 pub mod logging;
 pub mod peer;
 pub mod python;
+pub mod restore;
 pub mod volume;
 
 /// `"<version> <build date>"`, as `bacula.Version` and `--version` say it.

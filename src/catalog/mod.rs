@@ -8,6 +8,7 @@ mod file;
 mod job;
 mod media;
 mod prune;
+mod restore;
 pub mod schema;
 
 pub use backup::{BackupTotals, PriorJob};
@@ -16,6 +17,7 @@ pub use file::{FileRecord, NameCache};
 pub use job::NewJob;
 pub use media::VOL_STATUSES;
 pub use prune::Prunable;
+pub use restore::{Extent, SourceFile, SourceJob};
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -1,0 +1,190 @@
+//! What a restore reads from the catalog: the backups to restore from
+//! (chosen by JobId or as a client's most recent Full, Differential and
+//! Incrementals), the newest version of each file among them, and where
+//! each job's data lies on its volumes.
+
+use rusqlite::params;
+
+use super::{Catalog, CatalogError};
+
+/// A backup job a restore reads from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceJob {
+    pub job_id: i64,
+    pub level: String,
+    pub files: i64,
+    pub bytes: i64,
+    pub start: String,
+    pub client_id: i64,
+    pub vol_session_id: i64,
+    pub vol_session_time: i64,
+}
+
+/// One file to restore: the newest version among the source jobs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceFile {
+    pub job_id: i64,
+    pub file_index: i64,
+    /// The directory, ending in `/`.
+    pub path: String,
+    /// The name in it; empty for the directory itself.
+    pub name: String,
+}
+
+impl SourceFile {
+    /// The full name as it was backed up.
+    pub fn full_name(&self) -> String {
+        format!("{}{}", self.path, self.name)
+    }
+}
+
+/// Where part of a job's data lies on a volume (a JobMedia row).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extent {
+    pub volume: String,
+    pub media_type: String,
+    pub first_index: i64,
+    pub last_index: i64,
+    pub start_addr: u64,
+    pub end_addr: u64,
+}
+
+const JOB_COLUMNS: &str = "JobId, Level, JobFiles, JobBytes, COALESCE(StartTime, ''), COALESCE(ClientId, 0), VolSessionId, VolSessionTime";
+
+fn source_job(r: &rusqlite::Row<'_>) -> rusqlite::Result<SourceJob> {
+    Ok(SourceJob {
+        job_id: r.get(0)?,
+        level: r.get(1)?,
+        files: r.get(2)?,
+        bytes: r.get(3)?,
+        start: r.get(4)?,
+        client_id: r.get(5)?,
+        vol_session_id: r.get(6)?,
+        vol_session_time: r.get(7)?,
+    })
+}
+
+impl Catalog {
+    /// Good backup jobs by JobId, in JobId order; the JobIds that are not.
+    pub fn backup_jobs(&self, ids: &[i64]) -> Result<(Vec<SourceJob>, Vec<i64>), CatalogError> {
+        let mut found = Vec::new();
+        let mut missing = Vec::new();
+        let mut q = self
+            .db()
+            .prepare_cached(&format!(
+                "SELECT {JOB_COLUMNS} FROM Job WHERE JobId = ?1 AND Type = 'B' AND JobStatus IN ('T', 'W')"
+            ))
+            .map_err(|e| self.err(e))?;
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            let mut rows = q
+                .query_map(params![id], source_job)
+                .map_err(|e| self.err(e))?;
+            match rows.next() {
+                Some(j) => found.push(j.map_err(|e| self.err(e))?),
+                None => missing.push(id),
+            }
+        }
+        Ok((found, missing))
+    }
+
+    /// A client's most recent backup (of `fileset` when given) that
+    /// started before `before` (SQL time, when given): its last Full, the
+    /// last Differential after it, and the Incrementals after those.
+    pub fn current_backup(
+        &self,
+        client: &str,
+        fileset: Option<&str>,
+        before: Option<&str>,
+    ) -> Result<Vec<SourceJob>, CatalogError> {
+        let before = before.unwrap_or("9999-12-31 23:59:59");
+        let pick = |levels: &str, after: &str| -> Result<Vec<SourceJob>, CatalogError> {
+            let mut q = self
+                .db()
+                .prepare_cached(&format!(
+                    "SELECT {JOB_COLUMNS} FROM Job
+                     WHERE Type = 'B' AND JobStatus IN ('T', 'W') AND instr(?1, Level) > 0
+                       AND ClientId = (SELECT ClientId FROM Client WHERE Name = ?2)
+                       AND (?3 IS NULL OR FileSetId IN (SELECT FileSetId FROM FileSet WHERE FileSet = ?3))
+                       AND StartTime < ?4 AND StartTime > ?5
+                     ORDER BY StartTime, JobId"
+                ))
+                .map_err(|e| self.err(e))?;
+            let rows = q
+                .query_map(params![levels, client, fileset, before, after], source_job)
+                .map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        };
+        let Some(full) = pick("F", "")?.pop() else {
+            return Ok(Vec::new());
+        };
+        let mut jobs = vec![full];
+        if let Some(diff) = pick("D", &jobs[0].start)?.pop() {
+            jobs.push(diff);
+        }
+        let since = jobs.last().map(|j| j.start.clone()).unwrap_or_default();
+        jobs.extend(pick("I", &since)?);
+        Ok(jobs)
+    }
+
+    /// The newest version of each file among `jobs` (later jobs win), in
+    /// path and name order.
+    pub fn newest_files(&self, jobs: &[SourceJob]) -> Result<Vec<SourceFile>, CatalogError> {
+        let mut newest: std::collections::BTreeMap<(String, String), SourceFile> =
+            std::collections::BTreeMap::new();
+        let mut q = self
+            .db()
+            .prepare_cached(
+                "SELECT File.FileIndex, Path.Path, Filename.Name FROM File
+                 JOIN Path ON Path.PathId = File.PathId JOIN Filename ON Filename.FilenameId = File.FilenameId
+                 WHERE File.JobId = ?1 AND File.FileIndex > 0",
+            )
+            .map_err(|e| self.err(e))?;
+        for job in jobs {
+            let rows = q
+                .query_map(params![job.job_id], |r| {
+                    Ok(SourceFile {
+                        job_id: job.job_id,
+                        file_index: r.get(0)?,
+                        path: r.get(1)?,
+                        name: r.get(2)?,
+                    })
+                })
+                .map_err(|e| self.err(e))?;
+            for f in rows {
+                let f = f.map_err(|e| self.err(e))?;
+                newest.insert((f.path.clone(), f.name.clone()), f);
+            }
+        }
+        Ok(newest.into_values().collect())
+    }
+
+    /// Where a job's data lies, volume by volume, in the order written.
+    pub fn extents(&self, job_id: i64) -> Result<Vec<Extent>, CatalogError> {
+        let mut q = self
+            .db()
+            .prepare_cached(
+                "SELECT Media.VolumeName, Media.MediaType, JobMedia.FirstIndex, JobMedia.LastIndex,
+                        JobMedia.StartFile, JobMedia.StartBlock, JobMedia.EndFile, JobMedia.EndBlock
+                 FROM JobMedia JOIN Media ON Media.MediaId = JobMedia.MediaId
+                 WHERE JobMedia.JobId = ?1 AND JobMedia.LastIndex > 0 ORDER BY JobMedia.JobMediaId",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = q
+            .query_map(params![job_id], |r| {
+                let addr = |file: i64, block: i64| ((file as u64) << 32) | (block as u64);
+                Ok(Extent {
+                    volume: r.get(0)?,
+                    media_type: r.get(1)?,
+                    first_index: r.get(2)?,
+                    last_index: r.get(3)?,
+                    start_addr: addr(r.get(4)?, r.get(5)?),
+                    end_addr: addr(r.get(6)?, r.get(7)?),
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}
