@@ -142,6 +142,17 @@ impl Director {
         std::mem::take(&mut *lock(&self.messages))
     }
 
+    /// Where the next restore's bootstrap is written:
+    /// `<Working Directory>/<Director>.restore.<n>.bsr`.
+    pub fn next_restore_bsr_path(&self) -> std::path::PathBuf {
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let cfg = self.config();
+        let dir = cfg.director();
+        std::path::Path::new(dir.str("WorkingDirectory").unwrap_or("/tmp"))
+            .join(format!("{}.restore.{n}.bsr", dir.name))
+    }
+
     /// Whether `shutdown` has begun.
     pub fn is_shutting_down(&self) -> bool {
         self.stopping.load(std::sync::atomic::Ordering::SeqCst)

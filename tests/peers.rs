@@ -1298,3 +1298,239 @@ fn a_backup_to_a_file_daemon_that_is_not_running_fails_and_the_director_goes_on(
     let out = s.console("status storage=File\n");
     assert!(!out.contains("ToGone.20"), "{out}");
 }
+
+/// A Restore Job, as Bacula's default configuration has one.
+fn restore_job(_: &Place<'_>) -> String {
+    "Job { Name = RestoreFiles; Type = Restore; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Where = /tmp/bacula-restores }\n"
+        .to_string()
+}
+
+/// Everything about a tree a restore must bring back, by relative name:
+/// kind, permission bits, whole-second mtime (files), content or link
+/// target, and which names share an inode.
+fn snapshot(root: &Path) -> Vec<(Vec<u8>, String)> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::MetadataExt;
+    let mut out = Vec::new();
+    let mut inodes: Vec<(u64, Vec<u8>)> = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let p = e.path();
+            let rel = p
+                .strip_prefix(root)
+                .unwrap()
+                .as_os_str()
+                .as_bytes()
+                .to_vec();
+            let m = std::fs::symlink_metadata(&p).unwrap();
+            let desc = if m.file_type().is_symlink() {
+                format!("link -> {:?}", std::fs::read_link(&p).unwrap())
+            } else if m.is_dir() {
+                stack.push(p.clone());
+                format!("dir {:o}", m.mode() & 0o7777)
+            } else {
+                let shared = if m.nlink() > 1 {
+                    match inodes.iter().find(|(i, _)| *i == m.ino()) {
+                        Some((_, first)) => {
+                            format!(" same as {:?}", String::from_utf8_lossy(first))
+                        }
+                        None => {
+                            inodes.push((m.ino(), rel.clone()));
+                            String::new()
+                        }
+                    }
+                } else {
+                    String::new()
+                };
+                format!(
+                    "file {:o} mtime {} {:?}{shared}",
+                    m.mode() & 0o7777,
+                    m.mtime(),
+                    std::fs::read(&p).unwrap()
+                )
+            };
+            out.push((rel, desc));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn set_mtime(p: &Path, secs: i64) {
+    let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
+    let t = libc::timespec {
+        tv_sec: secs as libc::time_t,
+        tv_nsec: 0,
+    };
+    assert_eq!(
+        unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), [t, t].as_ptr(), 0) },
+        0
+    );
+}
+
+#[test]
+fn a_full_and_incremental_chain_restores_byte_for_byte_to_a_new_place() {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::PermissionsExt;
+    let s = setup_conf("fd-secret", None, restore_job);
+    let data = s.root.path().join("data");
+    std::fs::write(data.join("name with spaces.txt"), "spaces\n").unwrap();
+    std::fs::write(data.join("new\nline.txt"), "newline\n").unwrap();
+    let odd = data.join(std::ffi::OsStr::from_bytes(b"caf\xe9.bin"));
+    std::fs::write(&odd, [0u8, 1, 2, 255]).unwrap();
+    std::os::unix::fs::symlink("a.txt", data.join("link")).unwrap();
+    std::fs::create_dir(data.join("empty")).unwrap();
+    std::fs::write(data.join("private.txt"), "secret\n").unwrap();
+    std::fs::set_permissions(
+        data.join("private.txt"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    set_mtime(&data.join("private.txt"), 1_600_000_000);
+    let out = s.console("run job=Backup yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(data.join("a.txt"), "changed after the Full\n").unwrap();
+    std::fs::hard_link(data.join("a.txt"), data.join("hard")).unwrap();
+    std::fs::write(data.join("sub/c.txt"), "new in the Incremental\n").unwrap();
+    let out = s.console("run job=Backup level=Incremental yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    let target = s.root.path().join("restored");
+    let out = s.console(&format!(
+        "restore client=test-fd current all where={} done yes\nwait\nmessages\n",
+        target.display()
+    ));
+    assert!(
+        out.contains("You have selected the following JobIds: 1,2"),
+        "{out}"
+    );
+    assert!(out.contains("Bootstrap records written to "), "{out}");
+    assert_eq!(report_line(&out, "Termination:"), "Restore OK", "{out}");
+    assert_eq!(
+        report_line(&out, "Files Expected:"),
+        report_line(&out, "Files Restored:"),
+        "{out}"
+    );
+    let restored = target.join(data.strip_prefix("/").unwrap());
+    assert_eq!(snapshot(&restored), snapshot(&data));
+}
+
+#[test]
+fn one_file_one_directory_and_replace_never() {
+    let s = setup_conf("fd-secret", None, restore_job);
+    let data = s.root.path().join("data");
+    let out = s.console("run job=Backup yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    let r = s.root.path();
+    let out = s.console(&format!(
+        "restore client=test-fd jobid=1 file={0}/a.txt where={1}/one done yes\nwait\nmessages\nrestore client=test-fd jobid=1 dir={0}/sub where={1}/dir done yes\nwait\nmessages\n",
+        data.display(),
+        r.display()
+    ));
+    assert_eq!(
+        out.matches("Termination:            Restore OK").count(),
+        2,
+        "{out}"
+    );
+    let under = |p: &str| r.join(p).join(data.strip_prefix("/").unwrap());
+    let names = |p: &Path| {
+        let mut v: Vec<String> = std::fs::read_dir(p)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&under("one")), ["a.txt"]);
+    assert_eq!(
+        std::fs::read(under("one").join("a.txt")).unwrap(),
+        std::fs::read(data.join("a.txt")).unwrap()
+    );
+    assert_eq!(names(&under("dir")), ["sub"]);
+    assert_eq!(names(&under("dir").join("sub")), ["b.txt"]);
+    // replace=never keeps what is there and restores the rest.
+    std::fs::create_dir_all(under("never")).unwrap();
+    std::fs::write(under("never").join("a.txt"), "mine\n").unwrap();
+    let out = s.console(&format!(
+        "restore client=test-fd jobid=1 all where={}/never replace=never done yes\nwait\nmessages\n",
+        r.display()
+    ));
+    assert_eq!(report_line(&out, "Replace:"), "Never", "{out}");
+    assert_eq!(
+        std::fs::read_to_string(under("never").join("a.txt")).unwrap(),
+        "mine\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(under("never").join("sub/b.txt")).unwrap(),
+        "beta\n"
+    );
+}
+
+#[test]
+fn hostile_paths_are_refused_before_anything_is_restored() {
+    let s = setup_conf("fd-secret", None, restore_job);
+    let data = s.root.path().join("data");
+    let out = s.console("run job=Backup yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    let r = s.root.path();
+    // A rewrite that leaves the restore root.
+    let out = s.console(&format!(
+        "restore client=test-fd jobid=1 all where={}/x regexwhere=!^/!/etc/! done yes\nlist jobs\n",
+        r.display()
+    ));
+    assert!(out.contains("Restore refused: "), "{out}");
+    assert!(
+        out.contains(&format!("outside the restore root {}/x", r.display())),
+        "{out}"
+    );
+    // A catalog entry naming "..".
+    s.catalog()
+        .execute(
+            "UPDATE Path SET Path = ?1 WHERE Path = ?2",
+            [
+                format!("{}/sub/../../../escape/", data.display()),
+                format!("{}/sub/", data.display()),
+            ],
+        )
+        .unwrap();
+    let out = s.console(&format!(
+        "restore client=test-fd jobid=1 all where={}/y done yes\nwait\nlist jobs\n",
+        r.display()
+    ));
+    assert!(out.contains("names \"..\". Nothing was restored."), "{out}");
+    // No restore job ran, and nothing was written.
+    let restores: i64 = s
+        .catalog()
+        .query_row("SELECT COUNT(*) FROM Job WHERE Type = 'R'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(restores, 0);
+    assert!(!r.join("x").exists() && !r.join("y").exists() && !r.join("escape").exists());
+}
+
+#[test]
+fn a_restore_reads_across_five_volumes() {
+    let s = setup_conf("fd-secret", None, restore_job);
+    write_noise(&s);
+    let out = s.console("run job=Span yes\nwait\nmessages\n");
+    assert_eq!(
+        report_line(&out, "Volume name(s):"),
+        "Small-0001|Small-0002|Small-0003|Small-0004|Small-0005",
+        "{out}"
+    );
+    let r = s.root.path();
+    let out = s.console(&format!(
+        "restore client=test-fd jobid=1 all where={}/back done yes\nwait\nmessages\n",
+        r.display()
+    ));
+    for n in 1..=5 {
+        assert!(out.contains(&format!("    Small-000{n} ")), "{out}");
+    }
+    assert_eq!(report_line(&out, "Termination:"), "Restore OK", "{out}");
+    let big = r.join("big/noise.bin");
+    let back = r.join("back").join(big.strip_prefix("/").unwrap());
+    assert!(std::fs::read(&big).unwrap() == std::fs::read(&back).unwrap());
+}

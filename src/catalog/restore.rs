@@ -65,6 +65,23 @@ fn source_job(r: &rusqlite::Row<'_>) -> rusqlite::Result<SourceJob> {
 }
 
 impl Catalog {
+    /// A restore's figures at its end.
+    pub fn restore_totals(
+        &self,
+        job_id: i64,
+        files: i64,
+        bytes: i64,
+        errors: i64,
+    ) -> Result<(), CatalogError> {
+        self.db()
+            .execute(
+                "UPDATE Job SET JobFiles = ?2, JobBytes = ?3, JobErrors = ?4 WHERE JobId = ?1",
+                params![job_id, files, bytes, errors],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
     /// Good backup jobs by JobId, in JobId order; the JobIds that are not.
     pub fn backup_jobs(&self, ids: &[i64]) -> Result<(Vec<SourceJob>, Vec<i64>), CatalogError> {
         let mut found = Vec::new();

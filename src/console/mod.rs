@@ -8,6 +8,7 @@ pub(crate) mod list;
 pub mod login;
 mod python;
 mod reload;
+mod restore;
 mod run;
 mod show;
 mod sql;
@@ -76,11 +77,8 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     ("run", "Run a job", run::run),
     ("wait", "Wait until no jobs are running", run::wait),
     ("cancel", "Cancel a job", run::cancel),
-    (
-        "label",
-        "Label a volume (the catalog record)",
-        volume::label,
-    ),
+    ("label", "Label a volume", volume::label),
+    ("restore", "Restore files", restore::restore),
     ("update", "Update volume status", volume::update),
     (
         "delete",

@@ -8,12 +8,15 @@
 mod backup;
 mod queue;
 mod report;
+mod restore;
 mod runscript;
 pub mod schedule;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+pub use restore::RestoreSpec;
 
 use crate::catalog::NewJob;
 use crate::clock;
@@ -110,6 +113,8 @@ pub struct RunRequest {
     pub diff_pool: Option<String>,
     /// When the scheduler meant it to run (unix time); now otherwise.
     pub sched_time: Option<i64>,
+    /// For a Restore job: what the `restore` command settled.
+    pub restore: Option<Arc<RestoreSpec>>,
 }
 
 impl RunRequest {
@@ -225,12 +230,26 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
         .find(Kind::Job, &req.job)
         .ok_or_else(|| format!("Job \"{}\" not found", req.job))?;
     let mut data = job_data(&cfg, res, req)?;
-    if data.job_type != 'D' && data.job_type != 'B' {
-        return Err(format!(
-            "Job \"{}\" is a {} job; this Director runs Admin and Backup jobs so far",
-            res.name,
-            names::type_name(data.job_type)
-        ));
+    match (data.job_type, &req.restore) {
+        ('D' | 'B', _) => {}
+        ('R', Some(spec)) => {
+            data.client = spec.client.clone();
+            data.storage = spec.storage.clone();
+            data.pool = String::new();
+        }
+        ('R', None) => {
+            return Err(format!(
+                "Job \"{}\" is a Restore job: start it with the restore command",
+                res.name
+            ))
+        }
+        (t, _) => {
+            return Err(format!(
+                "Job \"{}\" is a {} job; this Director runs Admin, Backup and Restore jobs so far",
+                res.name,
+                names::type_name(t)
+            ))
+        }
     }
     let now = clock::now();
     let sched = req.sched_time.unwrap_or(now);
@@ -267,9 +286,10 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
     );
     let d = director.clone();
     let res = res.clone();
+    let spec = req.restore.clone();
     let spawned = std::thread::Builder::new()
         .name(format!("job {job_id}"))
-        .spawn(move || run_job(&d, &res, &state, &canceled, sched));
+        .spawn(move || run_job(&d, &res, &state, &canceled, sched, spec.as_deref()));
     if let Err(e) = spawned {
         lock(&director.jobs().active).remove(&job_id);
         return Err(format!("cannot start a thread for the job: {e}"));
@@ -378,12 +398,13 @@ fn run_job(
     state: &Arc<JobState>,
     canceled: &AtomicBool,
     sched: i64,
+    restore: Option<&RestoreSpec>,
 ) {
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let watcher =
             scope.spawn(|| watch_time_limits(director, res, state, canceled, &done, sched));
-        run_job_steps(director, res, state, canceled, sched);
+        run_job_steps(director, res, state, canceled, (sched, restore));
         done.store(true, Ordering::SeqCst);
         watcher.thread().unpark();
     });
@@ -394,7 +415,7 @@ fn run_job_steps(
     res: &Resource,
     state: &Arc<JobState>,
     canceled: &AtomicBool,
-    sched: i64,
+    (sched, restore): (i64, Option<&RestoreSpec>),
 ) {
     let job_id = state.data().job_id;
     let msgs = res.str("Messages").map(str::to_string);
@@ -427,7 +448,7 @@ fn run_job_steps(
         storage: None,
         allow_mixed: res.bool("AllowMixedPriority").unwrap_or(false),
     };
-    let limits = if is_backup {
+    let limits = if is_backup || restore.is_some() {
         let cfg = director.config();
         let (client, storage) = {
             let d = state.data();
@@ -455,7 +476,9 @@ fn run_job_steps(
     }
     let job_name = state.data().job_name.clone();
     let type_name = names::type_name(state.data().job_type);
-    if admitted {
+    if admitted && restore.is_some() {
+        say(&format!("Start Restore Job {job_name}"));
+    } else if admitted {
         say(&format!("Start {type_name} JobId {job_id}, Job={job_name}"));
     }
     if let Some(e) = &fatal {
@@ -479,11 +502,21 @@ fn run_job_steps(
         ok = o.fd.status == 'T' && o.sd.status == 'T';
         ran = Some(r);
     }
+    let mut restored = None;
+    if let (true, Some(spec)) = (ok && !canceled.load(Ordering::SeqCst), restore) {
+        let o = restore::run(director, res, state, spec, canceled);
+        pass_on_script_messages(director, res.str("Messages"), state);
+        if o.fatal.is_some() {
+            fatal = o.fatal.clone();
+        }
+        ok = o.fd.status == 'T' && o.sd.status == 'T';
+        restored = Some(o);
+    }
     let status = if canceled.load(Ordering::SeqCst) {
         'A'
     } else if fatal.is_some() {
         'f'
-    } else if !ok || (!is_backup && state.data().errors > 0) {
+    } else if !ok || (!is_backup && restore.is_none() && state.data().errors > 0) {
         // A backup whose daemons both ended well is OK, "with warnings"
         // when it had non-fatal errors, as in Bacula.
         'E'
@@ -515,6 +548,18 @@ fn run_job_steps(
                 sd_bytes: o.map_or(0, |o| o.sd.bytes),
             },
             (sched, start, end),
+        ));
+    } else if let Some(spec) = restore {
+        say(&report::restore(
+            &cfg,
+            state,
+            &report::RestoreFigures {
+                where_: &spec.placement.shown(),
+                replace: crate::restore::replace_word(spec.replace),
+                expected: spec.files,
+                read_bytes: restored.as_ref().map_or(0, |o| o.fd.bytes),
+            },
+            (start, end),
         ));
     } else {
         say(&report::admin(&cfg, state, sched, start, end));

@@ -187,6 +187,62 @@ pub fn backup(
     )
 }
 
+/// What a restore report shows beyond the job's state.
+pub struct RestoreFigures<'a> {
+    pub where_: &'a str,
+    pub replace: &'a str,
+    pub expected: usize,
+    pub read_bytes: i64,
+}
+
+/// The report of a Restore job.
+pub fn restore(
+    cfg: &Config,
+    state: &JobState,
+    fig: &RestoreFigures<'_>,
+    (start, end): (i64, i64),
+) -> String {
+    let d = state.data();
+    let termination = match d.status {
+        'T' if d.errors == 0 => "Restore OK",
+        'T' | 'W' => "Restore OK -- with warnings",
+        'A' => "Restore Canceled",
+        _ => "*** Restore Error ***",
+    };
+    let run = (end - start).max(1);
+    format!(
+        "{}\
+         \x20 Restore Client:         {}\n\
+         \x20 Where:                  {}\n\
+         \x20 Replace:                {}\n\
+         \x20 Start time:             {}\n\
+         \x20 End time:               {}\n\
+         \x20 Elapsed time:           {}\n\
+         \x20 Files Expected:         {}\n\
+         \x20 Files Restored:         {}\n\
+         \x20 Bytes Restored:         {}\n\
+         \x20 Rate:                   {:.1} KB/s\n\
+         \x20 FD Errors:              {}\n\
+         \x20 FD termination status:  {}\n\
+         \x20 SD termination status:  {}\n\
+         \x20 Termination:            {termination}\n",
+        header(cfg, &d),
+        d.client,
+        fig.where_,
+        fig.replace,
+        clock::local(start).report(),
+        clock::local(end).report(),
+        elapsed(run),
+        commas(fig.expected as i64),
+        commas(d.files),
+        bytes(fig.read_bytes),
+        fig.read_bytes as f64 / 1000.0 / run as f64,
+        commas(d.errors),
+        term_status(d.fd_status),
+        term_status(d.sd_status),
+    )
+}
+
 /// Where a Pool or Storage came from; the Job resource unless overridden.
 fn source(s: &str) -> &str {
     if s.is_empty() {

@@ -8,11 +8,12 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use md5::{Digest, Md5};
 
 use super::catreq::{self, Handler, SdReport};
+use super::job::{cancel_on_sd, watch, Parties};
 use super::{fd, sd};
 use crate::bnet::conn::Closer;
 use crate::bnet::{BnetError, Connection, Packet, Signal};
@@ -20,11 +21,7 @@ use crate::config::{IncExe, Resource, Value};
 use crate::director::Director;
 
 /// How long a daemon may take to accept the connection.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// How long the daemons have to end a canceled job before the Director
-/// closes its connections to them.
-const CANCEL_GRACE: Duration = Duration::from_secs(30);
+pub(super) const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What a backup needs to know before it talks to the daemons.
 pub struct Plan<'a> {
@@ -63,7 +60,21 @@ pub struct FdReport {
     pub errors: i64,
 }
 
-/// How a backup went, daemon by daemon.
+impl FdReport {
+    /// The figures of the file daemon's `2800 End Job TermCode=… …`.
+    pub fn from_end_line(end: &str) -> FdReport {
+        let n = |k: &str| catreq::field(end, k).unwrap_or(0);
+        FdReport {
+            status: u8::try_from(n("TermCode")).map(char::from).unwrap_or('f'),
+            files: n("JobFiles"),
+            read_bytes: n("ReadBytes"),
+            bytes: n("JobBytes"),
+            errors: n("Errors"),
+        }
+    }
+}
+
+/// How a job went, daemon by daemon.
 #[derive(Debug, Default, Clone)]
 pub struct Outcome {
     pub sd: SdReport,
@@ -71,12 +82,24 @@ pub struct Outcome {
     pub vol_session_id: i64,
     pub vol_session_time: i64,
     /// The storage daemon's key for this job, which the file daemon shows.
-    job_key: String,
+    pub(super) job_key: String,
     /// Why the job could not run to its end, for the job report.
     pub fatal: Option<String>,
 }
 
 impl Outcome {
+    /// Takes the session and the job's key from the storage daemon's
+    /// `3000 OK Job SDid=… SDtime=… Authorization=…`.
+    pub(super) fn take_job_answer(&mut self, answer: &str) {
+        self.vol_session_id = catreq::field(answer, "SDid").unwrap_or(0);
+        self.vol_session_time = catreq::field(answer, "SDtime").unwrap_or(0);
+        self.job_key = answer
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("Authorization="))
+            .unwrap_or("")
+            .to_string();
+    }
+
     /// A backup that could not start.
     pub fn failed(why: String) -> Outcome {
         Outcome {
@@ -86,14 +109,14 @@ impl Outcome {
     }
 }
 
-fn bnet(e: BnetError) -> String {
+pub(super) fn bnet(e: BnetError) -> String {
     e.to_string()
 }
 
 /// Reads the daemon's answer to a command, passing on the job messages
 /// it sends first; the answer, or an error naming the daemon when the
 /// answer does not start with `ok`.
-fn expect(
+pub(super) fn expect(
     conn: &mut Connection,
     ok: &str,
     command: &str,
@@ -187,45 +210,17 @@ pub fn fileset_md5(fileset: &Resource) -> String {
     crate::bnet::base64::encode(&h.finalize())
 }
 
-/// Tells the storage daemon to cancel the job (when the file daemon
-/// failed and the storage daemon would otherwise wait for it).
-fn cancel_on_sd(plan: &Plan<'_>) {
-    let _ = sd::daemon(plan.director_name, plan.storage).cancel(
-        plan.director_name,
-        plan.job_name,
-        CONNECT_TIMEOUT,
-    );
-}
-
-/// Waits until the backup has finished or is canceled; on cancel tells
-/// both daemons, as bacula-dir does, and if they have not ended the job
-/// after `CANCEL_GRACE`, closes the connections so that the job ends.
-fn watch(plan: &Plan<'_>, finished: &AtomicBool, closers: &Mutex<Vec<Closer>>) {
-    while !plan.canceled.load(Ordering::SeqCst) {
-        if finished.load(Ordering::SeqCst) {
-            return;
+impl Plan<'_> {
+    /// The job and its daemons, for cancelling.
+    fn parties(&self) -> Parties<'_> {
+        Parties {
+            director_name: self.director_name,
+            job_id: self.job_id,
+            job_name: self.job_name,
+            client: self.client,
+            storage: self.storage,
+            canceled: self.canceled,
         }
-        // Woken at once when the backup finishes.
-        std::thread::park_timeout(Duration::from_millis(50));
-    }
-    for d in [
-        fd::daemon(plan.director_name, plan.client),
-        sd::daemon(plan.director_name, plan.storage),
-    ] {
-        match d.cancel(plan.director_name, plan.job_name, CONNECT_TIMEOUT) {
-            Ok(answer) => tracing::info!("JobId {}: {}: {answer}", plan.job_id, d.what),
-            Err(e) => tracing::warn!("JobId {}: cancel: {e}", plan.job_id),
-        }
-    }
-    let asked = Instant::now();
-    while !finished.load(Ordering::SeqCst) {
-        if asked.elapsed() > CANCEL_GRACE {
-            for c in closers.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-                c.close();
-            }
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -247,7 +242,7 @@ pub fn run(director: &Director, plan: &Plan<'_>, volumes: &mut dyn catreq::Volum
     if plan.canceled.load(Ordering::SeqCst) {
         // Canceled while the storage daemon found its volume: the file
         // daemon is never started.
-        cancel_on_sd(plan);
+        cancel_on_sd(&plan.parties());
         sd.close();
         return out;
     }
@@ -255,7 +250,9 @@ pub fn run(director: &Director, plan: &Plan<'_>, volumes: &mut dyn catreq::Volum
     let closers = Mutex::new(sd.closer().into_iter().collect::<Vec<_>>());
     let finished = AtomicBool::new(false);
     std::thread::scope(|scope| {
-        let watcher = scope.spawn(|| watch(plan, &finished, &closers));
+        let parties = plan.parties();
+        let (finished_ref, closers_ref) = (&finished, &closers);
+        let watcher = scope.spawn(move || watch(&parties, finished_ref, closers_ref));
         let sd_thread = scope.spawn(move || {
             let end = sd_loop(&mut sd, &mut handler);
             let _ = sd.signal(Signal::Terminate);
@@ -270,7 +267,7 @@ pub fn run(director: &Director, plan: &Plan<'_>, volumes: &mut dyn catreq::Volum
                 out.fd.status = 'f';
                 if !plan.canceled.load(Ordering::SeqCst) {
                     out.fatal = Some(e);
-                    cancel_on_sd(plan);
+                    cancel_on_sd(&plan.parties());
                 }
             }
         }
@@ -318,19 +315,9 @@ fn start_sd(
             answer.trim_end()
         ));
     }
-    out.vol_session_id = catreq::field(&answer, "SDid").unwrap_or(0);
-    out.vol_session_time = catreq::field(&answer, "SDtime").unwrap_or(0);
-    out.job_key = answer
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("Authorization="))
-        .unwrap_or("")
-        .to_string();
+    out.take_job_answer(&answer);
     let media_type = plan.storage.str("MediaType").unwrap_or_default();
-    let device = match plan.storage.get("Device") {
-        Some(Value::StrList(l)) => l.first().cloned().unwrap_or_default(),
-        Some(Value::Str(s)) => s.clone(),
-        _ => String::new(),
-    };
+    let device = sd::device(plan.storage);
     sd.send_all(&[
         format!(
             "use storage={} media_type={media_type} pool_name={} pool_type={} append=1 copy=0 stripe=0\n",
@@ -370,7 +357,7 @@ fn start_sd(
 }
 
 /// Answers the storage daemon until it reports the end of the job.
-fn sd_loop(sd: &mut Connection, handler: &mut Handler<'_>) -> Result<(), String> {
+pub(super) fn sd_loop(sd: &mut Connection, handler: &mut Handler<'_>) -> Result<(), String> {
     loop {
         match sd.recv() {
             Ok(Packet::Data(d)) => {
@@ -445,14 +432,7 @@ fn run_fd(
     let end = expect(&mut fd, "2800 End Job", "the end of the job", say)?;
     let _ = fd.signal(Signal::Terminate);
     fd.close();
-    let n = |k: &str| catreq::field(&end, k).unwrap_or(0);
-    Ok(FdReport {
-        status: u8::try_from(n("TermCode")).map(char::from).unwrap_or('f'),
-        files: n("JobFiles"),
-        read_bytes: n("ReadBytes"),
-        bytes: n("JobBytes"),
-        errors: n("Errors"),
-    })
+    Ok(FdReport::from_end_line(&end))
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 pub mod backup;
 pub mod catreq;
 pub mod fd;
+pub mod job;
+pub mod restore;
 pub mod sd;
 
 use std::net::{TcpStream, ToSocketAddrs};

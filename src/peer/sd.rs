@@ -31,6 +31,15 @@ pub fn status(
     )
 }
 
+/// The device name a Storage resource gives (its first).
+pub fn device(storage: &Resource) -> String {
+    match storage.get("Device") {
+        Some(crate::config::Value::StrList(l)) => l.first().cloned().unwrap_or_default(),
+        Some(crate::config::Value::Str(s)) => s.clone(),
+        _ => String::new(),
+    }
+}
+
 /// A `label` request for the storage daemon.
 pub struct LabelRequest<'a> {
     pub volume: &'a str,
@@ -57,11 +66,7 @@ pub fn label(
 ) -> Result<i64, String> {
     let d = daemon(director_name, storage);
     let mut conn = d.login(director_name, connect_timeout)?;
-    let device = match storage.get("Device") {
-        Some(crate::config::Value::StrList(l)) => l.first().cloned().unwrap_or_default(),
-        Some(crate::config::Value::Str(s)) => s.clone(),
-        _ => String::new(),
-    };
+    let device = device(storage);
     conn.send(format!(
         "label {} VolumeName={} PoolName={} MediaType={} Slot={} drive={}\n",
         bash_spaces(&device),

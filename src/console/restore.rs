@@ -1,0 +1,281 @@
+//! `restore`: the forms administrators script — `restore client=… jobid=…
+//! all done yes`, `restore client=… current [before=…] all done yes`, with
+//! `file=`/`dir=` lists instead of `all`, and `where=`, `regexwhere=`,
+//! `strip_prefix=`, `add_prefix=`, `add_suffix=`, `replace=`,
+//! `restoreclient=`, `fileset=`, `restorejob=`. The Director picks the
+//! backups and files, refuses a placement that would leave the restore
+//! root before anything is sent, writes the bootstrap and queues the job.
+
+use std::sync::Arc;
+
+use rusqlite::types::Value as SqlValue;
+
+use super::login::Acl;
+use super::{Ctx, Reply};
+use crate::catalog::{SourceFile, SourceJob};
+use crate::config::{Kind, Resource, Value};
+use crate::job::{RestoreSpec, RunRequest};
+use crate::restore::place::{PlaceArgs, Placement};
+
+/// Every value given for `key` (`file=` may repeat).
+fn all_values<'a>(ctx: &'a Ctx<'_, '_>, key: &str) -> Vec<&'a str> {
+    ctx.args
+        .keys
+        .iter()
+        .zip(&ctx.args.values)
+        .skip(1)
+        .filter(|(k, _)| k.eq_ignore_ascii_case(key))
+        .filter_map(|(_, v)| v.as_deref())
+        .collect()
+}
+
+/// The restore Job: `restorejob=`, else the configuration's only one.
+fn restore_job<'a>(
+    ctx: &Ctx<'_, '_>,
+    cfg: &'a crate::config::Config,
+) -> Result<&'a Resource, String> {
+    let restores: Vec<&Resource> = cfg
+        .all(Kind::Job)
+        .filter(|j| j.str("Type") == Some("Restore"))
+        .filter(|j| Acl::allows(&ctx.login.acl.jobs, &j.name))
+        .collect();
+    match ctx.args.get("restorejob") {
+        Some(name) => restores
+            .into_iter()
+            .find(|j| j.name == name)
+            .ok_or_else(|| format!("Restore Job \"{name}\" not found.")),
+        None => match restores.as_slice() {
+            [one] => Ok(one),
+            [] => Err("No Restore Job resource found in the configuration.".into()),
+            _ => Err("Several Restore Jobs: say which with restorejob=<name>.".into()),
+        },
+    }
+}
+
+fn client<'a>(
+    ctx: &Ctx<'_, '_>,
+    cfg: &'a crate::config::Config,
+    key: &str,
+) -> Result<Option<&'a Resource>, String> {
+    match ctx.args.get(key) {
+        None => Ok(None),
+        Some(name) => cfg
+            .find(Kind::Client, name)
+            .filter(|c| Acl::allows(&ctx.login.acl.clients, &c.name))
+            .map(Some)
+            .ok_or_else(|| format!("Client \"{name}\" not found.")),
+    }
+}
+
+/// The selected files: all, or those named by `file=` and under `dir=`.
+fn select(ctx: &Ctx<'_, '_>, files: Vec<SourceFile>) -> Result<Vec<SourceFile>, String> {
+    if ctx.args.has("all") {
+        return Ok(files);
+    }
+    let names = all_values(ctx, "file");
+    let dirs: Vec<String> = all_values(ctx, "dir")
+        .into_iter()
+        .map(|d| format!("{}/", d.trim_end_matches('/')))
+        .collect();
+    if names.is_empty() && dirs.is_empty() {
+        return Err(
+            "restore needs all, file=<path> or dir=<path> (the interactive tree is not available here)"
+                .into(),
+        );
+    }
+    for n in &names {
+        if !files.iter().any(|f| f.full_name() == *n) {
+            return Err(format!("No file \"{n}\" in the selected backups."));
+        }
+    }
+    Ok(files
+        .into_iter()
+        .filter(|f| {
+            let full = f.full_name();
+            names.contains(&full.as_str()) || dirs.iter().any(|d| full.starts_with(d.as_str()))
+        })
+        .collect())
+}
+
+fn jobs_table(ctx: &Ctx<'_, '_>, jobs: &[SourceJob], out: &mut Reply) {
+    let ids: Vec<String> = jobs.iter().map(|j| j.job_id.to_string()).collect();
+    let db = ctx.director.catalog();
+    let rows = super::list::query(
+        db.db(),
+        "SELECT CAST(Job.JobId AS TEXT) AS JobId, Job.Level, CAST(Job.JobFiles AS TEXT) AS JobFiles,
+                CAST(Job.JobBytes AS TEXT) AS JobBytes, Job.StartTime, Media.VolumeName
+         FROM Job JOIN JobMedia ON JobMedia.JobId = Job.JobId JOIN Media ON Media.MediaId = JobMedia.MediaId
+         WHERE instr(',' || ?1 || ',', ',' || Job.JobId || ',') > 0
+         GROUP BY Job.JobId, Media.MediaId ORDER BY Job.StartTime, Job.JobId, Media.MediaId",
+        &[SqlValue::Text(ids.join(","))],
+    );
+    drop(db);
+    if let Ok(rows) = rows {
+        super::list::table(&rows, out);
+    }
+}
+
+pub fn restore(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    if let Err(e) = prepare_and_queue(ctx, out) {
+        out.line(e);
+    }
+}
+
+fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
+    let cfg = ctx.director.config();
+    let job = restore_job(ctx, &cfg)?;
+    let backup_client = client(ctx, &cfg, "client")?
+        .or(client(ctx, &cfg, "backupclient")?)
+        .ok_or("restore needs client=<Client whose backups to restore>")?;
+    let target = client(ctx, &cfg, "restoreclient")?.unwrap_or(backup_client);
+    let replace_word = ctx
+        .args
+        .get("replace")
+        .or_else(|| job.str("Replace"))
+        .unwrap_or("Always");
+    let replace = crate::restore::replace_letter(replace_word)
+        .ok_or_else(|| format!("replace={replace_word}: use always, ifnewer, ifolder or never"))?;
+    let placement = Placement::new(&PlaceArgs {
+        where_: ctx.args.get("where").or_else(|| job.str("Where")),
+        regexwhere: ctx.args.get("regexwhere"),
+        strip_prefix: ctx.args.get("strip_prefix"),
+        add_prefix: ctx.args.get("add_prefix"),
+        add_suffix: ctx.args.get("add_suffix"),
+    })?;
+    let storage_name = ctx
+        .args
+        .get("storage")
+        .map(str::to_string)
+        .or_else(|| match job.get("Storage") {
+            Some(Value::ResList(l)) => l.first().map(|r| r.name.clone()),
+            _ => None,
+        })
+        .ok_or("the Restore Job has no Storage")?;
+    let storage = cfg
+        .find(Kind::Storage, &storage_name)
+        .ok_or_else(|| format!("Storage \"{storage_name}\" not found."))?;
+    out.line("Using Catalog \"MyCatalog\"");
+    let jobs: Vec<SourceJob> = if let Some(list) = ctx.args.get("jobid") {
+        let ids: Vec<i64> = list
+            .split(',')
+            .map(|s| {
+                s.trim()
+                    .parse()
+                    .map_err(|_| format!("jobid={list}: not a list of JobIds"))
+            })
+            .collect::<Result<_, _>>()?;
+        let (found, missing) = ctx
+            .director
+            .catalog()
+            .backup_jobs(&ids)
+            .map_err(|e| e.to_string())?;
+        if let Some(m) = missing.first() {
+            return Err(format!("No good backup job with JobId {m}."));
+        }
+        found
+    } else if ctx.args.has("current") || ctx.args.has("before") {
+        let before = ctx.args.get("before");
+        ctx.director
+            .catalog()
+            .current_backup(&backup_client.name, ctx.args.get("fileset"), before)
+            .map_err(|e| e.to_string())?
+    } else {
+        return Err(
+            "restore needs jobid=<JobIds> or current (with before=<date> if wanted)".into(),
+        );
+    };
+    if jobs.is_empty() {
+        return Err(format!(
+            "No Full backup before the given time for Client \"{}\".",
+            backup_client.name
+        ));
+    }
+    if let Some(j) = jobs.iter().find(|j| {
+        ctx.director
+            .catalog()
+            .db()
+            .query_row(
+                "SELECT Name FROM Client WHERE ClientId = ?1",
+                [j.client_id],
+                |r| r.get::<_, String>(0),
+            )
+            .map(|n| n != backup_client.name)
+            .unwrap_or(true)
+    }) {
+        return Err(format!(
+            "JobId {} is not a backup of Client \"{}\".",
+            j.job_id, backup_client.name
+        ));
+    }
+    jobs_table(ctx, &jobs, out);
+    let ids: Vec<String> = jobs.iter().map(|j| j.job_id.to_string()).collect();
+    let ids = ids.join(",");
+    out.line(format!(
+        "You have selected the following JobId{}: {ids}",
+        if jobs.len() == 1 { "" } else { "s" }
+    ));
+    out.line("");
+    out.line(format!("Building directory tree for JobId(s) {ids} ...  "));
+    let files = ctx
+        .director
+        .catalog()
+        .newest_files(&jobs)
+        .map_err(|e| e.to_string())?;
+    let files = select(ctx, files)?;
+    if files.is_empty() {
+        return Err("No files selected to be restored.".into());
+    }
+    // Nothing is sent anywhere unless every file lands inside the root.
+    if let Some(why) = files.iter().find_map(|f| placement.refuse(&f.full_name())) {
+        return Err(format!("Restore refused: {why}. Nothing was restored."));
+    }
+    let regular = files.iter().filter(|f| !f.name.is_empty()).count();
+    out.line(format!(
+        "{regular} files inserted into the tree and marked for extraction."
+    ));
+    let records = {
+        let cat = ctx.director.catalog();
+        crate::restore::bsr::build(&jobs, &files, &|id| cat.extents(id).unwrap_or_default())
+    };
+    let device = crate::peer::sd::device(storage);
+    let bootstrap = crate::restore::bsr::lines(&records, &storage.name, &device);
+    let volumes = crate::restore::bsr::volumes(&records);
+    let bsr_path = ctx.director.next_restore_bsr_path();
+    std::fs::write(&bsr_path, bootstrap.concat())
+        .map_err(|e| format!("cannot write the bootstrap {}: {e}", bsr_path.display()))?;
+    out.line(format!(
+        "Bootstrap records written to {}",
+        bsr_path.display()
+    ));
+    out.line("");
+    out.line("The Job will require the following (*=>InChanger):");
+    out.line("   Volume(s)                 Storage(s)                SD Device(s)");
+    out.line("===========================================================================");
+    out.line("   ");
+    for v in &volumes {
+        out.line(format!("    {v:<25} {:<25} {device:<25}", storage.name));
+    }
+    out.line("");
+    out.line("Volumes marked with \"*\" are in the Autochanger.");
+    out.line("");
+    out.line(format!("{} files selected to be restored.", files.len()));
+    out.line("");
+    let spec = RestoreSpec {
+        client: target.name.clone(),
+        storage: storage.name.clone(),
+        source_ids: ids,
+        files: files.len(),
+        bootstrap,
+        placement,
+        replace,
+    };
+    out.line("Using Catalog \"MyCatalog\"");
+    let req = RunRequest {
+        job: job.name.clone(),
+        restore: Some(Arc::new(spec)),
+        ..RunRequest::default()
+    };
+    let id = crate::job::start(ctx.director, &req)?;
+    out.line(format!("Job queued. JobId={id}"));
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! What a job's conversation with both daemons shares, backup or restore:
+//! who takes part, telling both daemons to cancel, and the watcher that
+//! does it when the job is canceled.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::backup::CONNECT_TIMEOUT;
+use super::{fd, sd};
+use crate::bnet::conn::Closer;
+use crate::config::Resource;
+
+/// How long the daemons have to end a canceled job before the Director
+/// closes its connections to them.
+const CANCEL_GRACE: Duration = Duration::from_secs(30);
+
+/// The job and the two daemons it talks to.
+pub struct Parties<'a> {
+    pub director_name: &'a str,
+    pub job_id: i64,
+    /// The unique job name.
+    pub job_name: &'a str,
+    pub client: &'a Resource,
+    pub storage: &'a Resource,
+    /// Set when the job is canceled (by a console, a script or a time
+    /// limit): the daemons are told, and the job ends.
+    pub canceled: &'a AtomicBool,
+}
+
+/// Tells the storage daemon to cancel the job (when the file daemon
+/// failed and the storage daemon would otherwise wait for it).
+pub fn cancel_on_sd(p: &Parties<'_>) {
+    let _ =
+        sd::daemon(p.director_name, p.storage).cancel(p.director_name, p.job_name, CONNECT_TIMEOUT);
+}
+
+/// Waits until the job has finished or is canceled; on cancel tells both
+/// daemons, as bacula-dir does, and if they have not ended the job after
+/// `CANCEL_GRACE`, closes the connections so that the job ends.
+pub fn watch(p: &Parties<'_>, finished: &AtomicBool, closers: &Mutex<Vec<Closer>>) {
+    while !p.canceled.load(Ordering::SeqCst) {
+        if finished.load(Ordering::SeqCst) {
+            return;
+        }
+        // Woken at once when the job finishes.
+        std::thread::park_timeout(Duration::from_millis(50));
+    }
+    for d in [
+        fd::daemon(p.director_name, p.client),
+        sd::daemon(p.director_name, p.storage),
+    ] {
+        match d.cancel(p.director_name, p.job_name, CONNECT_TIMEOUT) {
+            Ok(answer) => tracing::info!("JobId {}: {}: {answer}", p.job_id, d.what),
+            Err(e) => tracing::warn!("JobId {}: cancel: {e}", p.job_id),
+        }
+    }
+    let asked = Instant::now();
+    while !finished.load(Ordering::SeqCst) {
+        if asked.elapsed() > CANCEL_GRACE {
+            for c in closers.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+                c.close();
+            }
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

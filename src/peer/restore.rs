@@ -1,0 +1,210 @@
+//! A restore job's conversation with the storage daemon and the file
+//! daemon, as bacula-dir 9.6.7 holds it: the storage daemon is told about
+//! the job and its device for reading and given the bootstrap, the file
+//! daemon is given the storage daemon's address and the `restore` command,
+//! the storage daemon's catalog requests are answered on their own thread,
+//! and `endrestore` ends the file daemon's part once it has read all.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use super::backup::{bnet, expect, FdReport, Outcome, CONNECT_TIMEOUT};
+use super::catreq::{Handler, SdReport, Volumes};
+use super::job::{cancel_on_sd, watch, Parties};
+use super::sd::device;
+use super::{fd, sd};
+use crate::bnet::{Connection, Signal};
+use crate::config::Resource;
+use crate::director::Director;
+
+/// What a restore needs to know before it talks to the daemons.
+pub struct RestorePlan<'a> {
+    pub parties: Parties<'a>,
+    /// The restore Job resource.
+    pub job: &'a Resource,
+    pub pool_name: &'a str,
+    /// The bootstrap, one line per packet.
+    pub bootstrap: &'a [String],
+    /// How many files the file daemon is to restore.
+    pub files: usize,
+    /// Bacula's letter for Replace: `a` always, `w` if newer, `o` if
+    /// older, `n` never.
+    pub replace: char,
+    /// `where=…` or `regexwhere=…`.
+    pub placement: &'a str,
+    pub messages: Option<String>,
+    pub status: &'a (dyn Fn(char) + Sync),
+}
+
+/// Volumes for reading: the storage daemon only asks about the ones the
+/// bootstrap names, which the catalog answers.
+struct ReadOnly;
+
+impl Volumes for ReadOnly {
+    fn find(&mut self, _pool: &str) -> Result<String, String> {
+        Err("a restore does not write to a volume".into())
+    }
+
+    fn full(&mut self, _volume: &str) {}
+}
+
+/// Runs the restore.
+pub fn run(director: &Director, plan: &RestorePlan<'_>) -> Outcome {
+    let mut out = Outcome::default();
+    let p = &plan.parties;
+    let say = |text: &str| director.daemon_message(p.job_id, plan.messages.as_deref(), text);
+    let mut volumes = ReadOnly;
+    let mut handler = Handler::new(director, p.job_id, plan.messages.clone(), &mut volumes);
+    (plan.status)('S');
+    let mut sd = match start_sd(plan, &mut out) {
+        Ok(c) => c,
+        Err(e) => {
+            out.fatal = Some(e);
+            return out;
+        }
+    };
+    if p.canceled.load(Ordering::SeqCst) {
+        cancel_on_sd(p);
+        sd.close();
+        return out;
+    }
+    let closers = Mutex::new(sd.closer().into_iter().collect::<Vec<_>>());
+    let finished = AtomicBool::new(false);
+    let job_key = out.job_key.clone();
+    std::thread::scope(|scope| {
+        let watcher = scope.spawn(|| watch(p, &finished, &closers));
+        let sd_thread = scope.spawn(move || {
+            let end = super::backup::sd_loop(&mut sd, &mut handler);
+            let _ = sd.signal(Signal::Terminate);
+            sd.close();
+            (handler.report, end)
+        });
+        (plan.status)('F');
+        match run_fd(plan, &out, &job_key, &say, &closers) {
+            Ok(r) => out.fd = r,
+            Err(e) => {
+                out.fd.status = 'f';
+                if !p.canceled.load(Ordering::SeqCst) {
+                    out.fatal = Some(e);
+                    cancel_on_sd(p);
+                }
+            }
+        }
+        let (report, end) = sd_thread.join().unwrap_or_else(|_| {
+            (
+                SdReport::default(),
+                Err("the storage daemon's thread failed".to_string()),
+            )
+        });
+        out.sd = report;
+        if let Err(e) = end {
+            out.fatal.get_or_insert(e);
+        }
+        finished.store(true, Ordering::SeqCst);
+        watcher.thread().unpark();
+    });
+    out
+}
+
+fn start_sd(plan: &RestorePlan<'_>, out: &mut Outcome) -> Result<Connection, String> {
+    let p = &plan.parties;
+    let mut sd = sd::daemon(p.director_name, p.storage).login(p.director_name, CONNECT_TIMEOUT)?;
+    sd.send(format!(
+        "JobId={} job={} job_name={} client_name={} type=82 level=32 FileSet={} NoAttr=0 SpoolAttr=0 FileSetMD5=**Dummy** SpoolData=0 WritePartAfterJob=1 PreferMountedVols=1 SpoolSize=0 rerunning=0 VolSessionId=0 VolSessionTime=0 sd_client=0 Authorization=dummy\n",
+        p.job_id,
+        p.job_name,
+        plan.job.name,
+        p.client.name,
+        plan.job.str("Fileset").unwrap_or("*None*"),
+    ))
+    .map_err(bnet)?;
+    let answer = sd.recv_text().map_err(bnet)?;
+    if !answer.starts_with("3000 OK Job") {
+        return Err(format!(
+            "{} refused the job: {}",
+            sd.peer(),
+            answer.trim_end()
+        ));
+    }
+    out.take_job_answer(&answer);
+    let media_type = p.storage.str("MediaType").unwrap_or_default();
+    let device = device(p.storage);
+    sd.send_all(&[
+        format!(
+            "use storage={} media_type={media_type} pool_name={} pool_type=Backup append=0 copy=0 stripe=0\n",
+            p.storage.name, plan.pool_name,
+        ),
+        format!("use device={device}\n"),
+    ])
+    .map_err(bnet)?;
+    sd.signal(Signal::Eod).map_err(bnet)?;
+    sd.signal(Signal::Eod).map_err(bnet)?;
+    let answer = sd.recv_text().map_err(bnet)?;
+    if !answer.starts_with("3000 OK use device") {
+        return Err(format!(
+            "{} refused device \"{device}\": {}",
+            sd.peer(),
+            answer.trim_end_matches(['\n', '\0'])
+        ));
+    }
+    let mut lines = vec!["bootstrap\n".to_string()];
+    lines.extend(plan.bootstrap.iter().cloned());
+    sd.send_then_eod(&lines).map_err(bnet)?;
+    let answer = sd.recv_text().map_err(bnet)?;
+    if !answer.starts_with("3000 OK bootstrap") {
+        return Err(format!(
+            "{} refused the bootstrap: {}",
+            sd.peer(),
+            answer.trim_end_matches(['\n', '\0'])
+        ));
+    }
+    sd.send("run").map_err(bnet)?;
+    sd.set_timeout(None);
+    Ok(sd)
+}
+
+fn run_fd(
+    plan: &RestorePlan<'_>,
+    out: &Outcome,
+    job_key: &str,
+    say: &dyn Fn(&str),
+    closers: &Mutex<Vec<crate::bnet::conn::Closer>>,
+) -> Result<FdReport, String> {
+    let p = &plan.parties;
+    let mut fd = fd::daemon(p.director_name, p.client).login(p.director_name, CONNECT_TIMEOUT)?;
+    if let Some(c) = fd.closer() {
+        closers.lock().unwrap_or_else(|e| e.into_inner()).push(c);
+    }
+    let (sd_id, sd_time) = (out.vol_session_id, out.vol_session_time);
+    fd.send(format!(
+        "JobId={} Job={} SDid={sd_id} SDtime={sd_time} Authorization={job_key}\n",
+        p.job_id, p.job_name
+    ))
+    .map_err(bnet)?;
+    expect(&mut fd, "2000 OK Job", "the job", say)?;
+    (plan.status)('R');
+    let sd = sd::daemon(p.director_name, p.storage);
+    fd.send(format!(
+        "storage address={} port={} ssl=0 Authorization={job_key}\n",
+        sd.host(),
+        sd.port()
+    ))
+    .map_err(bnet)?;
+    expect(&mut fd, "2000 OK storage", "the storage address", say)?;
+    if p.canceled.load(Ordering::SeqCst) {
+        return Err("the job was canceled".into());
+    }
+    fd.send(format!(
+        "restore files={} replace={} prelinks=0 {}\n",
+        plan.files, plan.replace, plan.placement
+    ))
+    .map_err(bnet)?;
+    expect(&mut fd, "2000 OK restore", "the restore", say)?;
+    fd.set_timeout(None);
+    expect(&mut fd, "2000 OK storage end", "the end of reading", say)?;
+    fd.send("endrestore").map_err(bnet)?;
+    let end = expect(&mut fd, "2800 End Job", "the end of the job", say)?;
+    let _ = fd.signal(Signal::Terminate);
+    fd.close();
+    Ok(FdReport::from_end_line(&end))
+}
