@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: backs up a generated tree through Debian's stock bacula-fd and
 # bacula-sd with rdird as the Director and examples/scripts/DirStartUp.py
-# naming the volumes, prints the job report, and stops everything.
+# naming the volumes, prints the job report, restores what it backed up to
+# a new place, compares it file by file, and stops everything.
 #
 # Everything runs in the foreground on 127.0.0.1 with configuration
 # generated under a temporary folder (kept with KEEP=1). As root on
@@ -99,6 +100,7 @@ Pool {
 }
 FileSet { Name = DemoSet; Include { Options { Signature = MD5 }; File = $work/data } }
 Job { Name = DemoBackup; Type = Backup; Level = Full; Client = demo-fd; FileSet = DemoSet; Storage = File; Pool = Demo; Messages = Daemon }
+Job { Name = DemoRestore; Type = Restore; Client = demo-fd; FileSet = DemoSet; Storage = File; Pool = Demo; Messages = Daemon; Where = $work/restored }
 EOF2
 cat > "$work/bconsole.conf" << EOF2
 Director { Name = demo-dir; DIRport = $dir_port; address = 127.0.0.1; Password = "demo-console-secret" }
@@ -114,4 +116,14 @@ wait_port "$fd_port" fd; wait_port "$sd_port" sd; wait_port "$dir_port" dir
 echo "== Running the backup from bconsole"
 printf 'run job=DemoBackup yes\nwait\nmessages\nlist volumes\nquit\n' \
   | /usr/sbin/bconsole -c "$work/bconsole.conf"
+echo "== Restoring it to $work/restored"
+printf 'restore client=demo-fd current all done yes\nwait\nmessages\nquit\n' \
+  | /usr/sbin/bconsole -c "$work/bconsole.conf"
+echo "== Comparing the restored files with the originals"
+if diff -r "$work/data" "$work/restored$work/data"; then
+  echo "Comparison passed: $(find "$work/data" -type f | wc -l) files restored identical."
+else
+  echo "Comparison FAILED" >&2
+  exit 1
+fi
 echo "== Done; stopping the daemons"

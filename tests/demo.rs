@@ -1,6 +1,7 @@
 //! `make demo` (examples/demo.sh) as an administrator runs it: a backup
 //! through Debian's bacula-fd and bacula-sd with the example script
-//! naming the volumes, the report printed, everything stopped.
+//! naming the volumes, the report printed, the files restored and
+//! compared, everything stopped.
 
 #[test]
 fn the_demo_backs_up_its_tree_with_the_example_script_naming_volumes() {
@@ -28,5 +29,13 @@ fn the_demo_backs_up_its_tree_with_the_example_script_naming_volumes() {
         assert!(n.starts_with("demo-fd-Full-"), "{n}");
         assert!(n.ends_with(&format!("-{:04}", i + 1)), "{n}");
     }
+    assert!(
+        text.contains("Termination:            Restore OK"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Comparison passed: 3000 files restored identical."),
+        "{text}"
+    );
     assert!(text.contains("== Done; stopping the daemons"), "{text}");
 }

@@ -1534,3 +1534,47 @@ fn a_restore_reads_across_five_volumes() {
     let back = r.join("back").join(big.strip_prefix("/").unwrap());
     assert!(std::fs::read(&big).unwrap() == std::fs::read(&back).unwrap());
 }
+
+#[test]
+fn write_bootstrap_files_let_bextract_read_the_backup_back() {
+    let s = setup_conf("fd-secret", None, |p| {
+        format!(
+            "Job {{ Name = Booted; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Write Bootstrap = \"{}/dir/%c-%n.bsr\" }}\n",
+            p.root.display()
+        )
+    });
+    let r = s.root.path();
+    let out = s.console("run job=Booted yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(r.join("data/sub/new.txt"), "added\n").unwrap();
+    let out = s.console("run job=Booted level=Incremental yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    let bsr = std::fs::read_to_string(r.join("dir/test-fd-Booted.bsr")).unwrap();
+    // The Full's record, then the Incremental's added to it.
+    assert_eq!(bsr.matches("Volume=\"Vol-0001\"").count(), 2, "{bsr}");
+    assert!(
+        bsr.contains("VolSessionId=1\n") && bsr.contains("VolSessionId=2\n"),
+        "{bsr}"
+    );
+    std::fs::create_dir(r.join("extracted")).unwrap();
+    let out = std::process::Command::new("/usr/sbin/bextract")
+        .arg("-b")
+        .arg(r.join("dir/test-fd-Booted.bsr"))
+        .arg("-c")
+        .arg(r.join("sd.conf"))
+        .arg("FileDev")
+        .arg(r.join("extracted"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}{bsr}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = r
+        .join("extracted")
+        .join(r.join("data").strip_prefix("/").unwrap());
+    assert_eq!(snapshot(&got), snapshot(&r.join("data")));
+}

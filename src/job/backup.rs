@@ -559,8 +559,91 @@ pub fn run(
     if let Some(e) = &outcome.fatal {
         say(&format!("Fatal error: {e}"));
     }
+    if outcome.fatal.is_none() && outcome.fd.status == 'T' {
+        if let Some(template) = res.str("WriteBootstrap") {
+            if let Err(e) = write_bootstrap(director, state, template, &outcome) {
+                say(&format!("Error writing the bootstrap: {e}"));
+            }
+        }
+    }
     Ran {
         outcome,
         last_volume_bytes,
     }
+}
+
+/// Writes the job's bootstrap to its Write Bootstrap file (a Full
+/// replaces the file, an Incremental or Differential adds to it, as
+/// Bacula does; `|command` pipes it to a command).
+fn write_bootstrap(
+    director: &Director,
+    state: &JobState,
+    template: &str,
+    outcome: &Outcome,
+) -> Result<(), String> {
+    use std::io::Write;
+    let cfg = director.config();
+    let d = state.data().clone();
+    let codes = |k: char| -> Option<String> {
+        Some(match k {
+            'c' => d.client.clone(),
+            'd' => cfg.director().name.clone(),
+            'f' => d.fileset.clone(),
+            'i' => d.job_id.to_string(),
+            'j' => d.job_name.clone(),
+            'l' => crate::python::names::level_name(d.level).to_string(),
+            'n' => d.job.clone(),
+            't' => crate::python::names::type_name(d.job_type).to_string(),
+            'v' => outcome.sd.volumes.join("|"),
+            _ => return None,
+        })
+    };
+    let target = crate::restore::bsr::expand_codes(template, &codes);
+    let extents = director
+        .catalog()
+        .extents(d.job_id)
+        .map_err(|e| e.to_string())?;
+    let job = crate::catalog::SourceJob {
+        job_id: d.job_id,
+        level: d.level.to_string(),
+        files: d.files,
+        bytes: d.bytes,
+        start: String::new(),
+        client_id: 0,
+        vol_session_id: outcome.vol_session_id,
+        vol_session_time: outcome.vol_session_time,
+    };
+    let records = crate::restore::bsr::whole_job(&job, &extents);
+    let storage = cfg.find(Kind::Storage, &d.storage);
+    let device = storage.map(crate::peer::sd::device).unwrap_or_default();
+    let mut text = format!(
+        "# {} - {} - {}\n",
+        crate::clock::local(crate::clock::now()).report(),
+        d.job_name,
+        crate::python::names::level_name(d.level)
+    );
+    text.push_str(&crate::restore::bsr::lines(&records, &d.storage, &device).concat());
+    if let Some(command) = target.strip_prefix('|') {
+        let mut child = std::process::Command::new("/bin/sh")
+            .args(["-c", command])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("{command}: {e}"))?;
+        if let Some(mut input) = child.stdin.take() {
+            input
+                .write_all(text.as_bytes())
+                .map_err(|e| e.to_string())?;
+        }
+        child.wait().map_err(|e| e.to_string())?;
+        return Ok(());
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(d.level != 'F')
+        .truncate(d.level == 'F')
+        .open(&target)
+        .map_err(|e| format!("{target}: {e}"))?;
+    file.write_all(text.as_bytes())
+        .map_err(|e| format!("{target}: {e}"))
 }

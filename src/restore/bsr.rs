@@ -107,6 +107,49 @@ pub fn volumes(records: &[Record]) -> Vec<String> {
     out
 }
 
+/// The records that read everything a job wrote (its Write Bootstrap).
+pub fn whole_job(job: &SourceJob, extents: &[Extent]) -> Vec<Record> {
+    extents
+        .iter()
+        .map(|e| Record {
+            volume: e.volume.clone(),
+            media_type: e.media_type.clone(),
+            vol_session_id: job.vol_session_id,
+            vol_session_time: job.vol_session_time,
+            start_addr: e.start_addr,
+            end_addr: e.end_addr,
+            ranges: vec![(e.first_index, e.last_index)],
+            count: (e.last_index - e.first_index + 1).max(0) as usize,
+        })
+        .collect()
+}
+
+/// A Write Bootstrap path with Bacula's job codes replaced: `%c` client,
+/// `%d` Director, `%f` FileSet, `%i` JobId, `%j` unique job name, `%l`
+/// level, `%n` Job name, `%t` type, `%v` volume names, `%%` a percent.
+pub fn expand_codes(template: &str, codes: &dyn Fn(char) -> Option<String>) -> String {
+    let mut out = String::new();
+    let mut chars = template.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('%') => out.push('%'),
+            Some(k) => match codes(k) {
+                Some(v) => out.push_str(&v),
+                None => {
+                    out.push('%');
+                    out.push(k);
+                }
+            },
+            None => out.push('%'),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +174,20 @@ mod tests {
             path: "/srv/".into(),
             name: format!("f{file_index}"),
         }
+    }
+
+    #[test]
+    fn job_codes_are_replaced() {
+        let codes = |k: char| match k {
+            'c' => Some("web-fd".to_string()),
+            'i' => Some("7".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            expand_codes("/var/lib/bacula/%c-%i.bsr", &codes),
+            "/var/lib/bacula/web-fd-7.bsr"
+        );
+        assert_eq!(expand_codes("100%% %x %", &codes), "100% %x %");
     }
 
     #[test]
