@@ -1578,3 +1578,183 @@ fn write_bootstrap_files_let_bextract_read_the_backup_back() {
         .join(r.join("data").strip_prefix("/").unwrap());
     assert_eq!(snapshot(&got), snapshot(&r.join("data")));
 }
+
+#[test]
+fn short_retentions_prune_purge_and_recycle_volumes_in_turn() {
+    let script = r#"import bacula
+
+class JobEvents:
+    def VolumePurged(self, job):
+        job.JobReport = 'VolumePurged %s' % job.VolumeName
+
+class DirEvents:
+    def JobStart(self, job):
+        job.set_events(JobEvents())
+
+bacula.set_events(DirEvents())
+"#;
+    // Each job uses a volume of its own; a volume's job expires after 3 s.
+    let s = setup_conf("fd-secret", Some(script), |_| {
+        "Pool { Name = Cycle; Pool Type = Backup; Label Format = \"Cyc-\"; Maximum Volumes = 2; Use Volume Once = yes; Volume Retention = 3 }\n\
+         Job { Name = CycJob; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Cycle; Messages = Daemon }\n"
+            .to_string()
+    });
+    wait_for_script(&s);
+    let mut used = Vec::new();
+    let mut purged = Vec::new();
+    for n in 0..5 {
+        if n > 0 {
+            std::thread::sleep(Duration::from_millis(2200));
+        }
+        let out = s.console("run job=CycJob yes\nwait\nmessages\n");
+        assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+        used.push(report_line(&out, "Volume name(s):").to_string());
+        purged.extend(
+            out.lines()
+                .filter_map(|l| l.split_once(": VolumePurged ").map(|x| x.1.to_string())),
+        );
+    }
+    assert_eq!(
+        used,
+        ["Cyc-0001", "Cyc-0002", "Cyc-0001", "Cyc-0002", "Cyc-0001"]
+    );
+    assert_eq!(purged, ["Cyc-0001", "Cyc-0002", "Cyc-0001"]);
+    let db = s.catalog();
+    let (volumes, jobs): (i64, i64) = db
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM Media), (SELECT COUNT(*) FROM Job)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    // Two volumes (Maximum Volumes); the jobs on them are the last two.
+    assert_eq!((volumes, jobs), (2, 2));
+    let orphans: i64 = db
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM File WHERE JobId NOT IN (SELECT JobId FROM Job))
+                  + (SELECT COUNT(*) FROM JobMedia WHERE JobId NOT IN (SELECT JobId FROM Job))",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(orphans, 0);
+}
+
+#[test]
+fn auto_prune_removes_expired_jobs_after_a_job() {
+    let s = setup_conf("fd-secret", None, |p| {
+        format!(
+            "Client {{ Name = brief; Address = 127.0.0.1; FD Port = {}; Password = \"fd-secret\"; Catalog = MyCatalog; File Retention = 1; Job Retention = 1 }}\n\
+             Job {{ Name = BriefJob; Type = Backup; Level = Full; Client = brief; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }}\n",
+            p.fd_port
+        )
+    });
+    let out = s.console("run job=BriefJob yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    std::thread::sleep(Duration::from_millis(2200));
+    let out = s.console("run job=BriefJob yes\nwait\nmessages\n");
+    assert!(
+        out.contains("Pruned Files from 1 Jobs for client brief from catalog."),
+        "{out}"
+    );
+    assert!(
+        out.contains("Pruned 1 Job for client brief from catalog."),
+        "{out}"
+    );
+    let ids: Vec<i64> = s
+        .catalog()
+        .prepare("SELECT JobId FROM Job ORDER BY JobId")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(ids, [2]);
+}
+
+#[test]
+fn prune_and_purge_commands_follow_retention_or_ignore_it() {
+    let s = setup_conf("fd-secret", None, |p| {
+        format!(
+            "Client {{ Name = keep; Address = 127.0.0.1; FD Port = {}; Password = \"fd-secret\"; Catalog = MyCatalog; File Retention = 1; Job Retention = 1 year; AutoPrune = no }}\n\
+             Pool {{ Name = Once; Pool Type = Backup; Label Format = \"Once-\"; Use Volume Once = yes }}\n\
+             Job {{ Name = KeepJob; Type = Backup; Level = Full; Client = keep; FileSet = \"Set\"; Storage = File; Pool = Once; Messages = Daemon }}\n",
+            p.fd_port
+        )
+    });
+    let out = s.console("run job=KeepJob yes\nwait\nrun job=KeepJob yes\nwait\nmessages\n");
+    assert_eq!(
+        out.matches("Termination:            Backup OK").count(),
+        2,
+        "{out}"
+    );
+    std::thread::sleep(Duration::from_millis(2100));
+    let out = s.console("prune files client=keep yes\nprune jobs client=keep yes\n");
+    assert!(
+        out.contains("Pruned Files from 2 Jobs for client keep from catalog."),
+        "{out}"
+    );
+    assert!(out.contains("No Jobs found to prune."), "{out}");
+    let db = s.catalog();
+    let (files, purged): (i64, i64) = db
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM File), (SELECT SUM(PurgedFiles) FROM Job)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((files, purged), (0, 2));
+    let out = s.console("purge volume=Once-0001 yes\npurge jobs client=keep yes\nlist volumes\n");
+    assert!(
+        out.contains("1 Job on Volume \"Once-0001\" purged from catalog."),
+        "{out}"
+    );
+    assert!(
+        out.contains("Purged 1 Job for client \"keep\" from catalog."),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "There are no more Jobs associated with Volume \"Once-0001\". Marking it purged."
+        ),
+        "{out}"
+    );
+    let statuses: Vec<String> = db
+        .prepare("SELECT VolStatus FROM Media ORDER BY MediaId")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    // Once-0002 lost its job to purge jobs; it is purged when pruned.
+    assert_eq!(statuses, ["Purged", "Used"]);
+    let out = s.console("prune volume=Once-0002 yes\n");
+    assert!(
+        out.contains("Volume \"Once-0002\" contains no jobs after pruning."),
+        "{out}"
+    );
+}
+
+#[test]
+fn max_run_time_cancels_a_backup_that_runs_too_long() {
+    let s = setup_conf("fd-secret", None, |p| {
+        stuck_job(p)
+            + "Job { Name = Capped; Type = Backup; Level = Full; Client = test-fd; FileSet = Fifo; Storage = File; Pool = Full; Messages = Daemon; Max Run Time = 2 }\n"
+    });
+    let out = s.console("run job=Capped yes\nwait\nmessages\nversion\n");
+    assert!(
+        out.contains("Fatal error: Max run time exceeded. Job canceled."),
+        "{out}"
+    );
+    assert_eq!(
+        report_line(&out, "Termination:"),
+        "Backup Canceled",
+        "{out}"
+    );
+    assert_eq!(
+        report_line(&out, "FD termination status:"),
+        "Canceled",
+        "{out}"
+    );
+    assert!(out.contains("test-dir Version: "), "{out}");
+}

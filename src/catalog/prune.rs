@@ -74,3 +74,72 @@ impl Catalog {
         Ok(true)
     }
 }
+
+impl Catalog {
+    /// Removes the File rows of the client's jobs that started before
+    /// `cutoff` (unix time) and marks those jobs PurgedFiles; how many
+    /// jobs lost their files.
+    pub fn prune_files(&self, client: &str, cutoff: i64) -> Result<usize, CatalogError> {
+        let tx = self.db().unchecked_transaction().map_err(|e| self.err(e))?;
+        let jobs: Vec<i64> = {
+            let mut q = tx
+                .prepare(
+                    "SELECT JobId FROM Job WHERE ClientId = (SELECT ClientId FROM Client WHERE Name = ?1)
+                     AND JobTDate < ?2 AND PurgedFiles = 0 AND JobStatus NOT IN ('C', 'R')",
+                )
+                .map_err(|e| self.err(e))?;
+            let rows = q
+                .query_map(params![client, cutoff], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        for id in &jobs {
+            tx.execute("DELETE FROM File WHERE JobId = ?1", params![id])
+                .map_err(|e| self.err(e))?;
+            tx.execute(
+                "UPDATE Job SET PurgedFiles = 1 WHERE JobId = ?1",
+                params![id],
+            )
+            .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(jobs.len())
+    }
+
+    /// The client's finished jobs that started before `cutoff`.
+    pub fn jobs_before(&self, client: &str, cutoff: i64) -> Result<Vec<i64>, CatalogError> {
+        let mut q = self
+            .db()
+            .prepare(
+                "SELECT JobId FROM Job WHERE ClientId = (SELECT ClientId FROM Client WHERE Name = ?1)
+                 AND JobTDate < ?2 AND JobStatus NOT IN ('C', 'R') ORDER BY JobId",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = q
+            .query_map(params![client, cutoff], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The volume's MediaId, status and Volume Retention, if it exists.
+    pub fn prunable_volume(&self, name: &str) -> Result<Option<(Prunable, String)>, CatalogError> {
+        use rusqlite::OptionalExtension;
+        self.db()
+            .query_row(
+                "SELECT VolumeName, MediaId, VolRetention, VolStatus FROM Media WHERE VolumeName = ?1",
+                params![name],
+                |r| {
+                    Ok((
+                        Prunable {
+                            name: r.get(0)?,
+                            media_id: r.get(1)?,
+                            retention: r.get(2)?,
+                        },
+                        r.get(3)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+}

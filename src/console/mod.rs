@@ -6,6 +6,7 @@ mod args;
 mod dot;
 pub(crate) mod list;
 pub mod login;
+mod prune;
 mod python;
 mod reload;
 mod restore;
@@ -79,6 +80,8 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     ("cancel", "Cancel a job", run::cancel),
     ("label", "Label a volume", volume::label),
     ("restore", "Restore files", restore::restore),
+    ("prune", "Prune expired records from catalog", prune::prune),
+    ("purge", "Purge records from catalog", prune::purge),
     ("update", "Update volume status", volume::update),
     (
         "delete",

@@ -320,11 +320,7 @@ fn prune(
             "Volume \"{}\" contains no jobs after pruning.",
             v.name
         ));
-        if let Some(host) = director.scripts() {
-            state.data().volume_name = v.name.clone();
-            host.event(state, crate::python::JobEvent::VolumePurged);
-            pass_on_volume_event_messages(director, state);
-        }
+        super::retention::volume_purged(director, state, &v.name);
     }
     Ok(())
 }

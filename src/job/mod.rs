@@ -9,6 +9,7 @@ mod backup;
 mod queue;
 mod report;
 mod restore;
+pub mod retention;
 mod runscript;
 pub mod schedule;
 
@@ -563,6 +564,9 @@ fn run_job_steps(
         ));
     } else {
         say(&report::admin(&cfg, state, sched, start, end));
+    }
+    if is_backup && ran.is_some() {
+        retention::auto_prune(director, state, &say);
     }
     jobs.queue.release(job_id);
     event(director, res, state, JobEvent::JobEnd);
