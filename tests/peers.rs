@@ -1758,3 +1758,66 @@ fn max_run_time_cancels_a_backup_that_runs_too_long() {
     );
     assert!(out.contains("test-dir Version: "), "{out}");
 }
+
+#[test]
+fn verify_is_clean_after_a_backup_and_finds_a_changed_file() {
+    let s = setup_conf("fd-secret", None, |_| {
+        "Job { Name = Check; Type = Verify; Level = DiskToCatalog; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }\n\
+         Job { Name = Snap; Type = Verify; Level = InitCatalog; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }\n\
+         Job { Name = Compare; Type = Verify; Level = Catalog; Verify Job = Snap; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }\n"
+            .to_string()
+    });
+    let data = s.root.path().join("data");
+    let out = s.console(
+        "run job=Backup yes\nwait\nrun job=Check yes\nwait\nrun job=Snap yes\nwait\nrun job=Compare yes\nwait\nmessages\n",
+    );
+    let terminations: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("Termination:"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        terminations,
+        ["Backup OK", "Verify OK", "Verify OK", "Verify OK"],
+        "{out}"
+    );
+    assert!(
+        out.contains("  Verify Level:           Verify Disk to Catalog"),
+        "{out}"
+    );
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(data.join("sub/b.txt"), "beta, longer now\n").unwrap();
+    std::fs::write(data.join("added.txt"), "new\n").unwrap();
+    let out = s.console("run job=Check yes\nwait\nrun job=Compare yes\nwait\nmessages\n");
+    let terminations: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("Termination:"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        terminations,
+        ["Verify Differences", "Verify Differences"],
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("File: {}/sub/b.txt", data.display())),
+        "{out}"
+    );
+    assert!(
+        out.contains("      st_size  differ. Cat: 5 File: 17"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("New file: {}/added.txt", data.display())),
+        "{out}"
+    );
+    let statuses: Vec<String> = s
+        .catalog()
+        .prepare("SELECT JobStatus FROM Job WHERE Type = 'V' ORDER BY JobId")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(statuses, ["T", "T", "T", "D", "D"]);
+}

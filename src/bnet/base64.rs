@@ -27,6 +27,49 @@ pub fn encode(bin: &[u8]) -> String {
     out
 }
 
+/// Encodes `bin` as Bacula's `bin_to_base64(…, compatible=true)` does
+/// for the catalog's digests: plain bytes and the last partial sextet
+/// shifted into place, still without `=` padding.
+pub fn encode_digest(bin: &[u8]) -> String {
+    let mut out = String::new();
+    let mut reg: u32 = 0;
+    let mut rem: u32 = 0;
+    let mut i = 0;
+    while i < bin.len() {
+        if rem < 6 {
+            reg = (reg << 8) | u32::from(bin[i]);
+            i += 1;
+            rem += 8;
+        }
+        out.push(DIGITS[((reg >> (rem - 6)) & 0x3f) as usize] as char);
+        rem -= 6;
+    }
+    if rem > 0 {
+        let mask = (1u32 << rem) - 1;
+        out.push(DIGITS[((reg & mask) << (6 - rem)) as usize] as char);
+    }
+    out
+}
+
+/// Decodes one number of an encoded stat (`BrB7to`): base64 digits, most
+/// significant first, with an optional leading `-`.
+pub fn decode_int(s: &str) -> i64 {
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let mut v: i64 = 0;
+    for b in digits.bytes() {
+        let d = DIGITS.iter().position(|c| *c == b).unwrap_or(0) as i64;
+        v = v.wrapping_mul(64).wrapping_add(d);
+    }
+    if neg {
+        -v
+    } else {
+        v
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,5 +87,21 @@ mod tests {
     #[test]
     fn sixteen_bytes_give_twenty_two_characters() {
         assert_eq!(encode(&[0x5a; 16]).len(), 22);
+    }
+
+    #[test]
+    fn stat_numbers_decode() {
+        assert_eq!(decode_int("A"), 0);
+        assert_eq!(decode_int("B"), 1);
+        assert_eq!(decode_int("BA"), 64);
+        assert_eq!(decode_int("IGk"), 0o100644);
+        assert_eq!(decode_int("-C"), -2);
+    }
+
+    #[test]
+    fn digests_are_plain_base64_without_padding() {
+        use md5::{Digest, Md5};
+        let d = Md5::digest(b"beta\n");
+        assert_eq!(encode_digest(&d), "8M8qklFgRQJKDJkUeyjwWw");
     }
 }

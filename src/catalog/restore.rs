@@ -205,3 +205,57 @@ impl Catalog {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 }
+
+impl Catalog {
+    /// The newest encoded stat and digest of each file among `jobs`, by
+    /// full name (later jobs win).
+    pub fn attributes(
+        &self,
+        jobs: &[i64],
+    ) -> Result<std::collections::BTreeMap<String, (String, String)>, CatalogError> {
+        let mut out = std::collections::BTreeMap::new();
+        let mut q = self
+            .db()
+            .prepare_cached(
+                "SELECT Path.Path || Filename.Name, File.LStat, File.MD5 FROM File
+                 JOIN Path ON Path.PathId = File.PathId JOIN Filename ON Filename.FilenameId = File.FilenameId
+                 WHERE File.JobId = ?1 AND File.FileIndex > 0",
+            )
+            .map_err(|e| self.err(e))?;
+        for job in jobs {
+            let rows = q
+                .query_map(params![job], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    ))
+                })
+                .map_err(|e| self.err(e))?;
+            for row in rows {
+                let (name, lstat, md5) = row.map_err(|e| self.err(e))?;
+                out.insert(name, (lstat, md5));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The last good job of this name and type at this level.
+    pub fn last_job_id(
+        &self,
+        name: &str,
+        job_type: char,
+        level: char,
+    ) -> Result<Option<(i64, String)>, CatalogError> {
+        use rusqlite::OptionalExtension;
+        self.db()
+            .query_row(
+                "SELECT JobId, Job FROM Job WHERE Name = ?1 AND Type = ?2 AND Level = ?3 AND JobStatus IN ('T', 'W')
+                 ORDER BY JobId DESC LIMIT 1",
+                params![name, job_type.to_string(), level.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+}

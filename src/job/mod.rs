@@ -12,6 +12,7 @@ mod restore;
 pub mod retention;
 mod runscript;
 pub mod schedule;
+mod verify;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -232,7 +233,7 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
         .ok_or_else(|| format!("Job \"{}\" not found", req.job))?;
     let mut data = job_data(&cfg, res, req)?;
     match (data.job_type, &req.restore) {
-        ('D' | 'B', _) => {}
+        ('D' | 'B' | 'V', _) => {}
         ('R', Some(spec)) => {
             data.client = spec.client.clone();
             data.storage = spec.storage.clone();
@@ -246,7 +247,7 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
         }
         (t, _) => {
             return Err(format!(
-                "Job \"{}\" is a {} job; this Director runs Admin, Backup and Restore jobs so far",
+                "Job \"{}\" is a {} job; this Director runs Admin, Backup, Restore and Verify jobs so far",
                 res.name,
                 names::type_name(t)
             ))
@@ -449,7 +450,16 @@ fn run_job_steps(
         storage: None,
         allow_mixed: res.bool("AllowMixedPriority").unwrap_or(false),
     };
-    let limits = if is_backup || restore.is_some() {
+    let is_verify = state.data().job_type == 'V';
+    let limits = if is_verify {
+        let cfg = director.config();
+        let client = state.data().client.clone();
+        let client_max = max_jobs(cfg.find(Kind::Client, &client));
+        queue::Limits {
+            client: Some((client, client_max)),
+            ..limits
+        }
+    } else if is_backup || restore.is_some() {
         let cfg = director.config();
         let (client, storage) = {
             let d = state.data();
@@ -503,6 +513,25 @@ fn run_job_steps(
         ok = o.fd.status == 'T' && o.sd.status == 'T';
         ran = Some(r);
     }
+    let mut verified = None;
+    if ok && is_verify && !canceled.load(Ordering::SeqCst) {
+        let v = verify::run(director, res, state, &say);
+        pass_on_script_messages(director, res.str("Messages"), state);
+        if v.fatal.is_some() {
+            fatal = v.fatal.clone();
+        }
+        ok = v.fd_status == 'T';
+        {
+            let mut d = state.data();
+            d.files = v.files;
+            d.errors += v.errors;
+            d.fd_status = v.fd_status;
+        }
+        let _ = director
+            .catalog()
+            .restore_totals(job_id, v.files, 0, v.errors);
+        verified = Some(v);
+    }
     let mut restored = None;
     if let (true, Some(spec)) = (ok && !canceled.load(Ordering::SeqCst), restore) {
         let o = restore::run(director, res, state, spec, canceled);
@@ -517,6 +546,8 @@ fn run_job_steps(
         'A'
     } else if fatal.is_some() {
         'f'
+    } else if ok && verified.as_ref().is_some_and(|v| v.differences) {
+        'D'
     } else if !ok || (!is_backup && restore.is_none() && state.data().errors > 0) {
         // A backup whose daemons both ended well is OK, "with warnings"
         // when it had non-fatal errors, as in Bacula.
@@ -550,6 +581,12 @@ fn run_job_steps(
             },
             (sched, start, end),
         ));
+    } else if is_verify {
+        let against = verified
+            .as_ref()
+            .map(|v| v.against.clone())
+            .unwrap_or_default();
+        say(&report::verify(&cfg, state, &against, (start, end)));
     } else if let Some(spec) = restore {
         say(&report::restore(
             &cfg,

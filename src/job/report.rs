@@ -187,6 +187,50 @@ pub fn backup(
     )
 }
 
+/// The report of a Verify job; `against` is the job compared with.
+pub fn verify(
+    cfg: &Config,
+    state: &JobState,
+    against: &(i64, String),
+    (start, end): (i64, i64),
+) -> String {
+    let d = state.data();
+    let termination = match d.status {
+        'T' if d.errors == 0 => "Verify OK",
+        'T' | 'W' => "Verify OK -- with warnings",
+        'D' => "Verify Differences",
+        'A' => "Verify Canceled",
+        _ => "*** Verify Error ***",
+    };
+    format!(
+        "{}\
+         \x20 FileSet:                {}\n\
+         \x20 Verify Level:           {}\n\
+         \x20 Client:                 {}\n\
+         \x20 Verify JobId:           {}\n\
+         \x20 Verify Job:             {}\n\
+         \x20 Start time:             {}\n\
+         \x20 End time:               {}\n\
+         \x20 Elapsed time:           {}\n\
+         \x20 Files Examined:         {}\n\
+         \x20 Non-fatal FD errors:    {}\n\
+         \x20 FD termination status:  {}\n\
+         \x20 Termination:            {termination}\n",
+        header(cfg, &d),
+        d.fileset,
+        crate::python::names::level_name(d.level),
+        d.client,
+        against.0,
+        against.1,
+        clock::local(start).report(),
+        clock::local(end).report(),
+        elapsed((end - start).max(1)),
+        commas(d.files),
+        d.errors,
+        term_status(d.fd_status),
+    )
+}
+
 /// What a restore report shows beyond the job's state.
 pub struct RestoreFigures<'a> {
     pub where_: &'a str,

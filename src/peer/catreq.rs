@@ -365,7 +365,7 @@ impl<'a> Handler<'a> {
                     .rev()
                     .find(|f| f.file_index == file_index)
                 {
-                    last.md5 = crate::bnet::base64::encode(body);
+                    last.md5 = crate::bnet::base64::encode_digest(body);
                 }
             }
             _ => {}

@@ -9,6 +9,7 @@ pub mod fd;
 pub mod job;
 pub mod restore;
 pub mod sd;
+pub mod verify;
 
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;

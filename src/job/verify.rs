@@ -1,0 +1,292 @@
+//! Verify jobs at the levels the file daemon answers alone: InitCatalog
+//! (the files' attributes go into the catalog under the verify job),
+//! Catalog (the files now against the last InitCatalog) and DiskToCatalog
+//! (the files now against the client's most recent backup). Differences
+//! are listed in Bacula's words and end the job with status D.
+
+use std::collections::BTreeMap;
+
+use crate::bnet::base64::decode_int;
+use crate::catalog::FileRecord;
+use crate::config::{Kind, Resource};
+use crate::director::Director;
+use crate::peer::verify::Seen;
+use crate::python::JobState;
+
+/// How a verify ended, for the report.
+pub struct Verified {
+    pub files: i64,
+    pub errors: i64,
+    pub fd_status: char,
+    pub differences: bool,
+    /// The job compared against: JobId and unique name.
+    pub against: (i64, String),
+    pub fatal: Option<String>,
+}
+
+/// The stat fields a Verify option letter compares: (letter, field,
+/// name as Bacula prints it).
+const FIELDS: [(char, usize, &str); 9] = [
+    ('i', 1, "st_ino"),
+    ('p', 2, "st_mode"),
+    ('n', 3, "st_nlink"),
+    ('u', 4, "st_uid"),
+    ('g', 5, "st_gid"),
+    ('s', 7, "st_size"),
+    ('a', 10, "st_atime"),
+    ('m', 11, "st_mtime"),
+    ('c', 12, "st_ctime"),
+];
+
+/// The lines describing how `now` differs from `cat` under `opts`.
+pub fn differences(opts: &str, cat: (&str, &str), now: (&str, Option<&str>)) -> Vec<String> {
+    // With no Verify option, permissions, inode, links, size, mtime and
+    // the digest are compared.
+    let opts = if opts.is_empty() || opts == "V" {
+        "pinsm5"
+    } else {
+        opts
+    };
+    let c: Vec<i64> = cat.0.split_whitespace().map(decode_int).collect();
+    let f: Vec<i64> = now.0.split_whitespace().map(decode_int).collect();
+    let mut out = Vec::new();
+    for (letter, i, name) in FIELDS {
+        if !opts.contains(letter) {
+            continue;
+        }
+        let (Some(a), Some(b)) = (c.get(i), f.get(i)) else {
+            continue;
+        };
+        if a == b {
+            continue;
+        }
+        out.push(match letter {
+            'p' => format!("      {name:<8} differ. Cat: {a:x} File: {b:x}"),
+            'a' | 'm' | 'c' => format!("      {name} differs"),
+            _ => format!("      {name:<8} differ. Cat: {a} File: {b}"),
+        });
+    }
+    if opts.contains('d') && !opts.contains('s') {
+        if let (Some(a), Some(b)) = (c.get(7), f.get(7)) {
+            if b < a {
+                out.push(format!("      st_size  decrease. Cat: {a} File: {b}"));
+            }
+        }
+    }
+    if opts.contains('5') {
+        if let Some(d) = now.1 {
+            if !cat.1.is_empty() && cat.1 != "0" && cat.1 != d {
+                out.push(format!("      MD5 differs. File={d} Cat={}", cat.1));
+            }
+        }
+    }
+    out
+}
+
+/// Runs the verify; `say` writes the job's messages.
+pub fn run(director: &Director, res: &Resource, state: &JobState, say: &dyn Fn(&str)) -> Verified {
+    let cfg = director.config();
+    let d = state.data().clone();
+    let mut v = Verified {
+        files: 0,
+        errors: 0,
+        fd_status: 'f',
+        differences: false,
+        against: (0, String::new()),
+        fatal: None,
+    };
+    let (Some(client), Some(fileset)) = (
+        cfg.find(Kind::Client, &d.client),
+        cfg.find(Kind::Fileset, &d.fileset),
+    ) else {
+        v.fatal = Some("the Verify job needs a Client and a FileSet".into());
+        return v;
+    };
+    // What the files are compared with.
+    let reference: Result<Option<Vec<i64>>, String> = match d.level {
+        'V' => Ok(None),
+        'C' => {
+            let name = res.str("VerifyJob").unwrap_or(&res.name);
+            match director.catalog().last_job_id(name, 'V', 'V') {
+                Ok(Some((id, job))) => {
+                    v.against = (id, job);
+                    Ok(Some(vec![id]))
+                }
+                Ok(None) => Err(format!(
+                    "Unable to find JobId of previous InitCatalog Job for {name}"
+                )),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        'd' => {
+            let chain = director
+                .catalog()
+                .current_backup(&d.client, Some(&d.fileset), None)
+                .map_err(|e| e.to_string());
+            match chain {
+                Ok(jobs) if !jobs.is_empty() => {
+                    let last = jobs.last().map(|j| j.job_id).unwrap_or(0);
+                    let job: String = director
+                        .catalog()
+                        .db()
+                        .query_row("SELECT Job FROM Job WHERE JobId = ?1", [last], |r| r.get(0))
+                        .unwrap_or_default();
+                    v.against = (last, job);
+                    Ok(Some(jobs.iter().map(|j| j.job_id).collect()))
+                }
+                Ok(_) => Err(format!(
+                    "No backup of Client \"{}\" and FileSet \"{}\" to verify against",
+                    d.client, d.fileset
+                )),
+                Err(e) => Err(e),
+            }
+        }
+        other => Err(format!(
+            "Verify level {} needs the storage daemon, which this Director does not use for verify yet",
+            crate::python::names::level_name(other)
+        )),
+    };
+    let reference = match reference {
+        Ok(r) => r,
+        Err(e) => {
+            v.fatal = Some(e);
+            return v;
+        }
+    };
+    if v.against.0 > 0 {
+        say(&format!(
+            "Verifying against JobId={} Job={}",
+            v.against.0, v.against.1
+        ));
+    }
+    let level = match d.level {
+        'V' => "init",
+        'C' => "catalog",
+        _ => "disk_to_catalog",
+    };
+    let outcome = crate::peer::verify::run(
+        &cfg.director().name,
+        client,
+        fileset,
+        (d.job_id, &d.job_name),
+        level,
+        say,
+    );
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            v.fatal = Some(e);
+            return v;
+        }
+    };
+    v.files = outcome.fd.files.max(outcome.seen.len() as i64);
+    v.errors = outcome.fd.errors;
+    v.fd_status = outcome.fd.status;
+    match reference {
+        None => {
+            if let Err(e) = store(director, d.job_id, &outcome.seen) {
+                v.fatal = Some(e);
+            }
+        }
+        Some(jobs) => {
+            let cat = match director.catalog().attributes(&jobs) {
+                Ok(c) => c,
+                Err(e) => {
+                    v.fatal = Some(e.to_string());
+                    return v;
+                }
+            };
+            v.differences = compare(&cat, &outcome.seen, say);
+        }
+    }
+    v
+}
+
+/// An InitCatalog's attributes, as File rows of the verify job.
+fn store(director: &Director, job_id: i64, seen: &[Seen]) -> Result<(), String> {
+    let records: Vec<FileRecord> = seen
+        .iter()
+        .map(|s| {
+            let (path, name) = match s.name.strip_suffix('/') {
+                Some(_) => (s.name.clone(), String::new()),
+                None => match s.name.rfind('/') {
+                    Some(i) => (s.name[..=i].to_string(), s.name[i + 1..].to_string()),
+                    None => (String::new(), s.name.clone()),
+                },
+            };
+            FileRecord {
+                file_index: s.file_index,
+                path,
+                name,
+                lstat: s.lstat.clone(),
+                md5: s.digest.clone().unwrap_or_else(|| "0".into()),
+            }
+        })
+        .collect();
+    let mut cache = crate::catalog::NameCache::default();
+    director
+        .catalog()
+        .insert_files(job_id, &records, &mut cache)
+        .map_err(|e| e.to_string())
+}
+
+/// Lists the differences; whether there were any.
+fn compare(cat: &BTreeMap<String, (String, String)>, seen: &[Seen], say: &dyn Fn(&str)) -> bool {
+    let mut any = false;
+    for s in seen {
+        match cat.get(&s.name) {
+            None => {
+                say(&format!("New file: {}", s.name));
+                any = true;
+            }
+            Some((lstat, md5)) => {
+                let lines = differences(&s.opts, (lstat, md5), (&s.lstat, s.digest.as_deref()));
+                if !lines.is_empty() {
+                    any = true;
+                    let mut text = format!("File: {}", s.name);
+                    for l in lines {
+                        text.push('\n');
+                        text.push_str(&l);
+                    }
+                    say(&text);
+                }
+            }
+        }
+    }
+    let missing: Vec<&String> = cat
+        .keys()
+        .filter(|k| !seen.iter().any(|s| &s.name == *k))
+        .collect();
+    if !missing.is_empty() {
+        any = true;
+        let mut text = "The following files are in the Catalog but not on disk:".to_string();
+        for m in missing {
+            text.push_str(&format!("\n      {m}"));
+        }
+        say(&text);
+    }
+    any
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_follow_the_verify_options() {
+        let cat = "P4A mMz9 IGk B A A A LJ BAA I BrB7to BrB7g6 BrB7g6 A A C";
+        let same = differences("pins5", (cat, "abc"), (cat, Some("abc")));
+        assert!(same.is_empty());
+        let bigger = "P4A mMz9 IGk B A A A LK BAA I BrB7to BrB7g7 BrB7g6 A A C";
+        let d = differences("V", (cat, "abc"), (bigger, Some("abd")));
+        assert_eq!(
+            d,
+            [
+                "      st_size  differ. Cat: 713 File: 714",
+                "      st_mtime differs",
+                "      MD5 differs. File=abd Cat=abc"
+            ]
+        );
+        assert!(differences("p", (cat, ""), (bigger, None)).is_empty());
+    }
+}
