@@ -1821,3 +1821,50 @@ fn verify_is_clean_after_a_backup_and_finds_a_changed_file() {
         .collect();
     assert_eq!(statuses, ["T", "T", "T", "D", "D"]);
 }
+
+#[test]
+fn the_interactive_tree_marks_what_is_restored() {
+    let s = setup_conf("fd-secret", None, restore_job);
+    let data = s.root.path().join("data");
+    std::fs::write(data.join("sub/c.txt"), "gamma\n").unwrap();
+    std::fs::write(data.join("skip.log"), "not wanted\n").unwrap();
+    let out = s.console("run job=Backup yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    let r = s.root.path();
+    let out = s.console(&format!(
+        "restore client=test-fd jobid=1 where={}/picked\ncd {}\nls\nmark a.txt\ncd sub\nmark *\ncd ..\nls\nestimate\ncd nowhere\ndone\nyes\nwait\nmessages\n",
+        r.display(),
+        data.display()
+    ));
+    assert!(
+        out.contains("You are now entering file selection mode"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("cwd is: {}/", data.display())),
+        "{out}"
+    );
+    assert!(out.contains("\nskip.log\n"), "{out}");
+    assert!(out.contains("1 file marked."), "{out}");
+    assert!(out.contains("2 files marked."), "{out}");
+    assert!(out.contains("\n*a.txt\n"), "{out}");
+    assert!(out.contains("\n*sub/\n"), "{out}");
+    assert!(out.contains("Invalid path given."), "{out}");
+    assert!(out.contains("marked to be restored; 6,011 bytes."), "{out}");
+    assert_eq!(report_line(&out, "Termination:"), "Restore OK", "{out}");
+    let back = r.join("picked").join(data.strip_prefix("/").unwrap());
+    let mut got: Vec<String> = Vec::new();
+    let mut stack = vec![back.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                got.push(p.strip_prefix(&back).unwrap().display().to_string());
+            }
+        }
+    }
+    got.sort();
+    assert_eq!(got, ["a.txt", "sub/b.txt", "sub/c.txt"]);
+}

@@ -29,6 +29,8 @@ pub struct SourceFile {
     pub path: String,
     /// The name in it; empty for the directory itself.
     pub name: String,
+    /// Its size in bytes, from the encoded stat.
+    pub size: i64,
 }
 
 impl SourceFile {
@@ -154,7 +156,7 @@ impl Catalog {
         let mut q = self
             .db()
             .prepare_cached(
-                "SELECT File.FileIndex, Path.Path, Filename.Name FROM File
+                "SELECT File.FileIndex, Path.Path, Filename.Name, File.LStat FROM File
                  JOIN Path ON Path.PathId = File.PathId JOIN Filename ON Filename.FilenameId = File.FilenameId
                  WHERE File.JobId = ?1 AND File.FileIndex > 0",
             )
@@ -162,11 +164,17 @@ impl Catalog {
         for job in jobs {
             let rows = q
                 .query_map(params![job.job_id], |r| {
+                    let lstat: String = r.get(3)?;
                     Ok(SourceFile {
                         job_id: job.job_id,
                         file_index: r.get(0)?,
                         path: r.get(1)?,
                         name: r.get(2)?,
+                        size: lstat
+                            .split_whitespace()
+                            .nth(7)
+                            .map(crate::bnet::base64::decode_int)
+                            .unwrap_or(0),
                     })
                 })
                 .map_err(|e| self.err(e))?;

@@ -5,6 +5,9 @@
 //! `restoreclient=`, `fileset=`, `restorejob=`. The Director picks the
 //! backups and files, refuses a placement that would leave the restore
 //! root before anything is sent, writes the bootstrap and queues the job.
+//! Without `all`, `file=` or `dir=` it enters bconsole's file selection
+//! mode (`cd`, `ls`, `dir`, `mark`, `unmark`, `lsmark`, `estimate`,
+//! `done`).
 
 use std::sync::Arc;
 
@@ -16,6 +19,7 @@ use crate::catalog::{SourceFile, SourceJob};
 use crate::config::{Kind, Resource, Value};
 use crate::job::{RestoreSpec, RunRequest};
 use crate::restore::place::{PlaceArgs, Placement};
+use crate::restore::tree::Tree;
 
 /// Every value given for `key` (`file=` may repeat).
 fn all_values<'a>(ctx: &'a Ctx<'_, '_>, key: &str) -> Vec<&'a str> {
@@ -68,7 +72,11 @@ fn client<'a>(
 }
 
 /// The selected files: all, or those named by `file=` and under `dir=`.
-fn select(ctx: &Ctx<'_, '_>, files: Vec<SourceFile>) -> Result<Vec<SourceFile>, String> {
+fn select(
+    ctx: &Ctx<'_, '_>,
+    out: &mut Reply,
+    files: Vec<SourceFile>,
+) -> Result<Vec<SourceFile>, String> {
     if ctx.args.has("all") {
         return Ok(files);
     }
@@ -78,10 +86,10 @@ fn select(ctx: &Ctx<'_, '_>, files: Vec<SourceFile>) -> Result<Vec<SourceFile>, 
         .map(|d| format!("{}/", d.trim_end_matches('/')))
         .collect();
     if names.is_empty() && dirs.is_empty() {
-        return Err(
-            "restore needs all, file=<path> or dir=<path> (the interactive tree is not available here)"
-                .into(),
-        );
+        if ctx.args.has("done") {
+            return Ok(Vec::new());
+        }
+        return tree_mode(ctx, out, files);
     }
     for n in &names {
         if !files.iter().any(|f| f.full_name() == *n) {
@@ -94,6 +102,111 @@ fn select(ctx: &Ctx<'_, '_>, files: Vec<SourceFile>) -> Result<Vec<SourceFile>, 
             let full = f.full_name();
             names.contains(&full.as_str()) || dirs.iter().any(|d| full.starts_with(d.as_str()))
         })
+        .collect())
+}
+
+/// bconsole's file selection mode: the console marks files in the tree
+/// until `done`.
+fn tree_mode(
+    ctx: &Ctx<'_, '_>,
+    out: &mut Reply,
+    files: Vec<SourceFile>,
+) -> Result<Vec<SourceFile>, String> {
+    let mut tree = Tree::new(files.iter().map(|f| (f.full_name(), f.size)));
+    out.line("");
+    out.line("You are now entering file selection mode where you add (mark) and");
+    out.line("remove (unmark) files to be restored. No files are initially added, unless");
+    out.line("you used the \"all\" keyword on the command line.");
+    out.line("Enter \"done\" to leave this mode.");
+    out.line("");
+    out.line(format!("cwd is: {}", tree.cwd()));
+    loop {
+        let Some(line) = ctx.ask(out, "$ ") else {
+            return Err("Selection terminated.".into());
+        };
+        let line = line.trim();
+        let (cmd, arg) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        let arg = arg.trim().trim_matches('"');
+        let plural = |n: usize, what: &str| match n {
+            0 => format!("No files {what}."),
+            1 => format!("1 file {what}."),
+            n => format!("{n} files {what}."),
+        };
+        match cmd {
+            "done" => break,
+            "quit" | "exit" => return Err("Selection terminated.".into()),
+            "cd" => {
+                if tree.cd(if arg.is_empty() { "/" } else { arg }) {
+                    out.line(format!("cwd is: {}", tree.cwd()));
+                } else {
+                    out.line("Invalid path given.");
+                }
+            }
+            "pwd" => out.line(format!("cwd is: {}", tree.cwd())),
+            "ls" => {
+                for (name, marked, _) in tree.entries() {
+                    out.line(format!("{}{name}", if marked { "*" } else { "" }));
+                }
+            }
+            "dir" => {
+                for (name, marked, size) in tree.entries() {
+                    out.line(format!(
+                        "{:>12}  {}{}{name}",
+                        super::list::commas(&size.to_string()),
+                        if marked { "*" } else { " " },
+                        tree.cwd()
+                    ));
+                }
+            }
+            "lsmark" => {
+                for name in tree.marked_here() {
+                    out.line(format!("*{name}"));
+                }
+            }
+            "mark" | "add" if !arg.is_empty() => out.line(plural(tree.mark(arg, true), "marked")),
+            "unmark" | "delete" if !arg.is_empty() => {
+                out.line(plural(tree.mark(arg, false), "unmarked"))
+            }
+            "estimate" => {
+                let (total, marked, bytes) = tree.estimate();
+                out.line(format!(
+                    "{total} total files; {marked} marked to be restored; {} bytes.",
+                    super::list::commas(&bytes.to_string())
+                ));
+            }
+            "help" | "?" => {
+                out.line("  Command    Description");
+                out.line("  =======    ===========");
+                for (c, d) in [
+                    ("cd", "change current directory"),
+                    ("dir", "long list current directory"),
+                    ("done", "leave file selection mode"),
+                    ("estimate", "estimate restore size"),
+                    ("ls", "list current directory"),
+                    ("lsmark", "list the marked files in and below the cd"),
+                    ("mark", "mark dir/file to be restored recursively"),
+                    ("pwd", "print current working directory"),
+                    ("unmark", "unmark dir/file to be restored recursively"),
+                    ("quit", "quit and do not do restore"),
+                ] {
+                    out.line(format!("  {c:<10} {d}"));
+                }
+            }
+            "" => {}
+            other => out.line(format!(
+                "Invalid command \"{other}\".  Enter \"done\" to exit."
+            )),
+        }
+    }
+    let marked: std::collections::HashSet<String> = tree
+        .nodes
+        .iter()
+        .filter(|n| n.marked)
+        .map(|n| n.name.clone())
+        .collect();
+    Ok(files
+        .into_iter()
+        .filter(|f| marked.contains(&f.full_name()))
         .collect())
 }
 
@@ -221,7 +334,7 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
         .catalog()
         .newest_files(&jobs)
         .map_err(|e| e.to_string())?;
-    let files = select(ctx, files)?;
+    let files = select(ctx, out, files)?;
     if files.is_empty() {
         return Err("No files selected to be restored.".into());
     }
@@ -269,6 +382,12 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
         placement,
         replace,
     };
+    if !ctx.args.has("yes") {
+        let answer = ctx.ask(out, "OK to run? (yes/mod/no): ");
+        if !answer.is_some_and(|a| a.trim().eq_ignore_ascii_case("yes")) {
+            return Err("Restore not run.".into());
+        }
+    }
     out.line("Using Catalog \"MyCatalog\"");
     let req = RunRequest {
         job: job.name.clone(),

@@ -173,6 +173,7 @@ mod tests {
             file_index,
             path: "/srv/".into(),
             name: format!("f{file_index}"),
+            size: 0,
         }
     }
 

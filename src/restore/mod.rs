@@ -4,6 +4,7 @@
 
 pub mod bsr;
 pub mod place;
+pub mod tree;
 
 /// Bacula's letter for a Replace word: `a` always, `w` if newer, `o` if
 /// older, `n` never.
