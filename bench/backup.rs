@@ -1,8 +1,9 @@
 //! Backup benchmarks (make bench): the same jobs through the same Debian
 //! bacula-fd and bacula-sd 9.6.7, driven once by rdird and once by
 //! Debian's bacula-dir 9.6.7 (SQLite catalog), in the same run: a Full of
-//! 20,000 files / 400 MB, an Incremental with no change, and a Full of 10
-//! files. For each: wall time from `run` to the job's end in the catalog,
+//! 20,000 files / 400 MB, an Incremental with no change, a Full of 10
+//! files, and the restore of the 20,000 files (`restore … current all done
+//! yes`). For each: wall time from `run` to the job's end in the catalog,
 //! the Director's CPU seconds over the job, and its peak RSS during it;
 //! each job runs several times, and the median wall time and CPU seconds
 //! and the highest peak RSS are reported.
@@ -86,7 +87,8 @@ fn director_config(base: &Path, work: &Path, ports: (u16, u16, u16), prefix: &st
          FileSet {{ Name = Big; Include {{ Options {{ Signature = MD5 }}; File = {b}/big }} }}\n\
          FileSet {{ Name = Small; Include {{ Options {{ Signature = MD5 }}; File = {b}/small }} }}\n\
          Job {{ Name = Big; Type = Backup; Level = Full; Client = bench-fd; FileSet = Big; Storage = File; Pool = Bench; Messages = Daemon }}\n\
-         Job {{ Name = Small; Type = Backup; Level = Full; Client = bench-fd; FileSet = Small; Storage = File; Pool = Bench; Messages = Daemon }}\n"
+         Job {{ Name = Small; Type = Backup; Level = Full; Client = bench-fd; FileSet = Small; Storage = File; Pool = Bench; Messages = Daemon }}\n\
+         Job {{ Name = RestoreFiles; Type = Restore; Client = bench-fd; FileSet = Big; Storage = File; Pool = Bench; Messages = Daemon; Where = \"{b}/restored-{prefix}\" }}\n"
     )
 }
 
@@ -202,6 +204,11 @@ fn main() {
             3,
         ),
         ("small_10_files", "run job=Small yes", 5),
+        (
+            "restore_full",
+            "restore client=bench-fd fileset=Big select current all done yes",
+            3,
+        ),
     ];
     let mut results: Vec<Vec<Figures>> = Vec::new();
     // With BENCH_LOG_DIR, rdird's packet trace goes to its log there.
@@ -265,8 +272,8 @@ fn main() {
     let mb = files * FILE_SIZE / 1_000_000;
     for (i, (name, _, _)) in jobs.iter().enumerate() {
         let (ours, theirs) = (&results[0][i], &results[1][i]);
-        let label = if *name == "full" {
-            format!("full_{files}_files_{mb}_mb")
+        let label = if *name == "full" || *name == "restore_full" {
+            format!("{name}_{files}_files_{mb}_mb")
         } else {
             name.to_string()
         };

@@ -15,6 +15,8 @@ python3 bench/dispatch_cpython.py "$N" > "$tmp/cpython.txt"
 cargo bench $CARGO_FLAGS --target "$TARGET" --bench console > "$tmp/console.txt"
 # shellcheck disable=SC2086
 cargo bench $CARGO_FLAGS --target "$TARGET" --bench backup > "$tmp/backup.txt"
+# shellcheck disable=SC2086
+cargo bench $CARGO_FLAGS --target "$TARGET" --bench restore_prep >> "$tmp/backup.txt"
 
 # Whole processes: start, load the example script, one event, exit.
 wall() {
@@ -76,7 +78,7 @@ machine="$(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cu
   echo "- catalog_file_rows_per_s: File rows inserted through the batch path (10,000-row transactions,"
   echo "  Path and Filename ids cached), 500,000 rows; SQLite in WAL mode with synchronous=NORMAL."
   echo
-  echo "## Backups"
+  echo "## Backups and restores"
   echo
   echo "Anchor: Debian's bacula-dir 9.6.7 (SQLite catalog) driving the same bacula-fd and bacula-sd 9.6.7, same run."
   echo
@@ -94,5 +96,9 @@ machine="$(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cu
   echo "- director_peak_rss_mib: the Director's peak RSS during the job (reset before each), highest."
   echo "- The Full is 20,000 files of 20,000 incompressible bytes with MD5 signatures; attributes are"
   echo "  spooled by the storage daemon (Bacula's default) and read from its spool file by both Directors."
+  echo "- restore_full: 'restore client=… fileset=… select current all done yes' of those 20,000 files (the Full"
+  echo "  and the Incremental after it) to a new folder, through the same daemons."
+  echo "- restore_prepare: 'restore client=… jobid=… all done yes' answered (files chosen, tree and"
+  echo "  bootstrap built, job queued) for a backup of 1,000,000 files, on copies of the same catalog."
 } > "$out"
 cat "$out"
