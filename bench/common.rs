@@ -76,7 +76,35 @@ pub fn start(program: &str, args: &[&str], conf: &Path, log: Option<&Path>) -> C
         .unwrap_or_else(|e| panic!("{program}: {e}"))
 }
 
+/// Stops a daemon: SIGTERM, then SIGKILL if it has not gone in 5 s (a
+/// Director may wait on a job that cannot reach its daemons).
 pub fn stop(mut c: Child) {
     unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+    let asked = Instant::now();
+    while asked.elapsed() < Duration::from_secs(5) {
+        if let Ok(Some(_)) = c.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = c.kill();
     let _ = c.wait();
+}
+
+/// A Director's folder under `base` with a copy of the `seed` catalog
+/// (as `bench.db`) and its configuration (from `config`, given the folder
+/// and a free port): the folder, the port and the configuration's path.
+pub fn director_dir(
+    base: &Path,
+    who: &str,
+    seed: &Path,
+    config: impl Fn(&Path, u16) -> String,
+) -> (std::path::PathBuf, u16, std::path::PathBuf) {
+    let dir = base.join(who);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(seed, dir.join("bench.db")).unwrap();
+    let port = free_port();
+    let conf = dir.join("bacula-dir.conf");
+    std::fs::write(&conf, config(&dir, port)).unwrap();
+    (dir, port, conf)
 }

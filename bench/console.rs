@@ -13,7 +13,7 @@ use rdird::catalog::{Catalog, FileRecord, NameCache};
 
 #[path = "common.rs"]
 mod common;
-use common::{free_port, login, start, stop, wait_listening};
+use common::{director_dir, login, start, stop, wait_listening};
 
 const JOBS: i64 = 10_000;
 const PASSWORD: &str = "bench-secret";
@@ -112,12 +112,7 @@ fn main() {
 
     let mut ports = Vec::new();
     for who in ["rdird", "bacula-dir"] {
-        let dir = base.path().join(who);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::copy(&seed, dir.join("bench.db")).unwrap();
-        let port = free_port();
-        let conf = dir.join("bacula-dir.conf");
-        std::fs::write(&conf, config(&dir, port)).unwrap();
+        let (_, port, conf) = director_dir(base.path(), who, &seed, config);
         ports.push((who, port, conf));
     }
     let rdird = start(

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 #[path = "common.rs"]
 mod common;
-use common::{command, free_port, login, start, stop, wait_listening};
+use common::{command, director_dir, login, start, stop, wait_listening};
 
 const PASSWORD: &str = "bench-secret";
 
@@ -90,12 +90,7 @@ fn main() {
         ("rdird", env!("CARGO_BIN_EXE_rdird"), &["-f"][..]),
         ("bacula-dir", "/usr/sbin/bacula-dir", &["-f"][..]),
     ] {
-        let dir = base.path().join(who);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::copy(&seed, dir.join("bench.db")).unwrap();
-        let port = free_port();
-        let conf = dir.join("bacula-dir.conf");
-        std::fs::write(&conf, config(&dir, port)).unwrap();
+        let (dir, port, conf) = director_dir(base.path(), who, &seed, config);
         let d = start(program, args, &conf, Some(&dir.join("log")));
         wait_listening(port);
         let mut console = login(port, PASSWORD);
