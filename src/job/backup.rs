@@ -539,18 +539,9 @@ pub fn run(
     if let Err(e) = recorded {
         say(&format!("Error updating the Job record: {e}"));
     }
-    {
-        let mut s = state.data();
-        s.files = outcome.fd.files;
-        s.bytes = outcome.fd.bytes;
-        s.sd_files = outcome.sd.files;
-        s.sd_errors = outcome.sd.errors;
-        s.errors += outcome.fd.errors;
-        s.fd_status = outcome.fd.status;
-        s.sd_status = outcome.sd.status;
-        if let Some(v) = outcome.sd.volumes.last() {
-            s.volume_name = v.clone();
-        }
+    outcome.record_in(&mut state.data());
+    if let Some(v) = outcome.sd.volumes.last() {
+        state.data().volume_name = v.clone();
     }
     if let Some(e) = &outcome.fatal {
         say(&format!("Fatal error: {e}"));

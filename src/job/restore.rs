@@ -87,16 +87,7 @@ pub fn run(
     if let Err(e) = recorded {
         say(&format!("Error updating the Job record: {e}"));
     }
-    {
-        let mut s = state.data();
-        s.files = outcome.fd.files;
-        s.bytes = outcome.fd.bytes;
-        s.sd_files = outcome.sd.files;
-        s.sd_errors = outcome.sd.errors;
-        s.errors += outcome.fd.errors;
-        s.fd_status = outcome.fd.status;
-        s.sd_status = outcome.sd.status;
-    }
+    outcome.record_in(&mut state.data());
     if let Some(e) = &outcome.fatal {
         say(&format!("Fatal error: {e}"));
     }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use md5::{Digest, Md5};
 
 use super::catreq::{self, Handler, SdReport};
-use super::job::{cancel_on_sd, watch, Parties};
+use super::job::{converse, Parties};
 use super::{fd, sd};
 use crate::bnet::conn::Closer;
 use crate::bnet::{BnetError, Connection, Packet, Signal};
@@ -98,6 +98,17 @@ impl Outcome {
             .find_map(|w| w.strip_prefix("Authorization="))
             .unwrap_or("")
             .to_string();
+    }
+
+    /// Puts both daemons' figures where scripts and the report read them.
+    pub fn record_in(&self, d: &mut crate::python::JobData) {
+        d.files = self.fd.files;
+        d.bytes = self.fd.bytes;
+        d.sd_files = self.sd.files;
+        d.sd_errors = self.sd.errors;
+        d.errors += self.fd.errors;
+        d.fd_status = self.fd.status;
+        d.sd_status = self.sd.status;
     }
 
     /// A backup that could not start.
@@ -232,57 +243,18 @@ pub fn run(director: &Director, plan: &Plan<'_>, volumes: &mut dyn catreq::Volum
     let say = |text: &str| director.daemon_message(plan.job_id, plan.messages.as_deref(), text);
     let mut handler = Handler::new(director, plan.job_id, plan.messages.clone(), volumes);
     (plan.status)('S');
-    let mut sd = match start_sd(plan, &mut out, &mut handler) {
+    let sd = match start_sd(plan, &mut out, &mut handler) {
         Ok(c) => c,
         Err(e) => {
             out.fatal = Some(e);
             return out;
         }
     };
-    if plan.canceled.load(Ordering::SeqCst) {
-        // Canceled while the storage daemon found its volume: the file
-        // daemon is never started.
-        cancel_on_sd(&plan.parties());
-        sd.close();
-        return out;
-    }
     let job_key = out.job_key.clone();
-    let closers = Mutex::new(sd.closer().into_iter().collect::<Vec<_>>());
-    let finished = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        let parties = plan.parties();
-        let (finished_ref, closers_ref) = (&finished, &closers);
-        let watcher = scope.spawn(move || watch(&parties, finished_ref, closers_ref));
-        let sd_thread = scope.spawn(move || {
-            let end = sd_loop(&mut sd, &mut handler);
-            let _ = sd.signal(Signal::Terminate);
-            sd.close();
-            (handler.report, end)
-        });
+    let parties = plan.parties();
+    converse(&parties, sd, handler, &mut out, |out, closers| {
         (plan.status)('F');
-        let fd = run_fd(plan, &out, &job_key, &say, &closers);
-        match fd {
-            Ok(r) => out.fd = r,
-            Err(e) => {
-                out.fd.status = 'f';
-                if !plan.canceled.load(Ordering::SeqCst) {
-                    out.fatal = Some(e);
-                    cancel_on_sd(&plan.parties());
-                }
-            }
-        }
-        let (report, end) = sd_thread.join().unwrap_or_else(|_| {
-            (
-                SdReport::default(),
-                Err("the storage daemon's thread failed".to_string()),
-            )
-        });
-        out.sd = report;
-        if let Err(e) = end {
-            out.fatal.get_or_insert(e);
-        }
-        finished.store(true, Ordering::SeqCst);
-        watcher.thread().unpark();
+        run_fd(plan, out, &job_key, &say, closers)
     });
     out
 }

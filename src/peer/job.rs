@@ -6,9 +6,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::backup::CONNECT_TIMEOUT;
+use super::backup::{sd_loop, FdReport, Outcome, CONNECT_TIMEOUT};
+use super::catreq::{Handler, SdReport};
 use super::{fd, sd};
 use crate::bnet::conn::Closer;
+use crate::bnet::{Connection, Signal};
 use crate::config::Resource;
 
 /// How long the daemons have to end a canceled job before the Director
@@ -65,4 +67,58 @@ pub fn watch(p: &Parties<'_>, finished: &AtomicBool, closers: &Mutex<Vec<Closer>
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The part of a job both daemons take part in, once the storage daemon
+/// has accepted it: its catalog requests are answered on their own thread
+/// while `fd_part` talks to the file daemon (registering its connection in
+/// the closers), a watcher carries out a cancel, and both daemons' ends go
+/// into `out`. A file daemon failure tells the storage daemon to cancel.
+pub fn converse(
+    p: &Parties<'_>,
+    mut sd: Connection,
+    mut handler: Handler<'_>,
+    out: &mut Outcome,
+    fd_part: impl FnOnce(&Outcome, &Mutex<Vec<Closer>>) -> Result<FdReport, String>,
+) {
+    if p.canceled.load(Ordering::SeqCst) {
+        // Canceled while the storage daemon prepared: the file daemon is
+        // never started.
+        cancel_on_sd(p);
+        sd.close();
+        return;
+    }
+    let closers = Mutex::new(sd.closer().into_iter().collect::<Vec<_>>());
+    let finished = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let watcher = scope.spawn(|| watch(p, &finished, &closers));
+        let sd_thread = scope.spawn(move || {
+            let end = sd_loop(&mut sd, &mut handler);
+            let _ = sd.signal(Signal::Terminate);
+            sd.close();
+            (handler.report, end)
+        });
+        match fd_part(out, &closers) {
+            Ok(r) => out.fd = r,
+            Err(e) => {
+                out.fd.status = 'f';
+                if !p.canceled.load(Ordering::SeqCst) {
+                    out.fatal = Some(e);
+                    cancel_on_sd(p);
+                }
+            }
+        }
+        let (report, end) = sd_thread.join().unwrap_or_else(|_| {
+            (
+                SdReport::default(),
+                Err("the storage daemon's thread failed".to_string()),
+            )
+        });
+        out.sd = report;
+        if let Err(e) = end {
+            out.fatal.get_or_insert(e);
+        }
+        finished.store(true, Ordering::SeqCst);
+        watcher.thread().unpark();
+    });
 }

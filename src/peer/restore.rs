@@ -5,12 +5,12 @@
 //! the storage daemon's catalog requests are answered on their own thread,
 //! and `endrestore` ends the file daemon's part once it has read all.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
 use super::backup::{bnet, expect, FdReport, Outcome, CONNECT_TIMEOUT};
-use super::catreq::{Handler, SdReport, Volumes};
-use super::job::{cancel_on_sd, watch, Parties};
+use super::catreq::{Handler, Volumes};
+use super::job::{converse, Parties};
 use super::sd::device;
 use super::{fd, sd};
 use crate::bnet::{Connection, Signal};
@@ -54,54 +54,19 @@ pub fn run(director: &Director, plan: &RestorePlan<'_>) -> Outcome {
     let p = &plan.parties;
     let say = |text: &str| director.daemon_message(p.job_id, plan.messages.as_deref(), text);
     let mut volumes = ReadOnly;
-    let mut handler = Handler::new(director, p.job_id, plan.messages.clone(), &mut volumes);
+    let handler = Handler::new(director, p.job_id, plan.messages.clone(), &mut volumes);
     (plan.status)('S');
-    let mut sd = match start_sd(plan, &mut out) {
+    let sd = match start_sd(plan, &mut out) {
         Ok(c) => c,
         Err(e) => {
             out.fatal = Some(e);
             return out;
         }
     };
-    if p.canceled.load(Ordering::SeqCst) {
-        cancel_on_sd(p);
-        sd.close();
-        return out;
-    }
-    let closers = Mutex::new(sd.closer().into_iter().collect::<Vec<_>>());
-    let finished = AtomicBool::new(false);
     let job_key = out.job_key.clone();
-    std::thread::scope(|scope| {
-        let watcher = scope.spawn(|| watch(p, &finished, &closers));
-        let sd_thread = scope.spawn(move || {
-            let end = super::backup::sd_loop(&mut sd, &mut handler);
-            let _ = sd.signal(Signal::Terminate);
-            sd.close();
-            (handler.report, end)
-        });
+    converse(p, sd, handler, &mut out, |out, closers| {
         (plan.status)('F');
-        match run_fd(plan, &out, &job_key, &say, &closers) {
-            Ok(r) => out.fd = r,
-            Err(e) => {
-                out.fd.status = 'f';
-                if !p.canceled.load(Ordering::SeqCst) {
-                    out.fatal = Some(e);
-                    cancel_on_sd(p);
-                }
-            }
-        }
-        let (report, end) = sd_thread.join().unwrap_or_else(|_| {
-            (
-                SdReport::default(),
-                Err("the storage daemon's thread failed".to_string()),
-            )
-        });
-        out.sd = report;
-        if let Err(e) = end {
-            out.fatal.get_or_insert(e);
-        }
-        finished.store(true, Ordering::SeqCst);
-        watcher.thread().unpark();
+        run_fd(plan, out, &job_key, &say, closers)
     });
     out
 }
