@@ -840,8 +840,13 @@ fn waiting_jobs_start_in_priority_order() {
     let s = setup_conf("fd-secret", None, |_| {
         "Job { Name = Hold; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; RunBeforeJob = \"/bin/sleep 2\" }\n".to_string()
     });
+    // Hold runs first; the other three queue behind it.
+    s.console("run job=Hold yes\n");
+    status_until(&s, "Hold running", |o| {
+        o.contains("Hold.") && o.contains("is running")
+    });
     let out = s.console(
-        "run job=Hold yes\nrun job=Backup priority=30 yes\nrun job=Other priority=20 yes\nrun job=Backup priority=5 yes\nwait\nmessages\n",
+        "run job=Backup priority=30 yes\nrun job=Other priority=20 yes\nrun job=Backup priority=5 yes\nwait\nmessages\n",
     );
     let order: Vec<&str> = out
         .lines()
@@ -1867,4 +1872,37 @@ fn the_interactive_tree_marks_what_is_restored() {
     }
     got.sort();
     assert_eq!(got, ["a.txt", "sub/b.txt", "sub/c.txt"]);
+}
+
+#[test]
+fn a_purged_volume_goes_to_its_recycle_pool_and_comes_back_from_scratch() {
+    let s = setup_conf("fd-secret", None, |_| {
+        "Pool { Name = Scratch; Pool Type = Backup }\n\
+         Pool { Name = Rec; Pool Type = Backup; Label Format = \"Rec-\"; Maximum Volume Jobs = 1; Volume Retention = 2; Recycle Pool = Scratch }\n\
+         Job { Name = RecJob; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Rec; Messages = Daemon }\n"
+            .to_string()
+    });
+    let out = s.console("run job=RecJob yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Volume name(s):"), "Rec-0001", "{out}");
+    std::thread::sleep(Duration::from_millis(3100));
+    let out = s.console("run job=RecJob yes\nwait\nmessages\n");
+    assert!(
+        out.contains("Purged Volume \"Rec-0001\" moved to its Recycle Pool \"Scratch\"."),
+        "{out}"
+    );
+    assert!(
+        out.contains("Using Volume \"Rec-0001\" from 'Scratch' pool."),
+        "{out}"
+    );
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    assert_eq!(report_line(&out, "Volume name(s):"), "Rec-0001", "{out}");
+    let (pool, count): (String, i64) = s
+        .catalog()
+        .query_row(
+            "SELECT Pool.Name, (SELECT COUNT(*) FROM Media) FROM Media JOIN Pool USING (PoolId) WHERE VolumeName = 'Rec-0001'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((pool.as_str(), count), ("Rec", 1));
 }

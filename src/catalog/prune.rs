@@ -143,3 +143,23 @@ impl Catalog {
             .map_err(|e| self.err(e))
     }
 }
+
+impl Catalog {
+    /// Moves a volume into another pool, keeping both pools' NumVols.
+    pub fn move_volume(&self, name: &str, pool: &str) -> Result<(), CatalogError> {
+        self.db()
+            .execute(
+                "UPDATE Media SET PoolId = (SELECT PoolId FROM Pool WHERE Name = ?2) WHERE VolumeName = ?1
+                   AND EXISTS (SELECT 1 FROM Pool WHERE Name = ?2)",
+                params![name, pool],
+            )
+            .map_err(|e| self.err(e))?;
+        self.db()
+            .execute(
+                "UPDATE Pool SET NumVols = (SELECT COUNT(*) FROM Media WHERE Media.PoolId = Pool.PoolId)",
+                [],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+}

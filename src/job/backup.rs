@@ -308,7 +308,7 @@ fn prune(
     director: &Director,
     state: &Arc<JobState>,
     v: &crate::catalog::Prunable,
-    cutoff: i64,
+    (cutoff, recycle_pool): (i64, Option<&str>),
     say: &dyn Fn(&str),
 ) -> Result<(), String> {
     let purged = director
@@ -321,6 +321,17 @@ fn prune(
             v.name
         ));
         super::retention::volume_purged(director, state, &v.name);
+        // The pool's Recycle Pool takes its purged volumes.
+        if let Some(to) = recycle_pool {
+            director
+                .catalog()
+                .move_volume(&v.name, to)
+                .map_err(|e| e.to_string())?;
+            say(&format!(
+                "Purged Volume \"{}\" moved to its Recycle Pool \"{to}\".",
+                v.name
+            ));
+        }
     }
     Ok(())
 }
@@ -350,13 +361,14 @@ fn try_volume(
     if let Some(name) = recycle(director, state, pool_name, media_type, say)? {
         return Ok(Some(name));
     }
+    let recycle_pool = pool.str("RecyclePool").filter(|p| *p != pool_name);
     if pool.bool("AutoPrune").unwrap_or(true) {
         let cat = director.catalog();
         let volumes = cat.prunable_volumes(pool_name).map_err(|e| e.to_string())?;
         drop(cat);
         let now = crate::clock::now();
         for v in volumes {
-            prune(director, state, &v, now - v.retention, say)?;
+            prune(director, state, &v, (now - v.retention, recycle_pool), say)?;
         }
         if let Some(name) = recycle(director, state, pool_name, media_type, say)? {
             return Ok(Some(name));
@@ -383,7 +395,7 @@ fn try_volume(
                 } else {
                     crate::clock::now() - v.retention
                 };
-                prune(director, state, &v, cutoff, say)?;
+                prune(director, state, &v, (cutoff, recycle_pool), say)?;
                 if let Some(name) = recycle(director, state, pool_name, media_type, say)? {
                     return Ok(Some(name));
                 }
