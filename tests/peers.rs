@@ -239,6 +239,14 @@ impl Setup {
     }
 }
 
+/// Every job report's Termination line in `out`, in order.
+fn termination_lines(out: &str) -> Vec<&str> {
+    out.lines()
+        .filter_map(|l| l.trim_start().strip_prefix("Termination:"))
+        .map(str::trim)
+        .collect()
+}
+
 fn report_line<'a>(out: &'a str, label: &str) -> &'a str {
     out.lines()
         .rev()
@@ -636,11 +644,7 @@ fn a_backup_to_a_storage_daemon_that_is_not_running_fails_and_the_director_goes_
         out.contains("Fatal error: Storage \"Gone\" at 127.0.0.1:1: cannot connect"),
         "{out}"
     );
-    let terminations: Vec<&str> = out
-        .lines()
-        .filter_map(|l| l.trim_start().strip_prefix("Termination:"))
-        .map(str::trim)
-        .collect();
+    let terminations = termination_lines(&out);
     assert_eq!(terminations, ["*** Backup Error ***", "Backup OK"], "{out}");
 }
 
@@ -730,11 +734,7 @@ fn cancel_reaches_a_running_backup_and_a_waiting_one() {
     // Let the file daemon reach the FIFO.
     std::thread::sleep(Duration::from_millis(1000));
     let out = s.console("cancel jobid=2\ncancel jobid=1\nwait\nmessages\n");
-    let terminations: Vec<&str> = out
-        .lines()
-        .filter_map(|l| l.trim_start().strip_prefix("Termination:"))
-        .map(str::trim)
-        .collect();
+    let terminations = termination_lines(&out);
     assert_eq!(
         terminations,
         ["Backup Canceled", "Backup Canceled"],
@@ -1293,11 +1293,7 @@ fn a_backup_to_a_file_daemon_that_is_not_running_fails_and_the_director_goes_on(
         out.contains("Fatal error: Client \"gone-fd\" at 127.0.0.1:1: cannot connect"),
         "{out}"
     );
-    let terminations: Vec<&str> = out
-        .lines()
-        .filter_map(|l| l.trim_start().strip_prefix("Termination:"))
-        .map(str::trim)
-        .collect();
+    let terminations = termination_lines(&out);
     assert_eq!(terminations, ["*** Backup Error ***", "Backup OK"], "{out}");
     // The storage daemon was told to let go of the job.
     let out = s.console("status storage=File\n");
@@ -1776,11 +1772,7 @@ fn verify_is_clean_after_a_backup_and_finds_a_changed_file() {
     let out = s.console(
         "run job=Backup yes\nwait\nrun job=Check yes\nwait\nrun job=Snap yes\nwait\nrun job=Compare yes\nwait\nmessages\n",
     );
-    let terminations: Vec<&str> = out
-        .lines()
-        .filter_map(|l| l.trim_start().strip_prefix("Termination:"))
-        .map(str::trim)
-        .collect();
+    let terminations = termination_lines(&out);
     assert_eq!(
         terminations,
         ["Backup OK", "Verify OK", "Verify OK", "Verify OK"],
@@ -1794,11 +1786,7 @@ fn verify_is_clean_after_a_backup_and_finds_a_changed_file() {
     std::fs::write(data.join("sub/b.txt"), "beta, longer now\n").unwrap();
     std::fs::write(data.join("added.txt"), "new\n").unwrap();
     let out = s.console("run job=Check yes\nwait\nrun job=Compare yes\nwait\nmessages\n");
-    let terminations: Vec<&str> = out
-        .lines()
-        .filter_map(|l| l.trim_start().strip_prefix("Termination:"))
-        .map(str::trim)
-        .collect();
+    let terminations = termination_lines(&out);
     assert_eq!(
         terminations,
         ["Verify Differences", "Verify Differences"],

@@ -4,16 +4,22 @@
 
 const DIGITS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/// Encodes `bin` the way Bacula's `bin_to_base64(…, compatible=false)` does.
-pub fn encode(bin: &[u8]) -> String {
+/// Bacula's `bin_to_base64`: with `compatible`, plain bytes and the last
+/// partial sextet shifted into place; without, bytes sign-extended into
+/// the register and the last sextet not shifted. Never `=` padding.
+fn bin_to_base64(bin: &[u8], compatible: bool) -> String {
     let mut out = String::new();
     let mut reg: u32 = 0;
     let mut rem: u32 = 0;
     let mut i = 0;
     while i < bin.len() {
         if rem < 6 {
-            reg <<= 8;
-            reg |= bin[i] as i8 as i32 as u32;
+            let byte = if compatible {
+                u32::from(bin[i])
+            } else {
+                bin[i] as i8 as i32 as u32
+            };
+            reg = (reg << 8) | byte;
             i += 1;
             rem += 8;
         }
@@ -21,34 +27,23 @@ pub fn encode(bin: &[u8]) -> String {
         rem -= 6;
     }
     if rem > 0 {
-        let mask = (1u32 << rem) - 1;
-        out.push(DIGITS[(reg & mask) as usize] as char);
+        let last = reg & ((1u32 << rem) - 1);
+        let last = if compatible { last << (6 - rem) } else { last };
+        out.push(DIGITS[last as usize] as char);
     }
     out
 }
 
-/// Encodes `bin` as Bacula's `bin_to_base64(…, compatible=true)` does
-/// for the catalog's digests: plain bytes and the last partial sextet
-/// shifted into place, still without `=` padding.
+/// Encodes `bin` the way Bacula's `bin_to_base64(…, compatible=false)`
+/// does (CRAM-MD5, the FileSet's fingerprint).
+pub fn encode(bin: &[u8]) -> String {
+    bin_to_base64(bin, false)
+}
+
+/// Encodes a file digest as the catalog holds it
+/// (`bin_to_base64(…, compatible=true)`).
 pub fn encode_digest(bin: &[u8]) -> String {
-    let mut out = String::new();
-    let mut reg: u32 = 0;
-    let mut rem: u32 = 0;
-    let mut i = 0;
-    while i < bin.len() {
-        if rem < 6 {
-            reg = (reg << 8) | u32::from(bin[i]);
-            i += 1;
-            rem += 8;
-        }
-        out.push(DIGITS[((reg >> (rem - 6)) & 0x3f) as usize] as char);
-        rem -= 6;
-    }
-    if rem > 0 {
-        let mask = (1u32 << rem) - 1;
-        out.push(DIGITS[((reg & mask) << (6 - rem)) as usize] as char);
-    }
-    out
+    bin_to_base64(bin, true)
 }
 
 /// Decodes one number of an encoded stat (`BrB7to`): base64 digits, most

@@ -56,6 +56,18 @@ impl Args {
             .and_then(|(_, v)| v.as_deref())
     }
 
+    /// Every value given for `key=` (case-insensitive), in order (`file=`
+    /// may repeat).
+    pub fn all(&self, key: &str) -> Vec<&str> {
+        self.keys
+            .iter()
+            .zip(&self.values)
+            .skip(1)
+            .filter(|(k, _)| k.eq_ignore_ascii_case(key))
+            .filter_map(|(_, v)| v.as_deref())
+            .collect()
+    }
+
     /// Whether the bare word `key` (or `key=…`) is present after the command.
     pub fn has(&self, key: &str) -> bool {
         self.keys

@@ -21,18 +21,6 @@ use crate::job::{RestoreSpec, RunRequest};
 use crate::restore::place::{PlaceArgs, Placement};
 use crate::restore::tree::Tree;
 
-/// Every value given for `key` (`file=` may repeat).
-fn all_values<'a>(ctx: &'a Ctx<'_, '_>, key: &str) -> Vec<&'a str> {
-    ctx.args
-        .keys
-        .iter()
-        .zip(&ctx.args.values)
-        .skip(1)
-        .filter(|(k, _)| k.eq_ignore_ascii_case(key))
-        .filter_map(|(_, v)| v.as_deref())
-        .collect()
-}
-
 /// The restore Job: `restorejob=`, else the configuration's only one.
 fn restore_job<'a>(
     ctx: &Ctx<'_, '_>,
@@ -80,8 +68,10 @@ fn select(
     if ctx.args.has("all") {
         return Ok(files);
     }
-    let names = all_values(ctx, "file");
-    let dirs: Vec<String> = all_values(ctx, "dir")
+    let names = ctx.args.all("file");
+    let dirs: Vec<String> = ctx
+        .args
+        .all("dir")
         .into_iter()
         .map(|d| format!("{}/", d.trim_end_matches('/')))
         .collect();

@@ -12,6 +12,7 @@ use crate::catalog::{BackupTotals, PriorJob};
 use crate::config::{Config, Kind, Resource};
 use crate::director::Director;
 use crate::peer::backup::{fileset_md5, Outcome, Plan};
+use crate::peer::job::Parties;
 use crate::python::JobState;
 
 /// What was settled before the job started.
@@ -273,14 +274,6 @@ fn find_volume(
     }
 }
 
-/// Passes on what a volume event's handler wrote, to the job's Messages.
-fn pass_on_volume_event_messages(director: &Director, state: &JobState) {
-    let cfg = director.config();
-    let job = state.data().job.clone();
-    let messages = cfg.find(Kind::Job, &job).and_then(|j| j.str("Messages"));
-    super::pass_on_script_messages(director, messages, state);
-}
-
 /// A Recycle or Purged volume of the pool, recycled.
 fn recycle(
     director: &Director,
@@ -416,7 +409,7 @@ fn try_volume(
         }
     }
     let scripted = director.scripts().and_then(|h| h.new_volume(state));
-    pass_on_volume_event_messages(director, state);
+    super::pass_on_job_script_messages(director, state);
     let exists = |n: &str| director.catalog().volume_exists(n).unwrap_or(false);
     let name = match scripted {
         Some(n) if exists(&n) => {
@@ -474,7 +467,7 @@ impl crate::peer::catreq::Volumes for JobVolumes<'_> {
         if let Some(host) = self.director.scripts() {
             self.state.data().volume_name = volume.to_string();
             host.event(self.state, crate::python::JobEvent::VolumeFull);
-            pass_on_volume_event_messages(self.director, self.state);
+            super::pass_on_job_script_messages(self.director, self.state);
         }
     }
 }
@@ -509,19 +502,21 @@ pub fn run(
         }
     };
     let plan = Plan {
-        director_name: &cfg.director().name,
-        job_id: d.job_id,
-        job_name: &d.job_name,
+        parties: Parties {
+            director_name: &cfg.director().name,
+            job_id: d.job_id,
+            job_name: &d.job_name,
+            client,
+            storage,
+            canceled,
+        },
         job: res,
-        client,
-        storage,
         pool,
         fileset,
         fileset_md5: &prepared.fileset_md5,
         level: d.level,
         since: prepared.since.as_ref().map(|p| (p.start, p.job.clone())),
         messages: messages.clone(),
-        canceled,
         status: &|letter| state.data().status = letter,
     };
     let mut volumes = JobVolumes {
@@ -583,21 +578,11 @@ fn write_bootstrap(
     use std::io::Write;
     let cfg = director.config();
     let d = state.data().clone();
-    let codes = |k: char| -> Option<String> {
-        Some(match k {
-            'c' => d.client.clone(),
-            'd' => cfg.director().name.clone(),
-            'f' => d.fileset.clone(),
-            'i' => d.job_id.to_string(),
-            'j' => d.job_name.clone(),
-            'l' => crate::python::names::level_name(d.level).to_string(),
-            'n' => d.job.clone(),
-            't' => crate::python::names::type_name(d.job_type).to_string(),
-            'v' => outcome.sd.volumes.join("|"),
-            _ => return None,
-        })
-    };
-    let target = crate::restore::bsr::expand_codes(template, &codes);
+    let director_name = cfg.director().name.clone();
+    let target = super::runscript::expand(template, &|k| match k {
+        'v' => Some(outcome.sd.volumes.join("|")),
+        _ => super::runscript::job_code(&d, &director_name, k),
+    });
     let extents = director
         .catalog()
         .extents(d.job_id)

@@ -311,6 +311,15 @@ pub(crate) fn pass_on_script_messages(
     }
 }
 
+/// As `pass_on_script_messages`, to the Messages of the job's resource
+/// (for events delivered away from the job's own thread of steps).
+pub(crate) fn pass_on_job_script_messages(director: &Director, state: &JobState) {
+    let cfg = director.config();
+    let job = state.data().job.clone();
+    let messages = cfg.find(Kind::Job, &job).and_then(|j| j.str("Messages"));
+    pass_on_script_messages(director, messages, state);
+}
+
 fn event(director: &Director, res: &Resource, state: &Arc<JobState>, e: JobEvent) {
     if let Some(host) = director.scripts() {
         host.event(state, e);

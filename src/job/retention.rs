@@ -78,9 +78,6 @@ pub fn volume_purged(director: &Director, state: &Arc<JobState>, volume: &str) {
     if let Some(host) = director.scripts() {
         state.data().volume_name = volume.to_string();
         host.event(state, JobEvent::VolumePurged);
-        let cfg = director.config();
-        let job = state.data().job.clone();
-        let messages = cfg.find(Kind::Job, &job).and_then(|j| j.str("Messages"));
-        super::pass_on_script_messages(director, messages, state);
+        super::pass_on_job_script_messages(director, state);
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::config::{Resource, Value};
 use crate::director::Director;
-use crate::python::{names, JobState};
+use crate::python::{names, JobData, JobState};
 
 /// Before the job runs, or after it ended.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -16,12 +16,11 @@ pub enum Stage {
     After,
 }
 
-/// The command with `%j`, `%n`, `%i`, `%l`, `%t`, `%c`, `%d`, `%e`, `%%`
-/// replaced as Bacula replaces them.
-fn substitute(cmd: &str, state: &JobState, director: &str) -> String {
-    let d = state.data();
+/// `template` with Bacula's job codes replaced: `%%`, and what `code`
+/// gives for a letter (an unknown code is left as written).
+pub fn expand(template: &str, code: &dyn Fn(char) -> Option<String>) -> String {
     let mut out = String::new();
-    let mut chars = cmd.chars();
+    let mut chars = template.chars();
     while let Some(c) = chars.next() {
         if c != '%' {
             out.push(c);
@@ -29,27 +28,41 @@ fn substitute(cmd: &str, state: &JobState, director: &str) -> String {
         }
         match chars.next() {
             Some('%') => out.push('%'),
-            Some('j') => out.push_str(&d.job_name),
-            Some('n') => out.push_str(&d.job),
-            Some('i') => out.push_str(&d.job_id.to_string()),
-            Some('l') => out.push_str(names::level_name(d.level)),
-            Some('t') => out.push_str(names::type_name(d.job_type)),
-            Some('c') => out.push_str(&d.client),
-            Some('d') => out.push_str(director),
-            Some('e') => out.push_str(match d.status {
-                'T' => "OK",
-                'A' => "Canceled",
-                'R' | 'C' => "Running",
-                _ => "Error",
-            }),
-            Some(other) => {
-                out.push('%');
-                out.push(other);
-            }
+            Some(k) => match code(k) {
+                Some(v) => out.push_str(&v),
+                None => {
+                    out.push('%');
+                    out.push(k);
+                }
+            },
             None => out.push('%'),
         }
     }
     out
+}
+
+/// A job code as Bacula gives it: `%j` unique job name, `%n` Job name,
+/// `%i` JobId, `%l` level, `%t` type, `%c` client, `%f` FileSet, `%d`
+/// Director, `%e` exit status.
+pub fn job_code(d: &JobData, director: &str, k: char) -> Option<String> {
+    Some(match k {
+        'j' => d.job_name.clone(),
+        'n' => d.job.clone(),
+        'i' => d.job_id.to_string(),
+        'l' => names::level_name(d.level).to_string(),
+        't' => names::type_name(d.job_type).to_string(),
+        'c' => d.client.clone(),
+        'f' => d.fileset.clone(),
+        'd' => director.to_string(),
+        'e' => match d.status {
+            'T' => "OK",
+            'A' => "Canceled",
+            'R' | 'C' => "Running",
+            _ => "Error",
+        }
+        .to_string(),
+        _ => return None,
+    })
 }
 
 /// Runs the Director-side scripts of `stage`; false when one that must
@@ -85,7 +98,10 @@ pub fn run(
         if !due {
             continue;
         }
-        let cmd = substitute(&s.command, state, &dir_name);
+        let cmd = {
+            let d = state.data();
+            expand(&s.command, &|k| job_code(&d, &dir_name, k))
+        };
         if s.console {
             director.job_message(
                 job_id,
@@ -143,4 +159,17 @@ pub fn run(
         }
     }
     ok
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn codes_are_replaced_and_unknown_ones_kept() {
+        let code = |k: char| (k == 'c').then(|| "web-fd".to_string());
+        assert_eq!(
+            super::expand("/var/lib/bacula/%c.bsr", &code),
+            "/var/lib/bacula/web-fd.bsr"
+        );
+        assert_eq!(super::expand("100%% %x %", &code), "100% %x %");
+    }
 }

@@ -6,14 +6,14 @@
 //! storage daemon's catalog requests are answered on their own thread
 //! until both daemons report the end of the job.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use md5::{Digest, Md5};
 
 use super::catreq::{self, Handler, SdReport};
-use super::job::{converse, Parties};
+use super::job::{converse, open_sd_job, Parties};
 use super::{fd, sd};
 use crate::bnet::conn::Closer;
 use crate::bnet::{BnetError, Connection, Packet, Signal};
@@ -25,13 +25,9 @@ pub(super) const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What a backup needs to know before it talks to the daemons.
 pub struct Plan<'a> {
-    pub director_name: &'a str,
-    pub job_id: i64,
-    /// The unique job name.
-    pub job_name: &'a str,
+    /// The job, its daemons and its cancel flag.
+    pub parties: Parties<'a>,
     pub job: &'a Resource,
-    pub client: &'a Resource,
-    pub storage: &'a Resource,
     pub pool: &'a Resource,
     pub fileset: &'a Resource,
     /// The FileSet's fingerprint (`fileset_md5`), as its catalog record has it.
@@ -42,9 +38,6 @@ pub struct Plan<'a> {
     /// time) and unique name.
     pub since: Option<(i64, String)>,
     pub messages: Option<String>,
-    /// Set when the job is canceled (by a console, a script or a time
-    /// limit): the daemons are told, and the job ends.
-    pub canceled: &'a AtomicBool,
     /// Sets the job's status letter: `S` while it waits for the storage
     /// daemon, `F` for the file daemon, `R` once both have taken it.
     pub status: &'a (dyn Fn(char) + Sync),
@@ -221,27 +214,19 @@ pub fn fileset_md5(fileset: &Resource) -> String {
     crate::bnet::base64::encode(&h.finalize())
 }
 
-impl Plan<'_> {
-    /// The job and its daemons, for cancelling.
-    fn parties(&self) -> Parties<'_> {
-        Parties {
-            director_name: self.director_name,
-            job_id: self.job_id,
-            job_name: self.job_name,
-            client: self.client,
-            storage: self.storage,
-            canceled: self.canceled,
-        }
-    }
-}
-
 /// Runs the backup; `volumes` names the volume for append in a pool
 /// (creating it when needed) or says why there is none, and hears of
 /// volumes that became Full.
 pub fn run(director: &Director, plan: &Plan<'_>, volumes: &mut dyn catreq::Volumes) -> Outcome {
     let mut out = Outcome::default();
-    let say = |text: &str| director.daemon_message(plan.job_id, plan.messages.as_deref(), text);
-    let mut handler = Handler::new(director, plan.job_id, plan.messages.clone(), volumes);
+    let say =
+        |text: &str| director.daemon_message(plan.parties.job_id, plan.messages.as_deref(), text);
+    let mut handler = Handler::new(
+        director,
+        plan.parties.job_id,
+        plan.messages.clone(),
+        volumes,
+    );
     (plan.status)('S');
     let sd = match start_sd(plan, &mut out, &mut handler) {
         Ok(c) => c,
@@ -251,8 +236,7 @@ pub fn run(director: &Director, plan: &Plan<'_>, volumes: &mut dyn catreq::Volum
         }
     };
     let job_key = out.job_key.clone();
-    let parties = plan.parties();
-    converse(&parties, sd, handler, &mut out, |out, closers| {
+    converse(&plan.parties, sd, handler, &mut out, |out, closers| {
         (plan.status)('F');
         run_fd(plan, out, &job_key, &say, closers)
     });
@@ -264,44 +248,23 @@ fn start_sd(
     out: &mut Outcome,
     handler: &mut Handler<'_>,
 ) -> Result<Connection, String> {
-    let mut sd =
-        sd::daemon(plan.director_name, plan.storage).login(plan.director_name, CONNECT_TIMEOUT)?;
     // The level goes as its letter's code (70 F, 73 I, 68 D).
     let level_code = u32::from(plan.level);
     let fs_name = &plan.fileset.name;
-    sd.send(format!(
+    let job_line = format!(
         "JobId={} job={} job_name={} client_name={} type=66 level={level_code} FileSet={fs_name} NoAttr=0 SpoolAttr={} FileSetMD5={} SpoolData=0 WritePartAfterJob=1 PreferMountedVols=1 SpoolSize=0 rerunning=0 VolSessionId=0 VolSessionTime=0 sd_client=0 Authorization=dummy\n",
-        plan.job_id,
-        plan.job_name,
+        plan.parties.job_id,
+        plan.parties.job_name,
         plan.job.name,
-        plan.client.name,
+        plan.parties.client.name,
         u8::from(plan.job.bool("SpoolAttributes").unwrap_or(false)),
         plan.fileset_md5,
-    ))
-    .map_err(bnet)?;
-    let answer = sd.recv_text().map_err(bnet)?;
-    if !answer.starts_with("3000 OK Job") {
-        return Err(format!(
-            "{} refused the job: {}",
-            sd.peer(),
-            answer.trim_end()
-        ));
-    }
-    out.take_job_answer(&answer);
-    let media_type = plan.storage.str("MediaType").unwrap_or_default();
-    let device = sd::device(plan.storage);
-    sd.send_all(&[
-        format!(
-            "use storage={} media_type={media_type} pool_name={} pool_type={} append=1 copy=0 stripe=0\n",
-            plan.storage.name,
-            plan.pool.name,
-            plan.pool.str("PoolType").unwrap_or("Backup"),
-        ),
-        format!("use device={device}\n"),
-    ])
-    .map_err(bnet)?;
-    sd.signal(Signal::Eod).map_err(bnet)?;
-    sd.signal(Signal::Eod).map_err(bnet)?;
+    );
+    let pool = (
+        plan.pool.name.as_str(),
+        plan.pool.str("PoolType").unwrap_or("Backup"),
+    );
+    let (mut sd, device) = open_sd_job(&plan.parties, &job_line, pool, true, out)?;
     // The storage daemon asks for a volume before it accepts the device.
     loop {
         match sd.recv().map_err(bnet)? {
@@ -353,14 +316,14 @@ fn run_fd(
     say: &dyn Fn(&str),
     closers: &Mutex<Vec<Closer>>,
 ) -> Result<FdReport, String> {
-    let mut fd =
-        fd::daemon(plan.director_name, plan.client).login(plan.director_name, CONNECT_TIMEOUT)?;
+    let mut fd = fd::daemon(plan.parties.director_name, plan.parties.client)
+        .login(plan.parties.director_name, CONNECT_TIMEOUT)?;
     if let Some(c) = fd.closer() {
         closers.lock().unwrap_or_else(|e| e.into_inner()).push(c);
     }
     fd.send(format!(
         "JobId={} Job={} SDid={} SDtime={} Authorization={job_key}\n",
-        plan.job_id, plan.job_name, out.vol_session_id, out.vol_session_time
+        plan.parties.job_id, plan.parties.job_name, out.vol_session_id, out.vol_session_time
     ))
     .map_err(bnet)?;
     expect(&mut fd, "2000 OK Job", "the job", say)?;
@@ -390,12 +353,12 @@ fn run_fd(
     lines.extend(fileset_lines(plan.fileset));
     fd.send_then_eod(&lines).map_err(bnet)?;
     expect(&mut fd, "2000 OK include", "the FileSet", say)?;
-    let sd = sd::daemon(plan.director_name, plan.storage);
+    let sd = sd::daemon(plan.parties.director_name, plan.parties.storage);
     let (sd_host, sd_port) = (sd.host(), sd.port());
     fd.send(format!("storage address={sd_host} port={sd_port} ssl=0\n"))
         .map_err(bnet)?;
     expect(&mut fd, "2000 OK storage", "the storage address", say)?;
-    if plan.canceled.load(Ordering::SeqCst) {
+    if plan.parties.canceled.load(Ordering::SeqCst) {
         return Err("the job was canceled".into());
     }
     fd.send("backup FileIndex=0\n").map_err(bnet)?;

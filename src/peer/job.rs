@@ -122,3 +122,42 @@ pub fn converse(
         watcher.thread().unpark();
     });
 }
+
+/// Logs in to the storage daemon and gives it the job (`job_line`) and
+/// the storage, pool and device to use, for writing (`append`) or
+/// reading; the connection and the device's name. The job's session and
+/// key go into `out`.
+pub fn open_sd_job(
+    p: &Parties<'_>,
+    job_line: &str,
+    (pool_name, pool_type): (&str, &str),
+    append: bool,
+    out: &mut Outcome,
+) -> Result<(Connection, String), String> {
+    let bnet = |e: crate::bnet::BnetError| e.to_string();
+    let mut sd = sd::daemon(p.director_name, p.storage).login(p.director_name, CONNECT_TIMEOUT)?;
+    sd.send(job_line).map_err(bnet)?;
+    let answer = sd.recv_text().map_err(bnet)?;
+    if !answer.starts_with("3000 OK Job") {
+        return Err(format!(
+            "{} refused the job: {}",
+            sd.peer(),
+            answer.trim_end()
+        ));
+    }
+    out.take_job_answer(&answer);
+    let media_type = p.storage.str("MediaType").unwrap_or_default();
+    let device = sd::device(p.storage);
+    sd.send_all(&[
+        format!(
+            "use storage={} media_type={media_type} pool_name={pool_name} pool_type={pool_type} append={} copy=0 stripe=0\n",
+            p.storage.name,
+            u8::from(append),
+        ),
+        format!("use device={device}\n"),
+    ])
+    .map_err(bnet)?;
+    sd.signal(Signal::Eod).map_err(bnet)?;
+    sd.signal(Signal::Eod).map_err(bnet)?;
+    Ok((sd, device))
+}

@@ -10,8 +10,7 @@ use std::sync::Mutex;
 
 use super::backup::{bnet, expect, FdReport, Outcome, CONNECT_TIMEOUT};
 use super::catreq::{Handler, Volumes};
-use super::job::{converse, Parties};
-use super::sd::device;
+use super::job::{converse, open_sd_job, Parties};
 use super::{fd, sd};
 use crate::bnet::{Connection, Signal};
 use crate::config::Resource;
@@ -73,37 +72,15 @@ pub fn run(director: &Director, plan: &RestorePlan<'_>) -> Outcome {
 
 fn start_sd(plan: &RestorePlan<'_>, out: &mut Outcome) -> Result<Connection, String> {
     let p = &plan.parties;
-    let mut sd = sd::daemon(p.director_name, p.storage).login(p.director_name, CONNECT_TIMEOUT)?;
-    sd.send(format!(
+    let job_line = format!(
         "JobId={} job={} job_name={} client_name={} type=82 level=32 FileSet={} NoAttr=0 SpoolAttr=0 FileSetMD5=**Dummy** SpoolData=0 WritePartAfterJob=1 PreferMountedVols=1 SpoolSize=0 rerunning=0 VolSessionId=0 VolSessionTime=0 sd_client=0 Authorization=dummy\n",
         p.job_id,
         p.job_name,
         plan.job.name,
         p.client.name,
         plan.job.str("Fileset").unwrap_or("*None*"),
-    ))
-    .map_err(bnet)?;
-    let answer = sd.recv_text().map_err(bnet)?;
-    if !answer.starts_with("3000 OK Job") {
-        return Err(format!(
-            "{} refused the job: {}",
-            sd.peer(),
-            answer.trim_end()
-        ));
-    }
-    out.take_job_answer(&answer);
-    let media_type = p.storage.str("MediaType").unwrap_or_default();
-    let device = device(p.storage);
-    sd.send_all(&[
-        format!(
-            "use storage={} media_type={media_type} pool_name={} pool_type=Backup append=0 copy=0 stripe=0\n",
-            p.storage.name, plan.pool_name,
-        ),
-        format!("use device={device}\n"),
-    ])
-    .map_err(bnet)?;
-    sd.signal(Signal::Eod).map_err(bnet)?;
-    sd.signal(Signal::Eod).map_err(bnet)?;
+    );
+    let (mut sd, device) = open_sd_job(p, &job_line, (plan.pool_name, "Backup"), false, out)?;
     let answer = sd.recv_text().map_err(bnet)?;
     if !answer.starts_with("3000 OK use device") {
         return Err(format!(

@@ -124,32 +124,6 @@ pub fn whole_job(job: &SourceJob, extents: &[Extent]) -> Vec<Record> {
         .collect()
 }
 
-/// A Write Bootstrap path with Bacula's job codes replaced: `%c` client,
-/// `%d` Director, `%f` FileSet, `%i` JobId, `%j` unique job name, `%l`
-/// level, `%n` Job name, `%t` type, `%v` volume names, `%%` a percent.
-pub fn expand_codes(template: &str, codes: &dyn Fn(char) -> Option<String>) -> String {
-    let mut out = String::new();
-    let mut chars = template.chars();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('%') => out.push('%'),
-            Some(k) => match codes(k) {
-                Some(v) => out.push_str(&v),
-                None => {
-                    out.push('%');
-                    out.push(k);
-                }
-            },
-            None => out.push('%'),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,20 +149,6 @@ mod tests {
             name: format!("f{file_index}"),
             size: 0,
         }
-    }
-
-    #[test]
-    fn job_codes_are_replaced() {
-        let codes = |k: char| match k {
-            'c' => Some("web-fd".to_string()),
-            'i' => Some("7".to_string()),
-            _ => None,
-        };
-        assert_eq!(
-            expand_codes("/var/lib/bacula/%c-%i.bsr", &codes),
-            "/var/lib/bacula/web-fd-7.bsr"
-        );
-        assert_eq!(expand_codes("100%% %x %", &codes), "100% %x %");
     }
 
     #[test]
