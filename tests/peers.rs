@@ -1125,6 +1125,33 @@ fn label_writes_the_volume_through_the_storage_daemon() {
     );
     assert!(!out.contains("| Vol-0002"), "{out}");
     assert!(out.contains("| Manual-1 "), "{out}");
+    // The job saved on Vol-0002 went with it; nothing points at a deleted
+    // job or volume, and the jobs on Manual-1 keep their files.
+    let count = |sql: &str| -> i64 { s.catalog().query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT COUNT(*) FROM Job WHERE Type = 'B'"), 1);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM JobMedia WHERE MediaId NOT IN (SELECT MediaId FROM Media) OR JobId NOT IN (SELECT JobId FROM Job)"),
+        0
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM File WHERE JobId NOT IN (SELECT JobId FROM Job)"),
+        0
+    );
+    assert!(count("SELECT COUNT(*) FROM File") > 0);
+    let out = s.console(
+        "delete jobid=1
+list jobs
+",
+    );
+    assert!(
+        out.contains("JobId=1 and associated records deleted"),
+        "{out}"
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM JobMedia WHERE JobId NOT IN (SELECT JobId FROM Job)")
+            + count("SELECT COUNT(*) FROM File WHERE JobId NOT IN (SELECT JobId FROM Job)"),
+        0
+    );
 }
 
 #[test]

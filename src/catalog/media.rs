@@ -181,8 +181,9 @@ impl Catalog {
             .map_err(|e| self.err(e))
     }
 
-    /// Deletes a volume and the JobMedia rows that point at it; false when
-    /// there is no such volume.
+    /// Deletes a volume and every job saved on it (their Job, File,
+    /// JobMedia and Log rows, on whatever volumes they are), as bacula-dir
+    /// does; false when there is no such volume.
     pub fn delete_volume(&self, name: &str) -> Result<bool, CatalogError> {
         let tx = self.db().unchecked_transaction().map_err(|e| self.err(e))?;
         let id: Option<(i64, i64)> = tx
@@ -196,6 +197,18 @@ impl Catalog {
         let Some((media, pool)) = id else {
             return Ok(false);
         };
+        let jobs: Vec<i64> = {
+            let mut q = tx
+                .prepare("SELECT DISTINCT JobId FROM JobMedia WHERE MediaId = ?1")
+                .map_err(|e| self.err(e))?;
+            let rows = q
+                .query_map(params![media], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        for job in jobs {
+            delete_job_rows(&tx, job).map_err(|e| self.err(e))?;
+        }
         tx.execute("DELETE FROM JobMedia WHERE MediaId = ?1", params![media])
             .map_err(|e| self.err(e))?;
         tx.execute("DELETE FROM Media WHERE MediaId = ?1", params![media])
@@ -213,24 +226,27 @@ impl Catalog {
     /// is no such job.
     pub fn delete_job(&self, job_id: i64) -> Result<bool, CatalogError> {
         let tx = self.db().unchecked_transaction().map_err(|e| self.err(e))?;
-        for table in [
-            "File",
-            "JobMedia",
-            "Log",
-            "BaseFiles",
-            "RestoreObject",
-            "UnsavedFiles",
-        ] {
-            tx.execute(
-                &format!("DELETE FROM {table} WHERE JobId = ?1"),
-                params![job_id],
-            )
-            .map_err(|e| self.err(e))?;
-        }
-        let n = tx
-            .execute("DELETE FROM Job WHERE JobId = ?1", params![job_id])
-            .map_err(|e| self.err(e))?;
+        let n = delete_job_rows(&tx, job_id).map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))?;
         Ok(n > 0)
     }
+}
+
+/// Deletes a job's rows from every table that names it; how many Job rows
+/// went (0 or 1).
+fn delete_job_rows(tx: &rusqlite::Transaction<'_>, job_id: i64) -> rusqlite::Result<usize> {
+    for table in [
+        "File",
+        "JobMedia",
+        "Log",
+        "BaseFiles",
+        "RestoreObject",
+        "UnsavedFiles",
+    ] {
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE JobId = ?1"),
+            params![job_id],
+        )?;
+    }
+    tx.execute("DELETE FROM Job WHERE JobId = ?1", params![job_id])
 }
