@@ -1921,3 +1921,69 @@ fn a_purged_volume_goes_to_its_recycle_pool_and_comes_back_from_scratch() {
         .unwrap();
     assert_eq!((pool.as_str(), count), ("Rec", 1));
 }
+
+#[test]
+fn purged_volumes_are_truncated_through_the_storage_daemon() {
+    let s = setup_conf("fd-secret", None, |p| {
+        format!(
+            "Pool {{ Name = Trunc; Pool Type = Backup; Label Format = \"Trunc-\"; Maximum Volume Jobs = 1 }}\n\
+             Job {{ Name = TruncJob; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Trunc; Messages = Daemon }}\n\
+             FileSet {{ Name = \"Noise\"; Include {{ File = {0}/big }} }}\n\
+             Job {{ Name = NoiseJob; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Noise\"; Storage = File; Pool = Trunc; Messages = Daemon }}\n",
+            p.root.display()
+        )
+    });
+    write_noise(&s);
+    let out = s.console("run job=NoiseJob yes\nwait\nrun job=NoiseJob yes\nwait\nmessages\n");
+    assert_eq!(termination_lines(&out), ["Backup OK", "Backup OK"], "{out}");
+    let size = |v: &str| {
+        std::fs::metadata(s.root.path().join("volumes").join(v))
+            .unwrap()
+            .len()
+    };
+    let vol_bytes = |v: &str| -> i64 {
+        s.catalog()
+            .query_row(
+                "SELECT VolBytes FROM Media WHERE VolumeName = ?1",
+                [v],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert!(size("Trunc-0001") > 900_000);
+    // A volume that still holds jobs is not truncated.
+    let out = s.console("truncate volume=Trunc-0001 yes\n");
+    assert!(
+        out.contains("No Volumes found to perform the command."),
+        "{out}"
+    );
+    assert!(size("Trunc-0001") > 900_000);
+    // Purged, it is cut back to its label, and the catalog agrees.
+    let out = s.console("purge volume=Trunc-0001\nyes\ntruncate pool=Trunc\nyes\n");
+    assert!(
+        out.contains("Purged Volume(s) to truncate: Trunc-0001\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("The volume \"Trunc-0001\" has been truncated"),
+        "{out}"
+    );
+    assert!(size("Trunc-0001") < 1000, "{}", size("Trunc-0001"));
+    assert_eq!(vol_bytes("Trunc-0001") as u64, size("Trunc-0001"));
+    // `action=truncate` truncates as it purges; the other volume is untouched
+    // until then.
+    assert!(size("Trunc-0002") > 900_000);
+    let out = s.console("purge volume=Trunc-0002 action=truncate\nyes\n");
+    assert!(
+        out.contains("The volume \"Trunc-0002\" has been truncated"),
+        "{out}"
+    );
+    assert_eq!(vol_bytes("Trunc-0002") as u64, size("Trunc-0002"));
+    assert!(size("Trunc-0002") < 1000);
+    // A truncated volume is recycled by the next job and holds it whole.
+    let out = s.console("run job=NoiseJob yes\nwait\nmessages\n");
+    assert_eq!(termination_lines(&out), ["Backup OK"], "{out}");
+    assert_eq!(report_line(&out, "Volume name(s):"), "Trunc-0001", "{out}");
+    assert!(size("Trunc-0001") > 900_000);
+    assert_eq!(vol_bytes("Trunc-0001") as u64, size("Trunc-0001"));
+}

@@ -5,6 +5,15 @@ use rusqlite::{params, OptionalExtension};
 use super::{Catalog, CatalogError};
 use crate::config::Resource;
 
+/// A Purged volume that the storage daemon may truncate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Truncatable {
+    pub name: String,
+    pub pool: String,
+    pub media_type: String,
+    pub slot: i64,
+}
+
 /// A volume's use against its limits.
 struct VolumeUse {
     status: String,
@@ -165,6 +174,47 @@ impl Catalog {
             .execute(
                 "UPDATE Media SET VolBytes = ?2, Slot = ?3, LabelType = 0, LabelDate = datetime('now', 'localtime') WHERE VolumeName = ?1",
                 params![name, bytes, slot],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Purged volumes worth truncating (recyclable, enabled, more than
+    /// 10,000 bytes), of one pool and one name when given.
+    pub fn truncatable_volumes(
+        &self,
+        pool: Option<&str>,
+        volume: Option<&str>,
+    ) -> Result<Vec<Truncatable>, CatalogError> {
+        let mut q = self
+            .db()
+            .prepare(
+                "SELECT Media.VolumeName, Pool.Name, Media.MediaType, Media.Slot FROM Media JOIN Pool ON Pool.PoolId = Media.PoolId
+                 WHERE Media.VolStatus = 'Purged' AND Media.Recycle = 1 AND Media.Enabled = 1 AND Media.VolBytes > 10000
+                 AND (?1 IS NULL OR Pool.Name = ?1) AND (?2 IS NULL OR Media.VolumeName = ?2)
+                 ORDER BY Media.MediaId",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = q
+            .query_map(params![pool, volume], |r| {
+                Ok(Truncatable {
+                    name: r.get(0)?,
+                    pool: r.get(1)?,
+                    media_type: r.get(2)?,
+                    slot: r.get(3)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Records that the storage daemon cut a volume back to its label of
+    /// `bytes`.
+    pub fn truncated(&self, name: &str, bytes: i64) -> Result<(), CatalogError> {
+        self.db()
+            .execute(
+                "UPDATE Media SET VolBytes = ?2, VolABytes = 0, VolFiles = 0, VolBlocks = 0, VolHoleBytes = 0, VolHoles = 0 WHERE VolumeName = ?1",
+                params![name, bytes],
             )
             .map(drop)
             .map_err(|e| self.err(e))

@@ -15,7 +15,7 @@ pub use backup::{BackupTotals, PriorJob};
 pub use counter::CounterDef;
 pub use file::{FileRecord, NameCache};
 pub use job::NewJob;
-pub use media::VOL_STATUSES;
+pub use media::{Truncatable, VOL_STATUSES};
 pub use prune::Prunable;
 pub use restore::{Extent, SourceFile, SourceJob};
 

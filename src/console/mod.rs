@@ -82,6 +82,7 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     ("restore", "Restore files", restore::restore),
     ("prune", "Prune expired records from catalog", prune::prune),
     ("purge", "Purge records from catalog", prune::purge),
+    ("truncate", "Truncate Purged volumes", volume::truncate),
     ("update", "Update volume status", volume::update),
     (
         "delete",

@@ -8,7 +8,7 @@ use super::{Ctx, Reply};
 use crate::config::Kind;
 
 /// `yes` on the line, or the console's answer to `question`.
-fn confirmed(ctx: &Ctx<'_, '_>, out: &mut Reply, question: &str) -> bool {
+pub(super) fn confirmed(ctx: &Ctx<'_, '_>, out: &mut Reply, question: &str) -> bool {
     ctx.args.has("yes")
         || ctx
             .ask(out, question)
@@ -122,6 +122,30 @@ pub fn prune(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     }
 }
 
+/// Whether a purged volume is truncated at once: `action=truncate`, or
+/// its Pool's `ActionOnPurge = Truncate`.
+fn truncate_on_purge(ctx: &Ctx<'_, '_>, volume: &str) -> bool {
+    if let Some(action) = ctx.args.get("action") {
+        return action.eq_ignore_ascii_case("truncate");
+    }
+    let pool: Option<String> = ctx
+        .director
+        .catalog()
+        .db()
+        .query_row(
+            "SELECT Pool.Name FROM Media JOIN Pool ON Pool.PoolId = Media.PoolId WHERE Media.VolumeName = ?1",
+            [volume],
+            |r| r.get(0),
+        )
+        .ok();
+    let cfg = ctx.director.config();
+    pool.and_then(|p| {
+        cfg.find(Kind::Pool, &p)
+            .and_then(|p| p.str("ActionOnPurge"))
+    })
+    .is_some_and(|a| a.eq_ignore_ascii_case("truncate"))
+}
+
 /// `purge files jobid=N|client=NAME`, `purge jobs client=NAME`,
 /// `purge volume=NAME`: regardless of retention.
 pub fn purge(ctx: &Ctx<'_, '_>, out: &mut Reply) {
@@ -163,6 +187,15 @@ pub fn purge(ctx: &Ctx<'_, '_>, out: &mut Reply) {
                 out.line(format!(
                     "There are no more Jobs associated with Volume \"{volume}\". Marking it purged."
                 ));
+                if truncate_on_purge(ctx, volume) {
+                    let found = ctx
+                        .director
+                        .catalog()
+                        .truncatable_volumes(None, Some(volume));
+                    for v in found.unwrap_or_default() {
+                        super::volume::truncate_volume(ctx, out, &v);
+                    }
+                }
             }
             Err(e) => out.line(format!("Error: {e}")),
         }

@@ -1,9 +1,9 @@
-//! `label`, `update volume=… volstatus=…`, `delete volume=…` and
-//! `delete jobid=…`: volume and job records in the catalog.
+//! `label`, `truncate`, `update volume=… volstatus=…`, `delete volume=…`
+//! and `delete jobid=…`: volume and job records in the catalog.
 
 use super::login::Acl;
 use super::{Ctx, Reply};
-use crate::catalog::VOL_STATUSES;
+use crate::catalog::{Truncatable, VOL_STATUSES};
 use crate::config::Kind;
 use crate::python::names::is_legal_volume_name;
 
@@ -68,6 +68,7 @@ pub fn label(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     ));
     let req = crate::peer::sd::LabelRequest {
         volume,
+        old: None,
         pool: &pool.name,
         media_type,
         slot,
@@ -104,6 +105,111 @@ pub fn label(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             "Catalog record for Volume \"{volume}\", Slot {slot} successfully created."
         )),
         Err(e) => out.line(format!("Label failed: {e}")),
+    }
+}
+
+/// `truncate [allpools | pool=POOL] [volume=NAME] [storage=STORAGE]
+/// [drive=N] [yes]`: the storage daemon cuts Purged volumes back to their
+/// label, and the catalog records their new size.
+pub fn truncate(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    let pool = ctx.args.get("pool");
+    if let Some(p) = pool {
+        let known = ctx.director.config().find(Kind::Pool, p).is_some();
+        if !known || !Acl::allows(&ctx.login.acl.pools, p) {
+            out.line(format!("Pool \"{p}\" not found."));
+            return;
+        }
+    }
+    let found = ctx
+        .director
+        .catalog()
+        .truncatable_volumes(pool, ctx.args.get("volume"));
+    let volumes: Vec<Truncatable> = match found {
+        Ok(v) => v
+            .into_iter()
+            .filter(|v| Acl::allows(&ctx.login.acl.pools, &v.pool))
+            .collect(),
+        Err(e) => {
+            out.line(format!("Error: {e}"));
+            return;
+        }
+    };
+    if volumes.is_empty() {
+        out.line("No Volumes found to perform the command.");
+        return;
+    }
+    let names: Vec<&str> = volumes.iter().map(|v| v.name.as_str()).collect();
+    let q = format!(
+        "Purged Volume(s) to truncate: {}\nAre you sure? (yes/no): ",
+        names.join(", ")
+    );
+    if !super::prune::confirmed(ctx, out, &q) {
+        out.line("Nothing truncated.");
+        return;
+    }
+    for v in &volumes {
+        truncate_volume(ctx, out, v);
+    }
+}
+
+/// Has the storage daemon relabel one Purged volume in place, which
+/// truncates it; whether it did.
+pub fn truncate_volume(ctx: &Ctx<'_, '_>, out: &mut Reply, v: &Truncatable) -> bool {
+    let cfg = ctx.director.config();
+    let allowed = |s: &&crate::config::Resource| Acl::allows(&ctx.login.acl.storages, &s.name);
+    let storage = match ctx.args.get("storage") {
+        Some(name) => cfg.find(Kind::Storage, name).filter(allowed),
+        None => cfg
+            .all(Kind::Storage)
+            .filter(allowed)
+            .find(|s| s.str("MediaType") == Some(v.media_type.as_str())),
+    };
+    let Some(storage) = storage else {
+        out.line(format!(
+            "No Storage for Media Type \"{}\" to truncate Volume \"{}\".",
+            v.media_type, v.name
+        ));
+        return false;
+    };
+    let req = crate::peer::sd::LabelRequest {
+        volume: &v.name,
+        old: Some(&v.name),
+        pool: &v.pool,
+        media_type: &v.media_type,
+        slot: v.slot,
+        drive: ctx
+            .args
+            .get("drive")
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(0),
+    };
+    let mut lines = Vec::new();
+    let done = crate::peer::sd::label(
+        &cfg.director().name,
+        storage,
+        &req,
+        std::time::Duration::from_secs(30),
+        &mut |l| lines.push(l.to_string()),
+    );
+    for l in lines {
+        out.line(l);
+    }
+    let recorded = done.and_then(|bytes| {
+        ctx.director
+            .catalog()
+            .truncated(&v.name, bytes)
+            .map_err(|e| e.to_string())
+    });
+    match recorded {
+        Ok(()) => {
+            out.line(format!("The volume \"{}\" has been truncated", v.name));
+            true
+        }
+        Err(e) => {
+            tracing::warn!("truncate {}: {e}", v.name);
+            out.line(format!("Unable to truncate volume \"{}\": {e}", v.name));
+            false
+        }
     }
 }
 

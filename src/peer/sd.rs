@@ -40,9 +40,11 @@ pub fn device(storage: &Resource) -> String {
     }
 }
 
-/// A `label` request for the storage daemon.
+/// A `label` request for the storage daemon; with `old`, a `relabel` of
+/// that volume (which truncates a disk volume to its label).
 pub struct LabelRequest<'a> {
     pub volume: &'a str,
+    pub old: Option<&'a str>,
     pub pool: &'a str,
     pub media_type: &'a str,
     pub slot: i64,
@@ -67,10 +69,21 @@ pub fn label(
     let d = daemon(director_name, storage);
     let mut conn = d.login(director_name, connect_timeout)?;
     let device = device(storage);
+    let names = match req.old {
+        Some(old) => format!(
+            "relabel {} OldName={} NewName={}",
+            bash_spaces(&device),
+            bash_spaces(old),
+            bash_spaces(req.volume)
+        ),
+        None => format!(
+            "label {} VolumeName={}",
+            bash_spaces(&device),
+            bash_spaces(req.volume)
+        ),
+    };
     conn.send(format!(
-        "label {} VolumeName={} PoolName={} MediaType={} Slot={} drive={}\n",
-        bash_spaces(&device),
-        bash_spaces(req.volume),
+        "{names} PoolName={} MediaType={} Slot={} drive={}\n",
         bash_spaces(req.pool),
         bash_spaces(req.media_type),
         req.slot,
