@@ -1987,3 +1987,83 @@ fn purged_volumes_are_truncated_through_the_storage_daemon() {
     assert!(size("Trunc-0001") > 900_000);
     assert_eq!(vol_bytes("Trunc-0001") as u64, size("Trunc-0001"));
 }
+
+#[test]
+fn volume_to_catalog_and_data_verifies_read_the_backup_through_the_storage_daemon() {
+    let s = setup_conf("fd-secret", None, |_| {
+        "Job { Name = VolCheck; Type = Verify; Level = VolumeToCatalog; Verify Job = Backup; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }\n\
+         Job { Name = DataCheck; Type = Verify; Level = Data; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }\n"
+            .to_string()
+    });
+    let data = s.root.path().join("data");
+    let out = s.console(
+        "run job=VolCheck yes\nwait\nrun job=Backup yes\nwait\nrun job=VolCheck yes\nwait\nrun job=DataCheck yes\nwait\nmessages\n",
+    );
+    assert_eq!(
+        termination_lines(&out),
+        [
+            "*** Verify Error ***",
+            "Backup OK",
+            "Verify OK",
+            "Verify OK"
+        ],
+        "{out}"
+    );
+    assert!(
+        out.contains("Unable to find JobId of previous Job for Backup"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  Verify Level:           Verify Volume to Catalog"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  Verify Level:           Verify Data"),
+        "{out}"
+    );
+    assert!(out.contains("  Verify JobId:           2\n"), "{out}");
+    assert!(out.contains("  Files Expected:         4\n"), "{out}");
+    assert!(out.contains("  Files Examined:         4\n"), "{out}");
+    assert!(out.contains("  SD termination status:  OK\n"), "{out}");
+    // Files changed on the client do not matter: the volume is read.
+    std::fs::write(data.join("sub/b.txt"), "beta, longer now\n").unwrap();
+    let out = s.console("run job=VolCheck yes\nwait\nmessages\n");
+    assert_eq!(termination_lines(&out), ["Verify OK"], "{out}");
+    // A catalog that no longer matches the volume is found out.
+    s.catalog()
+        .execute(
+            "UPDATE File SET MD5 = 'AAAAAAAAAAAAAAAAAAAAAA', LStat = replace(LStat, ' LJ ', ' LK ') WHERE JobId = 2 AND FilenameId = (SELECT FilenameId FROM Filename WHERE Name = 'a.txt')",
+            [],
+        )
+        .unwrap();
+    s.catalog()
+        .execute(
+            "DELETE FROM File WHERE JobId = 2 AND FilenameId = (SELECT FilenameId FROM Filename WHERE Name = 'b.txt')",
+            [],
+        )
+        .unwrap();
+    let out = s.console("run job=VolCheck yes\nwait\nrun job=DataCheck yes\nwait\nmessages\n");
+    assert_eq!(
+        termination_lines(&out),
+        ["Verify Differences", "Verify OK"],
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("File: {}/a.txt", data.display())),
+        "{out}"
+    );
+    assert!(out.contains("      MD5 differs."), "{out}");
+    assert!(
+        out.contains(&format!("New file: {}/sub/b.txt", data.display())),
+        "{out}"
+    );
+    let statuses: Vec<String> = s
+        .catalog()
+        .prepare("SELECT JobStatus FROM Job WHERE Type = 'V' ORDER BY JobId")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(statuses, ["f", "T", "T", "T", "D", "T"]);
+}

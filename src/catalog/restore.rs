@@ -266,4 +266,26 @@ impl Catalog {
             .optional()
             .map_err(|e| self.err(e))
     }
+
+    /// The newest good backup a VolumeToCatalog or Data verify reads: of
+    /// the Job named `name` when the verify names one, else of the client.
+    pub fn last_backup(
+        &self,
+        name: Option<&str>,
+        client: &str,
+    ) -> Result<Option<(SourceJob, String)>, CatalogError> {
+        use rusqlite::OptionalExtension;
+        self.db()
+            .query_row(
+                &format!(
+                    "SELECT {JOB_COLUMNS}, Job FROM Job WHERE Type = 'B' AND JobStatus IN ('T', 'W')
+                     AND (Name = ?1 OR (?1 IS NULL AND ClientId = (SELECT ClientId FROM Client WHERE Name = ?2)))
+                     ORDER BY StartTime DESC, JobId DESC LIMIT 1"
+                ),
+                params![name, client],
+                |r| Ok((source_job(r)?, r.get(8)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
 }

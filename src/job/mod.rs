@@ -524,12 +524,13 @@ fn run_job_steps(
     }
     let mut verified = None;
     if ok && is_verify && !canceled.load(Ordering::SeqCst) {
-        let v = verify::run(director, res, state, &say);
+        let v = verify::run(director, res, state, canceled, &say);
         pass_on_script_messages(director, res.str("Messages"), state);
-        if v.fatal.is_some() {
+        if let Some(e) = &v.fatal {
+            say(&format!("Fatal error: {e}"));
             fatal = v.fatal.clone();
         }
-        ok = v.fd_status == 'T';
+        ok = matches!(v.fd_status, 'T' | 'D') && matches!(v.sd_status, 'T' | ' ');
         {
             let mut d = state.data();
             d.files = v.files;
@@ -591,11 +592,12 @@ fn run_job_steps(
             (sched, start, end),
         ));
     } else if is_verify {
-        let against = verified
-            .as_ref()
-            .map(|v| v.against.clone())
-            .unwrap_or_default();
-        say(&report::verify(&cfg, state, &against, (start, end)));
+        say(&report::verify(
+            &cfg,
+            state,
+            verified.as_ref(),
+            (start, end),
+        ));
     } else if let Some(spec) = restore {
         say(&report::restore(
             &cfg,

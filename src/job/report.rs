@@ -191,7 +191,7 @@ pub fn backup(
 pub fn verify(
     cfg: &Config,
     state: &JobState,
-    against: &(i64, String),
+    v: Option<&crate::job::verify::Verified>,
     (start, end): (i64, i64),
 ) -> String {
     let d = state.data();
@@ -201,6 +201,18 @@ pub fn verify(
         'D' => "Verify Differences",
         'A' => "Verify Canceled",
         _ => "*** Verify Error ***",
+    };
+    let (against_id, against_job) = v.map_or((0, ""), |v| (v.against.0, v.against.1.as_str()));
+    // VolumeToCatalog and Data also read through the storage daemon.
+    let (expected, sd_lines) = match v.and_then(|v| v.expected.map(|e| (e, v))) {
+        Some((e, v)) => (
+            format!("  Files Expected:         {}\n", commas(e)),
+            (
+                format!("  SD Errors:              {}\n", v.sd_errors),
+                format!("  SD termination status:  {}\n", term_status(v.sd_status)),
+            ),
+        ),
+        None => (String::new(), (String::new(), String::new())),
     };
     format!(
         "{}\
@@ -212,22 +224,27 @@ pub fn verify(
          \x20 Start time:             {}\n\
          \x20 End time:               {}\n\
          \x20 Elapsed time:           {}\n\
+         {expected}\
          \x20 Files Examined:         {}\n\
          \x20 Non-fatal FD errors:    {}\n\
+         {}\
          \x20 FD termination status:  {}\n\
+         {}\
          \x20 Termination:            {termination}\n",
         header(cfg, &d),
         d.fileset,
         crate::python::names::level_name(d.level),
         d.client,
-        against.0,
-        against.1,
+        against_id,
+        against_job,
         clock::local(start).report(),
         clock::local(end).report(),
         elapsed((end - start).max(1)),
         commas(d.files),
         d.errors,
+        sd_lines.0,
         term_status(d.fd_status),
+        sd_lines.1,
     )
 }
 

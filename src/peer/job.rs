@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::backup::{sd_loop, FdReport, Outcome, CONNECT_TIMEOUT};
-use super::catreq::{Handler, SdReport};
+use super::catreq::{Handler, SdReport, Volumes};
 use super::{fd, sd};
 use crate::bnet::conn::Closer;
 use crate::bnet::{Connection, Signal};
@@ -160,4 +160,52 @@ pub fn open_sd_job(
     sd.signal(Signal::Eod).map_err(bnet)?;
     sd.signal(Signal::Eod).map_err(bnet)?;
     Ok((sd, device))
+}
+
+/// Volumes for reading: the storage daemon only asks about the ones the
+/// bootstrap names, which the catalog answers.
+pub struct ReadOnly;
+
+impl Volumes for ReadOnly {
+    fn find(&mut self, _pool: &str) -> Result<String, String> {
+        Err("a job that reads does not write to a volume".into())
+    }
+
+    fn full(&mut self, _volume: &str) {}
+}
+
+/// Opens a job that reads (a restore, or a verify of a volume) on the
+/// storage daemon: the job, the device for reading, the bootstrap, then
+/// `run`. The connection, ready for the job's catalog requests.
+pub fn open_sd_read(
+    p: &Parties<'_>,
+    job_line: &str,
+    pool_name: &str,
+    bootstrap: &[String],
+    out: &mut Outcome,
+) -> Result<Connection, String> {
+    let bnet = |e: crate::bnet::BnetError| e.to_string();
+    let (mut sd, device) = open_sd_job(p, job_line, (pool_name, "Backup"), false, out)?;
+    let answer = sd.recv_text().map_err(bnet)?;
+    if !answer.starts_with("3000 OK use device") {
+        return Err(format!(
+            "{} refused device \"{device}\": {}",
+            sd.peer(),
+            answer.trim_end_matches(['\n', '\0'])
+        ));
+    }
+    let mut lines = vec!["bootstrap\n".to_string()];
+    lines.extend(bootstrap.iter().cloned());
+    sd.send_then_eod(&lines).map_err(bnet)?;
+    let answer = sd.recv_text().map_err(bnet)?;
+    if !answer.starts_with("3000 OK bootstrap") {
+        return Err(format!(
+            "{} refused the bootstrap: {}",
+            sd.peer(),
+            answer.trim_end_matches(['\n', '\0'])
+        ));
+    }
+    sd.send("run").map_err(bnet)?;
+    sd.set_timeout(None);
+    Ok(sd)
 }

@@ -9,8 +9,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
 use super::backup::{bnet, expect, FdReport, Outcome, CONNECT_TIMEOUT};
-use super::catreq::{Handler, Volumes};
-use super::job::{converse, open_sd_job, Parties};
+use super::catreq::Handler;
+use super::job::{converse, open_sd_read, Parties, ReadOnly};
 use super::{fd, sd};
 use crate::bnet::{Connection, Signal};
 use crate::config::Resource;
@@ -33,18 +33,6 @@ pub struct RestorePlan<'a> {
     pub placement: &'a str,
     pub messages: Option<String>,
     pub status: &'a (dyn Fn(char) + Sync),
-}
-
-/// Volumes for reading: the storage daemon only asks about the ones the
-/// bootstrap names, which the catalog answers.
-struct ReadOnly;
-
-impl Volumes for ReadOnly {
-    fn find(&mut self, _pool: &str) -> Result<String, String> {
-        Err("a restore does not write to a volume".into())
-    }
-
-    fn full(&mut self, _volume: &str) {}
 }
 
 /// Runs the restore.
@@ -80,29 +68,7 @@ fn start_sd(plan: &RestorePlan<'_>, out: &mut Outcome) -> Result<Connection, Str
         p.client.name,
         plan.job.str("Fileset").unwrap_or("*None*"),
     );
-    let (mut sd, device) = open_sd_job(p, &job_line, (plan.pool_name, "Backup"), false, out)?;
-    let answer = sd.recv_text().map_err(bnet)?;
-    if !answer.starts_with("3000 OK use device") {
-        return Err(format!(
-            "{} refused device \"{device}\": {}",
-            sd.peer(),
-            answer.trim_end_matches(['\n', '\0'])
-        ));
-    }
-    let mut lines = vec!["bootstrap\n".to_string()];
-    lines.extend(plan.bootstrap.iter().cloned());
-    sd.send_then_eod(&lines).map_err(bnet)?;
-    let answer = sd.recv_text().map_err(bnet)?;
-    if !answer.starts_with("3000 OK bootstrap") {
-        return Err(format!(
-            "{} refused the bootstrap: {}",
-            sd.peer(),
-            answer.trim_end_matches(['\n', '\0'])
-        ));
-    }
-    sd.send("run").map_err(bnet)?;
-    sd.set_timeout(None);
-    Ok(sd)
+    open_sd_read(p, &job_line, plan.pool_name, plan.bootstrap, out)
 }
 
 fn run_fd(

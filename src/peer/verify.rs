@@ -1,13 +1,22 @@
-//! A verify job's conversation with the file daemon, as bacula-dir 9.6.7
-//! holds it for the levels that need no storage daemon (InitCatalog,
-//! Catalog, DiskToCatalog): the job, the FileSet, `verify level=…`, then
-//! one attributes record per file (with its digest when the FileSet asks
-//! for one) until the end of the job.
+//! A verify job's conversation with the daemons, as bacula-dir 9.6.7
+//! holds it. At the levels that need no storage daemon (InitCatalog,
+//! Catalog, DiskToCatalog) the file daemon gets the job, the FileSet and
+//! `verify level=…`. At VolumeToCatalog and Data the storage daemon first
+//! gets a job that reads the backup through its bootstrap, and the file
+//! daemon also gets the storage daemon's address. Then
+//! the file daemon sends one attributes record per file (with its digest
+//! when there is one) until the end of the job; at Data it compares the
+//! data itself and reports differences as job messages.
 
-use super::backup::{bnet, expect, fileset_lines, FdReport, CONNECT_TIMEOUT};
-use super::fd;
-use crate::bnet::{Packet, Signal};
+use std::sync::Mutex;
+
+use super::backup::{bnet, expect, fileset_lines, FdReport, Outcome, CONNECT_TIMEOUT};
+use super::catreq::Handler;
+use super::job::{converse, open_sd_read, Parties, ReadOnly};
+use super::{fd, sd};
+use crate::bnet::{Connection, Packet, Signal};
 use crate::config::Resource;
+use crate::director::Director;
 
 /// One file as the file daemon saw it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -45,12 +54,112 @@ pub fn run(
     ))
     .map_err(bnet)?;
     expect(&mut fd, "2000 OK Job", "the job", say)?;
+    send_fileset(&mut fd, fileset, say)?;
+    fd.send(format!("verify level={level}\n")).map_err(bnet)?;
+    expect(&mut fd, "2000 OK verify", "the verify", say)?;
+    let (seen, fd_report) = read_records(&mut fd, say)?;
+    Ok(VerifyOutcome {
+        seen,
+        fd: fd_report,
+    })
+}
+
+/// A VolumeToCatalog or Data verify: what it reads and from where.
+pub struct FromVolume<'a> {
+    pub parties: Parties<'a>,
+    /// The verify Job resource.
+    pub job: &'a Resource,
+    pub fileset: &'a Resource,
+    /// `volume` or `data`.
+    pub level: &'a str,
+    /// Bacula's level letter, `O` or `A`.
+    pub level_letter: char,
+    pub pool_name: &'a str,
+    /// The bootstrap that reads the backup, one line per packet.
+    pub bootstrap: &'a [String],
+    pub messages: Option<String>,
+}
+
+/// Runs a verify that reads a backup through the storage daemon: what
+/// the file daemon saw on the volume, and both daemons' ends.
+pub fn run_from_volume(
+    director: &Director,
+    v: &FromVolume<'_>,
+    say: &dyn Fn(&str),
+) -> (Vec<Seen>, Outcome) {
+    let p = &v.parties;
+    let mut out = Outcome::default();
+    let job_line = format!(
+        "JobId={} job={} job_name={} client_name={} type=86 level={} FileSet={} NoAttr=0 SpoolAttr=0 FileSetMD5=**Dummy** SpoolData=0 WritePartAfterJob=1 PreferMountedVols=1 SpoolSize=0 rerunning=0 VolSessionId=0 VolSessionTime=0 sd_client=0 Authorization=dummy\n",
+        p.job_id,
+        p.job_name,
+        v.job.name,
+        p.client.name,
+        u32::from(v.level_letter),
+        v.fileset.name,
+    );
+    let sd = match open_sd_read(p, &job_line, v.pool_name, v.bootstrap, &mut out) {
+        Ok(c) => c,
+        Err(e) => {
+            out.fatal = Some(e);
+            return (Vec::new(), out);
+        }
+    };
+    let mut volumes = ReadOnly;
+    let handler = Handler::new(director, p.job_id, v.messages.clone(), &mut volumes);
+    let job_key = out.job_key.clone();
+    let mut seen = Vec::new();
+    converse(p, sd, handler, &mut out, |out, closers| {
+        let (s, report) = fd_from_volume(v, out, &job_key, say, closers)?;
+        seen = s;
+        Ok(report)
+    });
+    (seen, out)
+}
+
+fn fd_from_volume(
+    v: &FromVolume<'_>,
+    out: &Outcome,
+    job_key: &str,
+    say: &dyn Fn(&str),
+    closers: &Mutex<Vec<crate::bnet::conn::Closer>>,
+) -> Result<(Vec<Seen>, FdReport), String> {
+    let p = &v.parties;
+    let mut fd = fd::daemon(p.director_name, p.client).login(p.director_name, CONNECT_TIMEOUT)?;
+    if let Some(c) = fd.closer() {
+        closers.lock().unwrap_or_else(|e| e.into_inner()).push(c);
+    }
+    fd.send(format!(
+        "JobId={} Job={} SDid={} SDtime={} Authorization={job_key}\n",
+        p.job_id, p.job_name, out.vol_session_id, out.vol_session_time
+    ))
+    .map_err(bnet)?;
+    expect(&mut fd, "2000 OK Job", "the job", say)?;
+    send_fileset(&mut fd, v.fileset, say)?;
+    let sd = sd::daemon(p.director_name, p.storage);
+    fd.send(format!(
+        "storage address={} port={} ssl=0 Authorization={job_key}\n",
+        sd.host(),
+        sd.port()
+    ))
+    .map_err(bnet)?;
+    expect(&mut fd, "2000 OK storage", "the storage address", say)?;
+    fd.send(format!("verify level={}\n", v.level))
+        .map_err(bnet)?;
+    expect(&mut fd, "2000 OK verify", "the verify", say)?;
+    read_records(&mut fd, say)
+}
+
+fn send_fileset(fd: &mut Connection, fileset: &Resource, say: &dyn Fn(&str)) -> Result<(), String> {
     let mut lines = vec!["fileset\n".to_string()];
     lines.extend(fileset_lines(fileset));
     fd.send_then_eod(&lines).map_err(bnet)?;
-    expect(&mut fd, "2000 OK include", "the FileSet", say)?;
-    fd.send(format!("verify level={level}\n")).map_err(bnet)?;
-    expect(&mut fd, "2000 OK verify", "the verify", say)?;
+    expect(fd, "2000 OK include", "the FileSet", say).map(drop)
+}
+
+/// The file daemon's records until its `2800 End Job`; its job messages
+/// go to `say`.
+fn read_records(fd: &mut Connection, say: &dyn Fn(&str)) -> Result<(Vec<Seen>, FdReport), String> {
     fd.set_timeout(None);
     let mut seen: Vec<Seen> = Vec::new();
     loop {
@@ -64,10 +173,7 @@ pub fn run(
                 if text.starts_with("2800 End Job") {
                     let _ = fd.signal(Signal::Terminate);
                     fd.close();
-                    return Ok(VerifyOutcome {
-                        seen,
-                        fd: FdReport::from_end_line(&text),
-                    });
+                    return Ok((seen, FdReport::from_end_line(&text)));
                 }
                 if let Some(s) = parse_record(&d) {
                     seen.push(s);
