@@ -23,6 +23,20 @@ pub struct BackupTotals {
     pub vol_session_time: i64,
 }
 
+/// A volume the storage daemon has mounted and asks to write on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MountedVolume {
+    pub pool: String,
+    pub media_type: String,
+    pub status: String,
+    pub recycle: bool,
+    pub media_id: i64,
+    /// Volume Retention, seconds.
+    pub retention: i64,
+    /// When it was last written (unix time; 0 for never).
+    pub last_written: i64,
+}
+
 impl Catalog {
     /// The FileSet record for this name and fingerprint, created when the
     /// FileSet is new or changed: its FileSetId and creation time.
@@ -166,6 +180,13 @@ impl Catalog {
         let Some(name) = pick("Purged")? else {
             return Ok(None);
         };
+        self.mark_recycled(&name)?;
+        Ok(Some((name, true)))
+    }
+
+    /// Marks a volume Recycle with its counts reset; the storage daemon
+    /// relabels it before it writes.
+    pub fn mark_recycled(&self, name: &str) -> Result<(), CatalogError> {
         self.db()
             .execute(
                 "UPDATE Media SET VolStatus = 'Recycle', VolJobs = 0, VolFiles = 0, VolBlocks = 0, VolBytes = 1,
@@ -173,8 +194,33 @@ impl Catalog {
                  WHERE VolumeName = ?1",
                 params![name],
             )
-            .map_err(|e| self.err(e))?;
-        Ok(Some((name, true)))
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// What the Director checks before the storage daemon writes on a
+    /// volume it has mounted.
+    pub fn mounted_volume(&self, name: &str) -> Result<Option<MountedVolume>, CatalogError> {
+        self.db()
+            .query_row(
+                "SELECT Pool.Name, Media.MediaType, Media.VolStatus, Media.Recycle, Media.MediaId, Media.VolRetention,
+                        COALESCE(CAST(strftime('%s', Media.LastWritten, 'utc') AS INTEGER), 0)
+                 FROM Media JOIN Pool ON Pool.PoolId = Media.PoolId WHERE Media.VolumeName = ?1",
+                params![name],
+                |r| {
+                    Ok(MountedVolume {
+                        pool: r.get(0)?,
+                        media_type: r.get(1)?,
+                        status: r.get(2)?,
+                        recycle: r.get::<_, i64>(3)? != 0,
+                        media_id: r.get(4)?,
+                        retention: r.get(5)?,
+                        last_written: r.get(6)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
     }
 
     /// Moves a volume from the scratch pool into `pool` (taking the pool's

@@ -11,7 +11,7 @@ mod prune;
 mod restore;
 pub mod schema;
 
-pub use backup::{BackupTotals, PriorJob};
+pub use backup::{BackupTotals, MountedVolume, PriorJob};
 pub use counter::CounterDef;
 pub use file::{FileRecord, NameCache};
 pub use job::NewJob;

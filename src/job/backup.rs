@@ -297,13 +297,14 @@ fn recycle(
 
 /// Prunes a volume's jobs older than `cutoff`; when none is left the
 /// volume is Purged and the VolumePurged event fires with its name.
+/// Whether it was purged.
 fn prune(
     director: &Director,
     state: &Arc<JobState>,
     v: &crate::catalog::Prunable,
     (cutoff, recycle_pool): (i64, Option<&str>),
     say: &dyn Fn(&str),
-) -> Result<(), String> {
+) -> Result<bool, String> {
     let purged = director
         .catalog()
         .prune_volume(v, cutoff)
@@ -326,7 +327,109 @@ fn prune(
             ));
         }
     }
-    Ok(())
+    Ok(purged)
+}
+
+/// What to do when the storage daemon asks to write on a volume it has
+/// mounted.
+#[derive(Debug, PartialEq)]
+enum Mounted {
+    /// Append or Recycle: write on it.
+    Write,
+    /// Purged: recycle it, then write.
+    Recycle,
+    /// Full or Used past its Volume Retention, and the Pool says Recycle
+    /// Current Volume: prune it, and recycle it if that purged it.
+    Prune,
+    /// Refused, with Bacula's reason.
+    Refuse(&'static str),
+}
+
+/// Bacula's rules for a mounted volume: it must be in the job's Pool with
+/// the Storage's Media Type; then its status decides, and a Full or Used
+/// volume may be recycled when the Pool says Recycle Current Volume and
+/// its Volume Retention (less a minute) has passed since it was written.
+fn mounted_verdict(
+    v: &crate::catalog::MountedVolume,
+    (pool, media_type): (&str, &str),
+    recycle_current: bool,
+    now: i64,
+) -> Mounted {
+    if v.pool != pool {
+        return Mounted::Refuse("not in Pool");
+    }
+    if v.media_type != media_type {
+        return Mounted::Refuse("not correct MediaType");
+    }
+    match v.status.as_str() {
+        "Append" | "Recycle" => return Mounted::Write,
+        "Purged" => return Mounted::Recycle,
+        _ => {}
+    }
+    if !v.recycle {
+        return Mounted::Refuse("volume has recycling disabled");
+    }
+    if recycle_current
+        && matches!(v.status.as_str(), "Full" | "Used")
+        && v.last_written + v.retention - 60 < now
+    {
+        return Mounted::Prune;
+    }
+    Mounted::Refuse("but should be Append, Purged or Recycle")
+}
+
+/// Carries out `mounted_verdict` for the storage daemon's request to
+/// write on `name`; why not, when it may not.
+fn check_mounted(
+    director: &Director,
+    state: &Arc<JobState>,
+    name: &str,
+    media_type: &str,
+    say: &dyn Fn(&str),
+) -> Result<(), String> {
+    let found = director.catalog().mounted_volume(name);
+    let Some(v) = found.map_err(|e| e.to_string())? else {
+        return Err("not in the catalog".into());
+    };
+    // A volume past its limits is marked Used or Full first.
+    let expired = director.catalog().check_volume_limits(name);
+    if let Some(msg) = expired.map_err(|e| e.to_string())? {
+        say(&msg);
+        return Err("volume has expired".into());
+    }
+    let pool_name = state.data().pool.clone();
+    let current = director
+        .config()
+        .find(Kind::Pool, &pool_name)
+        .and_then(|p| p.bool("RecycleCurrentVolume"))
+        .unwrap_or(false);
+    let now = crate::clock::now();
+    let recycle_now = || -> Result<(), String> {
+        director
+            .catalog()
+            .mark_recycled(name)
+            .map_err(|e| e.to_string())?;
+        say(&format!("Recycled current volume \"{name}\""));
+        state.data().volume_name = name.to_string();
+        Ok(())
+    };
+    match mounted_verdict(&v, (&pool_name, media_type), current, now) {
+        Mounted::Write => Ok(()),
+        Mounted::Recycle => recycle_now(),
+        Mounted::Refuse(why) => Err(why.into()),
+        Mounted::Prune => {
+            let prunable = crate::catalog::Prunable {
+                name: name.to_string(),
+                media_id: v.media_id,
+                retention: v.retention,
+            };
+            if prune(director, state, &prunable, (now - v.retention, None), say)? {
+                recycle_now()
+            } else {
+                Err("but should be Append, Purged or Recycle (cannot automatically recycle current volume, as it still contains unpruned data or the Volume Retention time has not expired.)".into())
+            }
+        }
+    }
 }
 
 /// One try of `find_volume`: None when the pool is at Maximum Volumes.
@@ -452,6 +555,16 @@ struct JobVolumes<'a> {
 }
 
 impl crate::peer::catreq::Volumes for JobVolumes<'_> {
+    fn check_for_write(&mut self, volume: &str) -> Result<(), String> {
+        check_mounted(
+            self.director,
+            self.state,
+            volume,
+            &self.media_type,
+            self.say,
+        )
+    }
+
     fn find(&mut self, pool: &str) -> Result<String, String> {
         find_volume(
             self.director,
@@ -630,4 +743,71 @@ fn write_bootstrap(
         .map_err(|e| format!("{target}: {e}"))?;
     file.write_all(text.as_bytes())
         .map_err(|e| format!("{target}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::MountedVolume;
+
+    fn vol(status: &str) -> MountedVolume {
+        MountedVolume {
+            pool: "Daily".into(),
+            media_type: "File".into(),
+            status: status.into(),
+            recycle: true,
+            media_id: 1,
+            retention: 3600,
+            last_written: 10_000,
+        }
+    }
+
+    #[test]
+    fn a_mounted_volume_is_written_recycled_pruned_or_refused_as_bacula_does() {
+        let here = ("Daily", "File");
+        let later = 10_000 + 3600;
+        assert_eq!(
+            mounted_verdict(&vol("Append"), here, false, later),
+            Mounted::Write
+        );
+        assert_eq!(
+            mounted_verdict(&vol("Recycle"), here, false, later),
+            Mounted::Write
+        );
+        assert_eq!(
+            mounted_verdict(&vol("Purged"), here, false, later),
+            Mounted::Recycle
+        );
+        assert_eq!(
+            mounted_verdict(&vol("Append"), ("Weekly", "File"), false, later),
+            Mounted::Refuse("not in Pool")
+        );
+        assert_eq!(
+            mounted_verdict(&vol("Append"), ("Daily", "LTO"), false, later),
+            Mounted::Refuse("not correct MediaType")
+        );
+        let refused = Mounted::Refuse("but should be Append, Purged or Recycle");
+        // Recycle Current Volume: only Full or Used, only once the
+        // retention (less a minute) has passed.
+        assert_eq!(mounted_verdict(&vol("Used"), here, false, later), refused);
+        assert_eq!(
+            mounted_verdict(&vol("Used"), here, true, later),
+            Mounted::Prune
+        );
+        assert_eq!(
+            mounted_verdict(&vol("Full"), here, true, later),
+            Mounted::Prune
+        );
+        assert_eq!(
+            mounted_verdict(&vol("Full"), here, true, 10_000 + 3000),
+            refused
+        );
+        assert_eq!(mounted_verdict(&vol("Error"), here, true, later), refused);
+        let mut kept = vol("Full");
+        kept.recycle = false;
+        assert_eq!(
+            mounted_verdict(&kept, here, true, later),
+            Mounted::Refuse("volume has recycling disabled")
+        );
+    }
 }

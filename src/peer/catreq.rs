@@ -96,6 +96,11 @@ pub trait Volumes: Send {
     fn find(&mut self, pool: &str) -> Result<String, String>;
     /// `volume` has just become Full.
     fn full(&mut self, volume: &str);
+    /// Whether the storage daemon may write on `volume`, which it has
+    /// mounted (recycling it when it can); why not, when it may not.
+    fn check_for_write(&mut self, _volume: &str) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// The Director's answers to the storage daemon for one job.
@@ -263,8 +268,21 @@ impl<'a> Handler<'a> {
             if !self.report.volumes.iter().any(|v| v == name) && !name.is_empty() {
                 self.report.volumes.push(name.to_string());
             }
-            let answer = vol_info(&self.catalog(), name)
-                .unwrap_or_else(|| format!("1998 Volume \"{name}\" catalog status is unknown.\n"));
+            let known = self.volume_status(name);
+            let refused = match (&known, f.get("write")) {
+                (Some(_), Some(&"1")) => self.volumes.check_for_write(name).err(),
+                _ => None,
+            };
+            let answer = match (known, refused) {
+                (None, _) => format!("1998 Volume \"{name}\" catalog status is unknown.\n"),
+                (Some(_), Some(why)) => {
+                    let status = self.volume_status(name).unwrap_or_default();
+                    format!("1998 Volume \"{name}\" catalog status is {status}, {why}.\n")
+                }
+                (Some(_), None) => vol_info(&self.catalog(), name).unwrap_or_else(|| {
+                    format!("1998 Volume \"{name}\" catalog status is unknown.\n")
+                }),
+            };
             return conn.send(answer);
         }
         if line.contains(" UpdateMedia ") {
