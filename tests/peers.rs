@@ -165,6 +165,12 @@ impl Setup {
         common::bconsole(&conf, input)
     }
 
+    /// As `console`, byte for byte.
+    fn console_raw(&self, input: &[u8]) -> Vec<u8> {
+        self.console("");
+        common::bconsole_raw(&self.root.path().join("bconsole.conf"), input)
+    }
+
     fn log(&self) -> String {
         std::fs::read_to_string(self.root.path().join("dir.log")).unwrap_or_default()
     }
@@ -2066,4 +2072,48 @@ fn volume_to_catalog_and_data_verifies_read_the_backup_through_the_storage_daemo
         .map(Result::unwrap)
         .collect();
     assert_eq!(statuses, ["f", "T", "T", "T", "D", "T"]);
+}
+
+#[test]
+fn names_that_differ_only_in_bytes_that_are_not_utf8_stay_apart() {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let s = setup_conf("fd-secret", None, restore_job);
+    let data = s.root.path().join("data");
+    let odd = |b: u8| data.join(std::ffi::OsStr::from_bytes(&[b'o', b'd', b'd', b]));
+    std::fs::write(odd(0xfe), "fe\n").unwrap();
+    std::fs::write(odd(0xff), "ff\n").unwrap();
+    let out = s.console("run job=Backup yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    assert_eq!(report_line(&out, "FD Files Written:"), "6", "{out}");
+    let contains = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+    let listed = s.console_raw(b"list files jobid=1\n");
+    for b in [0xfe, 0xff] {
+        let name = odd(b).into_os_string().into_vec();
+        assert!(
+            contains(&listed, &name),
+            "{}",
+            String::from_utf8_lossy(&listed)
+        );
+    }
+    // file= with the name's own bytes picks that file and not the other.
+    let pick = s.root.path().join("pick");
+    let mut cmd = b"restore client=test-fd jobid=1 file=".to_vec();
+    cmd.extend_from_slice(odd(0xff).as_os_str().as_bytes());
+    cmd.extend_from_slice(
+        format!(" where={} done yes\nwait\nmessages\n", pick.display()).as_bytes(),
+    );
+    let out = String::from_utf8_lossy(&s.console_raw(&cmd)).into_owned();
+    assert_eq!(report_line(&out, "Termination:"), "Restore OK", "{out}");
+    assert_eq!(report_line(&out, "Files Restored:"), "1", "{out}");
+    let restored_dir = pick.join(data.strip_prefix("/").unwrap());
+    let names: Vec<Vec<u8>> = std::fs::read_dir(&restored_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_vec())
+        .collect();
+    assert_eq!(names, [b"odd\xff".to_vec()], "{out}");
+    assert_eq!(
+        std::fs::read_to_string(restored_dir.join(std::ffi::OsStr::from_bytes(b"odd\xff")))
+            .unwrap(),
+        "ff\n"
+    );
 }

@@ -8,6 +8,7 @@ pub mod base64;
 pub mod conn;
 pub mod cram;
 pub mod packet;
+pub mod rawtext;
 
 pub use conn::{BnetError, Connection};
 pub use packet::{Packet, Signal};

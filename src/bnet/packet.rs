@@ -68,12 +68,13 @@ pub enum Packet {
 }
 
 impl Packet {
-    /// The data as text (lossy), without a trailing NUL.
+    /// The data as text (every byte kept; see `rawtext`), without a
+    /// trailing NUL.
     pub fn text(&self) -> String {
         match self {
             Packet::Data(d) => {
                 let d = d.strip_suffix(&[0]).unwrap_or(d);
-                String::from_utf8_lossy(d).into_owned()
+                super::rawtext::decode(d)
             }
             Packet::Signal(_) => String::new(),
         }

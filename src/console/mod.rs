@@ -259,7 +259,7 @@ fn session(director: Arc<Director>, stream: TcpStream, addr: SocketAddr) {
         let mut ask = |out: &mut Reply, prompt: &str| -> Option<String> {
             let mut packets = std::mem::take(&mut out.packets);
             packets.push(prompt.to_string());
-            conn.send_all(&packets).ok()?;
+            conn.send_all(&raw(&packets)).ok()?;
             conn.signal(Signal::SubPrompt).ok()?;
             match conn.recv().ok()? {
                 p @ Packet::Data(_) => Some(p.text()),
@@ -267,12 +267,21 @@ fn session(director: Arc<Director>, stream: TcpStream, addr: SocketAddr) {
             }
         };
         let reply = execute(&director, &login, &line, &mut ask);
-        if let Err(e) = conn.send_then_eod(&reply.packets) {
+        if let Err(e) = conn.send_then_eod(&raw(&reply.packets)) {
             tracing::debug!("{e}");
             break;
         }
     }
     conn.close();
+}
+
+/// Replies as the console gets them: names that were not UTF-8 go back as
+/// the bytes they came as.
+fn raw(packets: &[String]) -> Vec<Vec<u8>> {
+    packets
+        .iter()
+        .map(|p| crate::bnet::rawtext::encode(p))
+        .collect()
 }
 
 /// Serves consoles from `listener` until the process ends, at most

@@ -129,7 +129,7 @@ pub(super) fn expect(
     loop {
         match conn.recv().map_err(bnet)? {
             Packet::Data(d) => {
-                let line = String::from_utf8_lossy(&d)
+                let line = crate::bnet::rawtext::decode(&d)
                     .trim_end_matches(['\n', '\0'])
                     .to_string();
                 if let Some(text) = catreq::job_message(&line) {

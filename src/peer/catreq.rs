@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, OptionalExtension};
 
-use crate::bnet::{BnetError, Connection};
+use crate::bnet::{rawtext, BnetError, Connection};
 use crate::catalog::{Catalog, FileRecord, NameCache};
 use crate::director::Director;
 
@@ -192,7 +192,7 @@ impl<'a> Handler<'a> {
             self.file_attributes(data);
             return Ok(false);
         }
-        let line = String::from_utf8_lossy(data)
+        let line = rawtext::decode(data)
             .trim_end_matches(['\n', '\0'])
             .to_string();
         // `Status JobId=` lines (the daemon's status letter) need no answer.
@@ -345,13 +345,12 @@ impl<'a> Handler<'a> {
         match stream {
             1 => {
                 let parts: Vec<&[u8]> = body.split(|b| *b == 0).collect();
-                let head = String::from_utf8_lossy(parts.first().copied().unwrap_or(b""));
+                let head = rawtext::decode(parts.first().copied().unwrap_or(b""));
                 let mut words = head.splitn(3, ' ');
                 let _fi = words.next();
                 let file_type = words.next().unwrap_or("");
                 let fname = words.next().unwrap_or("").to_string();
-                let lstat =
-                    String::from_utf8_lossy(parts.get(1).copied().unwrap_or(b"")).into_owned();
+                let lstat = rawtext::decode(parts.get(1).copied().unwrap_or(b""));
                 let (path, name) = if file_type == "5" || fname.ends_with('/') {
                     let p = if fname.ends_with('/') {
                         fname.clone()

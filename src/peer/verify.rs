@@ -14,7 +14,7 @@ use super::backup::{bnet, expect, fileset_lines, FdReport, Outcome, CONNECT_TIME
 use super::catreq::Handler;
 use super::job::{converse, open_sd_read, Parties, ReadOnly};
 use super::{fd, sd};
-use crate::bnet::{Connection, Packet, Signal};
+use crate::bnet::{rawtext, Connection, Packet, Signal};
 use crate::config::Resource;
 use crate::director::Director;
 
@@ -165,7 +165,7 @@ fn read_records(fd: &mut Connection, say: &dyn Fn(&str)) -> Result<(Vec<Seen>, F
     loop {
         match fd.recv().map_err(bnet)? {
             Packet::Data(d) => {
-                let text = String::from_utf8_lossy(&d).into_owned();
+                let text = rawtext::decode(&d);
                 if let Some(m) = super::catreq::job_message(text.trim_end_matches(['\n', '\0'])) {
                     say(m);
                     continue;
@@ -191,7 +191,7 @@ fn read_records(fd: &mut Connection, say: &dyn Fn(&str)) -> Result<(Vec<Seen>, F
 /// `<FileIndex> 1 <opts> <name>\0<lstat>\0<link>\0`.
 fn parse_record(d: &[u8]) -> Option<Seen> {
     let mut parts = d.split(|b| *b == 0);
-    let head = String::from_utf8_lossy(parts.next()?).into_owned();
+    let head = rawtext::decode(parts.next()?);
     let mut words = head.splitn(4, ' ');
     let file_index = words.next()?.parse().ok()?;
     if words.next()? != "1" {
@@ -199,7 +199,7 @@ fn parse_record(d: &[u8]) -> Option<Seen> {
     }
     let opts = words.next()?.to_string();
     let name = words.next()?.to_string();
-    let lstat = String::from_utf8_lossy(parts.next()?).into_owned();
+    let lstat = rawtext::decode(parts.next()?);
     Some(Seen {
         file_index,
         name,

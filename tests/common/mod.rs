@@ -60,6 +60,11 @@ pub fn spawn_daemon(
 /// Runs Debian's bconsole with the configuration `conf` and `input` on
 /// its standard input; what it printed on both outputs.
 pub fn bconsole(conf: &std::path::Path, input: &str) -> String {
+    String::from_utf8_lossy(&bconsole_raw(conf, input.as_bytes())).into_owned()
+}
+
+/// As `bconsole`, byte for byte (for names that are not UTF-8).
+pub fn bconsole_raw(conf: &std::path::Path, input: &[u8]) -> Vec<u8> {
     use std::io::Write;
     let mut child = Command::new("/usr/sbin/bconsole")
         .arg("-c")
@@ -69,16 +74,8 @@ pub fn bconsole(conf: &std::path::Path, input: &str) -> String {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("bconsole (package bacula-console) is needed");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let mut out = child.wait_with_output().unwrap();
+    out.stdout.extend_from_slice(&out.stderr);
+    out.stdout
 }
