@@ -2117,3 +2117,101 @@ fn names_that_differ_only_in_bytes_that_are_not_utf8_stay_apart() {
         "ff\n"
     );
 }
+
+/// Writes `text` into the FIFO once a reader opens it, on its own thread.
+fn feed_fifo(path: PathBuf, text: &'static str) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&path) {
+            let _ = f.write_all(text.as_bytes());
+        }
+    })
+}
+
+#[test]
+fn a_director_killed_in_the_middle_of_a_backup_starts_again_with_a_sound_catalog() {
+    let mut s = setup_conf("fd-secret", None, |p| {
+        std::fs::create_dir_all(p.root.join("fifo")).unwrap();
+        mkfifo(&p.root.join("fifo/pipe"));
+        format!(
+            "FileSet {{ Name = WithPipe; Include {{ Options {{ ReadFifo = yes; Signature = MD5 }}; File = {0}/data; File = {0}/fifo/pipe }} }}\n\
+             Job {{ Name = Nightly; Type = Backup; Level = Incremental; Client = test-fd; FileSet = WithPipe; Storage = File; Pool = Full; Messages = Daemon; Spool Attributes = no }}\n{1}",
+            p.root.display(),
+            restore_job(p)
+        )
+    });
+    let r = s.root.path().to_path_buf();
+    let data = r.join("data");
+    let pipe = r.join("fifo/pipe");
+    let original = std::fs::read(data.join("a.txt")).unwrap();
+    // Incrementals compare whole seconds: the files predate the Full.
+    std::thread::sleep(Duration::from_millis(1100));
+    let feeder = feed_fifo(pipe.clone(), "first\n");
+    let out = s.console("run job=Nightly yes\nwait\nmessages\n");
+    feeder.join().unwrap();
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    // The second job saves the changed a.txt, then waits at the FIFO.
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(data.join("a.txt"), "changed\n").unwrap();
+    s.console("run job=Nightly yes\n");
+    status_until(&s, "JobId 2 running", |o| o.contains("is running"));
+    std::thread::sleep(Duration::from_millis(2000));
+    unsafe { libc::kill(s._dir.0.id() as i32, libc::SIGKILL) };
+    let _ = s._dir.0.wait();
+    s._dir = spawn(
+        env!("CARGO_BIN_EXE_rdird"),
+        &r.join("dir.conf"),
+        &r.join("dir-again.log"),
+    );
+    wait_port(s.dir_port);
+    {
+        let db = s.catalog();
+        let check: String = db
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+        let status: String = db
+            .query_row("SELECT JobStatus FROM Job WHERE JobId = 2", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(status, "f");
+        let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(count("SELECT COUNT(*) FROM File WHERE JobId = 2"), 0);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM JobMedia WHERE MediaId NOT IN (SELECT MediaId FROM Media) OR JobId NOT IN (SELECT JobId FROM Job)"),
+            0
+        );
+    }
+    let out = s.console("list joblog jobid=2\n");
+    assert!(
+        out.contains("The Director stopped while this job ran"),
+        "{out}"
+    );
+    // Let the file daemon finish the old job's FIFO.
+    feed_fifo(pipe.clone(), "stale\n").join().unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    // The next Incremental is taken against the last good job: a.txt is
+    // saved again, b.txt is not.
+    let feeder = feed_fifo(pipe.clone(), "third\n");
+    let out = s.console("run job=Nightly yes\nwait\nmessages\n");
+    feeder.join().unwrap();
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    assert_eq!(report_line(&out, "Backup Level:"), "Incremental", "{out}");
+    let names: Vec<String> = s.files(3).into_iter().map(|(_, n)| n).collect();
+    assert!(names.contains(&"a.txt".to_string()), "{names:?}");
+    assert!(!names.contains(&"b.txt".to_string()), "{names:?}");
+    // The last good job restores what it saved.
+    let out = s.console(&format!(
+        "restore client=test-fd jobid=1 dir={} where={}/back done yes\nwait\nmessages\n",
+        data.display(),
+        r.display()
+    ));
+    assert_eq!(report_line(&out, "Termination:"), "Restore OK", "{out}");
+    let back = r.join("back").join(data.strip_prefix("/").unwrap());
+    assert_eq!(std::fs::read(back.join("a.txt")).unwrap(), original);
+    assert_eq!(
+        std::fs::read_to_string(back.join("sub/b.txt")).unwrap(),
+        "beta\n"
+    );
+}

@@ -217,14 +217,38 @@ impl Catalog {
     }
 
     /// Jobs a crash left created or running are marked failed (`f`), as
-    /// Bacula does at start. Returns how many.
+    /// Bacula does at start, and lose their File rows: attributes can
+    /// reach the catalog before the data they describe is on the volume,
+    /// so none of them is trusted for a restore. Their log says why.
+    /// Returns how many.
     pub fn fail_interrupted_jobs(&self) -> Result<usize, CatalogError> {
-        self.db
-            .execute(
-                "UPDATE Job SET JobStatus = 'f', EndTime = CASE WHEN EndTime = 0 THEN datetime('now', 'localtime') ELSE EndTime END WHERE JobStatus IN ('C', 'R')",
-                [],
+        let tx = self.db.unchecked_transaction().map_err(|e| self.err(e))?;
+        let ids: Vec<i64> = {
+            let mut q = tx
+                .prepare("SELECT JobId FROM Job WHERE JobStatus IN ('C', 'R')")
+                .map_err(|e| self.err(e))?;
+            let rows = q.query_map([], |r| r.get(0)).map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        for id in &ids {
+            tx.execute(
+                "UPDATE Job SET JobStatus = 'f', EndTime = CASE WHEN EndTime = 0 THEN datetime('now', 'localtime') ELSE EndTime END WHERE JobId = ?1",
+                params![id],
             )
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))?;
+            tx.execute("DELETE FROM File WHERE JobId = ?1", params![id])
+                .map_err(|e| self.err(e))?;
+            tx.execute(
+                "INSERT INTO Log (JobId, Time, LogText) VALUES (?1, datetime('now', 'localtime'), ?2)",
+                params![
+                    id,
+                    "The Director stopped while this job ran: it is marked failed and its File records are removed.\n"
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(ids.len())
     }
 
     /// Volumes in a pool.
