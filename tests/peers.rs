@@ -94,7 +94,7 @@ fn setup_conf(
         "fd.conf",
         &format!(
             "Director {{\n  Name = test-dir\n  Password = \"fd-secret\"\n}}\n\
-             FileDaemon {{\n  Name = test-fd\n  FDport = {fd_port}\n  FDAddress = 127.0.0.1\n  WorkingDirectory = {0}/fd\n  Pid Directory = {0}/fd\n}}\n\
+             FileDaemon {{\n  Name = test-fd\n  Heartbeat Interval = 2\n  FDport = {fd_port}\n  FDAddress = 127.0.0.1\n  WorkingDirectory = {0}/fd\n  Pid Directory = {0}/fd\n}}\n\
              Messages {{\n  Name = Standard\n  director = test-dir = all, !skipped, !restored\n}}\n",
             r.display()
         ),
@@ -704,19 +704,7 @@ fn mkfifo(path: &Path) {
 
 /// Polls `status dir` until `pred` holds for its output; that output.
 fn status_until(s: &Setup, what: &str, pred: impl Fn(&str) -> bool) -> String {
-    let started = Instant::now();
-    loop {
-        let out = s.console("status dir\n");
-        if pred(&out) {
-            return out;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "{what}: {out}\n{}",
-            s.log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    status_until_long(s, what, 30, pred)
 }
 
 fn stuck_job(p: &Place<'_>) -> String {
@@ -2214,4 +2202,63 @@ fn a_director_killed_in_the_middle_of_a_backup_starts_again_with_a_sound_catalog
         std::fs::read_to_string(back.join("sub/b.txt")).unwrap(),
         "beta\n"
     );
+}
+
+#[test]
+fn a_stalled_file_daemon_ends_its_job_and_the_director_keeps_serving() {
+    let s = setup_conf("fd-secret", None, |p| {
+        format!(
+            "{}Client {{ Name = watched-fd; Address = 127.0.0.1; FD Port = {}; Password = \"fd-secret\"; Catalog = MyCatalog; Heartbeat Interval = 2 }}\n\
+             Job {{ Name = Watched; Type = Backup; Level = Full; Client = watched-fd; FileSet = Fifo; Storage = File; Pool = Full; Messages = Daemon }}\n",
+            stuck_job(p),
+            p.fd_port
+        )
+    });
+    let fd_pid = s.fd.0.id() as i32;
+    s.console("run job=Watched yes\n");
+    status_until(&s, "Watched running", |o| o.contains("is running"));
+    // Held at the FIFO, the file daemon is quiet but alive: its heartbeats
+    // keep the job going past the limit (15 s).
+    std::thread::sleep(Duration::from_secs(17));
+    let out = s.console("status dir\n");
+    assert!(out.contains("is running"), "{out}");
+    // Stopped, it sends nothing: the job fails, the storage daemon lets go,
+    // and the console is answered meanwhile.
+    unsafe { libc::kill(fd_pid, libc::SIGSTOP) };
+    let out = s.console("status dir\n");
+    assert!(out.contains("Running Jobs:"), "{out}");
+    let out = status_until_long(&s, "the stalled job ends", 40, |o| {
+        !o.contains("is running")
+    });
+    unsafe { libc::kill(fd_pid, libc::SIGCONT) };
+    assert!(out.contains("Terminated Jobs:"), "{out}");
+    let out = s.console("messages\n");
+    assert_eq!(
+        report_line(&out, "Termination:"),
+        "*** Backup Error ***",
+        "{out}"
+    );
+    assert!(out.contains("sent nothing in time"), "{out}");
+    feed_fifo(s.root.path().join("fifo/pipe"), "late\n")
+        .join()
+        .unwrap();
+    let out = s.console("run job=Backup yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+}
+
+/// As `status_until`, waiting up to `secs` seconds.
+fn status_until_long(s: &Setup, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
+    let started = Instant::now();
+    loop {
+        let out = s.console("status dir\n");
+        if pred(&out) {
+            return out;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(secs),
+            "{what}: {out}\n{}",
+            s.log()
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
 }

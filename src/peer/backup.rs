@@ -363,7 +363,7 @@ fn run_fd(
     }
     fd.send("backup FileIndex=0\n").map_err(bnet)?;
     expect(&mut fd, "2000 OK backup", "the backup", say)?;
-    fd.set_timeout(None);
+    fd.set_timeout(fd::silence_limit(plan.parties.client));
     let end = expect(&mut fd, "2800 End Job", "the end of the job", say)?;
     let _ = fd.signal(Signal::Terminate);
     fd.close();

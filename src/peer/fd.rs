@@ -17,6 +17,21 @@ pub fn daemon<'a>(director_name: &str, client: &'a Resource) -> Daemon<'a> {
     }
 }
 
+/// How long a running job waits for a word from the file daemon: when
+/// the Client resource sets Heartbeat Interval, three intervals (and at
+/// least 15 s; a file daemon sends its heartbeats at most every 5 s),
+/// after which the file daemon is taken for stalled or gone and the job
+/// fails. Without it, as long as the job takes. The file daemon's own
+/// Heartbeat Interval must be set too, no longer than the Client's.
+pub fn silence_limit(client: &Resource) -> Option<Duration> {
+    match client.get("HeartbeatInterval") {
+        Some(crate::config::Value::Int(n)) if *n > 0 => {
+            Some(Duration::from_secs((*n as u64).saturating_mul(3).max(15)))
+        }
+        _ => None,
+    }
+}
+
 /// `status client`: the file daemon's own status report, line by line.
 pub fn status(
     director_name: &str,

@@ -108,7 +108,7 @@ fn run_fd(
     ))
     .map_err(bnet)?;
     expect(&mut fd, "2000 OK restore", "the restore", say)?;
-    fd.set_timeout(None);
+    fd.set_timeout(fd::silence_limit(p.client));
     expect(&mut fd, "2000 OK storage end", "the end of reading", say)?;
     fd.send("endrestore").map_err(bnet)?;
     let end = expect(&mut fd, "2800 End Job", "the end of the job", say)?;

@@ -57,7 +57,7 @@ pub fn run(
     send_fileset(&mut fd, fileset, say)?;
     fd.send(format!("verify level={level}\n")).map_err(bnet)?;
     expect(&mut fd, "2000 OK verify", "the verify", say)?;
-    let (seen, fd_report) = read_records(&mut fd, say)?;
+    let (seen, fd_report) = read_records(&mut fd, client, say)?;
     Ok(VerifyOutcome {
         seen,
         fd: fd_report,
@@ -147,7 +147,7 @@ fn fd_from_volume(
     fd.send(format!("verify level={}\n", v.level))
         .map_err(bnet)?;
     expect(&mut fd, "2000 OK verify", "the verify", say)?;
-    read_records(&mut fd, say)
+    read_records(&mut fd, p.client, say)
 }
 
 fn send_fileset(fd: &mut Connection, fileset: &Resource, say: &dyn Fn(&str)) -> Result<(), String> {
@@ -159,8 +159,12 @@ fn send_fileset(fd: &mut Connection, fileset: &Resource, say: &dyn Fn(&str)) -> 
 
 /// The file daemon's records until its `2800 End Job`; its job messages
 /// go to `say`.
-fn read_records(fd: &mut Connection, say: &dyn Fn(&str)) -> Result<(Vec<Seen>, FdReport), String> {
-    fd.set_timeout(None);
+fn read_records(
+    fd: &mut Connection,
+    client: &Resource,
+    say: &dyn Fn(&str),
+) -> Result<(Vec<Seen>, FdReport), String> {
+    fd.set_timeout(fd::silence_limit(client));
     let mut seen: Vec<Seen> = Vec::new();
     loop {
         match fd.recv().map_err(bnet)? {
