@@ -303,6 +303,32 @@ fn a_restricted_console_sees_and_runs_only_what_its_acls_allow() {
 }
 
 #[test]
+fn repeated_failed_logins_from_one_address_are_slowed_down() {
+    let d = start();
+    for _ in 0..4 {
+        let out = d.console_as(None, "wrong-password", "version\n");
+        assert!(!out.contains("test-dir Version:"), "{out}");
+    }
+    let log = wait_for_log(
+        &d,
+        "4 failed console logins from 127.0.0.1: the next one waits 2 s",
+        Duration::from_secs(20),
+    );
+    assert!(
+        log.contains("3 failed console logins from 127.0.0.1: the next one waits 1 s"),
+        "{log}"
+    );
+    // The right password still gets in (after its wait), and clears the
+    // address.
+    let out = d.console("version\n");
+    assert!(out.contains("test-dir Version:"), "{out}");
+    let out = d.console_as(None, "wrong-password", "version\n");
+    assert!(!out.contains("test-dir Version:"), "{out}");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!d.log().contains("1 failed console logins"), "{}", d.log());
+}
+
+#[test]
 fn a_restricted_console_with_a_wrong_password_is_refused() {
     let d = start();
     let out = d.console_as(Some(("monitor", "nope")), "unused", "version\n");
@@ -637,6 +663,53 @@ fn console_values_never_reach_sql_as_code() {
     let d = start();
     let out = d.console("list volumes pool=\"x' OR '1'='1\"\nlist jobs job=\"a'; DROP TABLE Job; --\"\nlist pools\nlist jobs\n");
     assert!(!out.contains("Query failed"), "{out}");
+    // Every argument that reaches a query, with the same kind of payloads.
+    let payloads = [
+        "x' OR '1'='1",
+        "a'; DROP TABLE Media; --",
+        "1 OR 1=1",
+        "\\\"; DELETE FROM Pool; --",
+    ];
+    let mut input = String::new();
+    for p in payloads {
+        for cmd in [
+            "list volume volume=",
+            "list jobs client=",
+            "list jobmedia jobid=",
+            "list files jobid=",
+            "llist jobs jobid=",
+            "update volstatus=Used volume=",
+            "delete yes volume=",
+            "delete jobid=",
+            "purge volume=",
+            "prune yes volume=",
+            "prune files yes client=",
+            "truncate yes volume=",
+            "list joblog jobid=",
+            "restore done client=test-fd jobid=",
+        ] {
+            input.push_str(&format!("{cmd}\"{p}\"\n"));
+        }
+    }
+    input.push_str("list pools\nlist volumes\nlist jobs\n");
+    let out = d.console(&input);
+    assert!(!out.contains("no such table"), "{out}");
+    assert!(!out.contains("syntax error"), "{out}");
+    let tail = &out[out.rfind("list pools").unwrap()..];
+    assert!(tail.contains("| Full "), "{out}");
+    let db = rusqlite::Connection::open(d.dir.path().join("cat.db")).unwrap();
+    let tables: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('Job', 'Media', 'Pool', 'File')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 4);
+    let pools: i64 = db
+        .query_row("SELECT COUNT(*) FROM Pool", [], |r| r.get(0))
+        .unwrap();
+    assert!(pools > 0);
     assert!(
         !out.contains("no such table"),
         "the Job table survived: {out}"

@@ -14,6 +14,7 @@ mod run;
 mod show;
 mod sql;
 mod status;
+mod throttle;
 mod volume;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -25,6 +26,7 @@ use crate::director::Director;
 
 pub use args::Args;
 use login::{Api, Login};
+use throttle::Throttle;
 
 /// How long a console may take to log in.
 const LOGIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -225,13 +227,31 @@ pub fn execute(director: &Arc<Director>, login: &Login, line: &str, ask: &mut As
     out
 }
 
-fn session(director: Arc<Director>, stream: TcpStream, addr: SocketAddr) {
+fn session(director: Arc<Director>, stream: TcpStream, addr: SocketAddr, throttle: &Throttle) {
+    let wait = throttle.wait_for(addr.ip());
+    if !wait.is_zero() {
+        std::thread::sleep(wait);
+    }
     let mut conn = Connection::new(stream, format!("console at {addr}"), LOGIN_TIMEOUT);
     let config = director.config();
     let login = match login::login(&mut conn, &config) {
-        Ok(l) => l,
+        Ok(l) => {
+            throttle.succeeded(addr.ip());
+            l
+        }
         Err(e) => {
             tracing::warn!("{e}");
+            if matches!(e, crate::bnet::BnetError::Protocol { .. }) {
+                let n = throttle.failed(addr.ip());
+                let next = throttle.wait_for(addr.ip());
+                if !next.is_zero() {
+                    tracing::warn!(
+                        "{n} failed console logins from {}: the next one waits {} s",
+                        addr.ip(),
+                        next.as_secs()
+                    );
+                }
+            }
             conn.close();
             return;
         }
@@ -288,6 +308,7 @@ fn raw(packets: &[String]) -> Vec<Vec<u8>> {
 /// Maximum Console Connections at a time.
 pub fn serve(director: Arc<Director>, listener: TcpListener) {
     let active = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let throttle = Arc::new(Throttle::default());
     for stream in listener.incoming() {
         let s = match stream {
             Ok(s) => s,
@@ -314,10 +335,11 @@ pub fn serve(director: Arc<Director>, listener: TcpListener) {
         active.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let d = director.clone();
         let a = active.clone();
+        let t = throttle.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("console {addr}"))
             .spawn(move || {
-                session(d, s, addr);
+                session(d, s, addr, &t);
                 a.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
             });
         if spawned.is_err() {
