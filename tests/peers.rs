@@ -114,7 +114,7 @@ fn setup_conf(
         r,
         "dir.conf",
         &format!(
-            "Director {{\n  Name = test-dir\n  DIRport = {dir_port}\n  DirAddress = 127.0.0.1\n  Password = \"console-secret\"\n  QueryFile = \"/etc/bacula/scripts/query.sql\"\n  WorkingDirectory = \"{0}/dir\"\n  PidDirectory = \"{0}/dir\"\n  Messages = Daemon\n{scripts}}}\n\
+            "Director {{\n  Name = test-dir\n  DIRport = {dir_port}\n  DirAddress = 127.0.0.1\n  Password = \"console-secret\"\n  Maximum Console Connections = 60\n  QueryFile = \"/etc/bacula/scripts/query.sql\"\n  WorkingDirectory = \"{0}/dir\"\n  PidDirectory = \"{0}/dir\"\n  Messages = Daemon\n{scripts}}}\n\
              Catalog {{ Name = MyCatalog; DB Name = cat }}\n\
              Messages {{ Name = Daemon; Console = all }}\n\
              Client {{ Name = test-fd; Address = 127.0.0.1; FD Port = {fd_port}; Password = \"{fd_password}\"; Catalog = MyCatalog }}\n\
@@ -2261,4 +2261,114 @@ fn status_until_long(s: &Setup, what: &str, secs: u64, pred: impl Fn(&str) -> bo
         );
         std::thread::sleep(Duration::from_millis(250));
     }
+}
+
+/// A bconsole session kept open: commands are written to it over time,
+/// and what it printed is read at the end.
+struct Session {
+    child: Child,
+    stdin: std::process::ChildStdin,
+}
+
+impl Session {
+    fn open(s: &Setup) -> Session {
+        s.console("");
+        let mut child = std::process::Command::new("/usr/sbin/bconsole")
+            .arg("-c")
+            .arg(s.root.path().join("bconsole.conf"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        Session { child, stdin }
+    }
+
+    fn send(&mut self, line: &str) {
+        use std::io::Write;
+        let _ = self.stdin.write_all(line.as_bytes());
+        let _ = self.stdin.flush();
+    }
+
+    fn finish(mut self) -> String {
+        self.send("quit\n");
+        drop(self.stdin);
+        let out = self.child.wait_with_output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+#[test]
+fn two_hundred_jobs_and_fifty_polling_consoles_at_once() {
+    let jobs: usize = std::env::var("RDIRD_LOAD_JOBS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let s = setup_conf("fd-secret", None, |p| {
+        format!(
+            "Client {{ Name = busy-fd; Address = 127.0.0.1; FD Port = {}; Password = \"fd-secret\"; Catalog = MyCatalog; Maximum Concurrent Jobs = 10 }}\n\
+             Storage {{ Name = Ten; Address = 127.0.0.1; SD Port = {}; Password = \"sd-secret\"; Device = FileDev; Media Type = File; Maximum Concurrent Jobs = 10 }}\n\
+             Job {{ Name = Load; Type = Backup; Level = Full; Client = busy-fd; FileSet = \"Set\"; Storage = Ten; Pool = Full; Messages = Daemon; Maximum Concurrent Jobs = 10 }}\n",
+            p.fd_port, p.sd_port
+        )
+    });
+    let mut sessions: Vec<Session> = (0..50).map(|_| Session::open(&s)).collect();
+    s.console(&"run job=Load yes\n".repeat(jobs));
+    // Every session asks for the status every half second while the jobs
+    // run.
+    let mut polls = 0;
+    loop {
+        for session in &mut sessions {
+            session.send("status dir\n");
+        }
+        polls += 1;
+        std::thread::sleep(Duration::from_millis(500));
+        let done: i64 = s
+            .catalog()
+            .query_row(
+                "SELECT COUNT(*) FROM Job WHERE JobStatus NOT IN ('C', 'R')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or(0);
+        if done as usize == jobs {
+            break;
+        }
+        assert!(polls < 1200, "{done} of {jobs} jobs ended after 10 minutes");
+    }
+    let outputs: Vec<String> = sessions.into_iter().map(Session::finish).collect();
+    for out in &outputs {
+        assert_eq!(out.matches("Running Jobs:").count(), polls, "{out}");
+    }
+    // Never more than ten at once, as every poll saw.
+    let most = outputs
+        .iter()
+        .flat_map(|o| o.split("Running Jobs:").skip(1))
+        .map(|part| {
+            part.split("====")
+                .next()
+                .unwrap_or("")
+                .matches(" is running")
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    assert!(most <= 10, "{most} jobs ran at once");
+    let db = s.catalog();
+    let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        count("SELECT COUNT(*) FROM Job WHERE JobStatus = 'T'") as usize,
+        jobs
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM File") as usize, 4 * jobs);
+    assert_eq!(
+        count("SELECT COUNT(DISTINCT JobId) FROM JobMedia") as usize,
+        jobs
+    );
+    assert_eq!(count("SELECT SUM(VolJobs) FROM Media") as usize, jobs);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM File WHERE JobId NOT IN (SELECT JobId FROM Job)"),
+        0
+    );
 }
