@@ -61,6 +61,7 @@ fn noop_dispatch(events: usize) -> (f64, f64) {
         script: Some(script),
         event_timeout: Duration::from_secs(30),
         legacy_syntax: false,
+        memory_limit: 0,
     };
     let (host, loaded) = ScriptHost::start(cfg, Arc::new(Catalog));
     loaded.expect("the no-op script loads");
@@ -97,6 +98,7 @@ fn main() {
         script: Some(script),
         event_timeout: Duration::from_secs(30),
         legacy_syntax: true,
+        memory_limit: 0,
     };
     let t0 = Instant::now();
     let (host, loaded) = ScriptHost::start(cfg, Arc::new(Catalog));

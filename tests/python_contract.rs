@@ -129,6 +129,7 @@ fn config(dir: &std::path::Path, timeout: Duration) -> HostConfig {
         script: Some(dir.join("DirStartUp.py")),
         event_timeout: timeout,
         legacy_syntax: true,
+        memory_limit: 0,
     }
 }
 

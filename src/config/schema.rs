@@ -283,6 +283,7 @@ pub static DIRECTOR: &[Item] = &[
     // rdird's own directives.
     def("PythonEventTimeout", Time, 30),
     def("PythonLegacySyntax", Bool, 1),
+    def("PythonMemoryLimit", Size64, 1 << 30),
 ];
 
 pub static CONSOLE: &[Item] = &[

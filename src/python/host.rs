@@ -52,6 +52,7 @@ impl HostConfig {
                 dir.int("PythonEventTimeout").unwrap_or(30).max(1) as u64
             ),
             legacy_syntax: dir.bool("PythonLegacySyntax").unwrap_or(true),
+            memory_limit: dir.int("PythonMemoryLimit").unwrap_or(0).max(0) as u64,
         }
     }
 }
@@ -67,7 +68,14 @@ pub struct HostConfig {
     pub event_timeout: Duration,
     /// `Python Legacy Syntax`.
     pub legacy_syntax: bool,
+    /// `Python Memory Limit` in bytes (0: none): when the Director's
+    /// resident memory passes it, the script is loaded again in a fresh
+    /// interpreter and the old one goes once its running jobs end.
+    pub memory_limit: u64,
 }
+
+/// Events between two looks at the Director's memory.
+const MEMORY_CHECK_EVERY: u64 = 16;
 
 /// What happened when an event was delivered.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -194,6 +202,61 @@ struct Loaded {
     signals: rustpython_vm::signal::UserSignalSender,
 }
 
+impl Drop for Loaded {
+    /// Empties every module of the interpreter, which breaks the cycles
+    /// (functions and their module's globals) that would otherwise keep a
+    /// script's objects alive, then gives the freed memory back.
+    fn drop(&mut self) {
+        self.interp.enter(|vm| {
+            let Ok(modules) = vm.sys_module.get_attr("modules", vm) else {
+                return;
+            };
+            let Ok(modules) = modules.downcast::<rustpython_vm::builtins::PyDict>() else {
+                return;
+            };
+            let user: Vec<PyObjectRef> = modules
+                .clone()
+                .into_iter()
+                .filter(|(k, _)| {
+                    k.downcast_ref::<rustpython_vm::builtins::PyStr>()
+                        .is_some_and(|s| !matches!(s.to_str(), Some("sys" | "builtins")))
+                })
+                .map(|(_, m)| m)
+                .collect();
+            for m in user {
+                if let Some(d) = m.dict() {
+                    d.clear();
+                }
+            }
+            modules.clear();
+        });
+        release_freed_memory();
+    }
+}
+
+/// Gives memory the allocator holds free back to the system.
+fn release_freed_memory() {
+    // SAFETY: malloc_trim only walks the allocator's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// The Director's resident memory in bytes.
+fn resident_bytes() -> u64 {
+    let pages = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u64>().ok())
+        })
+        .unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    pages * u64::try_from(page).unwrap_or(4096)
+}
+
 /// A job that has met the scripts: its Job object and the interpreter it
 /// lives in (which outlives a restart until the job ends).
 struct JobSlot {
@@ -207,6 +270,10 @@ struct HostThread {
     current: Option<Rc<Loaded>>,
     jobs: HashMap<i64, JobSlot>,
     watchdog: Watchdog,
+    /// Events delivered, and the lowest resident memory seen since the
+    /// last reload for the memory limit.
+    events: u64,
+    memory_floor: u64,
 }
 
 /// The traceback of `exc` as Python prints it.
@@ -335,6 +402,8 @@ impl HostThread {
             current: None,
             jobs: HashMap::new(),
             watchdog: Watchdog::start(watchdog_tick(cfg_timeout)),
+            events: 0,
+            memory_floor: 0,
         }
     }
 
@@ -382,6 +451,10 @@ impl HostThread {
                 Request::Event { job, event, reply } => {
                     let out = self.deliver(&job, event);
                     let _ = reply.send(out);
+                    self.events += 1;
+                    if self.cfg.memory_limit > 0 && self.events % MEMORY_CHECK_EVERY == 0 {
+                        self.check_memory();
+                    }
                 }
                 Request::Restart(reply) => {
                     let _ = reply.send(self.restart());
@@ -393,6 +466,42 @@ impl HostThread {
                 }
             }
         }
+    }
+
+    /// Past the memory limit (and half a limit above the lowest point
+    /// since the last reload, so that memory the script does not hold
+    /// cannot cause a reload after every event), loads the script again.
+    fn check_memory(&mut self) {
+        let limit = self.cfg.memory_limit;
+        let now = resident_bytes();
+        self.memory_floor = self.memory_floor.min(now);
+        if now <= limit || now <= self.memory_floor.saturating_add(limit / 2) {
+            return;
+        }
+        let mib = |b: u64| b / (1024 * 1024);
+        tracing::error!(
+            "Python: the Director holds {} MiB, over Python Memory Limit ({} MiB); the script is loaded again in a fresh interpreter",
+            mib(now),
+            mib(limit)
+        );
+        match self.load() {
+            Ok(l) => {
+                // Unlike `python restart`, jobs already started move to the
+                // fresh interpreter too (losing the event objects they set),
+                // so that the old one and what it holds go now.
+                if !self.jobs.is_empty() {
+                    tracing::warn!(
+                        "Python: {} running job(s) continue without the event objects their scripts set",
+                        self.jobs.len()
+                    );
+                }
+                self.jobs.clear();
+                self.current = Some(Rc::new(l));
+            }
+            Err(e) => tracing::error!("{e}"),
+        }
+        release_freed_memory();
+        self.memory_floor = resident_bytes();
     }
 
     fn restart(&mut self) -> Result<(), String> {

@@ -226,6 +226,7 @@ pub fn simulate(
         script: Some(path.to_path_buf()),
         event_timeout: timeout,
         legacy_syntax: legacy,
+        memory_limit: 0,
     };
     let (host, loaded) = ScriptHost::start(cfg, director.clone());
     if loaded.is_err() {
