@@ -2372,3 +2372,77 @@ fn two_hundred_jobs_and_fifty_polling_consoles_at_once() {
         0
     );
 }
+
+/// A small tmpfs mounted on a folder until dropped (needs root).
+struct SmallDisk(PathBuf);
+
+impl SmallDisk {
+    fn mount(at: &Path, size: &str) -> SmallDisk {
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .status()
+            .unwrap();
+        assert!(
+            status.success(),
+            "mounting a {size} tmpfs on {} needs root",
+            at.display()
+        );
+        SmallDisk(at.to_path_buf())
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+fn a_full_disk_on_the_storage_daemon_fails_the_job_and_loses_nothing_earlier() {
+    let s = setup_conf("fd-secret", None, |p| {
+        format!(
+            "FileSet {{ Name = \"Noise\"; Include {{ File = {0}/big }} }}\n\
+             Job {{ Name = NoiseJob; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Noise\"; Storage = File; Pool = Full; Messages = Daemon }}\n{1}",
+            p.root.display(),
+            restore_job(p)
+        )
+    });
+    let r = s.root.path().to_path_buf();
+    let _disk = SmallDisk::mount(&r.join("volumes"), "700k");
+    let out = s.console("run job=Backup yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    // 900 KB of noise does not fit in what is left.
+    write_noise(&s);
+    let out = s.console("run job=NoiseJob yes\nwait\nmessages\n");
+    assert_ne!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    assert!(out.contains("Out of freespace"), "{out}");
+    let db = s.catalog();
+    let status: String = db
+        .query_row("SELECT JobStatus FROM Job WHERE JobId = 2", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(["f", "E", "A"].contains(&status.as_str()), "{status}");
+    drop(db);
+    // The Director still answers, and the first backup restores whole.
+    let out = s.console(&format!(
+        "status dir\nrestore client=test-fd jobid=1 all where={}/back done yes\nwait\nmessages\n",
+        r.display()
+    ));
+    assert!(out.contains("Terminated Jobs:"), "{out}");
+    assert_eq!(report_line(&out, "Termination:"), "Restore OK", "{out}");
+    let data = r.join("data");
+    let back = r.join("back").join(data.strip_prefix("/").unwrap());
+    assert_eq!(
+        std::fs::read(back.join("a.txt")).unwrap(),
+        std::fs::read(data.join("a.txt")).unwrap()
+    );
+    assert_eq!(
+        std::fs::read_to_string(back.join("sub/b.txt")).unwrap(),
+        "beta\n"
+    );
+}
