@@ -8,6 +8,7 @@ pub mod config;
 pub mod console;
 pub mod daemon;
 pub mod director;
+pub mod inputs;
 pub mod job;
 pub mod logging;
 pub mod peer;

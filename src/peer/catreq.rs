@@ -161,6 +161,10 @@ impl<'a> Handler<'a> {
     /// catalog; how many there were.
     fn read_attribute_spool(&mut self, path: &str) -> Result<usize, String> {
         let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        // Only a spool file: a device or a FIFO could be read forever.
+        if !file.metadata().map(|m| m.is_file()).unwrap_or(false) {
+            return Err("not a regular file".into());
+        }
         let mut reader = std::io::BufReader::new(file);
         let mut inflate = Vec::new();
         let mut n = 0;

@@ -97,6 +97,12 @@ fn operations(format: &str, name: &str, ops: &str, mut value: String) -> Result<
                 return Err(bad(rest));
             }
             let width: usize = parts[1].parse().map_err(|_| bad(rest))?;
+            if width > crate::config::MAX_NAME_LENGTH {
+                return Err(format!(
+                    "Label Format \"{format}\": padding ${{{name}}} to {width} characters makes a name longer than the {} a volume name may have",
+                    crate::config::MAX_NAME_LENGTH
+                ));
+            }
             let fill = parts[2];
             if fill.is_empty() {
                 return Err(bad(rest));
@@ -187,6 +193,10 @@ mod tests {
         assert!(x("${Pool:z}").unwrap_err().contains("cannot apply \"z\""));
         assert!(x("${Pool:p/x/0/r}").unwrap_err().contains("cannot apply"));
         assert!(x("${Pool:p/4/0/q}").unwrap_err().contains("cannot apply"));
+        assert!(x("${Pool:p/4444444420/0/l}")
+            .unwrap_err()
+            .contains("longer than the 127 a volume name may have"));
+        assert_eq!(x("${Pool:p/127/0/r}").unwrap().len(), 127);
     }
 
     #[test]
