@@ -45,7 +45,7 @@ install: build
 ## fuzz: build the fuzz targets (libFuzzer) and run each for FUZZ_SECONDS
 # (cargo fuzz's own build cannot pass --ignore-rust-version, so the
 # sanitizer-coverage flags it uses are given here).
-FUZZ_SECONDS ?= 300
+FUZZ_SECONDS ?= 600
 FUZZ_TARGETS := config bnet login command catreq label schedule
 FUZZ_FLAGS := -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
   -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
