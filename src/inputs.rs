@@ -7,7 +7,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::bnet::{packet, rawtext, Connection};
@@ -140,17 +140,36 @@ pub fn command(data: &[u8]) {
     let _ = crate::console::execute(d, &full, &line, &mut no);
 }
 
-/// A loopback connection whose far end is read and dropped on its own
-/// thread: the Director's answers go there.
-fn loopback() -> Connection {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-    let near = TcpStream::connect(listener.local_addr().expect("its address")).expect("connect");
-    let (mut far, _) = listener.accept().expect("accept");
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 65536];
-        while matches!(far.read(&mut buf), Ok(n) if n > 0) {}
-    });
-    Connection::new(near, "storage daemon (fuzz)", Duration::from_millis(100))
+/// A loopback connection on which the far end has sent `data` and closed
+/// its side; what the Director answers is read and dropped on a thread,
+/// which `finish` waits for.
+struct Loopback {
+    conn: Connection,
+    drain: std::thread::JoinHandle<()>,
+}
+
+impl Loopback {
+    fn sending(data: &[u8], peer: &str) -> Loopback {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let mut far =
+            TcpStream::connect(listener.local_addr().expect("its address")).expect("connect");
+        let (near, _) = listener.accept().expect("accept");
+        let _ = far.write_all(data);
+        let _ = far.shutdown(std::net::Shutdown::Write);
+        let drain = std::thread::spawn(move || {
+            let mut buf = [0u8; 65536];
+            while matches!(far.read(&mut buf), Ok(n) if n > 0) {}
+        });
+        Loopback {
+            conn: Connection::new(near, peer, Duration::from_millis(200)),
+            drain,
+        }
+    }
+
+    fn finish(mut self) {
+        self.conn.close();
+        let _ = self.drain.join();
+    }
 }
 
 /// Volumes for the catalog requests: none to be had.
@@ -165,38 +184,31 @@ impl crate::peer::catreq::Volumes for NoVolumes {
 }
 
 /// What a storage daemon sends during a job (catalog requests, file
-/// attributes, job messages, its end), one packet after another.
+/// attributes, job messages, its end), read off a connection as a job
+/// reads it.
 pub fn catreq(data: &[u8]) {
-    static CONN: OnceLock<Mutex<Connection>> = OnceLock::new();
     let d = director();
-    let conn = CONN.get_or_init(|| Mutex::new(loopback()));
-    let mut conn = conn.lock().unwrap_or_else(|e| e.into_inner());
+    let mut sd = Loopback::sending(data, "storage daemon (fuzz)");
     let mut volumes = NoVolumes;
     let mut handler = crate::peer::catreq::Handler::new(d, 1, None, &mut volumes);
-    for p in packets(data) {
-        if let packet::Packet::Data(bytes) = p {
-            if handler.handle(&mut conn, &bytes).is_err() {
-                break;
+    loop {
+        match sd.conn.recv() {
+            Ok(packet::Packet::Data(bytes)) => {
+                if !matches!(handler.handle(&mut sd.conn, &bytes), Ok(false)) {
+                    break;
+                }
             }
+            Ok(packet::Packet::Signal(_)) => {}
+            Err(_) => break,
         }
     }
+    sd.finish();
 }
 
 /// A console's side of the login: `data` is everything it sends.
 pub fn login(data: &[u8]) {
     let cfg = director().config();
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-    let mut console =
-        TcpStream::connect(listener.local_addr().expect("its address")).expect("connect");
-    let (director_side, _) = listener.accept().expect("accept");
-    let _ = console.write_all(data);
-    let _ = console.shutdown(std::net::Shutdown::Write);
-    let drain = std::thread::spawn(move || {
-        let mut buf = [0u8; 65536];
-        while matches!(console.read(&mut buf), Ok(n) if n > 0) {}
-    });
-    let mut conn = Connection::new(director_side, "console (fuzz)", Duration::from_millis(200));
-    let _ = crate::console::login::login(&mut conn, &cfg);
-    conn.close();
-    let _ = drain.join();
+    let mut console = Loopback::sending(data, "console (fuzz)");
+    let _ = crate::console::login::login(&mut console.conn, &cfg);
+    console.finish();
 }
