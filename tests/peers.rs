@@ -154,14 +154,19 @@ fn setup_conf(
 
 impl Setup {
     fn console(&self, input: &str) -> String {
-        let conf = write(
-            self.root.path(),
-            "bconsole.conf",
-            &format!(
-                "Director {{\n  Name = test-dir\n  DIRport = {}\n  address = 127.0.0.1\n  Password = \"console-secret\"\n}}\n",
-                self.dir_port
-            ),
-        );
+        // Written once, whole (consoles started earlier may be reading it).
+        let conf = self.root.path().join("bconsole.conf");
+        if !conf.exists() {
+            let tmp = write(
+                self.root.path(),
+                "bconsole.conf.new",
+                &format!(
+                    "Director {{\n  Name = test-dir\n  DIRport = {}\n  address = 127.0.0.1\n  Password = \"console-secret\"\n}}\n",
+                    self.dir_port
+                ),
+            );
+            std::fs::rename(tmp, &conf).unwrap();
+        }
         common::bconsole(&conf, input)
     }
 
