@@ -74,18 +74,7 @@ pub fn label(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         slot,
         drive: number("drive"),
     };
-    let mut lines = Vec::new();
-    let labeled = crate::peer::sd::label(
-        &cfg.director().name,
-        storage,
-        &req,
-        std::time::Duration::from_secs(30),
-        &mut |l| lines.push(l.to_string()),
-    );
-    for l in lines {
-        out.line(l);
-    }
-    let bytes = match labeled {
+    let bytes = match write_label(&cfg, storage, &req, out) {
         Ok(b) => b,
         Err(e) => {
             tracing::warn!("label {volume}: {e}");
@@ -183,18 +172,7 @@ pub fn truncate_volume(ctx: &Ctx<'_, '_>, out: &mut Reply, v: &Truncatable) -> b
             .and_then(|d| d.parse().ok())
             .unwrap_or(0),
     };
-    let mut lines = Vec::new();
-    let done = crate::peer::sd::label(
-        &cfg.director().name,
-        storage,
-        &req,
-        std::time::Duration::from_secs(30),
-        &mut |l| lines.push(l.to_string()),
-    );
-    for l in lines {
-        out.line(l);
-    }
-    let recorded = done.and_then(|bytes| {
+    let recorded = write_label(&cfg, storage, &req, out).and_then(|bytes| {
         ctx.director
             .catalog()
             .truncated(&v.name, bytes)
@@ -211,6 +189,28 @@ pub fn truncate_volume(ctx: &Ctx<'_, '_>, out: &mut Reply, v: &Truncatable) -> b
             false
         }
     }
+}
+
+/// Has the storage daemon write a label (or rewrite one in place), its
+/// answers shown to the console; the volume's bytes after it, or why not.
+fn write_label(
+    cfg: &crate::config::Config,
+    storage: &crate::config::Resource,
+    req: &crate::peer::sd::LabelRequest<'_>,
+    out: &mut Reply,
+) -> Result<i64, String> {
+    let mut lines = Vec::new();
+    let done = crate::peer::sd::label(
+        &cfg.director().name,
+        storage,
+        req,
+        std::time::Duration::from_secs(30),
+        &mut |l| lines.push(l.to_string()),
+    );
+    for l in lines {
+        out.line(l);
+    }
+    done
 }
 
 /// `update volume=NAME volstatus=STATUS`.

@@ -13,8 +13,8 @@ use std::time::Duration;
 use md5::{Digest, Md5};
 
 use super::catreq::{self, Handler, SdReport};
+use super::fd;
 use super::job::{converse, open_sd_job, Parties};
-use super::{fd, sd};
 use crate::bnet::conn::Closer;
 use crate::bnet::{BnetError, Connection, Packet, Signal};
 use crate::config::{IncExe, Resource, Value};
@@ -235,10 +235,9 @@ pub fn run(director: &Director, plan: &Plan<'_>, volumes: &mut dyn catreq::Volum
             return out;
         }
     };
-    let job_key = out.job_key.clone();
     converse(&plan.parties, sd, handler, &mut out, |out, closers| {
         (plan.status)('F');
-        run_fd(plan, out, &job_key, &say, closers)
+        run_fd(plan, out, &say, closers)
     });
     out
 }
@@ -312,21 +311,10 @@ pub(super) fn sd_loop(sd: &mut Connection, handler: &mut Handler<'_>) -> Result<
 fn run_fd(
     plan: &Plan<'_>,
     out: &Outcome,
-    job_key: &str,
     say: &dyn Fn(&str),
     closers: &Mutex<Vec<Closer>>,
 ) -> Result<FdReport, String> {
-    let mut fd = fd::daemon(plan.parties.director_name, plan.parties.client)
-        .login(plan.parties.director_name, CONNECT_TIMEOUT)?;
-    if let Some(c) = fd.closer() {
-        closers.lock().unwrap_or_else(|e| e.into_inner()).push(c);
-    }
-    fd.send(format!(
-        "JobId={} Job={} SDid={} SDtime={} Authorization={job_key}\n",
-        plan.parties.job_id, plan.parties.job_name, out.vol_session_id, out.vol_session_time
-    ))
-    .map_err(bnet)?;
-    expect(&mut fd, "2000 OK Job", "the job", say)?;
+    let mut fd = super::job::open_fd_job(&plan.parties, out, say, closers)?;
     (plan.status)('R');
     match (plan.level, &plan.since) {
         ('I' | 'D', Some((since, prev))) => {
@@ -353,11 +341,7 @@ fn run_fd(
     lines.extend(fileset_lines(plan.fileset));
     fd.send_then_eod(&lines).map_err(bnet)?;
     expect(&mut fd, "2000 OK include", "the FileSet", say)?;
-    let sd = sd::daemon(plan.parties.director_name, plan.parties.storage);
-    let (sd_host, sd_port) = (sd.host(), sd.port());
-    fd.send(format!("storage address={sd_host} port={sd_port} ssl=0\n"))
-        .map_err(bnet)?;
-    expect(&mut fd, "2000 OK storage", "the storage address", say)?;
+    super::job::tell_fd_storage(&mut fd, &plan.parties, None, say)?;
     if plan.parties.canceled.load(Ordering::SeqCst) {
         return Err("the job was canceled".into());
     }

@@ -209,3 +209,47 @@ pub fn open_sd_read(
     sd.set_timeout(None);
     Ok(sd)
 }
+
+/// Logs in to the file daemon for a job that works with the storage
+/// daemon: its connection joins the ones a cancel closes, and the file
+/// daemon gets the job with the storage daemon's session and key.
+pub fn open_fd_job(
+    p: &Parties<'_>,
+    out: &Outcome,
+    say: &dyn Fn(&str),
+    closers: &Mutex<Vec<Closer>>,
+) -> Result<Connection, String> {
+    let bnet = |e: crate::bnet::BnetError| e.to_string();
+    let mut fd = fd::daemon(p.director_name, p.client).login(p.director_name, CONNECT_TIMEOUT)?;
+    if let Some(c) = fd.closer() {
+        closers.lock().unwrap_or_else(|e| e.into_inner()).push(c);
+    }
+    fd.send(format!(
+        "JobId={} Job={} SDid={} SDtime={} Authorization={}\n",
+        p.job_id, p.job_name, out.vol_session_id, out.vol_session_time, out.job_key
+    ))
+    .map_err(bnet)?;
+    super::backup::expect(&mut fd, "2000 OK Job", "the job", say)?;
+    Ok(fd)
+}
+
+/// Tells the file daemon where the job's storage daemon listens (with the
+/// job's key when it reads from it).
+pub fn tell_fd_storage(
+    fd: &mut Connection,
+    p: &Parties<'_>,
+    key: Option<&str>,
+    say: &dyn Fn(&str),
+) -> Result<(), String> {
+    let sd = sd::daemon(p.director_name, p.storage);
+    let key = key
+        .map(|k| format!(" Authorization={k}"))
+        .unwrap_or_default();
+    fd.send(format!(
+        "storage address={} port={} ssl=0{key}\n",
+        sd.host(),
+        sd.port()
+    ))
+    .map_err(|e| e.to_string())?;
+    super::backup::expect(fd, "2000 OK storage", "the storage address", say).map(drop)
+}

@@ -8,10 +8,10 @@
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
-use super::backup::{bnet, expect, FdReport, Outcome, CONNECT_TIMEOUT};
+use super::backup::{bnet, expect, FdReport, Outcome};
 use super::catreq::Handler;
-use super::job::{converse, open_sd_read, Parties, ReadOnly};
-use super::{fd, sd};
+use super::fd;
+use super::job::{converse, open_fd_job, open_sd_read, tell_fd_storage, Parties, ReadOnly};
 use crate::bnet::{Connection, Signal};
 use crate::config::Resource;
 use crate::director::Director;
@@ -50,10 +50,9 @@ pub fn run(director: &Director, plan: &RestorePlan<'_>) -> Outcome {
             return out;
         }
     };
-    let job_key = out.job_key.clone();
     converse(p, sd, handler, &mut out, |out, closers| {
         (plan.status)('F');
-        run_fd(plan, out, &job_key, &say, closers)
+        run_fd(plan, out, &say, closers)
     });
     out
 }
@@ -74,31 +73,13 @@ fn start_sd(plan: &RestorePlan<'_>, out: &mut Outcome) -> Result<Connection, Str
 fn run_fd(
     plan: &RestorePlan<'_>,
     out: &Outcome,
-    job_key: &str,
     say: &dyn Fn(&str),
     closers: &Mutex<Vec<crate::bnet::conn::Closer>>,
 ) -> Result<FdReport, String> {
     let p = &plan.parties;
-    let mut fd = fd::daemon(p.director_name, p.client).login(p.director_name, CONNECT_TIMEOUT)?;
-    if let Some(c) = fd.closer() {
-        closers.lock().unwrap_or_else(|e| e.into_inner()).push(c);
-    }
-    let (sd_id, sd_time) = (out.vol_session_id, out.vol_session_time);
-    fd.send(format!(
-        "JobId={} Job={} SDid={sd_id} SDtime={sd_time} Authorization={job_key}\n",
-        p.job_id, p.job_name
-    ))
-    .map_err(bnet)?;
-    expect(&mut fd, "2000 OK Job", "the job", say)?;
+    let mut fd = open_fd_job(p, out, say, closers)?;
     (plan.status)('R');
-    let sd = sd::daemon(p.director_name, p.storage);
-    fd.send(format!(
-        "storage address={} port={} ssl=0 Authorization={job_key}\n",
-        sd.host(),
-        sd.port()
-    ))
-    .map_err(bnet)?;
-    expect(&mut fd, "2000 OK storage", "the storage address", say)?;
+    tell_fd_storage(&mut fd, p, Some(&out.job_key), say)?;
     if p.canceled.load(Ordering::SeqCst) {
         return Err("the job was canceled".into());
     }

@@ -12,8 +12,8 @@ use std::sync::Mutex;
 
 use super::backup::{bnet, expect, fileset_lines, FdReport, Outcome, CONNECT_TIMEOUT};
 use super::catreq::Handler;
-use super::job::{converse, open_sd_read, Parties, ReadOnly};
-use super::{fd, sd};
+use super::fd;
+use super::job::{converse, open_fd_job, open_sd_read, tell_fd_storage, Parties, ReadOnly};
 use crate::bnet::{rawtext, Connection, Packet, Signal};
 use crate::config::Resource;
 use crate::director::Director;
@@ -107,10 +107,9 @@ pub fn run_from_volume(
     };
     let mut volumes = ReadOnly;
     let handler = Handler::new(director, p.job_id, v.messages.clone(), &mut volumes);
-    let job_key = out.job_key.clone();
     let mut seen = Vec::new();
     converse(p, sd, handler, &mut out, |out, closers| {
-        let (s, report) = fd_from_volume(v, out, &job_key, say, closers)?;
+        let (s, report) = fd_from_volume(v, out, say, closers)?;
         seen = s;
         Ok(report)
     });
@@ -120,30 +119,13 @@ pub fn run_from_volume(
 fn fd_from_volume(
     v: &FromVolume<'_>,
     out: &Outcome,
-    job_key: &str,
     say: &dyn Fn(&str),
     closers: &Mutex<Vec<crate::bnet::conn::Closer>>,
 ) -> Result<(Vec<Seen>, FdReport), String> {
     let p = &v.parties;
-    let mut fd = fd::daemon(p.director_name, p.client).login(p.director_name, CONNECT_TIMEOUT)?;
-    if let Some(c) = fd.closer() {
-        closers.lock().unwrap_or_else(|e| e.into_inner()).push(c);
-    }
-    fd.send(format!(
-        "JobId={} Job={} SDid={} SDtime={} Authorization={job_key}\n",
-        p.job_id, p.job_name, out.vol_session_id, out.vol_session_time
-    ))
-    .map_err(bnet)?;
-    expect(&mut fd, "2000 OK Job", "the job", say)?;
+    let mut fd = open_fd_job(p, out, say, closers)?;
     send_fileset(&mut fd, v.fileset, say)?;
-    let sd = sd::daemon(p.director_name, p.storage);
-    fd.send(format!(
-        "storage address={} port={} ssl=0 Authorization={job_key}\n",
-        sd.host(),
-        sd.port()
-    ))
-    .map_err(bnet)?;
-    expect(&mut fd, "2000 OK storage", "the storage address", say)?;
+    tell_fd_storage(&mut fd, p, Some(&out.job_key), say)?;
     fd.send(format!("verify level={}\n", v.level))
         .map_err(bnet)?;
     expect(&mut fd, "2000 OK verify", "the verify", say)?;
