@@ -153,8 +153,9 @@ fn setup_conf(
 }
 
 impl Setup {
-    fn console(&self, input: &str) -> String {
-        // Written once, whole (consoles started earlier may be reading it).
+    /// bconsole's configuration for this Director, written once and whole
+    /// (consoles started earlier may be reading it).
+    fn bconsole_conf(&self) -> PathBuf {
         let conf = self.root.path().join("bconsole.conf");
         if !conf.exists() {
             let tmp = write(
@@ -167,13 +168,16 @@ impl Setup {
             );
             std::fs::rename(tmp, &conf).unwrap();
         }
-        common::bconsole(&conf, input)
+        conf
+    }
+
+    fn console(&self, input: &str) -> String {
+        common::bconsole(&self.bconsole_conf(), input)
     }
 
     /// As `console`, byte for byte.
     fn console_raw(&self, input: &[u8]) -> Vec<u8> {
-        self.console("");
-        common::bconsole_raw(&self.root.path().join("bconsole.conf"), input)
+        common::bconsole_raw(&self.bconsole_conf(), input)
     }
 
     fn log(&self) -> String {
@@ -2277,10 +2281,9 @@ struct Session {
 
 impl Session {
     fn open(s: &Setup) -> Session {
-        s.console("");
         let mut child = std::process::Command::new("/usr/sbin/bconsole")
             .arg("-c")
-            .arg(s.root.path().join("bconsole.conf"))
+            .arg(s.bconsole_conf())
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())

@@ -615,14 +615,7 @@ pub fn run(
         }
     };
     let plan = Plan {
-        parties: Parties {
-            director_name: &cfg.director().name,
-            job_id: d.job_id,
-            job_name: &d.job_name,
-            client,
-            storage,
-            canceled,
-        },
+        parties: Parties::new(&cfg.director().name, &d, (client, storage), canceled),
         job: res,
         pool,
         fileset,

@@ -60,14 +60,7 @@ pub fn run(
     say(&format!("Using Device \"{}\" to read.", device(storage)));
     let placement = spec.placement.fd_words();
     let plan = RestorePlan {
-        parties: Parties {
-            director_name: &cfg.director().name,
-            job_id: d.job_id,
-            job_name: &d.job_name,
-            client,
-            storage,
-            canceled,
-        },
+        parties: Parties::new(&cfg.director().name, &d, (client, storage), canceled),
         job: res,
         pool_name: res.str("Pool").unwrap_or_default(),
         bootstrap: &spec.bootstrap,

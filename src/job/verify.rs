@@ -295,14 +295,12 @@ fn from_volume(
     let bootstrap = crate::restore::bsr::lines(&records, &storage.name, &device);
     say(&format!("Using Device \"{device}\" to read."));
     let plan = crate::peer::verify::FromVolume {
-        parties: crate::peer::job::Parties {
-            director_name: &cfg.director().name,
-            job_id: d.job_id,
-            job_name: &d.job_name,
-            client,
-            storage,
+        parties: crate::peer::job::Parties::new(
+            &cfg.director().name,
+            &d,
+            (client, storage),
             canceled,
-        },
+        ),
         job: res,
         fileset,
         level: if d.level == 'O' { "volume" } else { "data" },

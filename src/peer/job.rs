@@ -30,6 +30,25 @@ pub struct Parties<'a> {
     pub canceled: &'a AtomicBool,
 }
 
+impl<'a> Parties<'a> {
+    /// The parties of the job `d` describes.
+    pub fn new(
+        director_name: &'a str,
+        d: &'a crate::python::JobData,
+        (client, storage): (&'a Resource, &'a Resource),
+        canceled: &'a AtomicBool,
+    ) -> Parties<'a> {
+        Parties {
+            director_name,
+            job_id: d.job_id,
+            job_name: &d.job_name,
+            client,
+            storage,
+            canceled,
+        }
+    }
+}
+
 /// Tells the storage daemon to cancel the job (when the file daemon
 /// failed and the storage daemon would otherwise wait for it).
 pub fn cancel_on_sd(p: &Parties<'_>) {

@@ -500,7 +500,7 @@ impl HostThread {
             }
             Err(e) => tracing::error!("{e}"),
         }
-        release_freed_memory();
+        // Dropping the old interpreter (above) gave its memory back.
         self.memory_floor = resident_bytes();
     }
 
