@@ -15,6 +15,8 @@ pub struct Acl {
     pub filesets: Option<Vec<String>>,
     pub catalogs: Option<Vec<String>>,
     pub schedules: Option<Vec<String>>,
+    /// Where a restore may write (`where=`, `regexwhere=`, the prefixes).
+    pub wheres: Option<Vec<String>>,
 }
 
 fn list(res: &crate::config::Resource, directive: &str) -> Option<Vec<String>> {
@@ -37,6 +39,7 @@ impl Acl {
             filesets: list(res, "FilesetAcl"),
             catalogs: list(res, "CatalogAcl"),
             schedules: list(res, "ScheduleAcl"),
+            wheres: list(res, "WhereAcl"),
         }
     }
 

@@ -2,6 +2,8 @@
 //! integration tests; not every test file uses every helper.
 #![allow(dead_code)]
 
+pub mod site;
+
 use std::process::{Command, Output};
 
 /// Runs `rdird` with `args` and waits for it.

@@ -1,0 +1,220 @@
+//! A site of real Bacula daemons for the integration tests: Debian's
+//! bacula-fd and bacula-sd and rdird on free 127.0.0.1 ports, each with a
+//! configuration the test writes, and bconsole to talk to the Director.
+
+use std::path::{Path, PathBuf};
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+use super::free_port;
+
+pub struct Proc(pub Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+        let _ = self.0.wait();
+    }
+}
+
+pub struct Setup {
+    pub fd: Proc,
+    pub sd: Proc,
+    pub dir: Proc,
+    pub root: tempfile::TempDir,
+    pub dir_port: u16,
+}
+
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+pub fn spawn(program: &str, conf: &Path, log: &Path) -> Proc {
+    Proc(super::spawn_daemon(program, conf, log))
+}
+
+pub fn wait_port(port: u16) {
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "nothing listens on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// bacula-fd, bacula-sd and rdird on free ports; `fd_password` is what
+/// the Director's Client resource says (the daemon expects "fd-secret").
+pub fn setup(fd_password: &str) -> Setup {
+    setup_with(fd_password, None)
+}
+
+/// As `setup`, with a Scripts Directory holding `script` as DirStartUp.py.
+pub fn setup_with(fd_password: &str, script: Option<&str>) -> Setup {
+    setup_conf(fd_password, script, |_| String::new())
+}
+
+/// The test's folder and the daemons' ports, for more resources.
+pub struct Place<'a> {
+    pub root: &'a Path,
+    pub fd_port: u16,
+    pub sd_port: u16,
+}
+
+/// As `setup_with`, with more Director resources: `extra` returns them.
+pub fn setup_conf(
+    fd_password: &str,
+    script: Option<&str>,
+    extra: impl Fn(&Place<'_>) -> String,
+) -> Setup {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    let scripts = match script {
+        Some(text) => {
+            std::fs::create_dir_all(r.join("scripts")).unwrap();
+            std::fs::write(r.join("scripts/DirStartUp.py"), text).unwrap();
+            format!("  Scripts Directory = \"{}/scripts\"\n", r.display())
+        }
+        None => String::new(),
+    };
+    for d in ["fd", "sd", "dir", "volumes", "data/sub"] {
+        std::fs::create_dir_all(r.join(d)).unwrap();
+    }
+    std::fs::write(r.join("data/a.txt"), "alpha\n".repeat(1000)).unwrap();
+    std::fs::write(r.join("data/sub/b.txt"), "beta\n").unwrap();
+    let (fd_port, sd_port, dir_port) = (free_port(), free_port(), free_port());
+    let fd_conf = write(
+        r,
+        "fd.conf",
+        &format!(
+            "Director {{\n  Name = test-dir\n  Password = \"fd-secret\"\n}}\n\
+             FileDaemon {{\n  Name = test-fd\n  Heartbeat Interval = 2\n  FDport = {fd_port}\n  FDAddress = 127.0.0.1\n  WorkingDirectory = {0}/fd\n  Pid Directory = {0}/fd\n}}\n\
+             Messages {{\n  Name = Standard\n  director = test-dir = all, !skipped, !restored\n}}\n",
+            r.display()
+        ),
+    );
+    let sd_conf = write(
+        r,
+        "sd.conf",
+        &format!(
+            "Storage {{\n  Name = test-sd\n  SDPort = {sd_port}\n  SDAddress = 127.0.0.1\n  WorkingDirectory = {0}/sd\n  Pid Directory = {0}/sd\n}}\n\
+             Director {{\n  Name = test-dir\n  Password = \"sd-secret\"\n}}\n\
+             Device {{\n  Name = FileDev\n  Media Type = File\n  Archive Device = {0}/volumes\n  LabelMedia = yes\n  Random Access = yes\n  AutomaticMount = yes\n  RemovableMedia = no\n  AlwaysOpen = no\n}}\n\
+             Messages {{\n  Name = Standard\n  director = test-dir = all\n}}\n",
+            r.display()
+        ),
+    );
+    let dir_conf = write(
+        r,
+        "dir.conf",
+        &format!(
+            "Director {{\n  Name = test-dir\n  DIRport = {dir_port}\n  DirAddress = 127.0.0.1\n  Password = \"console-secret\"\n  Maximum Console Connections = 60\n  QueryFile = \"/etc/bacula/scripts/query.sql\"\n  WorkingDirectory = \"{0}/dir\"\n  PidDirectory = \"{0}/dir\"\n  Messages = Daemon\n{scripts}}}\n\
+             Catalog {{ Name = MyCatalog; DB Name = cat }}\n\
+             Messages {{ Name = Daemon; Console = all }}\n\
+             Client {{ Name = test-fd; Address = 127.0.0.1; FD Port = {fd_port}; Password = \"{fd_password}\"; Catalog = MyCatalog }}\n\
+             Client {{ Name = gone-fd; Address = 127.0.0.1; FD Port = 1; Password = x; Catalog = MyCatalog }}\n\
+             Storage {{ Name = File; Address = 127.0.0.1; SD Port = {sd_port}; Password = \"sd-secret\"; Device = FileDev; Media Type = File; Maximum Concurrent Jobs = 10 }}\n\
+             Pool {{ Name = Full; Pool Type = Backup; Label Format = \"Vol-\" }}\n\
+             FileSet {{ Name = \"Set\"; Include {{ Options {{ Signature = MD5 }}; File = {0}/data }} }}\n\
+             Job {{ Name = Backup; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }}\n\
+             Pool {{ Name = Small; Pool Type = Backup; Label Format = \"Small-\"; Maximum Volume Bytes = 200K }}\n\
+             FileSet {{ Name = \"Big\"; Include {{ File = {0}/big }} }}\n\
+             Job {{ Name = Other; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }}\n\
+             Storage {{ Name = Gone; Address = 127.0.0.1; SD Port = 1; Password = x; Device = FileDev; Media Type = File }}\n\
+             Job {{ Name = NoStorage; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = Gone; Pool = Full; Messages = Daemon }}\n\
+             Job {{ Name = Span; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Big\"; Storage = File; Pool = Small; Messages = Daemon }}\n{1}",
+            r.display(),
+            extra(&Place {
+                root: r,
+                fd_port,
+                sd_port
+            })
+        ),
+    );
+    let fd = spawn("/usr/sbin/bacula-fd", &fd_conf, &r.join("fd.log"));
+    let sd = spawn("/usr/sbin/bacula-sd", &sd_conf, &r.join("sd.log"));
+    let dir = spawn(env!("CARGO_BIN_EXE_rdird"), &dir_conf, &r.join("dir.log"));
+    for p in [fd_port, sd_port, dir_port] {
+        wait_port(p);
+    }
+    Setup {
+        fd,
+        sd,
+        dir,
+        root,
+        dir_port,
+    }
+}
+
+impl Setup {
+    /// bconsole's configuration for this Director, written once and whole
+    /// (consoles started earlier may be reading it).
+    pub fn bconsole_conf(&self) -> PathBuf {
+        let conf = self.root.path().join("bconsole.conf");
+        if !conf.exists() {
+            let tmp = write(
+                self.root.path(),
+                "bconsole.conf.new",
+                &format!(
+                    "Director {{\n  Name = test-dir\n  DIRport = {}\n  address = 127.0.0.1\n  Password = \"console-secret\"\n}}\n",
+                    self.dir_port
+                ),
+            );
+            std::fs::rename(tmp, &conf).unwrap();
+        }
+        conf
+    }
+
+    pub fn console(&self, input: &str) -> String {
+        super::bconsole(&self.bconsole_conf(), input)
+    }
+
+    /// As `console`, byte for byte.
+    pub fn console_raw(&self, input: &[u8]) -> Vec<u8> {
+        super::bconsole_raw(&self.bconsole_conf(), input)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.root.path().join("dir.log")).unwrap_or_default()
+    }
+}
+
+impl Setup {
+    /// The catalog rdird keeps, opened beside it.
+    pub fn catalog(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.root.path().join("dir/cat.db")).unwrap()
+    }
+
+    /// `(path, name)` of the files a job's catalog records name.
+    pub fn files(&self, job_id: i64) -> Vec<(String, String)> {
+        let db = self.catalog();
+        let mut q = db
+            .prepare(
+                "SELECT Path.Path, Filename.Name FROM File JOIN Path USING (PathId) JOIN Filename USING (FilenameId) WHERE JobId = ?1 ORDER BY 1, 2",
+            )
+            .unwrap();
+        q.query_map([job_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+}
+
+/// Every job report's Termination line in `out`, in order.
+pub fn termination_lines(out: &str) -> Vec<&str> {
+    out.lines()
+        .filter_map(|l| l.trim_start().strip_prefix("Termination:"))
+        .map(str::trim)
+        .collect()
+}
+
+pub fn report_line<'a>(out: &'a str, label: &str) -> &'a str {
+    out.lines()
+        .rev()
+        .find_map(|l| l.trim_start().strip_prefix(label))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("no {label} in {out}"))
+}
