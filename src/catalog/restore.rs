@@ -31,12 +31,21 @@ pub struct SourceFile {
     pub name: String,
     /// Its size in bytes, from the encoded stat.
     pub size: i64,
+    /// Its st_mode, from the encoded stat.
+    pub mode: u32,
+    /// Its st_mtime, from the encoded stat.
+    pub mtime: i64,
 }
 
 impl SourceFile {
     /// The full name as it was backed up.
     pub fn full_name(&self) -> String {
         format!("{}{}", self.path, self.name)
+    }
+
+    /// Whether it was backed up as a symbolic link.
+    pub fn is_symlink(&self) -> bool {
+        self.mode & libc::S_IFMT == libc::S_IFLNK
     }
 }
 
@@ -165,16 +174,23 @@ impl Catalog {
             let rows = q
                 .query_map(params![job.job_id], |r| {
                     let lstat: String = r.get(3)?;
+                    // Bacula's encode_stat order: mode is the 3rd field,
+                    // size the 8th, mtime the 12th.
+                    let field = |n: usize| {
+                        lstat
+                            .split_whitespace()
+                            .nth(n)
+                            .map(crate::bnet::base64::decode_int)
+                            .unwrap_or(0)
+                    };
                     Ok(SourceFile {
                         job_id: job.job_id,
                         file_index: r.get(0)?,
                         path: r.get(1)?,
                         name: r.get(2)?,
-                        size: lstat
-                            .split_whitespace()
-                            .nth(7)
-                            .map(crate::bnet::base64::decode_int)
-                            .unwrap_or(0),
+                        size: field(7),
+                        mode: field(2) as u32,
+                        mtime: field(11),
                     })
                 })
                 .map_err(|e| self.err(e))?;

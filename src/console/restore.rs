@@ -18,8 +18,8 @@ use super::{Ctx, Reply};
 use crate::catalog::{SourceFile, SourceJob};
 use crate::config::{Kind, Resource, Value};
 use crate::job::{RestoreSpec, RunRequest};
-use crate::restore::place::{PlaceArgs, Placement};
-use crate::restore::tree::Tree;
+use crate::restore::place::{PlaceArgs, Placement, Target};
+use crate::restore::tree::{Pattern, Tree};
 
 /// The restore Job: `restorejob=`, else the configuration's only one.
 fn restore_job<'a>(
@@ -133,13 +133,19 @@ fn tree_mode(
                 }
             }
             "pwd" => out.line(format!("cwd is: {}", tree.cwd())),
-            "ls" => {
-                for (name, marked, _) in tree.entries() {
-                    out.line(format!("{}{name}", if marked { "*" } else { "" }));
-                }
-            }
-            "dir" => {
-                for (name, marked, size) in tree.entries() {
+            "ls" | "dir" => {
+                let pattern = match (!arg.is_empty()).then(|| Pattern::new(arg)).transpose() {
+                    Ok(p) => p,
+                    Err(e) => {
+                        out.line(e);
+                        continue;
+                    }
+                };
+                for (name, marked, size) in tree.entries(pattern.as_ref()) {
+                    if cmd == "ls" {
+                        out.line(format!("{}{name}", if marked { "*" } else { "" }));
+                        continue;
+                    }
                     out.line(format!(
                         "{:>12}  {}{}{name}",
                         super::list::commas(&size.to_string()),
@@ -153,10 +159,14 @@ fn tree_mode(
                     out.line(format!("*{name}"));
                 }
             }
-            "mark" | "add" if !arg.is_empty() => out.line(plural(tree.mark(arg, true), "marked")),
-            "unmark" | "delete" if !arg.is_empty() => {
-                out.line(plural(tree.mark(arg, false), "unmarked"))
-            }
+            "mark" | "add" if !arg.is_empty() => match tree.mark(arg, true) {
+                Ok(n) => out.line(plural(n, "marked")),
+                Err(e) => out.line(e),
+            },
+            "unmark" | "delete" if !arg.is_empty() => match tree.mark(arg, false) {
+                Ok(n) => out.line(plural(n, "unmarked")),
+                Err(e) => out.line(e),
+            },
             "estimate" => {
                 let (total, marked, bytes) = tree.estimate();
                 out.line(format!(
@@ -238,6 +248,11 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
         .unwrap_or("Always");
     let replace = crate::restore::replace_letter(replace_word)
         .ok_or_else(|| format!("replace={replace_word}: use always, ifnewer, ifolder or never"))?;
+    if let Some(name) = ctx.args.get("fileset") {
+        cfg.find(Kind::Fileset, name)
+            .filter(|f| Acl::allows(&ctx.login.acl.filesets, &f.name))
+            .ok_or_else(|| format!("FileSet \"{name}\" not found."))?;
+    }
     let placement = Placement::new(&PlaceArgs {
         where_: ctx.args.get("where").or_else(|| job.str("Where")),
         regexwhere: ctx.args.get("regexwhere"),
@@ -245,6 +260,11 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
         add_prefix: ctx.args.get("add_prefix"),
         add_suffix: ctx.args.get("add_suffix"),
     })?;
+    // What the WhereACL refuses whatever the files are, before any
+    // selection.
+    if let Some(why) = placement.refuse(&[], &ctx.login.acl.wheres) {
+        return Err(format!("Restore refused: {why}. Nothing was restored."));
+    }
     let storage_name = ctx
         .args
         .get("storage")
@@ -256,6 +276,7 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
         .ok_or("the Restore Job has no Storage")?;
     let storage = cfg
         .find(Kind::Storage, &storage_name)
+        .filter(|s| Acl::allows(&ctx.login.acl.storages, &s.name))
         .ok_or_else(|| format!("Storage \"{storage_name}\" not found."))?;
     out.line("Using Catalog \"MyCatalog\"");
     let jobs: Vec<SourceJob> = if let Some(list) = ctx.args.get("jobid") {
@@ -310,6 +331,25 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
             j.job_id, backup_client.name
         ));
     }
+    // As bacula-dir's select_backups_before_date and jobid= checks, but
+    // a job outside the JobACL refuses the restore instead of leaving
+    // a partial selection.
+    for j in &jobs {
+        let name: String = ctx
+            .director
+            .catalog()
+            .db()
+            .query_row("SELECT Name FROM Job WHERE JobId = ?1", [j.job_id], |r| {
+                r.get(0)
+            })
+            .map_err(|e| e.to_string())?;
+        if !Acl::allows(&ctx.login.acl.jobs, &name) {
+            return Err(format!(
+                "Access to JobId={} (Job \"{name}\") not authorized. Nothing was restored.",
+                j.job_id
+            ));
+        }
+    }
     jobs_table(ctx, &jobs, out);
     let ids: Vec<String> = jobs.iter().map(|j| j.job_id.to_string()).collect();
     let ids = ids.join(",");
@@ -328,8 +368,19 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
     if files.is_empty() {
         return Err("No files selected to be restored.".into());
     }
-    // Nothing is sent anywhere unless every file lands inside the root.
-    if let Some(why) = files.iter().find_map(|f| placement.refuse(&f.full_name())) {
+    // Nothing is sent anywhere unless every file provably lands inside
+    // the root and the console's WhereACL.
+    let names: Vec<String> = files.iter().map(SourceFile::full_name).collect();
+    let targets: Vec<Target<'_>> = files
+        .iter()
+        .zip(&names)
+        .map(|(f, name)| Target {
+            name,
+            mtime: f.mtime,
+            symlink: f.is_symlink(),
+        })
+        .collect();
+    if let Some(why) = placement.refuse(&targets, &ctx.login.acl.wheres) {
         return Err(format!("Restore refused: {why}. Nothing was restored."));
     }
     let regular = files.iter().filter(|f| !f.name.is_empty()).count();

@@ -52,7 +52,7 @@ pub struct LabelRequest<'a> {
 }
 
 /// Bacula's way of sending a name with spaces as one word.
-fn bash_spaces(s: &str) -> String {
+pub(crate) fn bash_spaces(s: &str) -> String {
     s.replace(' ', "\x01")
 }
 

@@ -148,6 +148,8 @@ mod tests {
             path: "/srv/".into(),
             name: format!("f{file_index}"),
             size: 0,
+            mode: 0o100644,
+            mtime: 0,
         }
     }
 

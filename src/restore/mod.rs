@@ -2,6 +2,7 @@
 //! and file indexes the storage daemon reads) and where restored files go
 //! (`where`, `regexwhere`, prefixes), checked before anything is sent.
 
+pub mod breg;
 pub mod bsr;
 pub mod place;
 pub mod tree;
