@@ -259,7 +259,8 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
         strip_prefix: ctx.args.get("strip_prefix"),
         add_prefix: ctx.args.get("add_prefix"),
         add_suffix: ctx.args.get("add_suffix"),
-    })?;
+    })
+    .map_err(|e| format!("Restore refused: {e}. Nothing was restored."))?;
     // What the WhereACL refuses whatever the files are, before any
     // selection.
     if let Some(why) = placement.refuse(&[], &ctx.login.acl.wheres) {

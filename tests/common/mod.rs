@@ -76,8 +76,13 @@ pub fn bconsole_raw(conf: &std::path::Path, input: &[u8]) -> Vec<u8> {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("bconsole (package bacula-console) is needed");
-    child.stdin.take().unwrap().write_all(input).unwrap();
+    // Written beside the reading: a long input can fill bconsole's output
+    // pipe before bconsole has read it all.
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
     let mut out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
     out.stdout.extend_from_slice(&out.stderr);
     out.stdout
 }

@@ -1,0 +1,289 @@
+//! Restores that try to leave their root, against Debian's real
+//! bacula-fd and bacula-sd: every separator breg.c accepts, escaped
+//! separators, several expressions, the prefixes, `..`, and a symlink in
+//! one backup that a folder of the same name in a later one would be
+//! restored through. Each is refused and nothing is written outside;
+//! the same restores that stay inside put the files where bacula-fd
+//! puts them. Also the restore command's ACLs and the tree's hostile
+//! globs.
+
+mod common;
+
+use std::path::Path;
+
+use common::site::*;
+
+/// A Restore Job whose Where is `ok/`, and three consoles: `narrow` may
+/// restore only under `ok/`, `limited` also has narrow Job, Client,
+/// Storage and FileSet ACLs.
+fn resources(p: &Place<'_>) -> String {
+    let ok = p.root.join("ok");
+    format!(
+        "Job {{ Name = RestoreFiles; Type = Restore; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Where = \"{ok}\" }}\n\
+         Console {{ Name = narrow; Password = \"narrow-secret\"; CommandACL = *all*; JobACL = *all*; ClientACL = *all*; StorageACL = *all*; PoolACL = *all*; FileSetACL = *all*; CatalogACL = *all*\n  WhereACL = \"{ok}\"\n}}\n\
+         Console {{ Name = limited; Password = \"limited-secret\"; CommandACL = *all*; JobACL = RestoreFiles; ClientACL = test-fd; StorageACL = File; PoolACL = *all*; FileSetACL = Set; CatalogACL = *all*\n  WhereACL = \"{ok}\"\n}}\n",
+        ok = ok.display()
+    )
+}
+
+/// Two Full backups of `data/`: the first holds `data/link`, a symlink
+/// to the folder `outside/`; in the second `data/link/` is a folder
+/// holding `evil.txt`.
+fn site_with_backups() -> Setup {
+    let s = setup_conf("fd-secret", None, resources);
+    let r = s.root.path();
+    std::fs::create_dir_all(r.join("outside")).unwrap();
+    std::fs::create_dir_all(r.join("ok")).unwrap();
+    std::os::unix::fs::symlink(r.join("outside"), r.join("data/link")).unwrap();
+    let out = s.console("run job=Backup yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    std::fs::remove_file(r.join("data/link")).unwrap();
+    std::fs::create_dir(r.join("data/link")).unwrap();
+    std::fs::write(r.join("data/link/evil.txt"), "evil\n").unwrap();
+    let out = s.console("run job=Backup yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    s
+}
+
+fn restore_jobs(s: &Setup) -> i64 {
+    s.catalog()
+        .query_row("SELECT COUNT(*) FROM Job WHERE Type = 'R'", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
+}
+
+/// Every name below `dir`, relative, sorted.
+fn tree(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.map(Result::unwrap) {
+            let p = e.path();
+            out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            if e.file_type().unwrap().is_dir() {
+                todo.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn restores_that_would_leave_the_root_are_refused_and_write_nothing() {
+    let s = site_with_backups();
+    let r = s.root.path().display().to_string();
+    let ok = format!("{r}/ok");
+    let mut attempts: Vec<(&str, String, String)> = Vec::new();
+    // The issue's example: the escape ends the first part, the comma
+    // starts a second rewrite that sends everything to evil/.
+    attempts.push((
+        "*",
+        format!(r"where={ok} regexwhere=!^/!{ok}/\!,!^{ok}/.tmp!{r}/evil!"),
+        format!("outside the restore root {ok}"),
+    ));
+    attempts.push((
+        "narrow",
+        format!(r"regexwhere=!^/!{ok}/\!,!^{ok}/.tmp!{r}/evil!"),
+        format!("outside the restore root {ok}"),
+    ));
+    // Every separator breg.c accepts.
+    for sep in "!:;|,&%=~<#".chars() {
+        attempts.push((
+            "*",
+            format!("where={ok} regexwhere={sep}^/{sep}{r}/evil/{sep}"),
+            format!("outside the restore root {ok}"),
+        ));
+    }
+    attempts.push((
+        "*",
+        format!("where={ok} regexwhere=/^(.)/$1..$1/"),
+        "names \"..\"".into(),
+    ));
+    // An escaped separator, several expressions.
+    attempts.push((
+        "*",
+        format!(r"where={ok} regexwhere=!^/!{r}/evil\!!"),
+        format!("outside the restore root {ok}"),
+    ));
+    attempts.push((
+        "narrow",
+        format!("regexwhere=!^/!{ok}/!,!^{ok}!{r}/evil!"),
+        format!("outside the restore root {ok}"),
+    ));
+    // The prefixes: a strip that leaves no slash, a prefix naming "..".
+    attempts.push((
+        "*",
+        format!("strip_prefix=/ add_prefix={ok}"),
+        format!("outside the restore root {ok}"),
+    ));
+    attempts.push((
+        "*",
+        format!("add_prefix={ok}/../evil"),
+        "names \"..\"".into(),
+    ));
+    attempts.push((
+        "narrow",
+        format!("where={r}/evil"),
+        "\"where\" specification not authorized".into(),
+    ));
+    attempts.push((
+        "narrow",
+        format!("where={r}/evil strip_prefix={r}/data add_prefix={r}/evil"),
+        "\"RegexWhere\" specification not authorized".into(),
+    ));
+    // "..".
+    attempts.push(("*", format!("where={ok}/../evil"), "names \"..\"".into()));
+    attempts.push((
+        "narrow",
+        format!("where={ok} regexwhere=!^/!{ok}/../evil/!"),
+        "names \"..\"".into(),
+    ));
+    for (console, args, why) in &attempts {
+        let cmd = format!("restore client=test-fd jobid=1 all {args} done yes\nwait\n");
+        let out = match *console {
+            "*" => s.console(&cmd),
+            name => s.console_as(name, &format!("{name}-secret"), &cmd),
+        };
+        assert!(out.contains("Restore refused: "), "{args}: {out}");
+        assert!(out.contains(why.as_str()), "{args}: wanted {why}: {out}");
+        assert!(!out.contains("Job queued"), "{args}: {out}");
+    }
+    // The symlink of the first backup would lead the second's file out.
+    let out = s.console_as(
+        "narrow",
+        "narrow-secret",
+        &format!("restore client=test-fd jobid=1,2 all where={ok}/sym done yes\nwait\n"),
+    );
+    assert!(
+        out.contains(&format!(
+            "\"{r}/data/link/evil.txt\" would be written through the restored symlink {ok}/sym{r}/data/link"
+        )),
+        "{out}"
+    );
+    assert_eq!(restore_jobs(&s), 0);
+    assert!(!Path::new(&format!("{r}/evil")).exists());
+    assert_eq!(tree(&s.root.path().join("outside")), Vec::<String>::new());
+    assert_eq!(tree(&s.root.path().join("ok")), Vec::<String>::new());
+}
+
+#[test]
+fn restores_that_stay_inside_put_files_where_bacula_fd_puts_them() {
+    let s = site_with_backups();
+    let root = s.root.path();
+    let r = root.display().to_string();
+    let ok = format!("{r}/ok");
+    let run = |console: &str, args: String| {
+        let cmd = format!("restore client=test-fd {args} done yes\nwait\nmessages\n");
+        let out = match console {
+            "*" => s.console(&cmd),
+            name => s.console_as(name, &format!("{name}-secret"), &cmd),
+        };
+        assert_eq!(
+            report_line(&out, "Termination:"),
+            "Restore OK",
+            "{args}: {out}"
+        );
+    };
+    run("*", format!("jobid=1 all where=\"{ok}/with space\""));
+    run(
+        "narrow",
+        format!("jobid=1 all regexwhere=!^{r}/data!{ok}/rx!"),
+    );
+    run(
+        "narrow",
+        format!("jobid=1 all strip_prefix={r}/data add_prefix={ok}/sp add_suffix=.old"),
+    );
+    // Everyone may restore the symlink alone; its target is kept.
+    run("narrow", format!("jobid=1 all where={ok}/l"));
+    let data = format!("{}/data", r.trim_start_matches('/'));
+    let spaced = tree(&root.join("ok/with space"));
+    assert!(spaced.contains(&format!("{data}/a.txt")), "{spaced:?}");
+    assert!(spaced.contains(&format!("{data}/sub/b.txt")), "{spaced:?}");
+    assert_eq!(
+        std::fs::read_to_string(root.join(format!("ok/with space/{data}/a.txt"))).unwrap(),
+        "alpha\n".repeat(1000)
+    );
+    assert_eq!(
+        tree(&root.join("ok/rx")),
+        ["a.txt", "link", "sub", "sub/b.txt"]
+    );
+    assert_eq!(
+        tree(&root.join("ok/sp")),
+        ["a.txt.old", "link.old", "sub", "sub/b.txt.old"]
+    );
+    let link = root.join(format!("ok/l/{data}/link"));
+    assert_eq!(std::fs::read_link(&link).unwrap(), root.join("outside"));
+    assert_eq!(tree(&root.join("outside")), Vec::<String>::new());
+}
+
+#[test]
+fn the_restore_command_checks_client_fileset_storage_and_job_acls() {
+    let s = site_with_backups();
+    let ok = s.root.path().join("ok").display().to_string();
+    for (args, why) in [
+        (
+            "client=gone-fd jobid=1 all",
+            "Client \"gone-fd\" not found.",
+        ),
+        (
+            "client=test-fd restoreclient=gone-fd jobid=1 all",
+            "Client \"gone-fd\" not found.",
+        ),
+        (
+            "client=test-fd fileset=Big current all",
+            "FileSet \"Big\" not found.",
+        ),
+        (
+            "client=test-fd storage=Gone jobid=1 all",
+            "Storage \"Gone\" not found.",
+        ),
+        (
+            "client=test-fd jobid=1 all",
+            "Access to JobId=1 (Job \"Backup\") not authorized.",
+        ),
+        (
+            "client=test-fd restorejob=Other jobid=1 all",
+            "Restore Job \"Other\" not found.",
+        ),
+    ] {
+        let out = s.console_as(
+            "limited",
+            "limited-secret",
+            &format!("restore {args} where={ok}/acl done yes\nwait\n"),
+        );
+        assert!(out.contains(why), "{args}: wanted {why}: {out}");
+        assert!(!out.contains("Job queued"), "{args}: {out}");
+    }
+    assert_eq!(restore_jobs(&s), 0);
+    assert!(!Path::new(&format!("{ok}/acl")).exists());
+}
+
+#[test]
+fn hostile_globs_in_the_tree_leave_the_director_answering() {
+    let s = site_with_backups();
+    let r = s.root.path().display().to_string();
+    let ok = format!("{r}/ok");
+    let stars = "*".repeat(200_000);
+    let crawl = format!("{}b", "*a".repeat(400));
+    let hostile = std::thread::scope(|scope| {
+        let h = scope.spawn(|| {
+            s.console(&format!(
+                "restore client=test-fd jobid=1 where={ok}/g\ncd {r}/data\nmark {crawl}\nmark {stars}\nls {stars}\nestimate\nquit\n"
+            ))
+        });
+        let other = s.console("version\n");
+        assert!(other.contains("Version:"), "{other}");
+        h.join().unwrap()
+    });
+    assert!(hostile.contains("No files marked."), "{hostile}");
+    assert!(hostile.contains("files marked."), "{hostile}");
+    assert!(hostile.contains("marked to be restored;"), "{hostile}");
+    let other = s.console("version\n");
+    assert!(other.contains("Version:"), "{other}");
+    assert_eq!(restore_jobs(&s), 0);
+}
