@@ -27,14 +27,16 @@ fn resources(p: &Place<'_>) -> String {
 }
 
 /// Two Full backups of `data/`: the first holds `data/link`, a symlink
-/// to the folder `outside/`; in the second `data/link/` is a folder
-/// holding `evil.txt`.
+/// to the folder `outside/`, and `h1` and `h2`, one file under two
+/// names; in the second `data/link/` is a folder holding `evil.txt`.
 fn site_with_backups() -> Setup {
     let s = setup_conf("fd-secret", None, resources);
     let r = s.root.path();
     std::fs::create_dir_all(r.join("outside")).unwrap();
     std::fs::create_dir_all(r.join("ok")).unwrap();
     std::os::unix::fs::symlink(r.join("outside"), r.join("data/link")).unwrap();
+    std::fs::write(r.join("data/h1"), "hard\n").unwrap();
+    std::fs::hard_link(r.join("data/h1"), r.join("data/h2")).unwrap();
     let out = s.console("run job=Backup yes\nwait\nmessages\n");
     assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
     std::fs::remove_file(r.join("data/link")).unwrap();
@@ -43,6 +45,35 @@ fn site_with_backups() -> Setup {
     let out = s.console("run job=Backup yes\nwait\nmessages\n");
     assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
     s
+}
+
+/// The full names of job 1's hard link saved as a link, and of the file
+/// it links to (by the LinkFI of its encoded stat).
+fn hard_link_names(s: &Setup) -> (String, String) {
+    let db = s.catalog();
+    let mut q = db
+        .prepare(
+            "SELECT Path.Path || Filename.Name, File.LStat, File.FileIndex FROM File JOIN Path USING (PathId) JOIN Filename USING (FilenameId) WHERE JobId = 1",
+        )
+        .unwrap();
+    let rows: Vec<(String, String, i64)> = q
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let (link, lstat, _) = rows
+        .iter()
+        .find(|(_, lstat, _)| lstat.split_whitespace().nth(13) != Some("A"))
+        .expect("a hard link saved as a link");
+    let fi = lstat.split_whitespace().nth(13).unwrap();
+    let fi = fi.bytes().fold(0i64, |n, b| {
+        n * 64
+            + "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+                .find(b as char)
+                .unwrap() as i64
+    });
+    let target = rows.iter().find(|r| r.2 == fi).expect("the link's target");
+    (link.clone(), target.0.clone())
 }
 
 fn restore_jobs(s: &Setup) -> i64 {
@@ -153,6 +184,22 @@ fn restores_that_would_leave_the_root_are_refused_and_write_nothing() {
         assert!(out.contains(why.as_str()), "{args}: wanted {why}: {out}");
         assert!(!out.contains("Job queued"), "{args}: {out}");
     }
+    // A hard link placed inside whose target name would be rewritten
+    // outside: the file daemon rewrites both names.
+    let (link, target) = hard_link_names(&s);
+    let out = s.console_as(
+        "narrow",
+        "narrow-secret",
+        &format!(
+            "restore client=test-fd jobid=1 file={link} regexwhere=!^{target}!{r}/evil/t!,!^{r}/data!{ok}/h! done yes\nwait\n"
+        ),
+    );
+    assert!(
+        out.contains(&format!(
+            "\"{target}\" would be restored as \"{r}/evil/t\", outside the restore root {ok}"
+        )),
+        "{out}"
+    );
     // The symlink of the first backup would lead the second's file out.
     let out = s.console_as(
         "narrow",
@@ -210,12 +257,23 @@ fn restores_that_stay_inside_put_files_where_bacula_fd_puts_them() {
     );
     assert_eq!(
         tree(&root.join("ok/rx")),
-        ["a.txt", "link", "sub", "sub/b.txt"]
+        ["a.txt", "h1", "h2", "link", "sub", "sub/b.txt"]
     );
     assert_eq!(
         tree(&root.join("ok/sp")),
-        ["a.txt.old", "link.old", "sub", "sub/b.txt.old"]
+        [
+            "a.txt.old",
+            "h1.old",
+            "h2.old",
+            "link.old",
+            "sub",
+            "sub/b.txt.old"
+        ]
     );
+    // The hard link was rewritten as its target was: one file again.
+    use std::os::unix::fs::MetadataExt;
+    let ino = |p: &str| std::fs::metadata(root.join(p)).unwrap().ino();
+    assert_eq!(ino("ok/sp/h1.old"), ino("ok/sp/h2.old"));
     let link = root.join(format!("ok/l/{data}/link"));
     assert_eq!(std::fs::read_link(&link).unwrap(), root.join("outside"));
     assert_eq!(tree(&root.join("outside")), Vec::<String>::new());

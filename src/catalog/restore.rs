@@ -35,6 +35,9 @@ pub struct SourceFile {
     pub mode: u32,
     /// Its st_mtime, from the encoded stat.
     pub mtime: i64,
+    /// For a hard link saved as a link: the FileIndex, in the same job,
+    /// of the file it links to (0 otherwise).
+    pub link_fi: i64,
 }
 
 impl SourceFile {
@@ -175,7 +178,7 @@ impl Catalog {
                 .query_map(params![job.job_id], |r| {
                     let lstat: String = r.get(3)?;
                     // Bacula's encode_stat order: mode is the 3rd field,
-                    // size the 8th, mtime the 12th.
+                    // size the 8th, mtime the 12th, LinkFI the 14th.
                     let field = |n: usize| {
                         lstat
                             .split_whitespace()
@@ -191,6 +194,7 @@ impl Catalog {
                         size: field(7),
                         mode: field(2) as u32,
                         mtime: field(11),
+                        link_fi: field(13),
                     })
                 })
                 .map_err(|e| self.err(e))?;

@@ -365,14 +365,20 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
         .catalog()
         .newest_files(&jobs)
         .map_err(|e| e.to_string())?;
+    let by_index: std::collections::HashMap<(i64, i64), String> = files
+        .iter()
+        .map(|f| ((f.job_id, f.file_index), f.full_name()))
+        .collect();
     let files = select(ctx, out, files)?;
     if files.is_empty() {
         return Err("No files selected to be restored.".into());
     }
     // Nothing is sent anywhere unless every file provably lands inside
-    // the root and the console's WhereACL.
+    // the root and the console's WhereACL. The file daemon rewrites a
+    // hard link's target name as it rewrites the link's own (lib/attr.c),
+    // so the target's destination is checked too.
     let names: Vec<String> = files.iter().map(SourceFile::full_name).collect();
-    let targets: Vec<Target<'_>> = files
+    let mut targets: Vec<Target<'_>> = files
         .iter()
         .zip(&names)
         .map(|(f, name)| Target {
@@ -381,6 +387,21 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
             symlink: f.is_symlink(),
         })
         .collect();
+    for f in files.iter().filter(|f| f.link_fi > 0) {
+        let name = by_index.get(&(f.job_id, f.link_fi)).ok_or_else(|| {
+            format!(
+                "Restore refused: the hard link \"{}\" links to FileIndex {} of JobId {}, which is not among the files to restore from, so where it points cannot be checked. Nothing was restored.",
+                f.full_name(),
+                f.link_fi,
+                f.job_id
+            )
+        })?;
+        targets.push(Target {
+            name,
+            mtime: f.mtime,
+            symlink: false,
+        });
+    }
     if let Some(why) = placement.refuse(&targets, &ctx.login.acl.wheres) {
         return Err(format!("Restore refused: {why}. Nothing was restored."));
     }

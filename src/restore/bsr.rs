@@ -150,6 +150,7 @@ mod tests {
             size: 0,
             mode: 0o100644,
             mtime: 0,
+            link_fi: 0,
         }
     }
 
