@@ -449,6 +449,8 @@ mod tests {
     #[test]
     fn a_free_separator_is_one_the_texts_do_not_hold() {
         assert_eq!(free_separator(&["/srv"]), Some(b'!'));
+        assert_eq!(free_separator(&["/a!b"]), Some(b':'));
+        assert_eq!(free_separator(&["/a!b:;|&%=~<#"]), None);
         assert_eq!(free_separator(&["/a!b", "/c:"]), Some(b';'));
         assert_eq!(free_separator(&["!:;|&%=~/<#"]), None);
     }
