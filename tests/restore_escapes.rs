@@ -120,7 +120,7 @@ fn restores_that_would_leave_the_root_are_refused_and_write_nothing() {
     attempts.push((
         "narrow",
         format!(r"regexwhere=!^/!{ok}/\!,!^{ok}/.tmp!{r}/evil!"),
-        format!("outside the restore root {ok}"),
+        "\"RegexWhere\" specification not authorized".into(),
     ));
     // Every separator breg.c accepts.
     for sep in "!:;|,&%=~<#".chars() {
@@ -144,7 +144,7 @@ fn restores_that_would_leave_the_root_are_refused_and_write_nothing() {
     attempts.push((
         "narrow",
         format!("regexwhere=!^/!{ok}/!,!^{ok}!{r}/evil!"),
-        format!("outside the restore root {ok}"),
+        "\"RegexWhere\" specification not authorized".into(),
     ));
     // The prefixes: a strip that leaves no slash, a prefix naming "..".
     attempts.push((
@@ -196,7 +196,7 @@ fn restores_that_would_leave_the_root_are_refused_and_write_nothing() {
     );
     assert!(
         out.contains(&format!(
-            "\"{target}\" would be restored as \"{r}/evil/t\", outside the restore root {ok}"
+            "\"RegexWhere\" specification not authorized: \"{target}\" would be restored as \"{r}/evil/t\", outside the console's WhereACL"
         )),
         "{out}"
     );

@@ -253,12 +253,34 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
             .filter(|f| Acl::allows(&ctx.login.acl.filesets, &f.name))
             .ok_or_else(|| format!("FileSet \"{name}\" not found."))?;
     }
+    // The command line's placement, else the Restore Job's (its Where,
+    // RegexWhere and prefixes), never a mix: the Job's Where is no root
+    // for a regexwhere the file daemon is given instead.
+    let keys = [
+        "where",
+        "regexwhere",
+        "strip_prefix",
+        "add_prefix",
+        "add_suffix",
+    ];
+    let directives = [
+        "Where",
+        "RegexWhere",
+        "StripPrefix",
+        "AddPrefix",
+        "AddSuffix",
+    ];
+    let from_command = keys.iter().any(|k| ctx.args.get(k).is_some());
+    let pick = |i: usize| match from_command {
+        true => ctx.args.get(keys[i]),
+        false => job.str(directives[i]),
+    };
     let placement = Placement::new(&PlaceArgs {
-        where_: ctx.args.get("where").or_else(|| job.str("Where")),
-        regexwhere: ctx.args.get("regexwhere"),
-        strip_prefix: ctx.args.get("strip_prefix"),
-        add_prefix: ctx.args.get("add_prefix"),
-        add_suffix: ctx.args.get("add_suffix"),
+        where_: pick(0),
+        regexwhere: pick(1),
+        strip_prefix: pick(2),
+        add_prefix: pick(3),
+        add_suffix: pick(4),
     })
     .map_err(|e| format!("Restore refused: {e}. Nothing was restored."))?;
     // What the WhereACL refuses whatever the files are, before any
