@@ -20,9 +20,11 @@ fn resources(p: &Place<'_>) -> String {
     let ok = p.root.join("ok");
     format!(
         "Job {{ Name = RestoreFiles; Type = Restore; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Where = \"{ok}\" }}\n\
+         Job {{ Name = RestoreRx; Type = Restore; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; RegexWhere = \"!^{data}!{ok}/jobrx!\" }}\n\
          Console {{ Name = narrow; Password = \"narrow-secret\"; CommandACL = *all*; JobACL = *all*; ClientACL = *all*; StorageACL = *all*; PoolACL = *all*; FileSetACL = *all*; CatalogACL = *all*\n  WhereACL = \"{ok}\"\n}}\n\
          Console {{ Name = limited; Password = \"limited-secret\"; CommandACL = *all*; JobACL = RestoreFiles; ClientACL = test-fd; StorageACL = File; PoolACL = *all*; FileSetACL = Set; CatalogACL = *all*\n  WhereACL = \"{ok}\"\n}}\n",
-        ok = ok.display()
+        ok = ok.display(),
+        data = p.root.join("data").display()
     )
 }
 
@@ -175,7 +177,9 @@ fn restores_that_would_leave_the_root_are_refused_and_write_nothing() {
         "names \"..\"".into(),
     ));
     for (console, args, why) in &attempts {
-        let cmd = format!("restore client=test-fd jobid=1 all {args} done yes\nwait\n");
+        let cmd = format!(
+            "restore restorejob=RestoreFiles client=test-fd jobid=1 all {args} done yes\nwait\n"
+        );
         let out = match *console {
             "*" => s.console(&cmd),
             name => s.console_as(name, &format!("{name}-secret"), &cmd),
@@ -191,7 +195,7 @@ fn restores_that_would_leave_the_root_are_refused_and_write_nothing() {
         "narrow",
         "narrow-secret",
         &format!(
-            "restore client=test-fd jobid=1 file={link} regexwhere=!^{target}!{r}/evil/t!,!^{r}/data!{ok}/h! done yes\nwait\n"
+            "restore restorejob=RestoreFiles client=test-fd jobid=1 file={link} regexwhere=!^{target}!{r}/evil/t!,!^{r}/data!{ok}/h! done yes\nwait\n"
         ),
     );
     assert!(
@@ -204,7 +208,7 @@ fn restores_that_would_leave_the_root_are_refused_and_write_nothing() {
     let out = s.console_as(
         "narrow",
         "narrow-secret",
-        &format!("restore client=test-fd jobid=1,2 all where={ok}/sym done yes\nwait\n"),
+        &format!("restore restorejob=RestoreFiles client=test-fd jobid=1,2 all where={ok}/sym done yes\nwait\n"),
     );
     assert!(
         out.contains(&format!(
@@ -225,7 +229,9 @@ fn restores_that_stay_inside_put_files_where_bacula_fd_puts_them() {
     let r = root.display().to_string();
     let ok = format!("{r}/ok");
     let run = |console: &str, args: String| {
-        let cmd = format!("restore client=test-fd {args} done yes\nwait\nmessages\n");
+        let cmd = format!(
+            "restore client=test-fd {args} restorejob=RestoreFiles done yes\nwait\nmessages\n"
+        );
         let out = match console {
             "*" => s.console(&cmd),
             name => s.console_as(name, &format!("{name}-secret"), &cmd),
@@ -245,6 +251,8 @@ fn restores_that_stay_inside_put_files_where_bacula_fd_puts_them() {
         "narrow",
         format!("jobid=1 all strip_prefix={r}/data add_prefix={ok}/sp add_suffix=.old"),
     );
+    // The Restore Job's own RegexWhere, when the command gives none.
+    run("narrow", "restorejob=RestoreRx jobid=1 all".into());
     // Everyone may restore the symlink alone; its target is kept.
     run("narrow", format!("jobid=1 all where={ok}/l"));
     let data = format!("{}/data", r.trim_start_matches('/'));
@@ -269,6 +277,10 @@ fn restores_that_stay_inside_put_files_where_bacula_fd_puts_them() {
             "sub",
             "sub/b.txt.old"
         ]
+    );
+    assert_eq!(
+        tree(&root.join("ok/jobrx")),
+        ["a.txt", "h1", "h2", "link", "sub", "sub/b.txt"]
     );
     // The hard link was rewritten as its target was: one file again.
     use std::os::unix::fs::MetadataExt;
@@ -331,7 +343,7 @@ fn hostile_globs_in_the_tree_leave_the_director_answering() {
     let hostile = std::thread::scope(|scope| {
         let h = scope.spawn(|| {
             s.console(&format!(
-                "restore client=test-fd jobid=1 where={ok}/g\ncd {r}/data\nmark {crawl}\nmark {stars}\nls {stars}\nestimate\nquit\n"
+                "restore restorejob=RestoreFiles client=test-fd jobid=1 where={ok}/g\ncd {r}/data\nmark {crawl}\nmark {stars}\nls {stars}\nestimate\nquit\n"
             ))
         });
         let other = s.console("version\n");
