@@ -172,6 +172,24 @@ impl Setup {
         super::bconsole(&self.bconsole_conf(), input)
     }
 
+    /// bconsole logged in as the Director's Console resource `name`.
+    pub fn console_as(&self, name: &str, password: &str, input: &str) -> String {
+        let conf = self.root.path().join(format!("bconsole-{name}.conf"));
+        if !conf.exists() {
+            let tmp = write(
+                self.root.path(),
+                &format!("bconsole-{name}.conf.new"),
+                &format!(
+                    "Director {{\n  Name = test-dir\n  DIRport = {}\n  address = 127.0.0.1\n  Password = \"unused\"\n}}\n\
+                     Console {{\n  Name = {name}\n  Password = \"{password}\"\n  Director = test-dir\n}}\n",
+                    self.dir_port
+                ),
+            );
+            std::fs::rename(tmp, &conf).unwrap();
+        }
+        super::bconsole(&conf, input)
+    }
+
     /// As `console`, byte for byte.
     pub fn console_raw(&self, input: &[u8]) -> Vec<u8> {
         super::bconsole_raw(&self.bconsole_conf(), input)
