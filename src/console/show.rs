@@ -46,9 +46,8 @@ fn scrub(v: &mut Json, restricted: bool) {
         Json::Object(map) => {
             map.retain(|k, _| {
                 let k = k.to_ascii_lowercase();
-                !k.contains("password")
-                    && !(restricted
-                        && ["mailcommand", "operatorcommand", "command"].contains(&k.as_str()))
+                let command = ["mailcommand", "operatorcommand", "command"].contains(&k.as_str());
+                !(k.contains("password") || restricted && command)
             });
             for v in map.values_mut() {
                 scrub(v, restricted);
