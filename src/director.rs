@@ -9,13 +9,22 @@ use crate::config::{Config, Kind, Value};
 use crate::job::{self, Jobs, RunRequest};
 use crate::python::{self, HostConfig, JobState, ScriptHost};
 
+/// A message waiting in the consoles' queue, with the job it belongs to
+/// (None: the Director's own), so that a restricted console gets only
+/// the messages of jobs its ACLs let it see.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queued {
+    pub job_id: Option<i64>,
+    pub text: String,
+}
+
 /// Everything the Director's threads share.
 pub struct Director {
     config: RwLock<Arc<Config>>,
     catalog: Mutex<Catalog>,
     host: RwLock<Option<ScriptHost>>,
     /// Messages waiting for a console's `messages` command.
-    messages: Mutex<Vec<String>>,
+    messages: Mutex<Vec<Queued>>,
     jobs: Jobs,
     /// Itself, for the calls scripts make (which start job threads).
     me: std::sync::Weak<Director>,
@@ -82,9 +91,9 @@ impl Director {
         self.host.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Queues a message for the consoles.
-    pub fn message(&self, text: String) {
-        lock(&self.messages).push(text);
+    /// Queues a message for the consoles; `job_id` is the job it is about.
+    pub fn message(&self, job_id: Option<i64>, text: String) {
+        lock(&self.messages).push(Queued { job_id, text });
     }
 
     pub fn jobs(&self) -> &Jobs {
@@ -125,7 +134,7 @@ impl Director {
             })
             .unwrap_or_default();
         if dests.contains(&Dest::Console) {
-            self.message(format!("{line}\n"));
+            self.message((job_id > 0).then_some(job_id), format!("{line}\n"));
         }
         if dests.contains(&Dest::Catalog) {
             if let Err(e) = self
@@ -137,9 +146,28 @@ impl Director {
         }
     }
 
-    /// Takes the queued messages.
-    pub fn take_messages(&self) -> Vec<String> {
-        std::mem::take(&mut *lock(&self.messages))
+    /// Takes the queued messages `may_see` accepts (it is given each
+    /// message's job); the others stay for the consoles that may see them.
+    /// As in bacula-dir the queue is Director-wide: a message goes to the
+    /// first console that asks for it and may see it.
+    pub fn take_messages(&self, may_see: impl Fn(Option<i64>) -> bool) -> Vec<String> {
+        let mut queue = lock(&self.messages);
+        let (taken, kept): (Vec<Queued>, Vec<Queued>) = std::mem::take(&mut *queue)
+            .into_iter()
+            .partition(|m| may_see(m.job_id));
+        *queue = kept;
+        taken.into_iter().map(|m| m.text).collect()
+    }
+
+    /// The jobs that queued messages belong to, each once.
+    pub fn queued_jobs(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = lock(&self.messages)
+            .iter()
+            .filter_map(|m| m.job_id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 
     /// Where the next restore's bootstrap is written:
@@ -158,8 +186,9 @@ impl Director {
         self.stopping.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    pub fn has_messages(&self) -> bool {
-        !lock(&self.messages).is_empty()
+    /// Whether a message `may_see` accepts is waiting.
+    pub fn has_messages(&self, may_see: impl Fn(Option<i64>) -> bool) -> bool {
+        lock(&self.messages).iter().any(|m| may_see(m.job_id))
     }
 
     /// Shuts down: the Exit event, then the catalog is left closed.

@@ -1018,8 +1018,7 @@ fn purged_volumes_are_recycled_and_the_scratch_pool_lends_volumes() {
     assert_eq!((pool.as_str(), retention), ("Bare", 7 * 86_400));
     // Purged, it is recycled: the storage daemon relabels it and it holds
     // only the new job.
-    let out =
-        s.console("update volume=Spare-1 volstatus=Purged\nrun job=BareJob yes\nwait\nmessages\n");
+    let out = s.console("purge volume=Spare-1 yes\nrun job=BareJob yes\nwait\nmessages\n");
     assert!(out.contains("Recycled volume \"Spare-1\""), "{out}");
     assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
     assert_eq!(report_line(&out, "Volume name(s):"), "Spare-1", "{out}");

@@ -114,3 +114,53 @@ impl Catalog {
             .map_err(|e| self.err(e))
     }
 }
+
+/// Who a catalog job belongs to, for the console's ACLs: its Job
+/// resource's name, its Client's and its Pool's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobOwner {
+    pub job_id: i64,
+    pub name: String,
+    pub client: String,
+    pub pool: String,
+}
+
+const OWNER: &str = "SELECT Job.JobId, Job.Name, COALESCE(Client.Name, ''), COALESCE(Pool.Name, '')
+     FROM Job LEFT JOIN Client ON Client.ClientId = Job.ClientId LEFT JOIN Pool ON Pool.PoolId = Job.PoolId";
+
+fn owner(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobOwner> {
+    Ok(JobOwner {
+        job_id: r.get(0)?,
+        name: r.get(1)?,
+        client: r.get(2)?,
+        pool: r.get(3)?,
+    })
+}
+
+impl Catalog {
+    /// The job's owner; None when there is no such job.
+    pub fn job_owner(&self, job_id: i64) -> Result<Option<JobOwner>, CatalogError> {
+        self.db()
+            .query_row(
+                &format!("{OWNER} WHERE Job.JobId = ?1"),
+                params![job_id],
+                owner,
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The owners of the jobs that have data on the volume.
+    pub fn volume_job_owners(&self, volume: &str) -> Result<Vec<JobOwner>, CatalogError> {
+        let mut q = self
+            .db()
+            .prepare(&format!(
+                "{OWNER} WHERE Job.JobId IN (SELECT JobMedia.JobId FROM JobMedia JOIN Media ON Media.MediaId = JobMedia.MediaId WHERE Media.VolumeName = ?1) ORDER BY Job.JobId"
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = q
+            .query_map(params![volume], owner)
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}

@@ -220,6 +220,42 @@ impl Catalog {
             .map_err(|e| self.err(e))
     }
 
+    /// The name of the pool a volume is in; None when there is no such
+    /// volume.
+    pub fn volume_pool(&self, name: &str) -> Result<Option<String>, CatalogError> {
+        self.db()
+            .query_row(
+                "SELECT COALESCE(Pool.Name, '') FROM Media LEFT JOIN Pool ON Pool.PoolId = Media.PoolId WHERE Media.VolumeName = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// How many jobs still have data on the volume.
+    pub fn volume_job_count(&self, name: &str) -> Result<i64, CatalogError> {
+        self.db()
+            .query_row(
+                "SELECT COUNT(DISTINCT JobMedia.JobId) FROM JobMedia JOIN Media ON Media.MediaId = JobMedia.MediaId WHERE Media.VolumeName = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Sets the pool a volume goes to when it is recycled (`None`: its
+    /// own pool's setting).
+    pub fn set_recycle_pool(&self, name: &str, pool: Option<&str>) -> Result<(), CatalogError> {
+        self.db()
+            .execute(
+                "UPDATE Media SET RecyclePoolId = COALESCE((SELECT PoolId FROM Pool WHERE Name = ?2), 0) WHERE VolumeName = ?1",
+                params![name, pool],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
     /// Sets a volume's status; false when there is no such volume.
     pub fn set_volume_status(&self, name: &str, status: &str) -> Result<bool, CatalogError> {
         self.db()

@@ -14,7 +14,7 @@ pub mod schema;
 pub use backup::{BackupTotals, MountedVolume, PriorJob};
 pub use counter::CounterDef;
 pub use file::{FileRecord, NameCache};
-pub use job::NewJob;
+pub use job::{JobOwner, NewJob};
 pub use media::{Truncatable, VOL_STATUSES};
 pub use prune::Prunable;
 pub use restore::{Extent, SourceFile, SourceJob};

@@ -80,20 +80,36 @@ impl Catalog {
     /// `cutoff` (unix time) and marks those jobs PurgedFiles; how many
     /// jobs lost their files.
     pub fn prune_files(&self, client: &str, cutoff: i64) -> Result<usize, CatalogError> {
+        let jobs = self.jobs_with_files_before(client, cutoff)?;
+        self.purge_files(&jobs)?;
+        Ok(jobs.len())
+    }
+
+    /// The client's finished jobs that started before `cutoff` and still
+    /// have their File rows.
+    pub fn jobs_with_files_before(
+        &self,
+        client: &str,
+        cutoff: i64,
+    ) -> Result<Vec<i64>, CatalogError> {
+        let mut q = self
+            .db()
+            .prepare(
+                "SELECT JobId FROM Job WHERE ClientId = (SELECT ClientId FROM Client WHERE Name = ?1)
+                 AND JobTDate < ?2 AND PurgedFiles = 0 AND JobStatus NOT IN ('C', 'R') ORDER BY JobId",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = q
+            .query_map(params![client, cutoff], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Removes the File rows of the jobs and marks them PurgedFiles, in
+    /// one transaction.
+    pub fn purge_files(&self, jobs: &[i64]) -> Result<(), CatalogError> {
         let tx = self.db().unchecked_transaction().map_err(|e| self.err(e))?;
-        let jobs: Vec<i64> = {
-            let mut q = tx
-                .prepare(
-                    "SELECT JobId FROM Job WHERE ClientId = (SELECT ClientId FROM Client WHERE Name = ?1)
-                     AND JobTDate < ?2 AND PurgedFiles = 0 AND JobStatus NOT IN ('C', 'R')",
-                )
-                .map_err(|e| self.err(e))?;
-            let rows = q
-                .query_map(params![client, cutoff], |r| r.get(0))
-                .map_err(|e| self.err(e))?;
-            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
-        };
-        for id in &jobs {
+        for id in jobs {
             tx.execute("DELETE FROM File WHERE JobId = ?1", params![id])
                 .map_err(|e| self.err(e))?;
             tx.execute(
@@ -102,8 +118,7 @@ impl Catalog {
             )
             .map_err(|e| self.err(e))?;
         }
-        tx.commit().map_err(|e| self.err(e))?;
-        Ok(jobs.len())
+        tx.commit().map_err(|e| self.err(e))
     }
 
     /// The client's finished jobs that started before `cutoff`.

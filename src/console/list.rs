@@ -1,9 +1,16 @@
 //! `list` and `llist`: catalog records as tables (`list`) or one field per
 //! line (`llist`), in bacula-dir's layout. Every value a console gives is
 //! bound as an SQL parameter, never pasted into the query.
+//!
+//! A restricted console sees only the records its ACLs allow: jobs of its
+//! JobACL run on clients of its ClientACL, the files, log and JobMedia of
+//! those jobs only, volumes and pools of its PoolACL, its clients and
+//! filesets. bacula-dir 9.6.7 filters none of these (ua_output.c
+//! do_list_cmd, cats/sql_list.c), so any console lists the whole catalog.
 
 use rusqlite::types::Value as SqlValue;
 
+use super::acl::{jobs_filter, names_filter};
 use super::{Ctx, Reply};
 
 /// `1234567` → `1,234,567`.
@@ -190,22 +197,6 @@ pub fn vertical(rows: &Rows, out: &mut Reply) {
     }
 }
 
-/// `Name IN (?, ?)` for an ACL, with its parameters (nothing when open).
-fn acl_filter(column: &str, acl: &Option<Vec<String>>, params: &mut Vec<SqlValue>) -> String {
-    match acl {
-        None => String::new(),
-        Some(list) => {
-            let marks: Vec<&str> = list.iter().map(|_| "?").collect();
-            params.extend(list.iter().map(|v| SqlValue::Text(v.clone())));
-            if list.is_empty() {
-                format!(" AND {column} IS NULL AND 0")
-            } else {
-                format!(" AND {column} IN ({})", marks.join(","))
-            }
-        }
-    }
-}
-
 fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, long: bool) {
     let what = ctx.args.word(0).unwrap_or("").to_ascii_lowercase();
     let acl = &ctx.login.acl;
@@ -223,7 +214,7 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, long: bool) {
                 params.push(SqlValue::Text(name.into()));
                 params.push(SqlValue::Text(name.into()));
             }
-            where_.push_str(&acl_filter("Name", &acl.jobs, &mut params));
+            where_.push_str(&jobs_filter("Job", acl, &mut params));
             if long {
                 format!("SELECT JobId, Job, Name, PurgedFiles, Type, Level, ClientId, JobStatus, SchedTime, StartTime, EndTime, RealEndTime, JobTDate, VolSessionId, VolSessionTime, JobFiles, JobBytes, ReadBytes, JobErrors, JobMissingFiles, PoolId, FileSetId, PriorJobId, HasBase, Reviewed, Comment FROM Job {where_} ORDER BY JobId")
             } else {
@@ -240,18 +231,23 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, long: bool) {
                 where_.push_str(" AND Media.VolumeName = ?");
                 params.push(SqlValue::Text(v.into()));
             }
-            where_.push_str(&acl_filter("Pool.Name", &acl.pools, &mut params));
+            where_.push_str(&names_filter("Pool.Name", &acl.pools, &mut params));
             format!("SELECT MediaId, VolumeName, VolStatus, Media.Enabled, VolBytes, VolFiles, Media.VolRetention, Media.Recycle, Slot, InChanger, MediaType, VolType, VolParts, LastWritten, Pool.Name AS Pool FROM Media LEFT JOIN Pool ON Media.PoolId = Pool.PoolId {where_} ORDER BY MediaId")
         }
         "pools" | "pool" => {
             let mut where_ = String::from("WHERE 1");
-            where_.push_str(&acl_filter("Name", &acl.pools, &mut params));
+            where_.push_str(&names_filter("Name", &acl.pools, &mut params));
             format!("SELECT PoolId, Name, NumVols, MaxVols, MaxVolBytes, VolRetention, Enabled, PoolType, LabelFormat FROM Pool {where_} ORDER BY PoolId")
         }
         "clients" | "client" => {
             let mut where_ = String::from("WHERE 1");
-            where_.push_str(&acl_filter("Name", &acl.clients, &mut params));
+            where_.push_str(&names_filter("Name", &acl.clients, &mut params));
             format!("SELECT ClientId, Name, Uname, AutoPrune, FileRetention, JobRetention FROM Client {where_} ORDER BY ClientId")
+        }
+        "filesets" | "fileset" => {
+            let mut where_ = String::from("WHERE 1");
+            where_.push_str(&names_filter("FileSet", &acl.filesets, &mut params));
+            format!("SELECT FileSetId, FileSet, MD5, CreateTime FROM FileSet {where_} ORDER BY FileSetId")
         }
         "files" => {
             let Some(id) = int("jobid") else {
@@ -259,7 +255,8 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, long: bool) {
                 return;
             };
             params.push(SqlValue::Integer(id));
-            "SELECT Path.Path || Filename.Name AS Filename FROM File JOIN Path ON File.PathId = Path.PathId JOIN Filename ON File.FilenameId = Filename.FilenameId WHERE File.JobId = ? ORDER BY Path.Path, Filename.Name".to_string()
+            let jobs = jobs_filter("Job", acl, &mut params);
+            format!("SELECT Path.Path || Filename.Name AS Filename FROM File JOIN Path ON File.PathId = Path.PathId JOIN Filename ON File.FilenameId = Filename.FilenameId WHERE File.JobId = ? AND File.JobId IN (SELECT Job.JobId FROM Job WHERE 1{jobs}) ORDER BY Path.Path, Filename.Name")
         }
         "joblog" => {
             let Some(id) = int("jobid") else {
@@ -267,7 +264,8 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, long: bool) {
                 return;
             };
             params.push(SqlValue::Integer(id));
-            "SELECT LogText FROM Log WHERE JobId = ? ORDER BY LogId".to_string()
+            let jobs = jobs_filter("Job", acl, &mut params);
+            format!("SELECT LogText FROM Log WHERE JobId = ? AND JobId IN (SELECT Job.JobId FROM Job WHERE 1{jobs}) ORDER BY LogId")
         }
         "jobmedia" => {
             let mut where_ = String::from("WHERE 1");
@@ -275,10 +273,14 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, long: bool) {
                 where_.push_str(" AND JobMedia.JobId = ?");
                 params.push(SqlValue::Integer(id));
             }
+            let jobs = jobs_filter("Job", acl, &mut params);
+            where_.push_str(&format!(
+                " AND JobMedia.JobId IN (SELECT Job.JobId FROM Job WHERE 1{jobs})"
+            ));
             format!("SELECT JobMediaId, JobId, Media.MediaId, Media.VolumeName, FirstIndex, LastIndex FROM JobMedia JOIN Media ON JobMedia.MediaId = Media.MediaId {where_} ORDER BY JobMediaId")
         }
         "" => {
-            out.line("list what? jobs, jobid=, job=, volumes, media, pool=, pools, clients, files jobid=, joblog jobid=, jobmedia");
+            out.line("list what? jobs, jobid=, job=, volumes, media, pool=, pools, clients, filesets, files jobid=, joblog jobid=, jobmedia");
             return;
         }
         other => {
@@ -319,6 +321,7 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, long: bool) {
                     "volume" | "media" => "volumes",
                     "pool" => "pools",
                     "client" => "clients",
+                    "fileset" => "filesets",
                     other => other,
                 };
                 let mut m = serde_json::Map::new();

@@ -2,6 +2,7 @@
 //! per packet; each command's output ends with one EOD. One thread per
 //! connection, as in Bacula. Command families live in their own files.
 
+mod acl;
 mod args;
 mod dot;
 pub(crate) mod list;
@@ -176,8 +177,12 @@ fn help(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     out.line("");
 }
 
+/// `messages`: the queued messages of the jobs this console may see.
+/// bacula-dir 9.6.7 (ua_output.c do_messages) gives every console the
+/// whole Director-wide queue, whatever its ACLs.
 fn messages(ctx: &Ctx<'_, '_>, out: &mut Reply) {
-    let msgs = ctx.director.take_messages();
+    let may_see = acl::message_filter(ctx.login, ctx.director);
+    let msgs = ctx.director.take_messages(may_see);
     if msgs.is_empty() {
         out.line("You have no messages.");
     }

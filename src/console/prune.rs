@@ -34,6 +34,20 @@ fn client_arg(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<String> {
     }
 }
 
+/// The jobs of `ids` the console may act on (JobACL, ClientACL and
+/// PoolACL of each): `purge jobs client=` and the other by-client forms
+/// leave the client's other jobs alone. bacula-dir 9.6.7 checks only the
+/// ClientACL (ua_purge.c purge_jobs_from_client, ua_prune.c prune_jobs).
+fn own_jobs(ctx: &Ctx<'_, '_>, ids: Vec<i64>) -> Vec<i64> {
+    if !ctx.login.is_restricted() {
+        return ids;
+    }
+    let catalog = ctx.director.catalog();
+    ids.into_iter()
+        .filter(|id| matches!(catalog.job_owner(*id), Ok(Some(o)) if ctx.login.may_act_on(&o)))
+        .collect()
+}
+
 fn delete_jobs(ctx: &Ctx<'_, '_>, out: &mut Reply, jobs: &[i64]) -> bool {
     let cat = ctx.director.catalog();
     for j in jobs {
@@ -50,9 +64,14 @@ pub fn prune(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let cfg = ctx.director.config();
     let now = crate::clock::now();
     if let Some(volume) = ctx.args.get("volume") {
+        let missing = format!("Volume \"{volume}\" not found in the catalog.");
+        if let Err(why) = super::volume::own_volume(ctx, volume, &missing) {
+            out.line(why);
+            return;
+        }
         let found = ctx.director.catalog().prunable_volume(volume);
         let Ok(Some((v, status))) = found else {
-            out.line(format!("Volume \"{volume}\" not found in the catalog."));
+            out.line(missing);
             return;
         };
         if !["Full", "Used", "Append", "Error"].contains(&status.as_str()) {
@@ -93,7 +112,12 @@ pub fn prune(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let pool = ctx.args.get("pool").unwrap_or("");
     let (file_ret, job_ret) = crate::job::retention::retentions(&cfg, &client, pool);
     if what == "files" {
-        match ctx.director.catalog().prune_files(&client, now - file_ret) {
+        let jobs = ctx
+            .director
+            .catalog()
+            .jobs_with_files_before(&client, now - file_ret);
+        let jobs = jobs.map(|j| own_jobs(ctx, j));
+        match jobs.and_then(|j| ctx.director.catalog().purge_files(&j).map(|_| j.len())) {
             Ok(0) => out.line("No Files found to prune."),
             Ok(n) => out.line(format!(
                 "Pruned Files from {n} Jobs for client {client} from catalog."
@@ -102,8 +126,9 @@ pub fn prune(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         }
         return;
     }
-    let jobs = match ctx.director.catalog().jobs_before(&client, now - job_ret) {
-        Ok(j) => j,
+    let found = ctx.director.catalog().jobs_before(&client, now - job_ret);
+    let jobs = match found {
+        Ok(j) => own_jobs(ctx, j),
         Err(e) => {
             out.line(format!("Error: {e}"));
             return;
@@ -158,66 +183,25 @@ pub fn purge(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     out.line("to retention periods. Normally you should use the");
     out.line("PRUNE command, which respects retention periods.");
     if let Some(volume) = ctx.args.get("volume") {
-        let found = ctx.director.catalog().prunable_volume(volume);
-        let Ok(Some((v, _))) = found else {
-            out.line(format!("Volume \"{volume}\" not found in the catalog."));
-            return;
-        };
-        if !confirmed(ctx, out, "Are you sure? (yes/no): ") {
-            return;
-        }
-        let jobs: i64 = ctx
-            .director
-            .catalog()
-            .db()
-            .query_row(
-                "SELECT COUNT(DISTINCT JobId) FROM JobMedia WHERE MediaId = ?1",
-                [v.media_id],
-                |r| r.get(0),
-            )
-            .unwrap_or(0);
-        let pruned = ctx.director.catalog().prune_volume(&v, i64::MAX);
-        match pruned {
-            Ok(_) => {
-                out.line(format!(
-                    "{jobs} Job{} on Volume \"{volume}\" purged from catalog.",
-                    if jobs == 1 { "" } else { "s" }
-                ));
-                let _ = ctx.director.catalog().set_volume_status(volume, "Purged");
-                out.line(format!(
-                    "There are no more Jobs associated with Volume \"{volume}\". Marking it purged."
-                ));
-                if truncate_on_purge(ctx, volume) {
-                    let found = ctx
-                        .director
-                        .catalog()
-                        .truncatable_volumes(None, Some(volume));
-                    for v in found.unwrap_or_default() {
-                        super::volume::truncate_volume(ctx, out, &v);
-                    }
-                }
-            }
-            Err(e) => out.line(format!("Error: {e}")),
-        }
+        purge_volume(ctx, out, volume);
         return;
     }
     let what = ctx.args.word(0).unwrap_or("").to_ascii_lowercase();
     if what == "files" {
         if let Some(id) = ctx.args.get("jobid").and_then(|j| j.parse::<i64>().ok()) {
+            // bacula-dir 9.6.7 purges any JobId's files (ua_select.c
+            // get_job_dbr has no ACL check); here a job outside the
+            // console's ACLs is answered as one that does not exist.
+            if own_jobs(ctx, vec![id]).is_empty()
+                || !matches!(ctx.director.catalog().job_owner(id), Ok(Some(_)))
+            {
+                out.line(format!("No Job found for JobId {id}"));
+                return;
+            }
             if !confirmed(ctx, out, "Are you sure? (yes/no): ") {
                 return;
             }
-            let done = ctx
-                .director
-                .catalog()
-                .db()
-                .execute("DELETE FROM File WHERE JobId = ?1", [id]);
-            let _ = ctx
-                .director
-                .catalog()
-                .db()
-                .execute("UPDATE Job SET PurgedFiles = 1 WHERE JobId = ?1", [id]);
-            match done {
+            match ctx.director.catalog().purge_files(&[id]) {
                 Ok(_) => out.line(format!("Files for jobid {id} purged from catalog.")),
                 Err(e) => out.line(format!("Error: {e}")),
             }
@@ -229,7 +213,12 @@ pub fn purge(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         if !confirmed(ctx, out, "Are you sure? (yes/no): ") {
             return;
         }
-        match ctx.director.catalog().prune_files(&client, i64::MAX) {
+        let found = ctx
+            .director
+            .catalog()
+            .jobs_with_files_before(&client, i64::MAX);
+        let jobs = found.map(|j| own_jobs(ctx, j));
+        match jobs.and_then(|j| ctx.director.catalog().purge_files(&j).map(|_| j.len())) {
             Ok(n) => out.line(format!(
                 "Files for {n} Jobs for client \"{client}\" purged from catalog."
             )),
@@ -244,11 +233,15 @@ pub fn purge(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         if !confirmed(ctx, out, "Are you sure? (yes/no): ") {
             return;
         }
-        let jobs = ctx
-            .director
-            .catalog()
-            .jobs_before(&client, i64::MAX)
-            .unwrap_or_default();
+        let found = ctx.director.catalog().jobs_before(&client, i64::MAX);
+        let jobs = found.map(|j| own_jobs(ctx, j));
+        let jobs = match jobs {
+            Ok(j) => j,
+            Err(e) => {
+                out.line(format!("Error: {e}"));
+                return;
+            }
+        };
         if delete_jobs(ctx, out, &jobs) {
             out.line(format!(
                 "Purged {} Job{} for client \"{client}\" from catalog.",
@@ -261,4 +254,67 @@ pub fn purge(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     out.line(
         "Use purge files jobid=<N>|client=<name>, purge jobs client=<name> or purge volume=<name>.",
     );
+}
+
+/// `purge volume=NAME`: the volume's jobs leave the catalog whatever
+/// their retention, with bacula-dir's rules (ua_purge.c
+/// purge_jobs_from_volume, is_volume_purged, mark_media_purged): only an
+/// Append, Full, Used or Error volume, never a running job, and the
+/// volume is marked Purged only when no job is left on it, so no live
+/// data is recycled. A restricted console may purge only a volume of a
+/// pool in its PoolACL whose jobs are all its own; bacula-dir 9.6.7
+/// checks no ACL here (select_media_dbr).
+fn purge_volume(ctx: &Ctx<'_, '_>, out: &mut Reply, volume: &str) {
+    let missing = format!("Volume \"{volume}\" not found in the catalog.");
+    if let Err(why) = super::volume::own_volume(ctx, volume, &missing) {
+        out.line(why);
+        return;
+    }
+    let found = ctx.director.catalog().prunable_volume(volume);
+    let Ok(Some((v, status))) = found else {
+        out.line(missing);
+        return;
+    };
+    if !["Append", "Full", "Used", "Error"].contains(&status.as_str()) {
+        out.line(format!(
+            "Volume \"{volume}\" has VolStatus \"{status}\" and cannot be purged."
+        ));
+        out.line("The VolStatus must be: Append, Full, Used, or Error to be purged.");
+        return;
+    }
+    if !confirmed(ctx, out, "Are you sure? (yes/no): ") {
+        return;
+    }
+    let before = ctx.director.catalog().volume_job_count(volume).unwrap_or(0);
+    let purged = ctx.director.catalog().prune_volume(&v, i64::MAX);
+    let after = ctx.director.catalog().volume_job_count(volume).unwrap_or(0);
+    let jobs = before - after;
+    match purged {
+        Ok(purged) => {
+            out.line(format!(
+                "{jobs} Job{} on Volume \"{volume}\" purged from catalog.",
+                if jobs == 1 { "" } else { "s" }
+            ));
+            if !purged {
+                out.line(format!(
+                    "Volume \"{volume}\" still holds {after} running job{}; it is not marked Purged.",
+                    if after == 1 { "" } else { "s" }
+                ));
+                return;
+            }
+            out.line(format!(
+                "There are no more Jobs associated with Volume \"{volume}\". Marking it purged."
+            ));
+            if truncate_on_purge(ctx, volume) {
+                let found = ctx
+                    .director
+                    .catalog()
+                    .truncatable_volumes(None, Some(volume));
+                for v in found.unwrap_or_default() {
+                    super::volume::truncate_volume(ctx, out, &v);
+                }
+            }
+        }
+        Err(e) => out.line(format!("Error: {e}")),
+    }
 }

@@ -2,7 +2,63 @@
 
 use super::login::Acl;
 use super::{Ctx, Reply};
+use crate::config::{Kind, Resource};
 use crate::job::{self, RunRequest};
+
+/// The resources the job would use, each checked against its ACL as
+/// bacula-dir's ua_run.c does (get_pool, get_storage, get_fileset,
+/// get_client and start_job check the resource the job ends up with, the
+/// job's own as well as an override). A refused name is answered as a
+/// missing one. `client=`, `fileset=` and `where=` are checked too;
+/// this Director does not apply them to a run yet, so one that names
+/// something other than the job's own is refused rather than ignored.
+fn refused(ctx: &Ctx<'_, '_>, res: &Resource, req: &RunRequest) -> Option<String> {
+    let acl = &ctx.login.acl;
+    let first = |d: &str| match res.get(d) {
+        Some(crate::config::Value::ResList(l)) => l.first().map(|r| r.name.clone()),
+        _ => res.str(d).map(str::to_string),
+    };
+    let pool = req.pool.clone().or_else(|| first("Pool"));
+    let storage = req.storage.clone().or_else(|| first("Storage"));
+    let checks = [
+        ("Pool", pool, &acl.pools),
+        ("Storage", storage, &acl.storages),
+        ("FileSet", first("Fileset"), &acl.filesets),
+        ("Client", first("Client"), &acl.clients),
+    ];
+    for (what, name, list) in checks {
+        if let Some(n) = name.filter(|n| !Acl::allows(list, n)) {
+            return Some(format!("{what} \"{n}\" not found."));
+        }
+    }
+    for (key, what, list) in [
+        ("client", "Client", &acl.clients),
+        ("fileset", "FileSet", &acl.filesets),
+    ] {
+        let Some(given) = ctx.args.get(key) else {
+            continue;
+        };
+        if !Acl::allows(list, given) {
+            return Some(format!("{what} \"{given}\" not found."));
+        }
+        if !first(what).is_some_and(|own| own.eq_ignore_ascii_case(given)) {
+            return Some(format!(
+                "{key}={given}: this Director runs a job with its own {what} only."
+            ));
+        }
+    }
+    for key in ["where", "regexwhere"] {
+        if let Some(w) = ctx.args.get(key) {
+            if !Acl::allows(&acl.wheres, w) {
+                return Some(format!("No authorization for \"{key}\" specification."));
+            }
+            return Some(format!(
+                "{key}= applies to restores: start a restore with the restore command."
+            ));
+        }
+    }
+    None
+}
 
 /// `run job=NAME [level=…] [priority=…] [yes]`: without `yes` the console
 /// is asked first.
@@ -19,14 +75,18 @@ pub fn run(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         return;
     }
     let cfg = ctx.director.config();
-    if let Some(cat) = cfg.all(crate::config::Kind::Catalog).next() {
+    let Some(res) = cfg.find(Kind::Job, &req.job) else {
+        out.line(format!("Job \"{}\" not found.", req.job));
+        return;
+    };
+    if let Some(why) = refused(ctx, res, &req) {
+        out.line(why);
+        return;
+    }
+    if let Some(cat) = cfg.all(Kind::Catalog).next() {
         out.line(format!("Using Catalog \"{}\"", cat.name));
     }
     if !ctx.args.has("yes") {
-        let Some(res) = cfg.find(crate::config::Kind::Job, &req.job) else {
-            out.line(format!("Job \"{}\" not found.", req.job));
-            return;
-        };
         out.line(format!("Run {} job", res.str("Type").unwrap_or("Backup")));
         out.line(format!("JobName:  {}", res.name));
         out.line(format!(
@@ -46,11 +106,30 @@ pub fn run(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     }
 }
 
-/// `wait` (every job) or `wait jobid=N`.
+/// Whether the console may see the job in flight `id` (JobACL and
+/// ClientACL); false when no such job is in flight.
+fn may_see_running(ctx: &Ctx<'_, '_>, id: i64) -> bool {
+    ctx.director
+        .jobs()
+        .owner(id)
+        .is_some_and(|(job, client)| ctx.login.may_see_job(&job, &client))
+}
+
+/// `wait` (every job the console may see) or `wait jobid=N`; a job
+/// outside the console's ACLs is not waited for, as if it had ended.
 pub fn wait(ctx: &Ctx<'_, '_>, out: &mut Reply) {
-    let id = ctx.args.get("jobid").and_then(|v| v.parse().ok());
-    ctx.director.jobs().wait(id);
-    if ctx.director.has_messages() {
+    match ctx.args.get("jobid").and_then(|v| v.parse::<i64>().ok()) {
+        Some(id) if may_see_running(ctx, id) => ctx.director.jobs().wait(id),
+        Some(_) => {}
+        None => ctx
+            .director
+            .jobs()
+            .wait_for(|job, client| ctx.login.may_see_job(job, client)),
+    }
+    if ctx
+        .director
+        .has_messages(super::acl::message_filter(ctx.login, ctx.director))
+    {
         out.line("You have messages.");
     }
 }
@@ -61,7 +140,15 @@ pub fn cancel(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         out.line("cancel needs jobid=<JobId>");
         return;
     };
-    match ctx.director.jobs().cancel(id) {
+    // bacula-dir answers "Unauthorized command from this console" for a
+    // job outside JobACL (ua_select.c select_running_jobs), which tells
+    // that the job runs; here it is answered as a job that does not.
+    let found = if may_see_running(ctx, id) {
+        ctx.director.jobs().cancel(id)
+    } else {
+        None
+    };
+    match found {
         Some(name) => out.line(format!(
             "3000 JobId={id} Job=\"{name}\" marked to be canceled."
         )),

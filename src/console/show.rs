@@ -1,10 +1,62 @@
 //! `show`: the configuration's resources as the Director holds them,
 //! `show jobs`, `show job=NAME`, `show pools`, … or `show all`.
+//!
+//! No console sees a password. A restricted console sees the Clients,
+//! Jobs, JobDefs, Storages, Catalogs, Schedules, FileSets and Pools of
+//! its ACLs (a Job only when its Client is in the ClientACL too;
+//! bacula-dir's dird_conf.c dump_resource checks the name alone), no
+//! Console resource but its own, and Messages resources without their
+//! commands: bacula-dir 9.6.7 lists every Console and prints `mailcmd=`
+//! and `opcmd=` to any console.
 
 use serde_json::Value as Json;
 
+use super::login::{Acl, Login};
 use super::{Ctx, Reply};
 use crate::config::{json, Kind};
+
+/// Whether the console may see the resource `name` of `kind` (`body`
+/// is its settings). A Job is shown only when its Client is in the
+/// ClientACL too, as `run` and `list` treat it.
+fn may_see(login: &Login, kind: Kind, name: &str, body: &Json) -> bool {
+    let acl = &login.acl;
+    let list = match kind {
+        Kind::Client => &acl.clients,
+        Kind::Job => {
+            let client = body.get("Client").map(value).unwrap_or_default();
+            return login.may_see_job(name, &client);
+        }
+        Kind::JobDefs => &acl.jobs,
+        Kind::Storage => &acl.storages,
+        Kind::Catalog => &acl.catalogs,
+        Kind::Schedule => &acl.schedules,
+        Kind::Fileset => &acl.filesets,
+        Kind::Pool => &acl.pools,
+        Kind::Console if login.is_restricted() => return name == login.name,
+        _ => return true,
+    };
+    Acl::allows(list, name)
+}
+
+/// Removes, at any depth, the settings no console is shown (passwords)
+/// and those a restricted console is not shown (the commands Messages
+/// resources run).
+fn scrub(v: &mut Json, restricted: bool) {
+    match v {
+        Json::Object(map) => {
+            map.retain(|k, _| {
+                let k = k.to_ascii_lowercase();
+                let command = ["mailcommand", "operatorcommand", "command"].contains(&k.as_str());
+                !(k.contains("password") || restricted && command)
+            });
+            for v in map.values_mut() {
+                scrub(v, restricted);
+            }
+        }
+        Json::Array(list) => list.iter_mut().for_each(|v| scrub(v, restricted)),
+        _ => {}
+    }
+}
 
 fn kind_of(word: &str) -> Option<Kind> {
     let w = word.to_ascii_lowercase();
@@ -31,7 +83,7 @@ fn print(kind: Kind, body: &Json, out: &mut Reply) {
     out.line(format!("{}: name={name}", kind.name()));
     if let Json::Object(map) = body {
         for (k, v) in map {
-            if k == "Name" || k == "Password" {
+            if k == "Name" {
                 continue;
             }
             out.line(format!("  {k} = {}", value(v)));
@@ -67,12 +119,14 @@ pub fn show(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             let Some(body) = entry.get(k.name()) else {
                 continue;
             };
-            if let Some(n) = &named {
-                if body.get("Name").map(value).as_deref() != Some(n.as_str()) {
-                    continue;
-                }
+            let name = body.get("Name").map(value).unwrap_or_default();
+            if named.as_ref().is_some_and(|n| *n != name) || !may_see(ctx.login, k, &name, body) {
+                continue;
             }
-            print(k, body, out);
+            let mut body = body.clone();
+            let restricted = ctx.login.is_restricted() && k == Kind::Messages;
+            scrub(&mut body, restricted);
+            print(k, &body, out);
             shown += 1;
         }
     }

@@ -1,8 +1,43 @@
 //! `status dir` and `.status dir running`: the Director's state as
 //! bacula-dir prints it.
+//!
+//! A restricted console sees the scheduled, running and terminated jobs
+//! of its JobACL on clients of its ClientACL; bacula-dir 9.6.7 filters
+//! them by JobACL alone (ua_status.c list_scheduled_jobs,
+//! list_running_jobs, list_terminated_jobs; dot_status_cmd).
+
+use rusqlite::types::Value as SqlValue;
 
 use super::{Ctx, Reply};
 use crate::config::Kind;
+
+/// The jobs in flight the console may see: JobId, unique name, status
+/// and type letters.
+fn running_jobs(ctx: &Ctx<'_, '_>) -> Vec<(i64, String, char, char)> {
+    let jobs = ctx.director.jobs();
+    jobs.running()
+        .into_iter()
+        .filter(|(id, ..)| {
+            jobs.owner(*id)
+                .is_some_and(|(job, client)| ctx.login.may_see_job(&job, &client))
+        })
+        .collect()
+}
+
+/// The ten most recent finished jobs the console may see, as `columns`,
+/// newest first.
+fn terminated(ctx: &Ctx<'_, '_>, columns: &str) -> Result<super::list::Rows, String> {
+    let mut params: Vec<SqlValue> = Vec::new();
+    let acl = super::acl::jobs_filter("Job", &ctx.login.acl, &mut params);
+    let catalog = ctx.director.catalog();
+    super::list::query(
+        catalog.db(),
+        &format!(
+            "SELECT {columns} FROM Job WHERE JobStatus NOT IN ('C', 'R'){acl} ORDER BY JobId DESC LIMIT 10"
+        ),
+        &params,
+    )
+}
 
 /// `26-Nov-26 07:11` from seconds since the epoch, in local time as the
 /// catalog's `localtime` does.
@@ -48,8 +83,6 @@ pub fn status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     }
     let cfg = ctx.director.config();
     let dir = cfg.director();
-    let catalog = ctx.director.catalog();
-    let db = catalog.db();
     out.line(format!(
         "{} Version: {} ({}) rdird {}-{}",
         dir.name,
@@ -87,41 +120,33 @@ pub fn status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     out.line("Terminated Jobs:");
     out.line(" JobId  Level      Files    Bytes   Status   Finished        Name ");
     out.line("====================================================================");
-    let rows = db.prepare_cached(
-        "SELECT JobId, Level, JobFiles, JobBytes, JobStatus, EndTime, Name FROM Job
-         WHERE JobStatus NOT IN ('C', 'R') ORDER BY JobId DESC LIMIT 10",
+    let rows = terminated(
+        ctx,
+        "JobId, Level, JobFiles, JobBytes, JobStatus, EndTime, Name",
     );
-    if let Ok(mut stmt) = rows {
-        let jobs: Vec<(i64, String, i64, i64, String, String, String)> = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get::<_, Option<String>>(5)?.unwrap_or_default(),
-                    r.get(6)?,
-                ))
-            })
-            .map(|it| it.filter_map(Result::ok).collect())
-            .unwrap_or_default();
-        for (id, level, files, bytes, status, end, name) in jobs.into_iter().rev() {
-            let status = match status.as_str() {
-                "T" => "OK",
-                "E" | "f" => "Error",
-                "A" => "Cancel",
-                "W" => "OK -- with warnings",
-                _ => "Other",
-            };
-            out.line(format!(
-                "{id:>6}  {:<6} {:>8} {:>8}   {status:<8} {:<15} {name}",
-                crate::python::names::level_name(level.chars().next().unwrap_or(' ')),
-                super::list::commas(&files.to_string()),
-                super::list::commas(&bytes.to_string()),
-                finished(&end),
-            ));
+    match rows {
+        Ok(rows) => {
+            for r in rows.rows.into_iter().rev() {
+                let f = |i: usize| r[i].clone().unwrap_or_default();
+                let status = match f(4).as_str() {
+                    "T" => "OK",
+                    "E" | "f" => "Error",
+                    "A" => "Cancel",
+                    "W" => "OK -- with warnings",
+                    _ => "Other",
+                };
+                out.line(format!(
+                    "{:>6}  {:<6} {:>8} {:>8}   {status:<8} {:<15} {}",
+                    f(0),
+                    crate::python::names::level_name(f(1).chars().next().unwrap_or(' ')),
+                    super::list::commas(&f(2)),
+                    super::list::commas(&f(3)),
+                    finished(&f(5)),
+                    f(6),
+                ));
+            }
         }
+        Err(e) => out.line(format!("Query failed: {e}")),
     }
     out.line("");
     out.line("====");
@@ -212,6 +237,12 @@ fn scheduled(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         let Some(job) = cfg.find(Kind::Job, &s.job) else {
             continue;
         };
+        if !ctx
+            .login
+            .may_see_job(&job.name, job.str("Client").unwrap_or_default())
+        {
+            continue;
+        }
         let level = s
             .run
             .level
@@ -234,7 +265,7 @@ fn scheduled(ctx: &Ctx<'_, '_>, out: &mut Reply) {
 
 fn running(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     out.line("Running Jobs:");
-    let jobs = ctx.director.jobs().running();
+    let jobs = running_jobs(ctx);
     if jobs.is_empty() {
         out.line("No Jobs running.");
         return;
@@ -278,7 +309,7 @@ pub fn dot_status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let key_values = ctx.login.api.get() == super::login::Api::KeyValue;
     match ctx.args.word(1).map(str::to_ascii_lowercase).as_deref() {
         Some("running") if key_values => {
-            for (id, name, status, _) in ctx.director.jobs().running() {
+            for (id, name, status, _) in running_jobs(ctx) {
                 out.line(format!("jobid={id}"));
                 out.line(format!("job={name}"));
                 out.line(format!("jobstatus={status}"));
@@ -300,19 +331,14 @@ pub fn dot_status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
                 std::env::consts::OS
             ));
             out.line(format!("started_epoch={}", ctx.director.started));
-            out.line(format!(
-                "jobs_running={}",
-                ctx.director.jobs().running().len()
-            ));
+            out.line(format!("jobs_running={}", running_jobs(ctx).len()));
             out.line(format!("nclients={}", cfg.all(Kind::Client).count()));
             out.line(format!("njobs={}", cfg.all(Kind::Job).count()));
         }
         Some("terminated") if key_values => {
-            let catalog = ctx.director.catalog();
-            let rows = super::list::query(
-                catalog.db(),
-                "SELECT JobId, Job, Name, Type, Level, JobStatus, JobFiles, JobBytes, JobErrors, StartTime, EndTime FROM Job WHERE JobStatus NOT IN ('C', 'R') ORDER BY JobId DESC LIMIT 10",
-                &[],
+            let rows = terminated(
+                ctx,
+                "JobId, Job, Name, Type, Level, JobStatus, JobFiles, JobBytes, JobErrors, StartTime, EndTime",
             );
             match rows {
                 Ok(r) => super::list::key_values(&r, out),

@@ -42,7 +42,10 @@ pub fn label(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         }
     };
     let Some(storage) = storage.filter(|s| Acl::allows(&ctx.login.acl.storages, &s.name)) else {
-        out.line("label needs storage=<Storage> naming a Storage of the configuration");
+        match ctx.args.get("storage") {
+            Some(s) => out.line(format!("Storage \"{s}\" not found.")),
+            None => out.line("label needs storage=<Storage> naming a Storage of the configuration"),
+        }
         return;
     };
     let media_type = storage.str("MediaType").unwrap_or("File");
@@ -213,29 +216,157 @@ fn write_label(
     done
 }
 
-/// `update volume=NAME volstatus=STATUS`.
+/// `update volume=NAME` with `volstatus=STATUS`, `pool=POOL` and/or
+/// `recyclepool=POOL`: the volume's pool and every new pool must be in
+/// the console's PoolACL. bacula-dir 9.6.7 checks neither (ua_update.c
+/// update_volume selects the volume with select_media_dbr, which has no
+/// ACL check), so a restricted console could change any volume there.
 pub fn update(ctx: &Ctx<'_, '_>, out: &mut Reply) {
-    let (Some(volume), Some(status)) = (ctx.args.get("volume"), ctx.args.get("volstatus")) else {
-        out.line("update needs volume=<Volume name> volstatus=<status>");
+    let Some(volume) = ctx.args.get("volume") else {
+        out.line("update needs volume=<Volume name> and volstatus=, pool= or recyclepool=");
         return;
     };
-    let Some(status) = VOL_STATUSES.iter().find(|s| s.eq_ignore_ascii_case(status)) else {
-        out.line(format!(
-            "Invalid volstatus \"{status}\": use one of {}",
-            VOL_STATUSES.join(", ")
+    let (status, pool, recycle) = (
+        ctx.args.get("volstatus"),
+        ctx.args.get("pool"),
+        ctx.args.get("recyclepool"),
+    );
+    if status.is_none() && pool.is_none() && recycle.is_none() {
+        out.line("update needs volume=<Volume name> and volstatus=, pool= or recyclepool=");
+        return;
+    }
+    let cfg = ctx.director.config();
+    let catalog = ctx.director.catalog();
+    match ctx.login.visible_volume_pool(&catalog, volume) {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            out.line(format!("Volume \"{volume}\" not found."));
+            return;
+        }
+        Err(e) => {
+            out.line(format!("Update failed: {e}"));
+            return;
+        }
+    }
+    for p in [pool, recycle]
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.is_empty())
+    {
+        if cfg.find(Kind::Pool, p).is_none() || !Acl::allows(&ctx.login.acl.pools, p) {
+            out.line(format!("Pool \"{p}\" not found."));
+            return;
+        }
+    }
+    let status = match status.map(|s| settable_status(&catalog, volume, s)) {
+        Some(Err(why)) => {
+            out.line(why);
+            return;
+        }
+        Some(Ok(s)) => Some(s),
+        None => None,
+    };
+    let done = status
+        .map(|s| {
+            catalog
+                .set_volume_status(volume, s)
+                .map(|_| format!("New Volume status is: {s}"))
+        })
+        .into_iter()
+        .chain(pool.map(|p| {
+            catalog
+                .move_volume(volume, p)
+                .map(|_| format!("New Pool is: {p}"))
+        }))
+        .chain(recycle.map(|p| {
+            let p = Some(p).filter(|p| !p.is_empty());
+            catalog
+                .set_recycle_pool(volume, p)
+                .map(|_| format!("New RecyclePool is: {}", p.unwrap_or("*None*")))
+        }));
+    for r in done {
+        match r {
+            Ok(said) => out.line(said),
+            Err(e) => {
+                out.line(format!("Update failed: {e}"));
+                return;
+            }
+        }
+    }
+}
+
+/// The status as the catalog spells it, when a console may set it on the
+/// volume. As in bacula-dir (ua_update.c update_volstatus) Purged is not
+/// set by hand: `purge volume` sets it once no job is left. bacula-dir
+/// lets `volstatus=Recycle` through on a volume that still holds jobs,
+/// which lets the next backup overwrite them; here Recycle needs a
+/// volume with no job left on it.
+fn settable_status(
+    catalog: &crate::catalog::Catalog,
+    volume: &str,
+    status: &str,
+) -> Result<&'static str, String> {
+    let Some(s) = VOL_STATUSES
+        .iter()
+        .find(|s| s.eq_ignore_ascii_case(status) && **s != "Purged")
+    else {
+        let allowed: Vec<&str> = VOL_STATUSES
+            .iter()
+            .copied()
+            .filter(|s| *s != "Purged")
+            .collect();
+        return Err(format!(
+            "Invalid volstatus \"{status}\": use one of {} (purge volume marks a volume Purged)",
+            allowed.join(", ")
         ));
-        return;
     };
-    match ctx.director.catalog().set_volume_status(volume, status) {
-        Ok(true) => out.line(format!("New Volume status is: {status}")),
-        Ok(false) => out.line(format!("Volume \"{volume}\" not found.")),
-        Err(e) => out.line(format!("Update failed: {e}")),
+    if *s == "Recycle" {
+        let jobs = catalog
+            .volume_job_count(volume)
+            .map_err(|e| format!("Update failed: {e}"))?;
+        if jobs > 0 {
+            return Err(format!(
+                "Volume \"{volume}\" still holds {jobs} job{}: purge it before it is recycled.",
+                if jobs == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    Ok(s)
+}
+
+/// A volume the console may delete or purge: it exists, its pool is in
+/// the PoolACL, and every job on it is one the console may act on (the
+/// jobs go with it). Otherwise what to answer.
+pub(super) fn own_volume(ctx: &Ctx<'_, '_>, volume: &str, missing: &str) -> Result<(), String> {
+    let catalog = ctx.director.catalog();
+    let err = |e: crate::catalog::CatalogError| format!("Error: {e}");
+    if ctx
+        .login
+        .visible_volume_pool(&catalog, volume)
+        .map_err(err)?
+        .is_none()
+    {
+        return Err(missing.to_string());
+    }
+    match ctx
+        .login
+        .foreign_job_on_volume(&catalog, volume)
+        .map_err(err)?
+    {
+        None => Ok(()),
+        Some(_) => Err(format!(
+            "Volume \"{volume}\" holds jobs this console is not authorized to remove; nothing done."
+        )),
     }
 }
 
 /// `delete volume=NAME [yes]` or `delete jobid=N`.
 pub fn delete(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     if let Some(volume) = ctx.args.get("volume") {
+        if let Err(why) = own_volume(ctx, volume, &format!("Volume \"{volume}\" not found.")) {
+            out.line(why);
+            return;
+        }
         if !ctx.args.has("yes") {
             let q = format!(
                 "This command will delete volume {volume}\nand all Jobs saved on that volume from the Catalog\nAre you sure you want to delete Volume \"{volume}\"? (yes/no): "
@@ -260,6 +391,21 @@ pub fn delete(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             out.line(format!("Invalid JobId \"{id}\""));
             return;
         };
+        // bacula-dir 9.6.7 deletes any JobId (ua_cmds.c delete_job has no
+        // ACL check); here a job outside JobACL or ClientACL is answered
+        // as one that does not exist.
+        let visible = ctx.login.visible_job(&ctx.director.catalog(), id);
+        match visible {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                out.line(format!("No Job found for JobId {id}"));
+                return;
+            }
+            Err(e) => {
+                out.line(format!("Delete failed: {e}"));
+                return;
+            }
+        }
         if ctx.director.jobs().is_active(Some(id)) {
             out.line(format!("JobId={id} is running; cancel it first."));
             return;

@@ -56,13 +56,32 @@ impl Jobs {
         }
     }
 
-    /// Waits until no job (or not that one) is in flight.
-    pub fn wait(&self, job_id: Option<i64>) {
+    /// Waits until that job is no longer in flight.
+    pub fn wait(&self, job_id: i64) {
         let mut a = lock(&self.active);
-        while match job_id {
-            Some(id) => a.contains_key(&id),
-            None => !a.is_empty(),
-        } {
+        while a.contains_key(&job_id) {
+            a = self.ended.wait(a).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// The Job resource and Client of a job in flight, for the console's
+    /// ACLs.
+    pub fn owner(&self, job_id: i64) -> Option<(String, String)> {
+        let a = lock(&self.active);
+        a.get(&job_id).map(|j| {
+            let d = j.state.data();
+            (d.job.clone(), d.client.clone())
+        })
+    }
+
+    /// Waits until no job in flight is one `counts` accepts (given its
+    /// Job resource and Client).
+    pub fn wait_for(&self, counts: impl Fn(&str, &str) -> bool) {
+        let mut a = lock(&self.active);
+        while a.values().any(|j| {
+            let d = j.state.data();
+            counts(&d.job, &d.client)
+        }) {
             a = self.ended.wait(a).unwrap_or_else(|e| e.into_inner());
         }
     }

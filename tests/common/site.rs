@@ -172,7 +172,7 @@ impl Setup {
         super::bconsole(&self.bconsole_conf(), input)
     }
 
-    /// As `console`, logged in as the named Console resource.
+    /// bconsole logged in as the Director's Console resource `name`.
     pub fn console_as(&self, name: &str, password: &str, input: &str) -> String {
         let conf = self.root.path().join(format!("bconsole-{name}.conf"));
         if !conf.exists() {
