@@ -15,7 +15,7 @@ pub struct Director {
     catalog: Mutex<Catalog>,
     host: RwLock<Option<ScriptHost>>,
     /// Messages waiting for a console's `messages` command.
-    messages: Mutex<Vec<String>>,
+    messages: Mutex<ConsoleQueue>,
     jobs: Jobs,
     /// Itself, for the calls scripts make (which start job threads).
     me: std::sync::Weak<Director>,
@@ -42,7 +42,7 @@ impl Director {
             config: RwLock::new(Arc::new(config)),
             catalog: Mutex::new(catalog),
             host: RwLock::new(None),
-            messages: Mutex::new(Vec::new()),
+            messages: Mutex::new(ConsoleQueue::new(CONSOLE_QUEUE_BYTES)),
             jobs: Jobs::default(),
             started: crate::catalog::now(),
             stopping: std::sync::atomic::AtomicBool::new(false),
@@ -82,7 +82,8 @@ impl Director {
         self.host.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Queues a message for the consoles.
+    /// Queues a message for the consoles (the oldest are dropped when
+    /// the queue is full).
     pub fn message(&self, text: String) {
         lock(&self.messages).push(text);
     }
@@ -137,9 +138,10 @@ impl Director {
         }
     }
 
-    /// Takes the queued messages.
+    /// Takes the queued messages; first, if the queue was full, a line
+    /// saying how many older ones were dropped.
     pub fn take_messages(&self) -> Vec<String> {
-        std::mem::take(&mut *lock(&self.messages))
+        lock(&self.messages).take()
     }
 
     /// Where the next restore's bootstrap is written:
@@ -169,6 +171,61 @@ impl Director {
         if let Some(host) = self.host.write().unwrap_or_else(|e| e.into_inner()).take() {
             host.exit();
         }
+    }
+}
+
+/// The most the console message queue holds, in bytes: a Director no
+/// console reads for weeks keeps the newest.
+const CONSOLE_QUEUE_BYTES: usize = 4 << 20;
+
+/// Messages waiting for the consoles, the oldest dropped first when the
+/// queue passes its size, and counted.
+struct ConsoleQueue {
+    messages: std::collections::VecDeque<String>,
+    bytes: usize,
+    limit: usize,
+    dropped: u64,
+}
+
+impl ConsoleQueue {
+    fn new(limit: usize) -> ConsoleQueue {
+        ConsoleQueue {
+            messages: Default::default(),
+            bytes: 0,
+            limit,
+            dropped: 0,
+        }
+    }
+
+    fn push(&mut self, text: String) {
+        self.bytes += text.len();
+        self.messages.push_back(text);
+        while self.bytes > self.limit {
+            let Some(old) = self.messages.pop_front() else {
+                break;
+            };
+            self.bytes -= old.len();
+            self.dropped += 1;
+        }
+    }
+
+    fn take(&mut self) -> Vec<String> {
+        let mut out = Vec::with_capacity(self.messages.len() + 1);
+        if self.dropped > 0 {
+            out.push(format!(
+                "*** {} older message(s) were dropped: the Director keeps at most {} KB of messages for the consoles.\n",
+                self.dropped,
+                self.limit >> 10
+            ));
+        }
+        out.extend(self.messages.drain(..));
+        self.bytes = 0;
+        self.dropped = 0;
+        out
+    }
+
+    fn is_empty(&self) -> bool {
+        self.messages.is_empty() && self.dropped == 0
     }
 }
 
@@ -205,4 +262,28 @@ impl python::Director for Director {
     /// Nothing to move: the queue reads a job's priority when the job
     /// starts waiting, which is after JobStart and JobInit.
     fn priority_changed(&self, _job: &JobState) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ConsoleQueue;
+
+    #[test]
+    fn a_full_console_queue_drops_the_oldest_and_says_how_many() {
+        let mut q = ConsoleQueue::new(1024);
+        let message = |i: usize| format!("{i:02} {}\n", "x".repeat(96));
+        for i in 0..30 {
+            q.push(message(i));
+        }
+        assert!(!q.is_empty());
+        let got = q.take();
+        assert_eq!(
+            got[0],
+            "*** 20 older message(s) were dropped: the Director keeps at most 1 KB of messages for the consoles.\n"
+        );
+        assert_eq!(got[1..], (20..30).map(message).collect::<Vec<_>>());
+        assert!(q.is_empty());
+        q.push("again\n".into());
+        assert_eq!(q.take(), vec!["again\n".to_string()]);
+    }
 }
