@@ -265,7 +265,8 @@ pub fn execute(director: &Arc<Director>, login: &Login, line: &str, ask: &mut As
 struct Limits {
     sessions: usize,
     logins: usize,
-    idle: Duration,
+    /// `None`: Console Idle Timeout = 0, no limit.
+    idle: Option<Duration>,
 }
 
 impl Limits {
@@ -276,7 +277,10 @@ impl Limits {
         Limits {
             sessions: int("MaximumConsoleConnections", 20) as usize,
             logins: int("MaximumConsoleLogins", 10) as usize,
-            idle: Duration::from_secs(int("ConsoleIdleTimeout", 3600) as u64),
+            idle: match d.int("ConsoleIdleTimeout").unwrap_or(3600) {
+                n if n <= 0 => None,
+                n => Some(Duration::from_secs(n as u64)),
+            },
         }
     }
 }
@@ -320,7 +324,9 @@ fn session(
             } else {
                 tracing::warn!("{e}");
             }
-            if matches!(e, crate::bnet::BnetError::Protocol { .. }) {
+            // A connection dropped to make room failed through no fault
+            // of its address.
+            if matches!(e, crate::bnet::BnetError::Protocol { .. }) && !slot.is_shed() {
                 let n = throttle.failed(addr.ip());
                 let next = throttle.wait_for(addr.ip());
                 if !next.is_zero() {
@@ -352,11 +358,16 @@ fn session(
 
 /// Answers the console's commands until it quits, goes away, or sends no
 /// command for `idle` (heartbeats do not count as commands).
-fn commands(director: &Arc<Director>, conn: &mut Connection, login: &Login, idle: Duration) {
+fn commands(
+    director: &Arc<Director>,
+    conn: &mut Connection,
+    login: &Login,
+    idle: Option<Duration>,
+) {
     let mut last_command = Instant::now();
     loop {
-        let left = idle.saturating_sub(last_command.elapsed());
-        if left.is_zero() {
+        let left = idle.map(|idle| idle.saturating_sub(last_command.elapsed()));
+        if let (Some(Duration::ZERO), Some(idle)) = (left, idle) {
             // bconsole, waiting on its user, reads this when the next
             // command is typed: it shows the line, then the end.
             let _ = conn.send_then_eod(&[format!(
@@ -371,7 +382,7 @@ fn commands(director: &Arc<Director>, conn: &mut Connection, login: &Login, idle
             );
             break;
         }
-        conn.set_timeout(Some(left));
+        conn.set_timeout(left);
         let line = match conn.recv() {
             Ok(p @ Packet::Data(_)) => p.text(),
             Ok(Packet::Signal(Signal::Terminate)) => break,
@@ -389,7 +400,7 @@ fn commands(director: &Arc<Director>, conn: &mut Connection, login: &Login, idle
         if word == "quit" || word == "exit" {
             break;
         }
-        conn.set_timeout(Some(idle));
+        conn.set_timeout(idle);
         let mut ask = |out: &mut Reply, prompt: &str| -> Option<String> {
             let mut packets = out.take_packets();
             packets.push(prompt.to_string());
