@@ -118,9 +118,15 @@ enum Claimed<'a> {
     Nobody(&'static str),
 }
 
+/// An empty password never logs in: bacula-dir 9.6.7 (parse_conf.c
+/// `store_password`) keeps the MD5 of the empty string, which anyone can
+/// answer with.
 fn claimed<'a>(config: &'a Config, name: &str) -> Claimed<'a> {
     if name == "*UserAgent*" {
-        return Claimed::Director;
+        return match config.director().str("Password").unwrap_or_default() {
+            "" => Claimed::Nobody("the Director's Password is empty"),
+            _ => Claimed::Director,
+        };
     }
     match config.find(Kind::Console, name) {
         Some(c) if !c.str("Password").unwrap_or_default().is_empty() => Claimed::Console(c),
@@ -199,4 +205,39 @@ fn authenticate(conn: &mut Connection, config: &Config) -> Result<Login, BnetErr
         acl,
         api: Default::default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(director_password: &str) -> Config {
+        let text = format!(
+            "Director {{ Name = d; Password = \"{director_password}\"; QueryFile = /dev/null; WorkingDirectory = /tmp; PidDirectory = /tmp; Messages = M }}\n\
+             Catalog {{ Name = C; DB Name = cat }}\n\
+             Messages {{ Name = M; Console = all }}\n\
+             Client {{ Name = c-fd; Address = 127.0.0.1; Password = x; Catalog = C }}\n\
+             Storage {{ Name = S; Address = 127.0.0.1; Password = x; Device = D; Media Type = File }}\n\
+             Pool {{ Name = P; Pool Type = Backup }}\n\
+             FileSet {{ Name = F; Include {{ File = /nonexistent }} }}\n\
+             Job {{ Name = J; Type = Backup; Client = c-fd; FileSet = F; Storage = S; Pool = P; Messages = M }}\n\
+             Console {{\n  Name = monitor\n  Password = pw\n}}\n\
+             Console {{\n  Name = blank\n  Password = \"\"\n}}\n"
+        );
+        Config::parse_text("test.conf", text.as_bytes()).unwrap()
+    }
+
+    fn nobody(c: Claimed<'_>) -> bool {
+        matches!(c, Claimed::Nobody(_))
+    }
+
+    #[test]
+    fn an_empty_password_or_an_unknown_name_is_nobody() {
+        let with = config("secret");
+        assert!(matches!(claimed(&with, "*UserAgent*"), Claimed::Director));
+        assert!(matches!(claimed(&with, "monitor"), Claimed::Console(_)));
+        assert!(nobody(claimed(&with, "blank")));
+        assert!(nobody(claimed(&with, "nosuch")));
+        assert!(nobody(claimed(&config(""), "*UserAgent*")));
+    }
 }
