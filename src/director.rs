@@ -24,7 +24,7 @@ pub struct Director {
     catalog: Mutex<Catalog>,
     host: RwLock<Option<ScriptHost>>,
     /// Messages waiting for a console's `messages` command.
-    messages: Mutex<Vec<Queued>>,
+    messages: Mutex<ConsoleQueue>,
     jobs: Jobs,
     /// Itself, for the calls scripts make (which start job threads).
     me: std::sync::Weak<Director>,
@@ -51,7 +51,7 @@ impl Director {
             config: RwLock::new(Arc::new(config)),
             catalog: Mutex::new(catalog),
             host: RwLock::new(None),
-            messages: Mutex::new(Vec::new()),
+            messages: Mutex::new(ConsoleQueue::new(CONSOLE_QUEUE_BYTES)),
             jobs: Jobs::default(),
             started: crate::catalog::now(),
             stopping: std::sync::atomic::AtomicBool::new(false),
@@ -91,7 +91,8 @@ impl Director {
         self.host.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Queues a message for the consoles; `job_id` is the job it is about.
+    /// Queues a message for the consoles; `job_id` is the job it is about
+    /// (the oldest are dropped when the queue is full).
     pub fn message(&self, job_id: Option<i64>, text: String) {
         lock(&self.messages).push(Queued { job_id, text });
     }
@@ -149,19 +150,16 @@ impl Director {
     /// Takes the queued messages `may_see` accepts (it is given each
     /// message's job); the others stay for the consoles that may see them.
     /// As in bacula-dir the queue is Director-wide: a message goes to the
-    /// first console that asks for it and may see it.
+    /// first console that asks for it and may see it. If the queue was
+    /// full, a line first says how many older ones were dropped.
     pub fn take_messages(&self, may_see: impl Fn(Option<i64>) -> bool) -> Vec<String> {
-        let mut queue = lock(&self.messages);
-        let (taken, kept): (Vec<Queued>, Vec<Queued>) = std::mem::take(&mut *queue)
-            .into_iter()
-            .partition(|m| may_see(m.job_id));
-        *queue = kept;
-        taken.into_iter().map(|m| m.text).collect()
+        lock(&self.messages).take(may_see)
     }
 
     /// The jobs that queued messages belong to, each once.
     pub fn queued_jobs(&self) -> Vec<i64> {
         let mut ids: Vec<i64> = lock(&self.messages)
+            .messages
             .iter()
             .filter_map(|m| m.job_id)
             .collect();
@@ -188,7 +186,7 @@ impl Director {
 
     /// Whether a message `may_see` accepts is waiting.
     pub fn has_messages(&self, may_see: impl Fn(Option<i64>) -> bool) -> bool {
-        lock(&self.messages).iter().any(|m| may_see(m.job_id))
+        lock(&self.messages).any(may_see)
     }
 
     /// Shuts down: the Exit event, then the catalog is left closed.
@@ -198,6 +196,69 @@ impl Director {
         if let Some(host) = self.host.write().unwrap_or_else(|e| e.into_inner()).take() {
             host.exit();
         }
+    }
+}
+
+/// The most the console message queue holds, in bytes: a Director no
+/// console reads for weeks keeps the newest.
+const CONSOLE_QUEUE_BYTES: usize = 4 << 20;
+
+/// Messages waiting for the consoles, the oldest dropped first when the
+/// queue passes its size, and counted.
+struct ConsoleQueue {
+    messages: std::collections::VecDeque<Queued>,
+    bytes: usize,
+    limit: usize,
+    dropped: u64,
+}
+
+impl ConsoleQueue {
+    fn new(limit: usize) -> ConsoleQueue {
+        ConsoleQueue {
+            messages: Default::default(),
+            bytes: 0,
+            limit,
+            dropped: 0,
+        }
+    }
+
+    fn push(&mut self, message: Queued) {
+        self.bytes += message.text.len();
+        self.messages.push_back(message);
+        while self.bytes > self.limit {
+            let Some(old) = self.messages.pop_front() else {
+                break;
+            };
+            self.bytes -= old.text.len();
+            self.dropped += 1;
+        }
+    }
+
+    /// The messages `may_see` accepts; the note of dropped ones is the
+    /// Director's own (job None), so only a console that may see those
+    /// gets it.
+    fn take(&mut self, may_see: impl Fn(Option<i64>) -> bool) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.dropped > 0 && may_see(None) {
+            out.push(format!(
+                "*** {} older message(s) were dropped: the Director keeps at most {} KB of messages for the consoles.\n",
+                self.dropped,
+                self.limit >> 10
+            ));
+            self.dropped = 0;
+        }
+        let (taken, kept): (Vec<Queued>, Vec<Queued>) = std::mem::take(&mut self.messages)
+            .into_iter()
+            .partition(|m| may_see(m.job_id));
+        self.bytes = kept.iter().map(|m| m.text.len()).sum();
+        self.messages = kept.into();
+        out.extend(taken.into_iter().map(|m| m.text));
+        out
+    }
+
+    /// Whether a message `may_see` accepts is waiting.
+    fn any(&self, may_see: impl Fn(Option<i64>) -> bool) -> bool {
+        (self.dropped > 0 && may_see(None)) || self.messages.iter().any(|m| may_see(m.job_id))
     }
 }
 
@@ -234,4 +295,52 @@ impl python::Director for Director {
     /// Nothing to move: the queue reads a job's priority when the job
     /// starts waiting, which is after JobStart and JobInit.
     fn priority_changed(&self, _job: &JobState) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ConsoleQueue, Queued};
+
+    #[test]
+    fn a_full_console_queue_drops_the_oldest_and_says_how_many() {
+        let mut q = ConsoleQueue::new(1024);
+        let message = |i: usize| format!("{i:02} {}\n", "x".repeat(96));
+        for i in 0..30 {
+            q.push(Queued {
+                job_id: Some(i as i64),
+                text: message(i),
+            });
+        }
+        assert!(q.any(|_| true));
+        let got = q.take(|_| true);
+        assert_eq!(
+            got[0],
+            "*** 20 older message(s) were dropped: the Director keeps at most 1 KB of messages for the consoles.\n"
+        );
+        assert_eq!(got[1..], (20..30).map(message).collect::<Vec<_>>());
+        assert!(!q.any(|_| true));
+        q.push(Queued {
+            job_id: None,
+            text: "again\n".into(),
+        });
+        assert_eq!(q.take(|_| true), vec!["again\n".to_string()]);
+    }
+
+    #[test]
+    fn a_console_takes_only_the_messages_it_may_see_and_the_rest_stay() {
+        let mut q = ConsoleQueue::new(1024);
+        for (job_id, text) in [(Some(1), "one\n"), (Some(2), "two\n"), (None, "dir\n")] {
+            q.push(Queued {
+                job_id,
+                text: text.into(),
+            });
+        }
+        assert_eq!(q.take(|j| j == Some(2)), vec!["two\n".to_string()]);
+        assert!(!q.any(|j| j == Some(2)));
+        assert_eq!(
+            q.take(|_| true),
+            vec!["one\n".to_string(), "dir\n".to_string()]
+        );
+        assert_eq!(q.bytes, 0);
+    }
 }

@@ -89,7 +89,8 @@ fn director() -> &'static Arc<Director> {
              Pool {{ Name = P; Pool Type = Backup; Label Format = \"V-\" }}\n\
              FileSet {{ Name = F; Include {{ File = /nonexistent }} }}\n\
              Job {{ Name = J; Type = Backup; Client = c-fd; FileSet = F; Storage = S; Pool = P; Messages = M }}\n\
-             Console {{\n  Name = restricted\n  Password = pw2\n  CommandACL = list, status\n  JobACL = J\n  PoolACL = P\n}}\n",
+             Console {{\n  Name = restricted\n  Password = pw2\n  CommandACL = list, status\n  JobACL = J\n  PoolACL = P\n}}\n\
+             Console {{\n  Name = blank\n  Password = \"\"\n}}\n",
             dir.display()
         );
         let cfg = Config::parse_text("fuzz.conf", text.as_bytes()).expect("the fuzz configuration");
@@ -205,7 +206,9 @@ pub fn catreq(data: &[u8]) {
     sd.finish();
 }
 
-/// A console's side of the login: `data` is everything it sends.
+/// A console's side of the login: `data` is everything it sends (the
+/// Director's own name, `restricted`, `blank` with an empty password, or
+/// any name it does not know).
 pub fn login(data: &[u8]) {
     let cfg = director().config();
     let mut console = Loopback::sending(data, "console (fuzz)");

@@ -867,8 +867,13 @@ fn jobs_a_crash_left_running_are_marked_failed_at_start() {
 #[test]
 fn maximum_console_connections_is_enforced() {
     let d = start_full("  Maximum Console Connections = 1\n", "");
-    let idle = raw_peer(&d);
-    std::thread::sleep(Duration::from_millis(200));
+    // Only a session that has logged in holds a place (a connection still
+    // logging in holds a login place instead).
+    let idle = std::thread::spawn({
+        let conf = d.bconsole_conf(None, "console-secret");
+        move || common::bconsole(&conf, "@sleep 5\nversion\n")
+    });
+    std::thread::sleep(Duration::from_millis(1500));
     let out = d.console("version\n");
     assert!(!out.contains("test-dir Version:"), "{out}");
     let log = wait_for_log(
@@ -877,7 +882,7 @@ fn maximum_console_connections_is_enforced() {
         Duration::from_secs(5),
     );
     assert!(log.contains("refusing the console at 127.0.0.1:"), "{log}");
-    drop(idle);
+    assert!(idle.join().unwrap().contains("test-dir Version:"));
     let started = Instant::now();
     loop {
         let out = d.console("version\n");

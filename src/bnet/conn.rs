@@ -1,12 +1,13 @@
 //! A connection that reads and writes whole Bacula packets, with a timeout
-//! on every read. Errors name the peer.
+//! on every read, an optional deadline over several reads, and a limit on
+//! the packets it accepts. Errors name the peer.
 
 use std::fmt;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use super::packet::{read_packet, Packet, ReadError, Signal, MAX_PACKET};
+use super::packet::{read_packet_within, Packet, ReadError, Signal, MAX_PACKET};
 
 /// What went wrong on a connection, and with whom.
 #[derive(Debug)]
@@ -19,10 +20,12 @@ pub enum BnetError {
     Timeout {
         peer: String,
     },
-    /// The peer announced a packet longer than Bacula allows.
+    /// The peer announced a packet longer than Bacula allows, or than
+    /// the connection accepts at this point (`max`).
     TooLong {
         peer: String,
         len: usize,
+        max: usize,
     },
     /// The peer sent something that is not what the protocol says.
     Protocol {
@@ -40,7 +43,13 @@ impl fmt::Display for BnetError {
         match self {
             BnetError::Closed { peer } => write!(f, "{peer} closed the connection"),
             BnetError::Timeout { peer } => write!(f, "{peer} sent nothing in time"),
-            BnetError::TooLong { peer, len } => write!(
+            BnetError::TooLong { peer, len, max } if *max < MAX_PACKET && *len <= MAX_PACKET => {
+                write!(
+                    f,
+                    "{peer} announced a packet of {len} bytes; the most accepted before it has logged in is {max}"
+                )
+            }
+            BnetError::TooLong { peer, len, .. } => write!(
                 f,
                 "{peer} announced a packet of {len} bytes; the most Bacula allows is {MAX_PACKET}"
             ),
@@ -68,6 +77,32 @@ pub struct Connection {
     inflate: Vec<u8>,
     /// Acknowledge each read at once (toward Bacula's daemons).
     quick_ack: bool,
+    /// The timeout of each read.
+    timeout: Option<Duration>,
+    /// When every read must be over, whatever the timeout of each.
+    deadline: Option<Instant>,
+    /// The longest packet accepted.
+    max_packet: usize,
+}
+
+/// The socket, read with a deadline: each read may wait only for the
+/// time left, so a peer sending one byte at a time cannot stretch it.
+struct Timed<'a> {
+    stream: &'a TcpStream,
+    timeout: Option<Duration>,
+    deadline: Instant,
+}
+
+impl Read for Timed<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::ErrorKind::TimedOut.into());
+        }
+        let wait = self.timeout.map_or(left, |t| t.min(left));
+        self.stream.set_read_timeout(Some(wait))?;
+        (&mut &*self.stream).read(buf)
+    }
 }
 
 impl Connection {
@@ -81,6 +116,9 @@ impl Connection {
             peer: peer.into(),
             inflate: Vec::new(),
             quick_ack: false,
+            timeout: Some(timeout),
+            deadline: None,
+            max_packet: MAX_PACKET,
         }
     }
 
@@ -122,7 +160,23 @@ impl Connection {
 
     /// Changes the read timeout (long waits, such as a console's next command).
     pub fn set_timeout(&mut self, timeout: Option<Duration>) {
+        self.timeout = timeout;
         let _ = self.stream.set_read_timeout(timeout);
+    }
+
+    /// Every read until `set_deadline(None)` must be over by `deadline`
+    /// (a console's whole login, however many packets it takes).
+    pub fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
+        if deadline.is_none() {
+            let _ = self.stream.set_read_timeout(self.timeout);
+        }
+    }
+
+    /// Refuses packets longer than `max` (at most Bacula's own limit)
+    /// before reading them.
+    pub fn set_max_packet(&mut self, max: usize) {
+        self.max_packet = max.min(MAX_PACKET);
     }
 
     fn io(&self, err: std::io::Error) -> BnetError {
@@ -157,11 +211,24 @@ impl Connection {
 
     fn recv_packet(&mut self) -> Result<Packet, BnetError> {
         self.quick_ack();
-        read_packet(&mut self.stream, &mut self.inflate).map_err(|e| match e {
+        let read = match self.deadline {
+            Some(deadline) => read_packet_within(
+                &mut Timed {
+                    stream: &self.stream,
+                    timeout: self.timeout,
+                    deadline,
+                },
+                &mut self.inflate,
+                self.max_packet,
+            ),
+            None => read_packet_within(&mut self.stream, &mut self.inflate, self.max_packet),
+        };
+        read.map_err(|e| match e {
             ReadError::Io(err) => self.io(err),
             ReadError::TooLong(len) => BnetError::TooLong {
                 peer: self.peer.clone(),
                 len,
+                max: self.max_packet,
             },
             ReadError::Corrupt(what) => BnetError::Protocol {
                 peer: self.peer.clone(),

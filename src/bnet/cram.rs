@@ -3,7 +3,6 @@
 //! password (configuration passwords are stored hashed); the response is
 //! HMAC-MD5 over the challenge in Bacula's base64, followed by a NUL.
 
-use std::hash::{BuildHasher, Hasher};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, KeyInit, Mac};
@@ -14,6 +13,37 @@ use super::conn::{BnetError, Connection};
 
 pub const AUTH_OK: &str = "1000 OK auth\n";
 pub const AUTH_FAILED: &str = "1999 Authorization failed.\n";
+
+/// Bytes from the kernel's random source.
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    let mut filled = 0;
+    while filled < N {
+        // SAFETY: getrandom writes at most the given length into the buffer.
+        let n = unsafe { libc::getrandom(buf[filled..].as_mut_ptr().cast(), N - filled, 0) };
+        if n > 0 {
+            filled += n as usize;
+        } else if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            // No random source: never fall back to a key someone could
+            // compute.
+            panic!(
+                "the kernel's random source failed: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
+    buf
+}
+
+/// A key no one can answer with: 128 random bits, new for each call.
+/// A login under a name with no password of its own is challenged with
+/// it, so that it fails as a wrong password does, after the same work.
+pub fn unguessable_key() -> String {
+    random_bytes::<16>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
 /// The key a password gives: its lowercase hex MD5, or the hex itself for
 /// a password written `[md5]<hex>`.
@@ -37,14 +67,7 @@ pub fn response(challenge: &str, key: &str) -> String {
 
 /// A fresh challenge: `<RANDOM.UNIXTIME@NAME>`.
 pub fn challenge(name: &str) -> String {
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    let random = h.finish() as u32;
+    let random = u32::from_be_bytes(random_bytes());
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -121,6 +144,14 @@ mod tests {
         assert_eq!(r.len(), 22);
         assert_eq!(r, response("<1.2@dir>", &password_key("secret")));
         assert_ne!(r, response("<1.3@dir>", &password_key("secret")));
+    }
+
+    #[test]
+    fn unguessable_keys_differ_each_time_and_look_like_password_keys() {
+        let (a, b) = (unguessable_key(), unguessable_key());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), password_key("").len());
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()), "{a}");
     }
 
     #[test]

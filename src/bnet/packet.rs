@@ -122,7 +122,8 @@ pub fn parse_header(raw: [u8; 4]) -> Result<Header, HeaderError> {
 #[derive(Debug)]
 pub enum ReadError {
     Io(std::io::Error),
-    /// The length is over `MAX_PACKET`.
+    /// The length is over the limit (`MAX_PACKET`, or less where the
+    /// reader asked for less).
     TooLong(usize),
     /// A compressed packet that does not decompress.
     Corrupt(String),
@@ -133,6 +134,17 @@ pub fn read_packet<R: std::io::Read>(
     r: &mut R,
     inflate: &mut Vec<u8>,
 ) -> Result<Packet, ReadError> {
+    read_packet_within(r, inflate, MAX_PACKET)
+}
+
+/// As `read_packet`, refusing a packet longer than `max` bytes before
+/// reading any of it.
+pub fn read_packet_within<R: std::io::Read>(
+    r: &mut R,
+    inflate: &mut Vec<u8>,
+    max: usize,
+) -> Result<Packet, ReadError> {
+    use std::io::Read;
     let mut raw = [0u8; 4];
     r.read_exact(&mut raw).map_err(ReadError::Io)?;
     let header = parse_header(raw).map_err(|HeaderError::TooLong(len)| ReadError::TooLong(len))?;
@@ -144,12 +156,23 @@ pub fn read_packet<R: std::io::Read>(
             has_flags,
         } => (len, compressed, has_flags),
     };
+    if len > max {
+        return Err(ReadError::TooLong(len));
+    }
     if has_flags {
         let mut flags = [0u8; 4];
         r.read_exact(&mut flags).map_err(ReadError::Io)?;
     }
-    let mut data = vec![0u8; len];
-    r.read_exact(&mut data).map_err(ReadError::Io)?;
+    // The buffer grows with what arrives, so a length announced and never
+    // sent costs nothing.
+    let mut data = Vec::with_capacity(len.min(READ_STEP));
+    let got = r
+        .take(len as u64)
+        .read_to_end(&mut data)
+        .map_err(ReadError::Io)?;
+    if got < len {
+        return Err(ReadError::Io(std::io::ErrorKind::UnexpectedEof.into()));
+    }
     if !compressed {
         return Ok(Packet::Data(data));
     }
@@ -158,6 +181,9 @@ pub fn read_packet<R: std::io::Read>(
         .map_err(|e| ReadError::Corrupt(format!("a compressed packet does not decompress: {e}")))?;
     Ok(Packet::Data(inflate[..n].to_vec()))
 }
+
+/// What a packet's buffer starts with before its bytes arrive.
+const READ_STEP: usize = 64 * 1024;
 
 #[cfg(test)]
 mod tests {
@@ -212,5 +238,23 @@ mod tests {
             parse_header(2_000_000u32.to_be_bytes()),
             Err(HeaderError::TooLong(2_000_000))
         );
+    }
+
+    #[test]
+    fn a_packet_over_the_readers_limit_is_refused_unread() {
+        let mut wire = 5000u32.to_be_bytes().to_vec();
+        wire.extend_from_slice(&[b'x'; 5000]);
+        let mut r = std::io::Cursor::new(wire);
+        let got = read_packet_within(&mut r, &mut Vec::new(), 4096);
+        assert!(matches!(got, Err(ReadError::TooLong(5000))), "{got:?}");
+        assert_eq!(r.position(), 4, "only the header was read");
+    }
+
+    #[test]
+    fn a_packet_cut_short_is_an_error() {
+        let mut wire = 100u32.to_be_bytes().to_vec();
+        wire.extend_from_slice(b"Hello *Use");
+        let got = read_packet(&mut std::io::Cursor::new(wire), &mut Vec::new());
+        assert!(matches!(got, Err(ReadError::Io(_))), "{got:?}");
     }
 }

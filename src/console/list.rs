@@ -297,7 +297,7 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, long: bool) {
         Ok(rows) if what == "joblog" => {
             for r in rows.rows {
                 let text = r.into_iter().next().flatten().unwrap_or_default();
-                out.packets.push(if text.ends_with('\n') {
+                out.push(if text.ends_with('\n') {
                     text
                 } else {
                     format!("{text}\n")

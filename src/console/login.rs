@@ -1,6 +1,8 @@
 //! A console's login: the Hello line, CRAM-MD5 both ways, and which
 //! Console resource (and so which ACLs) the session runs under.
 
+use std::time::{Duration, Instant};
+
 use crate::bnet::{cram, BnetError, Connection};
 use crate::config::{Config, Kind, Value};
 
@@ -92,19 +94,74 @@ pub fn console_name(hello: &str) -> Option<&str> {
         .filter(|n| !n.is_empty() && n.len() <= crate::config::MAX_NAME_LENGTH)
 }
 
-/// Reads the Hello, authenticates both ways, and greets the console.
+/// How long a console has for its whole login, from the Hello to the
+/// greeting: bconsole needs a few milliseconds, and a connection that
+/// takes longer holds one of the few login places.
+pub const LOGIN_DEADLINE: Duration = Duration::from_secs(10);
+
+/// The longest packet a console may send before it has logged in: a
+/// Hello is at most about 150 bytes (bacula-dir refuses one of 143 or
+/// more), a CRAM-MD5 answer 23.
+pub const MAX_LOGIN_PACKET: usize = 4096;
+
+/// What bacula-dir sends last on any failed console login (its
+/// authenticate.c `Dir_sorry`).
+const NOT_AUTHORIZED: &str = "1999 You are not authorized.\n";
+
+/// Whom a Hello names, and the key its answer must be made with.
+enum Claimed<'a> {
+    /// `*UserAgent*`: the Director's own password, every right.
+    Director,
+    /// A Console resource with a password.
+    Console(&'a crate::config::Resource),
+    /// No Console resource with a password has this name.
+    Nobody(&'static str),
+}
+
+/// An empty password never logs in: bacula-dir 9.6.7 (parse_conf.c
+/// `store_password`) keeps the MD5 of the empty string, which anyone can
+/// answer with.
+fn claimed<'a>(config: &'a Config, name: &str) -> Claimed<'a> {
+    if name == "*UserAgent*" {
+        return match config.director().str("Password").unwrap_or_default() {
+            "" => Claimed::Nobody("the Director's Password is empty"),
+            _ => Claimed::Director,
+        };
+    }
+    match config.find(Kind::Console, name) {
+        Some(c) if !c.str("Password").unwrap_or_default().is_empty() => Claimed::Console(c),
+        Some(_) => Claimed::Nobody("its Console resource has an empty password"),
+        None => Claimed::Nobody("no Console resource has that name"),
+    }
+}
+
+/// Reads the Hello, authenticates both ways, and greets the console, all
+/// within `LOGIN_DEADLINE`.
+///
+/// A name the Director does not know is challenged like any other, with
+/// a key made up for the attempt that no one can answer: the console sees
+/// the same challenge, the same refusal and the same timing as for a
+/// wrong password. (bacula-dir 9.6.7, authenticate.c
+/// `authenticate_user_agent`, answers an unknown name at once with
+/// `1999 You are not authorized.` and no challenge, which tells anyone
+/// which names exist.)
 pub fn login(conn: &mut Connection, config: &Config) -> Result<Login, BnetError> {
+    conn.set_deadline(Some(Instant::now() + LOGIN_DEADLINE));
+    conn.set_max_packet(MAX_LOGIN_PACKET);
+    let login = authenticate(conn, config);
+    conn.set_deadline(None);
+    conn.set_max_packet(crate::bnet::packet::MAX_PACKET);
+    login
+}
+
+fn authenticate(conn: &mut Connection, config: &Config) -> Result<Login, BnetError> {
     let hello = conn.recv_text()?;
     let peer = conn.peer().to_string();
     let protocol = |what: String| BnetError::Protocol {
         peer: peer.clone(),
         what,
     };
-    let name = hello
-        .strip_prefix("Hello ")
-        .and_then(|rest| rest.split(" calling").next())
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
+    let name = console_name(&hello)
         .ok_or_else(|| {
             protocol(format!(
                 "expected a console Hello, got {:?}",
@@ -113,27 +170,30 @@ pub fn login(conn: &mut Connection, config: &Config) -> Result<Login, BnetError>
         })?
         .to_string();
     let director = config.director();
-    let (password, acl) = if name == "*UserAgent*" {
-        (
-            director.str("Password").unwrap_or_default().to_string(),
-            Acl::default(),
-        )
-    } else {
-        match config.find(Kind::Console, &name) {
-            Some(c) => (
-                c.str("Password").unwrap_or_default().to_string(),
-                Acl::of_console(c),
-            ),
-            None => {
-                // Challenge anyway so that a wrong name looks like a wrong password.
-                (String::new(), Acl::default())
-            }
-        }
+    let claim = claimed(config, &name);
+    let key = match &claim {
+        Claimed::Director => cram::password_key(director.str("Password").unwrap_or_default()),
+        Claimed::Console(c) => cram::password_key(c.str("Password").unwrap_or_default()),
+        Claimed::Nobody(_) => cram::unguessable_key(),
     };
-    let key = cram::password_key(&password);
-    cram::challenge_peer(conn, &director.name, &key)
-        .map_err(|e| protocol(format!("console \"{name}\" failed to authenticate: {e}")))?;
+    let refused = |why: &str| protocol(format!("console \"{name}\" failed to authenticate: {why}"));
+    if let Err(e) = cram::challenge_peer(conn, &director.name, &key) {
+        let why = match (&claim, e) {
+            (Claimed::Nobody(why), BnetError::Protocol { .. }) => why.to_string(),
+            (_, BnetError::Protocol { what, .. }) => what,
+            (_, e) => e.to_string(),
+        };
+        let _ = conn.send(NOT_AUTHORIZED);
+        return Err(refused(&why));
+    }
     cram::answer_peer(conn, &key)?;
+    let acl = match claim {
+        Claimed::Director => Acl::default(),
+        Claimed::Console(c) => Acl::of_console(c),
+        // No one answers an unguessable key; should it ever be answered,
+        // the name still gets nothing.
+        Claimed::Nobody(why) => return Err(refused(why)),
+    };
     conn.send(format!(
         "1000 OK: 102 {} Version: {} ({})\n",
         director.name,
@@ -145,4 +205,39 @@ pub fn login(conn: &mut Connection, config: &Config) -> Result<Login, BnetError>
         acl,
         api: Default::default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(director_password: &str) -> Config {
+        let text = format!(
+            "Director {{ Name = d; Password = \"{director_password}\"; QueryFile = /dev/null; WorkingDirectory = /tmp; PidDirectory = /tmp; Messages = M }}\n\
+             Catalog {{ Name = C; DB Name = cat }}\n\
+             Messages {{ Name = M; Console = all }}\n\
+             Client {{ Name = c-fd; Address = 127.0.0.1; Password = x; Catalog = C }}\n\
+             Storage {{ Name = S; Address = 127.0.0.1; Password = x; Device = D; Media Type = File }}\n\
+             Pool {{ Name = P; Pool Type = Backup }}\n\
+             FileSet {{ Name = F; Include {{ File = /nonexistent }} }}\n\
+             Job {{ Name = J; Type = Backup; Client = c-fd; FileSet = F; Storage = S; Pool = P; Messages = M }}\n\
+             Console {{\n  Name = monitor\n  Password = pw\n}}\n\
+             Console {{\n  Name = blank\n  Password = \"\"\n}}\n"
+        );
+        Config::parse_text("test.conf", text.as_bytes()).unwrap()
+    }
+
+    fn nobody(c: Claimed<'_>) -> bool {
+        matches!(c, Claimed::Nobody(_))
+    }
+
+    #[test]
+    fn an_empty_password_or_an_unknown_name_is_nobody() {
+        let with = config("secret");
+        assert!(matches!(claimed(&with, "*UserAgent*"), Claimed::Director));
+        assert!(matches!(claimed(&with, "monitor"), Claimed::Console(_)));
+        assert!(nobody(claimed(&with, "blank")));
+        assert!(nobody(claimed(&with, "nosuch")));
+        assert!(nobody(claimed(&config(""), "*UserAgent*")));
+    }
 }

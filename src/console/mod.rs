@@ -13,6 +13,7 @@ mod reload;
 mod restore;
 mod run;
 mod show;
+mod slots;
 mod sql;
 mod status;
 mod throttle;
@@ -20,17 +21,20 @@ mod volume;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::bnet::{Connection, Packet, Signal};
 use crate::director::Director;
 
 pub use args::Args;
 use login::{Api, Login};
+use slots::Slots;
 use throttle::Throttle;
 
-/// How long a console may take to log in.
-const LOGIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most one command's output may hold before it is sent: past it the
+/// output ends with a line saying it was cut (bacula-dir sends as it
+/// goes; rdird builds each reply whole, so it must stop somewhere).
+pub const MAX_REPLY: usize = 64 << 20;
 
 /// A command's output: each string is one packet; `data` is the same
 /// result as structured data, for `.api json`.
@@ -38,12 +42,42 @@ const LOGIN_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Reply {
     pub packets: Vec<String>,
     pub data: Option<serde_json::Value>,
+    /// Bytes in `packets`.
+    bytes: usize,
+    /// `MAX_REPLY` was reached: nothing more is kept.
+    cut: bool,
 }
 
 impl Reply {
     /// Adds a line (a newline is appended).
     pub fn line(&mut self, text: impl AsRef<str>) {
-        self.packets.push(format!("{}\n", text.as_ref()));
+        self.push(format!("{}\n", text.as_ref()));
+    }
+
+    /// Adds one packet, unless the reply has reached `MAX_REPLY`; the
+    /// first packet past it is replaced by a line saying so.
+    pub fn push(&mut self, packet: String) {
+        if self.cut {
+            return;
+        }
+        if self.bytes + packet.len() > MAX_REPLY {
+            self.cut = true;
+            self.packets.push(format!(
+                "*** Output cut: this command's reply reached {} MB, the most the Director builds for one command. Narrow the command (jobid=, limit=, a client or a pool).\n",
+                MAX_REPLY >> 20
+            ));
+            return;
+        }
+        self.bytes += packet.len();
+        self.packets.push(packet);
+    }
+
+    /// The packets so far, to be sent (before a prompt); the reply starts
+    /// counting again.
+    fn take_packets(&mut self) -> Vec<String> {
+        self.bytes = 0;
+        self.cut = false;
+        std::mem::take(&mut self.packets)
     }
 }
 
@@ -146,10 +180,9 @@ fn json_reply(command: &str, out: Reply) -> Reply {
             .unwrap_or_else(|| serde_json::json!({ "output": text }));
         serde_json::json!({ "jsonrpc": "2.0", "id": null, "result": result, "command": command })
     };
-    Reply {
-        packets: vec![format!("{body}\n")],
-        data: None,
-    }
+    let mut reply = Reply::default();
+    reply.push(format!("{body}\n"));
+    reply
 }
 
 fn version(ctx: &Ctx<'_, '_>, out: &mut Reply) {
@@ -187,7 +220,7 @@ fn messages(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         out.line("You have no messages.");
     }
     for m in msgs {
-        out.packets.push(if m.ends_with('\n') {
+        out.push(if m.ends_with('\n') {
             m
         } else {
             format!("{m}\n")
@@ -232,12 +265,58 @@ pub fn execute(director: &Arc<Director>, login: &Login, line: &str, ask: &mut As
     out
 }
 
-fn session(director: Arc<Director>, stream: TcpStream, addr: SocketAddr, throttle: &Throttle) {
-    let wait = throttle.wait_for(addr.ip());
-    if !wait.is_zero() {
-        std::thread::sleep(wait);
+/// The Director's limits for consoles, read when each connection arrives
+/// (a `reload` applies to the next one).
+struct Limits {
+    sessions: usize,
+    logins: usize,
+    /// `None`: Console Idle Timeout = 0, no limit.
+    idle: Option<Duration>,
+}
+
+impl Limits {
+    fn of(director: &Director) -> Limits {
+        let cfg = director.config();
+        let d = cfg.director();
+        let int = |name: &str, default: i64| d.int(name).unwrap_or(default).max(1);
+        Limits {
+            sessions: int("MaximumConsoleConnections", 20) as usize,
+            logins: int("MaximumConsoleLogins", 10) as usize,
+            idle: match d.int("ConsoleIdleTimeout").unwrap_or(3600) {
+                n if n <= 0 => None,
+                n => Some(Duration::from_secs(n as u64)),
+            },
+        }
     }
-    let mut conn = Connection::new(stream, format!("console at {addr}"), LOGIN_TIMEOUT);
+}
+
+/// Waits `wait` unless the connection is shed meanwhile; whether it is
+/// still wanted.
+fn throttled(wait: Duration, slot: &slots::LoginSlot) -> bool {
+    let until = Instant::now() + wait;
+    while Instant::now() < until {
+        if slot.is_shed() {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50).min(until - Instant::now()));
+    }
+    !slot.is_shed()
+}
+
+fn session(
+    director: Arc<Director>,
+    stream: TcpStream,
+    addr: SocketAddr,
+    throttle: &Throttle,
+    slots: &Arc<Slots>,
+    slot: slots::LoginSlot,
+    limits: Limits,
+) {
+    let wait = throttle.wait_for(addr.ip());
+    if !throttled(wait, &slot) {
+        return;
+    }
+    let mut conn = Connection::new(stream, format!("console at {addr}"), login::LOGIN_DEADLINE);
     let config = director.config();
     let login = match login::login(&mut conn, &config) {
         Ok(l) => {
@@ -245,8 +324,14 @@ fn session(director: Arc<Director>, stream: TcpStream, addr: SocketAddr, throttl
             l
         }
         Err(e) => {
-            tracing::warn!("{e}");
-            if matches!(e, crate::bnet::BnetError::Protocol { .. }) {
+            if slot.is_shed() {
+                tracing::debug!("{e}");
+            } else {
+                tracing::warn!("{e}");
+            }
+            // A connection dropped to make room failed through no fault
+            // of its address.
+            if matches!(e, crate::bnet::BnetError::Protocol { .. }) && !slot.is_shed() {
                 let n = throttle.failed(addr.ip());
                 let next = throttle.wait_for(addr.ip());
                 if !next.is_zero() {
@@ -261,13 +346,52 @@ fn session(director: Arc<Director>, stream: TcpStream, addr: SocketAddr, throttl
             return;
         }
     };
+    drop(config);
+    let Some(_place) = slots.session(slot, limits.sessions) else {
+        tracing::warn!(
+            "closing the session of console {} at {addr}: Maximum Console Connections ({}) reached",
+            login.name,
+            limits.sessions
+        );
+        conn.close();
+        return;
+    };
     tracing::debug!("console {} logged in from {addr}", login.name);
-    conn.set_timeout(None);
+    commands(&director, &mut conn, &login, limits.idle);
+    conn.close();
+}
+
+/// Answers the console's commands until it quits, goes away, or sends no
+/// command for `idle` (heartbeats do not count as commands).
+fn commands(
+    director: &Arc<Director>,
+    conn: &mut Connection,
+    login: &Login,
+    idle: Option<Duration>,
+) {
+    let mut last_command = Instant::now();
     loop {
+        let left = idle.map(|idle| idle.saturating_sub(last_command.elapsed()));
+        if let (Some(Duration::ZERO), Some(idle)) = (left, idle) {
+            // bconsole, waiting on its user, reads this when the next
+            // command is typed: it shows the line, then the end.
+            let _ = conn.send_then_eod(&[format!(
+                "The Director closed this session: no command for {} s (Console Idle Timeout).\n",
+                idle.as_secs()
+            )]);
+            tracing::info!(
+                "{}: console {} sent no command for {} s (Console Idle Timeout): session closed",
+                conn.peer(),
+                login.name,
+                idle.as_secs()
+            );
+            break;
+        }
+        conn.set_timeout(left);
         let line = match conn.recv() {
             Ok(p @ Packet::Data(_)) => p.text(),
             Ok(Packet::Signal(Signal::Terminate)) => break,
-            Ok(Packet::Signal(_)) => continue,
+            Ok(Packet::Signal(_)) | Err(crate::bnet::BnetError::Timeout { .. }) => continue,
             Err(e) => {
                 tracing::debug!("{e}");
                 break;
@@ -281,8 +405,9 @@ fn session(director: Arc<Director>, stream: TcpStream, addr: SocketAddr, throttl
         if word == "quit" || word == "exit" {
             break;
         }
+        conn.set_timeout(idle);
         let mut ask = |out: &mut Reply, prompt: &str| -> Option<String> {
-            let mut packets = std::mem::take(&mut out.packets);
+            let mut packets = out.take_packets();
             packets.push(prompt.to_string());
             conn.send_all(&raw(&packets)).ok()?;
             conn.signal(Signal::SubPrompt).ok()?;
@@ -291,13 +416,13 @@ fn session(director: Arc<Director>, stream: TcpStream, addr: SocketAddr, throttl
                 Packet::Signal(_) => None,
             }
         };
-        let reply = execute(&director, &login, &line, &mut ask);
+        let reply = execute(director, login, &line, &mut ask);
         if let Err(e) = conn.send_then_eod(&raw(&reply.packets)) {
             tracing::debug!("{e}");
             break;
         }
+        last_command = Instant::now();
     }
-    conn.close();
 }
 
 /// Replies as the console gets them: names that were not UTF-8 go back as
@@ -309,10 +434,17 @@ fn raw(packets: &[String]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Serves consoles from `listener` until the process ends, at most
-/// Maximum Console Connections at a time.
+/// Serves consoles from `listener` until the process ends: at most
+/// Maximum Console Logins connections logging in (the oldest shed for a
+/// new one) and Maximum Console Connections sessions logged in.
+///
+/// bacula-dir 9.6.7 (ua_server.c, `bnet_thread_server` with a work queue
+/// of Maximum Console Connections threads) counts connections that have
+/// not logged in yet against the same limit and queues the rest, so that
+/// twenty silent connections keep every console out for minutes; rdird
+/// keeps the two apart.
 pub fn serve(director: Arc<Director>, listener: TcpListener) {
-    let active = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let slots = Arc::new(Slots::default());
     let throttle = Arc::new(Throttle::default());
     for stream in listener.incoming() {
         let s = match stream {
@@ -325,30 +457,62 @@ pub fn serve(director: Arc<Director>, listener: TcpListener) {
         let addr = s
             .peer_addr()
             .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
-        let max = director
-            .config()
-            .director()
-            .int("MaximumConsoleConnections")
-            .unwrap_or(20)
-            .max(1) as usize;
-        if active.load(std::sync::atomic::Ordering::SeqCst) >= max {
+        let limits = Limits::of(&director);
+        if slots.sessions() >= limits.sessions {
             tracing::warn!(
-                "refusing the console at {addr}: Maximum Console Connections ({max}) reached"
+                "refusing the console at {addr}: Maximum Console Connections ({}) reached",
+                limits.sessions
             );
             continue;
         }
-        active.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let slot = slots.login(&s, addr, limits.logins);
         let d = director.clone();
-        let a = active.clone();
+        let sl = slots.clone();
         let t = throttle.clone();
+        // A session that panics ends alone: its places are given back as
+        // the guards drop, and the panic is logged with the console's
+        // address.
         let spawned = std::thread::Builder::new()
             .name(format!("console {addr}"))
             .spawn(move || {
-                session(d, s, addr, &t);
-                a.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                let run =
+                    std::panic::AssertUnwindSafe(|| session(d, s, addr, &t, &sl, slot, limits));
+                if let Err(panic) = std::panic::catch_unwind(run) {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    tracing::error!("the session of the console at {addr} panicked: {what}");
+                }
             });
-        if spawned.is_err() {
-            active.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        if let Err(e) = spawned {
+            tracing::error!("no thread for the console at {addr}: {e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_past_its_cap_ends_with_a_line_saying_it_was_cut() {
+        let mut out = Reply::default();
+        let megabyte = "x".repeat((1 << 20) - 1);
+        for _ in 0..(MAX_REPLY >> 20) + 10 {
+            out.line(&megabyte);
+        }
+        assert_eq!(out.packets.len(), (MAX_REPLY >> 20) + 1);
+        let last = out.packets.last().unwrap();
+        assert!(
+            last.starts_with("*** Output cut: this command's reply reached 64 MB"),
+            "{last}"
+        );
+        assert!(out.packets.iter().map(String::len).sum::<usize>() <= MAX_REPLY + last.len());
+        let sent = out.take_packets();
+        assert_eq!(sent.len(), (MAX_REPLY >> 20) + 1);
+        out.line("after a prompt");
+        assert_eq!(out.packets, ["after a prompt\n"]);
     }
 }

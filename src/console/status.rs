@@ -215,7 +215,7 @@ fn daemon(ctx: &Ctx<'_, '_>, out: &mut Reply, what: &str) {
     match result {
         Ok(lines) => {
             for l in lines {
-                out.packets.push(l);
+                out.push(l);
             }
         }
         Err(e) => {

@@ -70,6 +70,16 @@ pub fn setup_conf(
     script: Option<&str>,
     extra: impl Fn(&Place<'_>) -> String,
 ) -> Setup {
+    setup_director(fd_password, script, "", extra)
+}
+
+/// As `setup_conf`, with more directives in the Director resource.
+pub fn setup_director(
+    fd_password: &str,
+    script: Option<&str>,
+    director_extra: &str,
+    extra: impl Fn(&Place<'_>) -> String,
+) -> Setup {
     let root = tempfile::tempdir().unwrap();
     let r = root.path();
     let scripts = match script {
@@ -79,7 +89,7 @@ pub fn setup_conf(
             format!("  Scripts Directory = \"{}/scripts\"\n", r.display())
         }
         None => String::new(),
-    };
+    } + director_extra;
     for d in ["fd", "sd", "dir", "volumes", "data/sub"] {
         std::fs::create_dir_all(r.join(d)).unwrap();
     }
@@ -172,13 +182,15 @@ impl Setup {
         super::bconsole(&self.bconsole_conf(), input)
     }
 
-    /// bconsole logged in as the Director's Console resource `name`.
+    /// bconsole logged in as the Director's Console resource `name` with
+    /// `password` (each pair's configuration written once and whole).
     pub fn console_as(&self, name: &str, password: &str, input: &str) -> String {
-        let conf = self.root.path().join(format!("bconsole-{name}.conf"));
+        let key: String = password.bytes().map(|b| format!("{b:02x}")).collect();
+        let conf = self.root.path().join(format!("bconsole-{name}-{key}.conf"));
         if !conf.exists() {
             let tmp = write(
                 self.root.path(),
-                &format!("bconsole-{name}.conf.new"),
+                &format!("bconsole-{name}-{key}.conf.new"),
                 &format!(
                     "Director {{\n  Name = test-dir\n  DIRport = {}\n  address = 127.0.0.1\n  Password = \"unused\"\n}}\n\
                      Console {{\n  Name = {name}\n  Password = \"{password}\"\n  Director = test-dir\n}}\n",
