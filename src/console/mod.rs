@@ -102,6 +102,7 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     (".filesets", "", dot::filesets),
     (".msgs", "", dot::msgs),
     (".status", "", status::dot_status),
+    (".sql", "", sql::dot_sql),
     (".api", "", api),
 ];
 
