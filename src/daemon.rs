@@ -87,7 +87,25 @@ pub fn run(config: Config, opts: Options) -> Result<(), String> {
         )
         .map_err(|e| format!("pid file: {e}"))?;
     }
-    let who = match &opts.account {
+    let served = serve(config, listener, socket, &working, opts.account.as_ref());
+    if let Some(p) = pid_file {
+        if let Err(e) = std::fs::remove_file(&p) {
+            tracing::warn!("cannot remove the pid file {}: {e}", p.display());
+        }
+    }
+    served
+}
+
+/// Becomes the Director user, opens the catalog, and answers consoles and
+/// runs jobs until a signal stops it.
+fn serve(
+    config: Config,
+    listener: TcpListener,
+    socket: SocketAddr,
+    working: &str,
+    account: Option<&Account>,
+) -> Result<(), String> {
+    let who = match account {
         Some(a) => {
             privileges::switch(a)?;
             tracing::info!("running as {a}");
@@ -95,8 +113,8 @@ pub fn run(config: Config, opts: Options) -> Result<(), String> {
         }
         None => privileges::current(),
     };
-    privileges::check_writable(std::path::Path::new(&working), &who)?;
-    let name = dir.name.clone();
+    privileges::check_writable(std::path::Path::new(working), &who)?;
+    let name = config.director().name.clone();
     let director = Director::open(config).map_err(|e| e.to_string())?;
     director.start_scripts();
     tracing::info!("{name} listening for consoles on {socket}");
@@ -116,10 +134,5 @@ pub fn run(config: Config, opts: Options) -> Result<(), String> {
         tracing::info!("{name} shutting down on signal {sig}");
     }
     director.shutdown();
-    if let Some(p) = pid_file {
-        if let Err(e) = std::fs::remove_file(&p) {
-            tracing::warn!("cannot remove the pid file {}: {e}", p.display());
-        }
-    }
     Ok(())
 }

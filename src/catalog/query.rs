@@ -61,14 +61,37 @@ fn refusal(ctx: &AuthContext<'_>) -> Option<String> {
             .then(|| format!("the function {function_name}")),
         AuthAction::Attach { .. } => Some("ATTACH".into()),
         AuthAction::Detach { .. } => Some("DETACH".into()),
+        // CREATE and DROP ask first to write the schema table; refused,
+        // SQLite asks no more.
+        AuthAction::Insert { table_name }
+        | AuthAction::Update { table_name, .. }
+        | AuthAction::Delete { table_name }
+            if table_name.starts_with("sqlite_") =>
+        {
+            Some("a schema change (CREATE, DROP, ALTER)".into())
+        }
         AuthAction::Insert { .. } => Some("INSERT".into()),
         AuthAction::Update { .. } => Some("UPDATE".into()),
         AuthAction::Delete { .. } => Some("DELETE".into()),
         AuthAction::Transaction { .. } | AuthAction::Savepoint { .. } => {
             Some("a transaction".into())
         }
-        other => Some(format!("{other:?}")),
+        other => Some(sql_words(&format!("{other:?}"))),
     }
+}
+
+/// An authorizer action as the SQL that asks for it: `DropTable { .. }`
+/// is "DROP TABLE".
+fn sql_words(action: &str) -> String {
+    let name = action.split([' ', '{', '(']).next().unwrap_or(action);
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && !out.is_empty() {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
 }
 
 impl QueryConnection {
@@ -94,7 +117,9 @@ impl QueryConnection {
         db.authorizer(Some(move |ctx: AuthContext<'_>| match refusal(&ctx) {
             None => Authorization::Allow,
             Some(why) => {
-                *seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
+                seen.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get_or_insert(why);
                 Authorization::Deny
             }
         }));
@@ -156,6 +181,8 @@ mod tests {
             ("PRAGMA user_version = 3", "PRAGMA user_version"),
             ("PRAGMA journal_mode = DELETE", "PRAGMA journal_mode"),
             ("BEGIN", "a transaction"),
+            ("DROP TABLE Job", "a schema change"),
+            ("CREATE TEMP VIEW v AS SELECT 1", "a schema change"),
         ] {
             let e = q.check(sql).unwrap_err();
             assert!(e.starts_with(named), "{sql}: {e}");

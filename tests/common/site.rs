@@ -70,6 +70,17 @@ pub fn setup_conf(
     script: Option<&str>,
     extra: impl Fn(&Place<'_>) -> String,
 ) -> Setup {
+    setup_conf_args(fd_password, script, extra, &[])
+}
+
+/// As `setup_conf`, with more arguments for rdird (`-u nobody`); `extra`
+/// runs after the site's folders exist and before rdird starts.
+pub fn setup_conf_args(
+    fd_password: &str,
+    script: Option<&str>,
+    extra: impl Fn(&Place<'_>) -> String,
+    dir_args: &[&str],
+) -> Setup {
     let root = tempfile::tempdir().unwrap();
     let r = root.path();
     let scripts = match script {
@@ -136,7 +147,12 @@ pub fn setup_conf(
     );
     let fd = spawn("/usr/sbin/bacula-fd", &fd_conf, &r.join("fd.log"));
     let sd = spawn("/usr/sbin/bacula-sd", &sd_conf, &r.join("sd.log"));
-    let dir = spawn(env!("CARGO_BIN_EXE_rdird"), &dir_conf, &r.join("dir.log"));
+    let dir = Proc(super::spawn_daemon_args(
+        env!("CARGO_BIN_EXE_rdird"),
+        dir_args,
+        &dir_conf,
+        &r.join("dir.log"),
+    ));
     for p in [fd_port, sd_port, dir_port] {
         wait_port(p);
     }
@@ -217,4 +233,25 @@ pub fn report_line<'a>(out: &'a str, label: &str) -> &'a str {
         .find_map(|l| l.trim_start().strip_prefix(label))
         .map(str::trim)
         .unwrap_or_else(|| panic!("no {label} in {out}"))
+}
+
+/// A Director configuration with no daemons behind it, listening on
+/// `port`, working in `root/dir`; `extra` is added to it.
+pub fn lone_director_conf(root: &Path, port: u16, extra: &str) -> PathBuf {
+    std::fs::create_dir_all(root.join("dir")).unwrap();
+    write(
+        root,
+        "lone-dir.conf",
+        &format!(
+            "Director {{\n  Name = lone-dir\n  DIRport = {port}\n  DirAddress = 127.0.0.1\n  Password = \"p\"\n  QueryFile = \"/etc/bacula/scripts/query.sql\"\n  WorkingDirectory = \"{0}/dir\"\n  PidDirectory = \"{0}/dir\"\n  Messages = Daemon\n}}\n\
+             Catalog {{ Name = MyCatalog; DB Name = cat }}\n\
+             Messages {{ Name = Daemon; Console = all }}\n\
+             Client {{ Name = lone-fd; Address = 127.0.0.1; FD Port = 1; Password = x; Catalog = MyCatalog }}\n\
+             Storage {{ Name = File; Address = 127.0.0.1; SD Port = 1; Password = x; Device = FileDev; Media Type = File }}\n\
+             Pool {{ Name = Full; Pool Type = Backup }}\n\
+             FileSet {{ Name = Set; Include {{ File = /etc }} }}\n\
+             Job {{ Name = Backup; Type = Backup; Client = lone-fd; FileSet = Set; Storage = File; Pool = Full; Messages = Daemon }}\n{extra}",
+            root.display()
+        ),
+    )
 }
