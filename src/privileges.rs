@@ -82,8 +82,7 @@ fn resolve_in(
     }
     let users = entries(passwd)?;
     let pw = match user {
-        Some(u) => find(&users, u, 2)
-            .ok_or_else(|| format!("user \"{u}\" does not exist (in {})", passwd.display()))?,
+        Some(u) => find(&users, u, 2).ok_or_else(|| format!("user \"{u}\" does not exist"))?,
         None => {
             // SAFETY: getuid has no preconditions.
             let me = unsafe { libc::getuid() }.to_string();
@@ -96,9 +95,8 @@ fn resolve_in(
     let groups_list = entries(group_file)?;
     let gid = match group {
         Some(g) => {
-            let gr = find(&groups_list, g, 2).ok_or_else(|| {
-                format!("group \"{g}\" does not exist (in {})", group_file.display())
-            })?;
+            let gr =
+                find(&groups_list, g, 2).ok_or_else(|| format!("group \"{g}\" does not exist"))?;
             id(gr, 2, group_file)?
         }
         None => id(pw, 3, passwd)?,
