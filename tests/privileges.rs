@@ -280,3 +280,49 @@ fn volume_names_reach_a_write_bootstrap_command_quoted_and_hostile_ones_never_ge
     assert!(bsr.contains("Volume=\"Small-"), "{bsr}");
     assert!(!root_flag.exists(), "a name reached the shell unquoted");
 }
+
+#[test]
+fn a_detached_director_works_from_the_root_folder_and_creates_files_no_one_else_may_write() {
+    let root = tempfile::tempdir().unwrap();
+    let port = common::free_port();
+    let conf = lone_director_conf(root.path(), port, "");
+    let status = rdird(&[], &conf)
+        .current_dir(root.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let pid_file = root.path().join(format!("dir/rdird.{port}.pid"));
+    wait_port(port);
+    let started = std::time::Instant::now();
+    while !(pid_file.exists() && root.path().join("dir/cat.db").exists()) {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let cwd = std::fs::read_link(format!("/proc/{pid}/cwd"));
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let catalog = std::fs::metadata(root.path().join("dir/cat.db"));
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    while Path::new(&format!("/proc/{pid}")).exists() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(cwd.unwrap(), Path::new("/"));
+    let umask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Umask:"))
+        .unwrap();
+    let umask = u32::from_str_radix(umask.trim(), 8).unwrap();
+    assert_eq!(umask & 0o026, 0o026, "{status}");
+    assert_eq!(
+        catalog.unwrap().mode() & 0o026,
+        0,
+        "a catalog others may write"
+    );
+}
