@@ -1,6 +1,9 @@
-//! `rdird -f -c FILE`: the Director as a service. Opens the catalog,
-//! starts the script host, listens for consoles, writes a pid file, and on
-//! SIGTERM or SIGINT delivers Exit and stops cleanly.
+//! `rdird -f -c FILE`: the Director as a service. Listens for consoles,
+//! writes a pid file, becomes the Director user (`-u`/`-g`), opens the
+//! catalog, starts the script host, and on SIGTERM or SIGINT delivers Exit
+//! and stops cleanly. The order is bacula-dir's (dird.c main): everything
+//! that needs root happens before the switch, nothing the network or a
+//! script can reach happens before it.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -8,11 +11,15 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::director::Director;
+use crate::files;
+use crate::privileges::{self, Account};
 
 /// How the daemon was asked to run.
 pub struct Options {
     pub foreground: bool,
     pub pid_file: bool,
+    /// Who to become after binding the console port (`-u`/`-g`).
+    pub account: Option<Account>,
 }
 
 /// The pid file bacula-dir would write: `<PidDirectory>/rdird.<port>.pid`.
@@ -24,14 +31,21 @@ fn pid_path(config: &Config, port: u16) -> Option<PathBuf> {
 }
 
 /// Detaches from the terminal the way a Unix daemon does: a child in a new
-/// session carries on, the parent returns and exits.
+/// session carries on in `/` (so that it holds no mount busy) with a
+/// umask of at least 026 (lib/daemon.c daemon_start), the parent returns
+/// and exits.
 fn detach() -> Result<bool, String> {
     // SAFETY: fork in a process that has started no threads yet.
     match unsafe { libc::fork() } {
         -1 => Err(format!("cannot fork: {}", std::io::Error::last_os_error())),
         0 => {
-            // SAFETY: setsid has no preconditions in the child.
-            unsafe { libc::setsid() };
+            // SAFETY: setsid and umask have no preconditions in the child.
+            unsafe {
+                libc::setsid();
+                let old = libc::umask(0o026);
+                libc::umask(old | 0o026);
+            }
+            std::env::set_current_dir("/").map_err(|e| format!("cannot change to /: {e}"))?;
             Ok(false)
         }
         _ => Ok(true),
@@ -66,10 +80,41 @@ pub fn run(config: Config, opts: Options) -> Result<(), String> {
         None
     };
     if let Some(p) = &pid_file {
-        std::fs::write(p, format!("{}\n", std::process::id()))
-            .map_err(|e| format!("cannot write pid file {}: {e}", p.display()))?;
+        files::write(
+            p,
+            files::Write::Replace,
+            format!("{}\n", std::process::id()).as_bytes(),
+        )
+        .map_err(|e| format!("pid file: {e}"))?;
     }
-    let name = dir.name.clone();
+    let served = serve(config, listener, socket, &working, opts.account.as_ref());
+    if let Some(p) = pid_file {
+        if let Err(e) = std::fs::remove_file(&p) {
+            tracing::warn!("cannot remove the pid file {}: {e}", p.display());
+        }
+    }
+    served
+}
+
+/// Becomes the Director user, opens the catalog, and answers consoles and
+/// runs jobs until a signal stops it.
+fn serve(
+    config: Config,
+    listener: TcpListener,
+    socket: SocketAddr,
+    working: &str,
+    account: Option<&Account>,
+) -> Result<(), String> {
+    let who = match account {
+        Some(a) => {
+            privileges::switch(a)?;
+            tracing::info!("running as {a}");
+            a.to_string()
+        }
+        None => privileges::current(),
+    };
+    privileges::check_writable(std::path::Path::new(working), &who)?;
+    let name = config.director().name.clone();
     let director = Director::open(config).map_err(|e| e.to_string())?;
     director.start_scripts();
     tracing::info!("{name} listening for consoles on {socket}");
@@ -89,8 +134,5 @@ pub fn run(config: Config, opts: Options) -> Result<(), String> {
         tracing::info!("{name} shutting down on signal {sig}");
     }
     director.shutdown();
-    if let Some(p) = pid_file {
-        let _ = std::fs::remove_file(p);
-    }
     Ok(())
 }

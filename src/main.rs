@@ -162,21 +162,6 @@ fn load(m: &ArgMatches) -> Result<Config, String> {
     Ok(cfg)
 }
 
-/// Checks that a user or group named on the command line exists.
-fn check_account(file: &str, what: &str, name: &str) -> Result<(), String> {
-    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
-    let known = text
-        .lines()
-        .filter_map(|l| l.split(':').next())
-        .any(|n| n == name)
-        || (name.chars().all(|c| c.is_ascii_digit()) && !name.is_empty());
-    if known {
-        Ok(())
-    } else {
-        Err(format!("{what} \"{name}\" does not exist"))
-    }
-}
-
 fn dump(m: &ArgMatches) -> Result<(), String> {
     let cfg = load(m)?;
     let kind = match m.get_one::<String>("resource") {
@@ -260,12 +245,10 @@ fn run(m: &ArgMatches) -> Result<(), String> {
         Some(("script", sub)) => return script(sub),
         _ => {}
     }
-    if let Some(u) = m.get_one::<String>("user") {
-        check_account("/etc/passwd", "user", u)?;
-    }
-    if let Some(g) = m.get_one::<String>("group") {
-        check_account("/etc/group", "group", g)?;
-    }
+    let account = rdird::privileges::resolve(
+        m.get_one::<String>("user").map(String::as_str),
+        m.get_one::<String>("group").map(String::as_str),
+    )?;
     let cfg = load(m)?;
     if m.get_flag("test") {
         return Ok(());
@@ -275,6 +258,7 @@ fn run(m: &ArgMatches) -> Result<(), String> {
         rdird::daemon::Options {
             foreground: m.get_flag("foreground"),
             pid_file: !m.get_flag("nopid"),
+            account,
         },
     )
 }

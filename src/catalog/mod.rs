@@ -8,6 +8,7 @@ mod file;
 mod job;
 mod media;
 mod prune;
+mod query;
 mod restore;
 pub mod schema;
 
@@ -17,12 +18,13 @@ pub use file::{FileRecord, NameCache};
 pub use job::{JobOwner, NewJob};
 pub use media::{Truncatable, VOL_STATUSES};
 pub use prune::Prunable;
+pub use query::QueryConnection;
 pub use restore::{Extent, SourceFile, SourceJob};
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::config::{Config, Kind};
 
@@ -72,13 +74,23 @@ pub fn db_path(config: &Config) -> PathBuf {
 }
 
 impl Catalog {
-    /// Opens the catalog at `path`, creating it (and its tables) if needed.
+    /// Opens the catalog at `path`, creating it (and its tables) if needed;
+    /// never through a symbolic link that leads out of the Director user's
+    /// files (`files::catalog_target`).
     pub fn open(path: &Path) -> Result<Catalog, CatalogError> {
         let err = |e: rusqlite::Error| CatalogError {
             db: path.to_path_buf(),
             message: e.to_string(),
         };
-        let db = Connection::open(path).map_err(err)?;
+        let real = crate::files::catalog_target(path).map_err(|message| CatalogError {
+            db: path.to_path_buf(),
+            message,
+        })?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        let db = Connection::open_with_flags(&real, flags).map_err(err)?;
         db.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(err)?;
         db.pragma_update(None, "journal_mode", "WAL").map_err(err)?;

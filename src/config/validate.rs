@@ -1,6 +1,7 @@
 //! The rules that span resources: unique names, required directives,
 //! references that must resolve, JobDefs inheritance, and what a Job needs
-//! to be runnable.
+//! to be runnable, and that nothing asks for TLS (which rdird does not
+//! speak yet).
 
 use std::collections::HashMap;
 
@@ -16,7 +17,8 @@ pub fn validate(resources: &mut [Resource]) -> Result<(), ConfigError> {
     check_references(resources)?;
     apply_jobdefs(resources)?;
     check_jobs(resources)?;
-    check_director(resources)
+    check_director(resources)?;
+    check_tls(resources)
 }
 
 fn check_unique_names(resources: &[Resource]) -> Result<(), ConfigError> {
@@ -306,6 +308,47 @@ fn check_director(resources: &[Resource]) -> Result<(), ConfigError> {
     }
     if !resources.iter().any(|r| r.kind == Kind::Messages) {
         return Err(ConfigError::plain("no Messages resource is defined"));
+    }
+    Ok(())
+}
+
+/// The directives that make Bacula 9.6.7 use TLS on a resource's
+/// connections (dird.c check_resources: `TLS Require` implies `TLS
+/// Enable`, and `need_tls = tls_enable || tls_authenticate`). The others
+/// (certificates, `TLS Verify Peer`) ask for nothing by themselves and
+/// stay warnings.
+const TLS_REQUESTS: &[(&str, &str)] = &[
+    ("TlsEnable", "TLS Enable"),
+    ("TlsRequire", "TLS Require"),
+    ("TlsAuthenticate", "TLS Authenticate"),
+];
+
+/// A configuration that asks for TLS is refused: rdird would otherwise
+/// talk in clear text to peers the administrator meant to encrypt.
+fn check_tls(resources: &[Resource]) -> Result<(), ConfigError> {
+    let kinds = [Kind::Director, Kind::Client, Kind::Storage, Kind::Console];
+    for r in resources.iter().filter(|r| kinds.contains(&r.kind)) {
+        for (name, written) in TLS_REQUESTS {
+            let Some(idx) = r.kind.find_item(name) else {
+                continue;
+            };
+            let slot = r.kind.slot_of(idx);
+            if let Some(Setting {
+                value: Value::Bool(true),
+                at,
+                ..
+            }) = &r.settings[slot]
+            {
+                return Err(ConfigError::at(
+                    at.clone(),
+                    format!(
+                        "{} asks for TLS ({written} = yes), which rdird does not implement yet: \
+                         it refuses to start rather than talk to this peer in clear text",
+                        describe_resource(r)
+                    ),
+                ));
+            }
+        }
     }
     Ok(())
 }

@@ -137,6 +137,7 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     (".filesets", "", dot::filesets),
     (".msgs", "", dot::msgs),
     (".status", "", status::dot_status),
+    (".sql", "", sql::dot_sql),
     (".api", "", api),
 ];
 

@@ -439,8 +439,12 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
     let bootstrap = crate::restore::bsr::lines(&records, &storage.name, &device);
     let volumes = crate::restore::bsr::volumes(&records);
     let bsr_path = ctx.director.next_restore_bsr_path();
-    std::fs::write(&bsr_path, bootstrap.concat())
-        .map_err(|e| format!("cannot write the bootstrap {}: {e}", bsr_path.display()))?;
+    crate::files::write(
+        &bsr_path,
+        crate::files::Write::Replace,
+        bootstrap.concat().as_bytes(),
+    )
+    .map_err(|e| format!("cannot write the bootstrap: {e}"))?;
     out.line(format!(
         "Bootstrap records written to {}",
         bsr_path.display()

@@ -1,9 +1,30 @@
-//! `sqlquery`: SQL typed at the console, run against the catalog, for the
-//! full console only (a restricted console's CommandACL keeps it out).
+//! `sqlquery` and `.sql query="…"`: SQL typed at the console, run on the
+//! catalog's read-only query connection (catalog::QueryConnection), so
+//! that a console allowed to query can read the catalog and nothing more.
+//! CommandACL decides who may use either, as in bacula-dir (`.sql` needs
+//! its own entry or `*all*`: ua_dotcmds.c do_a_dot_command).
 
 use super::{list, Ctx, Reply};
+use crate::catalog::QueryConnection;
+
+/// The query connection, or the reason there is none, told to the console.
+fn connect(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<QueryConnection> {
+    let path = ctx.director.catalog().path().to_path_buf();
+    match QueryConnection::open(&path) {
+        Ok(q) => Some(q),
+        Err(e) => {
+            out.line(format!(
+                "Query failed: cannot open the catalog to query: {e}"
+            ));
+            None
+        }
+    }
+}
 
 pub fn sqlquery(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    let Some(q) = connect(ctx, out) else {
+        return;
+    };
     out.line("Entering SQL query mode.");
     out.line("Terminate each query with a semicolon.");
     out.line("Terminate query mode with a blank line.");
@@ -26,12 +47,39 @@ pub fn sqlquery(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         if !line.ends_with(';') {
             continue;
         }
-        let catalog = ctx.director.catalog();
-        match list::query(catalog.db(), query.trim().trim_end_matches(';'), &[]) {
+        let sql = query.trim().trim_end_matches(';');
+        match q.check(sql).and_then(|()| list::query(q.db(), sql, &[])) {
             Ok(rows) => list::table(&rows, out),
             Err(e) => out.line(format!("Query failed: {e}")),
         }
         query.clear();
     }
     out.line("End query mode.");
+}
+
+/// `.sql query="…"`, bat's way in: each row one message of tab-ended
+/// fields (NULL as `*None*`), no header, as ua_dotcmds.c sql_handler
+/// sends them.
+pub fn dot_sql(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    let Some(sql) = ctx.args.get("query") else {
+        out.line("query keyword not found.");
+        return;
+    };
+    let Some(q) = connect(ctx, out) else {
+        return;
+    };
+    let rows = match q.check(sql).and_then(|()| list::query(q.db(), sql, &[])) {
+        Ok(rows) => rows,
+        Err(e) => {
+            out.line(format!("Query failed: .sql query=\"{sql}\". ERR={e}"));
+            return;
+        }
+    };
+    for row in &rows.rows {
+        let text: String = row
+            .iter()
+            .map(|v| format!("{}\t", v.as_deref().unwrap_or("*None*")))
+            .collect();
+        out.packets.push(text);
+    }
 }

@@ -674,7 +674,9 @@ pub fn run(
 
 /// Writes the job's bootstrap to its Write Bootstrap file (a Full
 /// replaces the file, an Incremental or Differential adds to it, as
-/// Bacula does; `|command` pipes it to a command).
+/// Bacula does; `|command` pipes it to a command, with the `%` codes
+/// quoted for the shell, since volume names come from the storage daemon
+/// and from scripts). The file is never written through a symbolic link.
 fn write_bootstrap(
     director: &Director,
     state: &JobState,
@@ -685,10 +687,14 @@ fn write_bootstrap(
     let cfg = director.config();
     let d = state.data().clone();
     let director_name = cfg.director().name.clone();
-    let target = super::runscript::expand(template, &|k| match k {
+    let code = |k| match k {
         'v' => Some(outcome.sd.volumes.join("|")),
         _ => super::runscript::job_code(&d, &director_name, k),
-    });
+    };
+    let target = match template.strip_prefix('|') {
+        Some(command) => format!("|{}", super::runscript::expand_for_shell(command, &code)),
+        None => super::runscript::expand(template, &code),
+    };
     let extents = director
         .catalog()
         .extents(d.job_id)
@@ -727,15 +733,12 @@ fn write_bootstrap(
         child.wait().map_err(|e| e.to_string())?;
         return Ok(());
     }
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .append(d.level != 'F')
-        .truncate(d.level == 'F')
-        .open(&target)
-        .map_err(|e| format!("{target}: {e}"))?;
-    file.write_all(text.as_bytes())
-        .map_err(|e| format!("{target}: {e}"))
+    let how = if d.level == 'F' {
+        crate::files::Write::Replace
+    } else {
+        crate::files::Write::Append
+    };
+    crate::files::write(std::path::Path::new(&target), how, text.as_bytes())
 }
 
 #[cfg(test)]

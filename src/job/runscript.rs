@@ -41,6 +41,76 @@ pub fn expand(template: &str, code: &dyn Fn(char) -> Option<String>) -> String {
     out
 }
 
+/// Where a `%` code stands in a command for `/bin/sh`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    None,
+    Single,
+    Double,
+}
+
+/// `value` written so that the shell reads it back as it is, whatever the
+/// quoting the command's author put around the code.
+fn shell_literal(value: &str, at: Quoting) -> String {
+    match at {
+        Quoting::None => format!("'{}'", value.replace('\'', "'\\''")),
+        Quoting::Single => value.replace('\'', "'\\''"),
+        Quoting::Double => value.chars().fold(String::new(), |mut out, c| {
+            if matches!(c, '$' | '`' | '"' | '\\') {
+                out.push('\\');
+            }
+            out.push(c);
+            out
+        }),
+    }
+}
+
+/// As `expand`, for a command `/bin/sh -c` runs: every value is quoted
+/// for the place it lands in (bare, inside '…' or inside "…"), so that a
+/// volume or job name from a storage daemon or a script (`$(…)`, `;`,
+/// backquotes) reaches the command as one literal word and never runs.
+/// bacula-dir 9.6.7 (lib/util.c edit_job_codes) substitutes unquoted.
+pub fn expand_for_shell(template: &str, code: &dyn Fn(char) -> Option<String>) -> String {
+    let mut out = String::new();
+    let mut at = Quoting::None;
+    let mut chars = template.chars();
+    while let Some(c) = chars.next() {
+        match (c, at) {
+            ('%', _) => match chars.next() {
+                Some('%') => out.push('%'),
+                Some(k) => match code(k) {
+                    Some(v) => out.push_str(&shell_literal(&v, at)),
+                    None => {
+                        out.push('%');
+                        out.push(k);
+                    }
+                },
+                None => out.push('%'),
+            },
+            ('\\', Quoting::None | Quoting::Double) => {
+                out.push(c);
+                if let Some(next) = chars.next() {
+                    out.push(next);
+                }
+            }
+            ('\'', Quoting::None) => {
+                at = Quoting::Single;
+                out.push(c);
+            }
+            ('\'', Quoting::Single) | ('"', Quoting::Double) => {
+                at = Quoting::None;
+                out.push(c);
+            }
+            ('"', Quoting::None) => {
+                at = Quoting::Double;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// A job code as Bacula gives it: `%j` unique job name, `%n` Job name,
 /// `%i` JobId, `%l` level, `%t` type, `%c` client, `%f` FileSet, `%d`
 /// Director, `%e` exit status.
@@ -100,7 +170,11 @@ pub fn run(
         }
         let cmd = {
             let d = state.data();
-            expand(&s.command, &|k| job_code(&d, &dir_name, k))
+            if s.console {
+                expand(&s.command, &|k| job_code(&d, &dir_name, k))
+            } else {
+                expand_for_shell(&s.command, &|k| job_code(&d, &dir_name, k))
+            }
         };
         if s.console {
             director.job_message(
@@ -171,5 +245,36 @@ mod tests {
             "/var/lib/bacula/web-fd.bsr"
         );
         assert_eq!(super::expand("100%% %x %", &code), "100% %x %");
+    }
+
+    /// What `/bin/sh` makes of `command`'s words, one per line.
+    fn words(command: &str) -> String {
+        let out = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(format!(
+                "for w in {command}; do printf '%s\\n' \"$w\"; done"
+            ))
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    #[test]
+    fn a_hostile_name_reaches_the_shell_as_one_literal_word_in_any_quoting() {
+        let dir = tempfile::tempdir().unwrap();
+        let flag = dir.path().join("ran");
+        let name = format!("v1;touch {0}`touch {0}`$(touch {0})'\"\\", flag.display());
+        let code = |k: char| (k == 'v').then(|| name.clone());
+        for template in ["%v", "'%v'", "\"%v\"", "x'%v'y", "\"a %v b\"", "a\\ %v"] {
+            let command = super::expand_for_shell(template, &code);
+            let got = words(&command);
+            let want = template
+                .replace('\\', "")
+                .replace(['\'', '"'], "")
+                .replace("%v", &name);
+            assert_eq!(got, format!("{want}\n"), "{template} gave {command}");
+        }
+        assert!(!flag.exists(), "a quoted name ran a command");
+        assert_eq!(super::expand_for_shell("%% %x", &code), "% %x");
     }
 }

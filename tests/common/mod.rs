@@ -48,9 +48,21 @@ pub fn spawn_daemon(
     conf: &std::path::Path,
     log: &std::path::Path,
 ) -> std::process::Child {
+    spawn_daemon_args(program, &[], conf, log)
+}
+
+/// As `spawn_daemon`, with more arguments before `-c`.
+pub fn spawn_daemon_args(
+    program: &str,
+    args: &[&str],
+    conf: &std::path::Path,
+    log: &std::path::Path,
+) -> std::process::Child {
     let log = std::fs::File::create(log).unwrap();
     Command::new(program)
-        .args(["-f", "-c"])
+        .arg("-f")
+        .args(args)
+        .arg("-c")
         .arg(conf)
         .stdin(std::process::Stdio::null())
         .stdout(log.try_clone().unwrap())

@@ -46,6 +46,19 @@ pub fn wait_port(port: u16) {
     }
 }
 
+/// Waits until the daemon's log at `log` holds `needle`.
+pub fn wait_log(log: &Path, needle: &str) {
+    let started = Instant::now();
+    while !std::fs::read_to_string(log).is_ok_and(|t| t.contains(needle)) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{} never said \"{needle}\"",
+            log.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// bacula-fd, bacula-sd and rdird on free ports; `fd_password` is what
 /// the Director's Client resource says (the daemon expects "fd-secret").
 pub fn setup(fd_password: &str) -> Setup {
@@ -70,7 +83,7 @@ pub fn setup_conf(
     script: Option<&str>,
     extra: impl Fn(&Place<'_>) -> String,
 ) -> Setup {
-    setup_director(fd_password, script, "", extra)
+    setup_site(fd_password, script, "", extra, &[])
 }
 
 /// As `setup_conf`, with more directives in the Director resource.
@@ -79,6 +92,29 @@ pub fn setup_director(
     script: Option<&str>,
     director_extra: &str,
     extra: impl Fn(&Place<'_>) -> String,
+) -> Setup {
+    setup_site(fd_password, script, director_extra, extra, &[])
+}
+
+/// As `setup_conf`, with more arguments for rdird (`-u nobody`); `extra`
+/// runs after the site's folders exist and before rdird starts.
+pub fn setup_conf_args(
+    fd_password: &str,
+    script: Option<&str>,
+    extra: impl Fn(&Place<'_>) -> String,
+    dir_args: &[&str],
+) -> Setup {
+    setup_site(fd_password, script, "", extra, dir_args)
+}
+
+/// The whole site: more Director directives, more resources, more
+/// arguments for rdird.
+pub fn setup_site(
+    fd_password: &str,
+    script: Option<&str>,
+    director_extra: &str,
+    extra: impl Fn(&Place<'_>) -> String,
+    dir_args: &[&str],
 ) -> Setup {
     let root = tempfile::tempdir().unwrap();
     let r = root.path();
@@ -146,10 +182,18 @@ pub fn setup_director(
     );
     let fd = spawn("/usr/sbin/bacula-fd", &fd_conf, &r.join("fd.log"));
     let sd = spawn("/usr/sbin/bacula-sd", &sd_conf, &r.join("sd.log"));
-    let dir = spawn(env!("CARGO_BIN_EXE_rdird"), &dir_conf, &r.join("dir.log"));
+    let dir = Proc(super::spawn_daemon_args(
+        env!("CARGO_BIN_EXE_rdird"),
+        dir_args,
+        &dir_conf,
+        &r.join("dir.log"),
+    ));
     for p in [fd_port, sd_port, dir_port] {
         wait_port(p);
     }
+    // The port is bound before the catalog is opened (and before the
+    // privileges are dropped): the Director serves once it says so.
+    wait_log(&r.join("dir.log"), "listening for consoles");
     Setup {
         fd,
         sd,
@@ -247,4 +291,25 @@ pub fn report_line<'a>(out: &'a str, label: &str) -> &'a str {
         .find_map(|l| l.trim_start().strip_prefix(label))
         .map(str::trim)
         .unwrap_or_else(|| panic!("no {label} in {out}"))
+}
+
+/// A Director configuration with no daemons behind it, listening on
+/// `port`, working in `root/dir`; `extra` is added to it.
+pub fn lone_director_conf(root: &Path, port: u16, extra: &str) -> PathBuf {
+    std::fs::create_dir_all(root.join("dir")).unwrap();
+    write(
+        root,
+        "lone-dir.conf",
+        &format!(
+            "Director {{\n  Name = lone-dir\n  DIRport = {port}\n  DirAddress = 127.0.0.1\n  Password = \"p\"\n  QueryFile = \"/etc/bacula/scripts/query.sql\"\n  WorkingDirectory = \"{0}/dir\"\n  PidDirectory = \"{0}/dir\"\n  Messages = Daemon\n}}\n\
+             Catalog {{ Name = MyCatalog; DB Name = cat }}\n\
+             Messages {{ Name = Daemon; Console = all }}\n\
+             Client {{ Name = lone-fd; Address = 127.0.0.1; FD Port = 1; Password = x; Catalog = MyCatalog }}\n\
+             Storage {{ Name = File; Address = 127.0.0.1; SD Port = 1; Password = x; Device = FileDev; Media Type = File }}\n\
+             Pool {{ Name = Full; Pool Type = Backup }}\n\
+             FileSet {{ Name = Set; Include {{ File = /etc }} }}\n\
+             Job {{ Name = Backup; Type = Backup; Client = lone-fd; FileSet = Set; Storage = File; Pool = Full; Messages = Daemon }}\n{extra}",
+            root.display()
+        ),
+    )
 }

@@ -1,0 +1,194 @@
+//! SQL typed at a console (`sqlquery`, `.sql`): run on a connection of its
+//! own that cannot change the catalog or touch another file. Three locks,
+//! each enough for most statements: the file is opened read-only,
+//! `query_only` is on, and an authorizer refuses everything but reading
+//! (ATTACH, DETACH, writes, schema changes, transactions, pragmas other
+//! than a few that only describe the schema, functions that reach files).
+//! VACUUM passes no authorizer check, so a statement SQLite does not call
+//! read-only is refused too.
+//!
+//! bacula-dir 9.6.7 runs these on its own catalog connection (ua_cmds.c
+//! sqlquery_cmd, ua_dotcmds.c sql_cmd), with every right it has.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
+use rusqlite::{Connection, OpenFlags};
+
+use super::CatalogError;
+
+/// Pragmas a query may use: their argument is a table or index name and
+/// they only describe it.
+const READ_PRAGMAS: &[&str] = &[
+    "table_info",
+    "table_xinfo",
+    "table_list",
+    "index_list",
+    "index_info",
+    "index_xinfo",
+    "foreign_key_list",
+];
+
+/// Functions that reach outside the database.
+const FILE_FUNCTIONS: &[&str] = &[
+    "load_extension",
+    "readfile",
+    "writefile",
+    "edit",
+    "fts3_tokenizer",
+];
+
+/// A read-only connection to the catalog, for console SQL.
+pub struct QueryConnection {
+    db: Connection,
+    /// What the authorizer last refused, for the message.
+    refused: Arc<Mutex<Option<String>>>,
+}
+
+/// Why `action` is refused, or None when it only reads.
+fn refusal(ctx: &AuthContext<'_>) -> Option<String> {
+    match ctx.action {
+        AuthAction::Select | AuthAction::Read { .. } | AuthAction::Recursive => None,
+        AuthAction::Pragma { pragma_name, .. }
+            if READ_PRAGMAS.contains(&pragma_name.to_ascii_lowercase().as_str()) =>
+        {
+            None
+        }
+        AuthAction::Pragma { pragma_name, .. } => Some(format!("PRAGMA {pragma_name}")),
+        AuthAction::Function { function_name } => FILE_FUNCTIONS
+            .contains(&function_name.to_ascii_lowercase().as_str())
+            .then(|| format!("the function {function_name}")),
+        AuthAction::Attach { .. } => Some("ATTACH".into()),
+        AuthAction::Detach { .. } => Some("DETACH".into()),
+        // CREATE and DROP ask first to write the schema table; refused,
+        // SQLite asks no more.
+        AuthAction::Insert { table_name }
+        | AuthAction::Update { table_name, .. }
+        | AuthAction::Delete { table_name }
+            if table_name.starts_with("sqlite_") =>
+        {
+            Some("a schema change (CREATE, DROP, ALTER)".into())
+        }
+        AuthAction::Insert { .. } => Some("INSERT".into()),
+        AuthAction::Update { .. } => Some("UPDATE".into()),
+        AuthAction::Delete { .. } => Some("DELETE".into()),
+        AuthAction::Transaction { .. } | AuthAction::Savepoint { .. } => {
+            Some("a transaction".into())
+        }
+        other => Some(sql_words(&format!("{other:?}"))),
+    }
+}
+
+/// An authorizer action as the SQL that asks for it: `DropTable { .. }`
+/// is "DROP TABLE".
+fn sql_words(action: &str) -> String {
+    let name = action.split([' ', '{', '(']).next().unwrap_or(action);
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && !out.is_empty() {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+impl QueryConnection {
+    /// Opens the catalog at `path` read-only, never through a symbolic link.
+    pub fn open(path: &Path) -> Result<QueryConnection, CatalogError> {
+        let err = |e: rusqlite::Error| CatalogError {
+            db: path.to_path_buf(),
+            message: e.to_string(),
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        let real = crate::files::catalog_target(path).map_err(|message| CatalogError {
+            db: path.to_path_buf(),
+            message,
+        })?;
+        let db = Connection::open_with_flags(real, flags).map_err(err)?;
+        db.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(err)?;
+        db.pragma_update(None, "query_only", true).map_err(err)?;
+        let refused = Arc::new(Mutex::new(None));
+        let seen = refused.clone();
+        db.authorizer(Some(move |ctx: AuthContext<'_>| match refusal(&ctx) {
+            None => Authorization::Allow,
+            Some(why) => {
+                seen.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get_or_insert(why);
+                Authorization::Deny
+            }
+        }));
+        Ok(QueryConnection { db, refused })
+    }
+
+    /// The connection, once `check` accepted the statement.
+    pub fn db(&self) -> &Connection {
+        &self.db
+    }
+
+    /// Whether `sql` may run here: one statement that only reads. The
+    /// message names what was refused.
+    pub fn check(&self, sql: &str) -> Result<(), String> {
+        self.refused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let prepared = self.db.prepare(sql);
+        let why = self
+            .refused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let stmt = match (prepared, why) {
+            (_, Some(why)) => {
+                return Err(format!(
+                    "{why} is not allowed: console SQL only reads the catalog"
+                ))
+            }
+            (Err(e), None) => return Err(e.to_string()),
+            (Ok(stmt), None) => stmt,
+        };
+        if !stmt.readonly() {
+            return Err("this statement writes: console SQL only reads the catalog".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_reading_statements_pass_and_a_refusal_names_what_it_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("cat.db");
+        drop(super::super::Catalog::open(&path).unwrap());
+        let q = QueryConnection::open(&path).unwrap();
+        assert_eq!(q.check("SELECT COUNT(*) FROM Job"), Ok(()));
+        assert_eq!(q.check("PRAGMA table_info(Job)"), Ok(()));
+        let attach = format!("ATTACH '{}' AS x", d.path().join("x.db").display());
+        for (sql, named) in [
+            (attach.as_str(), "ATTACH"),
+            ("INSERT INTO Pool (Name) VALUES ('x')", "INSERT"),
+            ("UPDATE Job SET Name = 'x'", "UPDATE"),
+            ("DELETE FROM Job", "DELETE"),
+            ("PRAGMA user_version = 3", "PRAGMA user_version"),
+            ("PRAGMA journal_mode = DELETE", "PRAGMA journal_mode"),
+            ("BEGIN", "a transaction"),
+            ("DROP TABLE Job", "a schema change"),
+            ("CREATE TEMP VIEW v AS SELECT 1", "a schema change"),
+        ] {
+            let e = q.check(sql).unwrap_err();
+            assert!(e.starts_with(named), "{sql}: {e}");
+        }
+        let e = q.check("VACUUM INTO '/tmp/never'").unwrap_err();
+        assert!(e.contains("writes"), "{e}");
+        assert!(!d.path().join("x.db").exists());
+    }
+}
