@@ -44,14 +44,15 @@ install: build
 
 ## fuzz: build the fuzz targets (libFuzzer) and run each for FUZZ_SECONDS
 # (cargo fuzz's own build cannot pass --ignore-rust-version, so the
-# sanitizer-coverage flags it uses are given here).
+# sanitizer-coverage flags it uses are given here). The fuzz build keeps its
+# own target folder, whatever CARGO_TARGET_DIR says: its flags differ.
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS := config bnet login command catreq label schedule
 FUZZ_FLAGS := -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
   -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
   -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions=off
 fuzz:
-	cd fuzz && RUSTFLAGS="$(FUZZ_FLAGS)" $(CARGO) build --release --locked --ignore-rust-version --target $(TARGET)
+	cd fuzz && CARGO_TARGET_DIR=target RUSTFLAGS="$(FUZZ_FLAGS)" $(CARGO) build --release --locked --ignore-rust-version --target $(TARGET)
 	for t in $(FUZZ_TARGETS); do \
 	  mkdir -p fuzz/corpus/$$t; \
 	  fuzz/target/$(TARGET)/release/$$t fuzz/corpus/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 || exit 1; \
