@@ -269,9 +269,6 @@ impl<'a> Handler<'a> {
         }
         if line.contains(" GetVolInfo ") {
             let name = f.get("VolName").copied().unwrap_or("");
-            if !self.report.volumes.iter().any(|v| v == name) && !name.is_empty() {
-                self.report.volumes.push(name.to_string());
-            }
             let known = self.volume_status(name);
             let refused = match (&known, f.get("write")) {
                 (Some(_), Some(&"1")) => self.volumes.check_for_write(name).err(),
@@ -283,9 +280,18 @@ impl<'a> Handler<'a> {
                     let status = self.volume_status(name).unwrap_or_default();
                     format!("1998 Volume \"{name}\" catalog status is {status}, {why}.\n")
                 }
-                (Some(_), None) => vol_info(&self.catalog(), name).unwrap_or_else(|| {
-                    format!("1998 Volume \"{name}\" catalog status is unknown.\n")
-                }),
+                (Some(_), None) => match vol_info(&self.catalog(), name) {
+                    // Only a volume the job may use is its own: the SD also asks
+                    // about volumes it then leaves (another pool's, mounted for
+                    // another job on the same device).
+                    Some(info) => {
+                        if !self.report.volumes.iter().any(|v| v == name) && !name.is_empty() {
+                            self.report.volumes.push(name.to_string());
+                        }
+                        info
+                    }
+                    None => format!("1998 Volume \"{name}\" catalog status is unknown.\n"),
+                },
             };
             return conn.send(answer);
         }
