@@ -406,3 +406,18 @@ impl<'a> Handler<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_in_the_storage_daemons_requests_are_read_with_their_spaces() {
+        let f = fields(
+            "CatReq JobId=3 FindMedia=1 pool_name=My\x01Pool media_type=Spaced\x01Media vol_type=1",
+        );
+        assert_eq!(name_field(&f, "pool_name"), "My Pool");
+        assert_eq!(name_field(&f, "media_type"), "Spaced Media");
+        assert_eq!(name_field(&f, "VolName"), "");
+    }
+}

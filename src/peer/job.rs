@@ -311,3 +311,51 @@ pub fn tell_fd_storage(
     .map_err(|e| e.to_string())?;
     super::backup::expect(fd, "2000 OK storage", "the storage address", say).map(drop)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, Kind};
+
+    #[test]
+    fn the_storage_daemons_job_line_carries_each_name_with_spaces_as_one_word() {
+        let cfg = Config::parse_text(
+            "t.conf",
+            b"Director { Name = d; Password = p; QueryFile = q; WorkingDirectory = /tmp; PidDirectory = /tmp; Messages = m }\n\
+              Messages { Name = m }\n\
+              Catalog { Name = c; DbName = b }\n\
+              Client { Name = \"My Client\"; Address = h; Password = p; Catalog = c }\n\
+              Storage { Name = \"My Storage\"; Address = h; Password = p; Device = \"My Dev\"; MediaType = \"My Media\" }\n\
+              Pool { Name = po; PoolType = Backup }\n\
+              FileSet { Name = \"Full Set\"; Include { File = /srv } }\n\
+              Job { Name = \"My Job\"; Type = Backup; Client = \"My Client\"; FileSet = \"Full Set\"; Storage = \"My Storage\"; Pool = po; Messages = m }\n",
+        )
+        .unwrap();
+        let client = cfg.find(Kind::Client, "My Client").unwrap();
+        let storage = cfg.find(Kind::Storage, "My Storage").unwrap();
+        let canceled = AtomicBool::new(false);
+        let p = Parties {
+            director_name: "d",
+            job_id: 7,
+            job_name: "My_Job.2026-12-01_10.00.00_03",
+            client,
+            storage,
+            canceled: &canceled,
+        };
+        let line = SdJob {
+            job_resource: "My Job",
+            job_type: 'B',
+            level: 'F',
+            fileset: "Full Set",
+            fileset_md5: "abc",
+            spool_attributes: true,
+        }
+        .line(&p);
+        let words: Vec<&str> = line.trim_end().split(' ').collect();
+        assert_eq!(words[2], "job_name=My\x01Job");
+        assert_eq!(words[3], "client_name=My\x01Client");
+        assert_eq!(words[4..7], ["type=66", "level=70", "FileSet=Full\x01Set"]);
+        assert_eq!(words[8], "SpoolAttr=1");
+        assert_eq!(words.len(), 19, "{line:?}");
+    }
+}
