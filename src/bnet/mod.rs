@@ -2,6 +2,8 @@
 //! big-endian length; negative lengths are signals), LZ4-compressed
 //! packets, and CRAM-MD5 in both directions with Bacula's own base64.
 //!
+//! Names with spaces travel escaped (`spaces`).
+//!
 //! It moves whole packets; what they mean is for `console/` and `peer/`.
 
 pub mod base64;
@@ -9,6 +11,7 @@ pub mod conn;
 pub mod cram;
 pub mod packet;
 pub mod rawtext;
+pub mod spaces;
 
 pub use conn::{BnetError, Connection};
 pub use packet::{Packet, Signal};

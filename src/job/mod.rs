@@ -281,7 +281,10 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
     ];
     let local = clock::local(now);
     let seq = director.jobs().next_seq();
-    data.job_name = format!("{}.{}_{seq:02}", res.name, local.job_name());
+    // The unique name travels unbashed in every protocol line, so it
+    // holds no space: each becomes `_`, as in bacula-dir 9.6.7
+    // (job.c create_unique_job_name).
+    data.job_name = format!("{}.{}_{seq:02}", res.name, local.job_name()).replace(' ', "_");
     let job_id = director
         .catalog()
         .create_job(&NewJob {

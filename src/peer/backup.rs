@@ -14,7 +14,7 @@ use md5::{Digest, Md5};
 
 use super::catreq::{self, Handler, SdReport};
 use super::fd;
-use super::job::{converse, open_sd_job, Parties};
+use super::job::{converse, open_sd_job, Parties, SdJob};
 use crate::bnet::conn::Closer;
 use crate::bnet::{BnetError, Connection, Packet, Signal};
 use crate::config::{IncExe, Resource, Value};
@@ -247,23 +247,19 @@ fn start_sd(
     out: &mut Outcome,
     handler: &mut Handler<'_>,
 ) -> Result<Connection, String> {
-    // The level goes as its letter's code (70 F, 73 I, 68 D).
-    let level_code = u32::from(plan.level);
-    let fs_name = &plan.fileset.name;
-    let job_line = format!(
-        "JobId={} job={} job_name={} client_name={} type=66 level={level_code} FileSet={fs_name} NoAttr=0 SpoolAttr={} FileSetMD5={} SpoolData=0 WritePartAfterJob=1 PreferMountedVols=1 SpoolSize=0 rerunning=0 VolSessionId=0 VolSessionTime=0 sd_client=0 Authorization=dummy\n",
-        plan.parties.job_id,
-        plan.parties.job_name,
-        plan.job.name,
-        plan.parties.client.name,
-        u8::from(plan.job.bool("SpoolAttributes").unwrap_or(false)),
-        plan.fileset_md5,
-    );
+    let job = SdJob {
+        job_resource: &plan.job.name,
+        job_type: 'B',
+        level: plan.level,
+        fileset: &plan.fileset.name,
+        fileset_md5: plan.fileset_md5,
+        spool_attributes: plan.job.bool("SpoolAttributes").unwrap_or(false),
+    };
     let pool = (
         plan.pool.name.as_str(),
         plan.pool.str("PoolType").unwrap_or("Backup"),
     );
-    let (mut sd, device) = open_sd_job(&plan.parties, &job_line, pool, true, out)?;
+    let (mut sd, device) = open_sd_job(&plan.parties, &job, pool, true, out)?;
     // The storage daemon asks for a volume before it accepts the device.
     loop {
         match sd.recv().map_err(bnet)? {

@@ -1,12 +1,15 @@
 //! What the storage daemon sends the Director during a job: catalog
 //! requests (`CatReq`: FindMedia, GetVolInfo, UpdateMedia, CreateJobMedia),
 //! file attributes (`UpdCat`), job messages (`Jmsg`), status and the end of
-//! the job. Each is answered as bacula-dir 9.6.7 answers it.
+//! the job. Each is answered as bacula-dir 9.6.7 answers it, names with
+//! their spaces bashed both ways (Pool, Media Type and Volume names, the
+//! spool file's; `bnet::spaces`): the catalog sees the real names.
 
 use std::collections::HashMap;
 
 use rusqlite::{params, OptionalExtension};
 
+use crate::bnet::spaces::{bash_spaces, unbash_spaces};
 use crate::bnet::{rawtext, BnetError, Connection};
 use crate::catalog::{Catalog, FileRecord, NameCache};
 use crate::director::Director;
@@ -21,6 +24,11 @@ pub(super) fn field(line: &str, key: &str) -> Option<i64> {
 pub(super) fn job_message(line: &str) -> Option<&str> {
     line.strip_prefix("Jmsg JobId=")
         .map(|rest| rest.splitn(4, ' ').nth(3).unwrap_or("").trim_end())
+}
+
+/// The name after `key=` in a line, its spaces unbashed.
+fn name_field(f: &HashMap<&str, &str>, key: &str) -> String {
+    f.get(key).map(|v| unbash_spaces(v)).unwrap_or_default()
 }
 
 /// `key=value` words of a line.
@@ -40,7 +48,7 @@ pub fn vol_info(cat: &Catalog, name: &str) -> Option<String> {
                 let i = |n: usize| r.get::<_, i64>(n).unwrap_or(0);
                 Ok(format!(
                     "1000 OK VolName={} VolJobs={} VolFiles={} VolBlocks={} VolBytes={} VolABytes={} VolHoleBytes={} VolHoles={} VolMounts={} VolErrors={} VolWrites={} MaxVolBytes={} VolCapacityBytes={} VolStatus={} Slot={} MaxVolJobs={} MaxVolFiles={} InChanger={} VolReadTime={} VolWriteTime={} EndFile={} EndBlock={} VolType={} LabelType={} MediaId={} ScratchPoolId={} VolParts={} VolCloudParts={} LastPartBytes={} Enabled={} Recycle={}\n",
-                    r.get::<_, String>(0)?,
+                    bash_spaces(&r.get::<_, String>(0)?),
                     i(1), i(2), i(3), i(4), i(5), i(6), i(7), i(8), i(9), i(10), i(11), i(12),
                     r.get::<_, String>(13)?,
                     i(14), i(15), i(16), i(17), i(18), i(19), i(20), i(21), i(22), i(23), i(24), i(25), i(26), i(27), i(28), i(29), i(30)
@@ -55,7 +63,10 @@ pub fn vol_info(cat: &Catalog, name: &str) -> Option<String> {
 /// Applies an UpdateMedia request to the Media record.
 fn update_media(cat: &Catalog, line: &str) -> Result<(), String> {
     let f = fields(line);
-    let name = f.get("VolName").ok_or("UpdateMedia without VolName")?;
+    if !f.contains_key("VolName") {
+        return Err("UpdateMedia without VolName".into());
+    }
+    let name = name_field(&f, "VolName");
     let n = |k: &str| f.get(k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let first = n("VolFirstWritten");
     let end = n("EndTime");
@@ -208,7 +219,7 @@ impl<'a> Handler<'a> {
         } else if let Some(path) = line
             .strip_prefix("BlastAttr JobId=")
             .and_then(|r| r.split_once(" File="))
-            .map(|(_, p)| p.to_string())
+            .map(|(_, p)| unbash_spaces(p))
         {
             // Spooled attributes: read the storage daemon's spool file when
             // it is on this machine; else ask for them over the connection.
@@ -255,7 +266,8 @@ impl<'a> Handler<'a> {
     fn catreq(&mut self, conn: &mut Connection, line: &str) -> Result<(), BnetError> {
         let f = fields(line);
         if f.contains_key("FindMedia") {
-            let pool = f.get("pool_name").copied().unwrap_or("");
+            let pool = name_field(&f, "pool_name");
+            let pool = pool.as_str();
             let answer = match self.volumes.find(pool) {
                 Ok(name) => {
                     vol_info(&self.catalog(), &name).unwrap_or_else(|| "1901 No Media.\n".into())
@@ -268,7 +280,8 @@ impl<'a> Handler<'a> {
             return conn.send(answer);
         }
         if line.contains(" GetVolInfo ") {
-            let name = f.get("VolName").copied().unwrap_or("");
+            let name = name_field(&f, "VolName");
+            let name = name.as_str();
             let known = self.volume_status(name);
             let refused = match (&known, f.get("write")) {
                 (Some(_), Some(&"1")) => self.volumes.check_for_write(name).err(),
@@ -296,7 +309,7 @@ impl<'a> Handler<'a> {
             return conn.send(answer);
         }
         if line.contains(" UpdateMedia ") {
-            let name = f.get("VolName").copied().unwrap_or("").to_string();
+            let name = name_field(&f, "VolName");
             let was_full = self.volume_status(&name).as_deref() == Some("Full");
             let updated = update_media(&self.catalog(), line);
             // Bacula checks the volume's limits before it answers.
@@ -397,5 +410,20 @@ impl<'a> Handler<'a> {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_in_the_storage_daemons_requests_are_read_with_their_spaces() {
+        let f = fields(
+            "CatReq JobId=3 FindMedia=1 pool_name=My\x01Pool media_type=Spaced\x01Media vol_type=1",
+        );
+        assert_eq!(name_field(&f, "pool_name"), "My Pool");
+        assert_eq!(name_field(&f, "media_type"), "Spaced Media");
+        assert_eq!(name_field(&f, "VolName"), "");
     }
 }

@@ -10,6 +10,7 @@ use super::backup::{sd_loop, FdReport, Outcome, CONNECT_TIMEOUT};
 use super::catreq::{Handler, SdReport, Volumes};
 use super::{fd, sd};
 use crate::bnet::conn::Closer;
+use crate::bnet::spaces::{bash_spaces, unbash_spaces};
 use crate::bnet::{Connection, Signal};
 use crate::config::Resource;
 
@@ -142,26 +143,61 @@ pub fn converse(
     });
 }
 
-/// Logs in to the storage daemon and gives it the job (`job_line`) and
-/// the storage, pool and device to use, for writing (`append`) or
-/// reading; the connection and the device's name. The job's session and
-/// key go into `out`.
+/// The job as the storage daemon is told it (bacula-dir 9.6.7
+/// msgchan.c `start_storage_daemon_job`): the Job resource's, the
+/// Client's and the FileSet's names go with their spaces bashed; the
+/// unique job name has none.
+pub struct SdJob<'a> {
+    /// The Job resource's name.
+    pub job_resource: &'a str,
+    /// Bacula's job type letter: `B`, `R`, `V`.
+    pub job_type: char,
+    /// Bacula's level letter (`F`, `I`, `D`, `O`, `A`; a space for a restore).
+    pub level: char,
+    pub fileset: &'a str,
+    /// The FileSet's fingerprint, or `**Dummy**` when the job reads.
+    pub fileset_md5: &'a str,
+    pub spool_attributes: bool,
+}
+
+impl SdJob<'_> {
+    /// The `JobId=… job=… job_name=…` line for the job of `p`.
+    fn line(&self, p: &Parties<'_>) -> String {
+        format!(
+            "JobId={} job={} job_name={} client_name={} type={} level={} FileSet={} NoAttr=0 SpoolAttr={} FileSetMD5={} SpoolData=0 WritePartAfterJob=1 PreferMountedVols=1 SpoolSize=0 rerunning=0 VolSessionId=0 VolSessionTime=0 sd_client=0 Authorization=dummy\n",
+            p.job_id,
+            p.job_name,
+            bash_spaces(self.job_resource),
+            bash_spaces(&p.client.name),
+            u32::from(self.job_type),
+            u32::from(self.level),
+            bash_spaces(self.fileset),
+            u8::from(self.spool_attributes),
+            self.fileset_md5,
+        )
+    }
+}
+
+/// Logs in to the storage daemon and gives it the job and the storage,
+/// pool and device to use, for writing (`append`) or reading; the
+/// connection and the device's name. The job's session and key go into
+/// `out`.
 pub fn open_sd_job(
     p: &Parties<'_>,
-    job_line: &str,
+    job: &SdJob<'_>,
     (pool_name, pool_type): (&str, &str),
     append: bool,
     out: &mut Outcome,
 ) -> Result<(Connection, String), String> {
     let bnet = |e: crate::bnet::BnetError| e.to_string();
     let mut sd = sd::daemon(p.director_name, p.storage).login(p.director_name, CONNECT_TIMEOUT)?;
-    sd.send(job_line).map_err(bnet)?;
+    sd.send(job.line(p)).map_err(bnet)?;
     let answer = sd.recv_text().map_err(bnet)?;
     if !answer.starts_with("3000 OK Job") {
         return Err(format!(
             "{} refused the job: {}",
             sd.peer(),
-            answer.trim_end()
+            unbash_spaces(answer.trim_end())
         ));
     }
     out.take_job_answer(&answer);
@@ -169,11 +205,14 @@ pub fn open_sd_job(
     let device = sd::device(p.storage);
     sd.send_all(&[
         format!(
-            "use storage={} media_type={media_type} pool_name={pool_name} pool_type={pool_type} append={} copy=0 stripe=0\n",
-            p.storage.name,
+            "use storage={} media_type={} pool_name={} pool_type={} append={} copy=0 stripe=0\n",
+            bash_spaces(&p.storage.name),
+            bash_spaces(media_type),
+            bash_spaces(pool_name),
+            bash_spaces(pool_type),
             u8::from(append),
         ),
-        format!("use device={device}\n"),
+        format!("use device={}\n", bash_spaces(&device)),
     ])
     .map_err(bnet)?;
     sd.signal(Signal::Eod).map_err(bnet)?;
@@ -198,13 +237,13 @@ impl Volumes for ReadOnly {
 /// `run`. The connection, ready for the job's catalog requests.
 pub fn open_sd_read(
     p: &Parties<'_>,
-    job_line: &str,
+    job: &SdJob<'_>,
     pool_name: &str,
     bootstrap: &[String],
     out: &mut Outcome,
 ) -> Result<Connection, String> {
     let bnet = |e: crate::bnet::BnetError| e.to_string();
-    let (mut sd, device) = open_sd_job(p, job_line, (pool_name, "Backup"), false, out)?;
+    let (mut sd, device) = open_sd_job(p, job, (pool_name, "Backup"), false, out)?;
     let answer = sd.recv_text().map_err(bnet)?;
     if !answer.starts_with("3000 OK use device") {
         return Err(format!(
@@ -271,4 +310,52 @@ pub fn tell_fd_storage(
     ))
     .map_err(|e| e.to_string())?;
     super::backup::expect(fd, "2000 OK storage", "the storage address", say).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, Kind};
+
+    #[test]
+    fn the_storage_daemons_job_line_carries_each_name_with_spaces_as_one_word() {
+        let cfg = Config::parse_text(
+            "t.conf",
+            b"Director { Name = d; Password = p; QueryFile = q; WorkingDirectory = /tmp; PidDirectory = /tmp; Messages = m }\n\
+              Messages { Name = m }\n\
+              Catalog { Name = c; DbName = b }\n\
+              Client { Name = \"My Client\"; Address = h; Password = p; Catalog = c }\n\
+              Storage { Name = \"My Storage\"; Address = h; Password = p; Device = \"My Dev\"; MediaType = \"My Media\" }\n\
+              Pool { Name = po; PoolType = Backup }\n\
+              FileSet { Name = \"Full Set\"; Include { File = /srv } }\n\
+              Job { Name = \"My Job\"; Type = Backup; Client = \"My Client\"; FileSet = \"Full Set\"; Storage = \"My Storage\"; Pool = po; Messages = m }\n",
+        )
+        .unwrap();
+        let client = cfg.find(Kind::Client, "My Client").unwrap();
+        let storage = cfg.find(Kind::Storage, "My Storage").unwrap();
+        let canceled = AtomicBool::new(false);
+        let p = Parties {
+            director_name: "d",
+            job_id: 7,
+            job_name: "My_Job.2026-12-01_10.00.00_03",
+            client,
+            storage,
+            canceled: &canceled,
+        };
+        let line = SdJob {
+            job_resource: "My Job",
+            job_type: 'B',
+            level: 'F',
+            fileset: "Full Set",
+            fileset_md5: "abc",
+            spool_attributes: true,
+        }
+        .line(&p);
+        let words: Vec<&str> = line.trim_end().split(' ').collect();
+        assert_eq!(words[2], "job_name=My\x01Job");
+        assert_eq!(words[3], "client_name=My\x01Client");
+        assert_eq!(words[4..7], ["type=66", "level=70", "FileSet=Full\x01Set"]);
+        assert_eq!(words[8], "SpoolAttr=1");
+        assert_eq!(words.len(), 19, "{line:?}");
+    }
 }

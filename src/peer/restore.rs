@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use super::backup::{bnet, expect, FdReport, Outcome};
 use super::catreq::Handler;
 use super::fd;
-use super::job::{converse, open_fd_job, open_sd_read, tell_fd_storage, Parties, ReadOnly};
+use super::job::{converse, open_fd_job, open_sd_read, tell_fd_storage, Parties, ReadOnly, SdJob};
 use crate::bnet::{Connection, Signal};
 use crate::config::Resource;
 use crate::director::Director;
@@ -59,15 +59,15 @@ pub fn run(director: &Director, plan: &RestorePlan<'_>) -> Outcome {
 
 fn start_sd(plan: &RestorePlan<'_>, out: &mut Outcome) -> Result<Connection, String> {
     let p = &plan.parties;
-    let job_line = format!(
-        "JobId={} job={} job_name={} client_name={} type=82 level=32 FileSet={} NoAttr=0 SpoolAttr=0 FileSetMD5=**Dummy** SpoolData=0 WritePartAfterJob=1 PreferMountedVols=1 SpoolSize=0 rerunning=0 VolSessionId=0 VolSessionTime=0 sd_client=0 Authorization=dummy\n",
-        p.job_id,
-        p.job_name,
-        plan.job.name,
-        p.client.name,
-        plan.job.str("Fileset").unwrap_or("*None*"),
-    );
-    open_sd_read(p, &job_line, plan.pool_name, plan.bootstrap, out)
+    let job = SdJob {
+        job_resource: &plan.job.name,
+        job_type: 'R',
+        level: ' ',
+        fileset: plan.job.str("Fileset").unwrap_or("*None*"),
+        fileset_md5: "**Dummy**",
+        spool_attributes: false,
+    };
+    open_sd_read(p, &job, plan.pool_name, plan.bootstrap, out)
 }
 
 fn run_fd(

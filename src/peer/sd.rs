@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::{status_report, Daemon};
+use crate::bnet::spaces::bash_spaces;
 use crate::config::Resource;
 
 /// The storage daemon of a Storage resource.
@@ -49,11 +50,6 @@ pub struct LabelRequest<'a> {
     pub media_type: &'a str,
     pub slot: i64,
     pub drive: i64,
-}
-
-/// Bacula's way of sending a name with spaces as one word.
-pub(crate) fn bash_spaces(s: &str) -> String {
-    s.replace(' ', "\x01")
 }
 
 /// Asks the storage daemon to write a volume label on the Storage's

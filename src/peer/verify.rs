@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use super::backup::{bnet, expect, fileset_lines, FdReport, Outcome, CONNECT_TIMEOUT};
 use super::catreq::Handler;
 use super::fd;
-use super::job::{converse, open_fd_job, open_sd_read, tell_fd_storage, Parties, ReadOnly};
+use super::job::{converse, open_fd_job, open_sd_read, tell_fd_storage, Parties, ReadOnly, SdJob};
 use crate::bnet::{rawtext, Connection, Packet, Signal};
 use crate::config::Resource;
 use crate::director::Director;
@@ -89,16 +89,15 @@ pub fn run_from_volume(
 ) -> (Vec<Seen>, Outcome) {
     let p = &v.parties;
     let mut out = Outcome::default();
-    let job_line = format!(
-        "JobId={} job={} job_name={} client_name={} type=86 level={} FileSet={} NoAttr=0 SpoolAttr=0 FileSetMD5=**Dummy** SpoolData=0 WritePartAfterJob=1 PreferMountedVols=1 SpoolSize=0 rerunning=0 VolSessionId=0 VolSessionTime=0 sd_client=0 Authorization=dummy\n",
-        p.job_id,
-        p.job_name,
-        v.job.name,
-        p.client.name,
-        u32::from(v.level_letter),
-        v.fileset.name,
-    );
-    let sd = match open_sd_read(p, &job_line, v.pool_name, v.bootstrap, &mut out) {
+    let job = SdJob {
+        job_resource: &v.job.name,
+        job_type: 'V',
+        level: v.level_letter,
+        fileset: &v.fileset.name,
+        fileset_md5: "**Dummy**",
+        spool_attributes: false,
+    };
+    let sd = match open_sd_read(p, &job, v.pool_name, v.bootstrap, &mut out) {
         Ok(c) => c,
         Err(e) => {
             out.fatal = Some(e);

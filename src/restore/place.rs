@@ -344,7 +344,7 @@ impl Placement {
     /// How the file daemon's `restore` command places files, spaces
     /// bashed as bacula-dir sends them.
     pub fn fd_words(&self) -> String {
-        let bash = crate::peer::sd::bash_spaces;
+        let bash = crate::bnet::spaces::bash_spaces;
         match &self.how {
             How::RegexWhere(r) => format!("regexwhere={}", bash(r)),
             How::Where(w) => format!("where={}", bash(w)),

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod site;
+pub mod tree;
 
 use std::process::{Command, Output};
 
@@ -97,4 +98,38 @@ pub fn bconsole_raw(conf: &std::path::Path, input: &[u8]) -> Vec<u8> {
     writer.join().unwrap().unwrap();
     out.stdout.extend_from_slice(&out.stderr);
     out.stdout
+}
+
+/// As `bconsole`, for a conversation that must end within `limit`: what
+/// bconsole printed, or the error that it was still running (then it is
+/// killed).
+pub fn bconsole_within(
+    conf: &std::path::Path,
+    input: &str,
+    limit: std::time::Duration,
+) -> Result<String, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let asked = input.to_string();
+    let mut child = Command::new("/usr/sbin/bconsole")
+        .arg("-c")
+        .arg(conf)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("bconsole (package bacula-console) is needed");
+    let pid = child.id();
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::spawn(move || {
+        use std::io::Write;
+        let _ = stdin.write_all(asked.as_bytes());
+        drop(stdin);
+        let mut out = child.wait_with_output().unwrap();
+        out.stdout.extend_from_slice(&out.stderr);
+        let _ = tx.send(String::from_utf8_lossy(&out.stdout).into_owned());
+    });
+    rx.recv_timeout(limit).map_err(|_| {
+        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+        format!("bconsole still waited after {limit:?} for: {input:?}")
+    })
 }

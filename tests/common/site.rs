@@ -116,6 +116,21 @@ pub fn setup_site(
     extra: impl Fn(&Place<'_>) -> String,
     dir_args: &[&str],
 ) -> Setup {
+    setup_site_sd(fd_password, script, director_extra, extra, dir_args, |_| {
+        String::new()
+    })
+}
+
+/// As `setup_site`, with more storage daemon resources: `sd_extra`
+/// returns them (a Device of its own, say).
+pub fn setup_site_sd(
+    fd_password: &str,
+    script: Option<&str>,
+    director_extra: &str,
+    extra: impl Fn(&Place<'_>) -> String,
+    dir_args: &[&str],
+    sd_extra: impl Fn(&Place<'_>) -> String,
+) -> Setup {
     let root = tempfile::tempdir().unwrap();
     let r = root.path();
     let scripts = match script {
@@ -149,8 +164,13 @@ pub fn setup_site(
             "Storage {{\n  Name = test-sd\n  SDPort = {sd_port}\n  SDAddress = 127.0.0.1\n  WorkingDirectory = {0}/sd\n  Pid Directory = {0}/sd\n}}\n\
              Director {{\n  Name = test-dir\n  Password = \"sd-secret\"\n}}\n\
              Device {{\n  Name = FileDev\n  Media Type = File\n  Archive Device = {0}/volumes\n  LabelMedia = yes\n  Random Access = yes\n  AutomaticMount = yes\n  RemovableMedia = no\n  AlwaysOpen = no\n}}\n\
-             Messages {{\n  Name = Standard\n  director = test-dir = all\n}}\n",
-            r.display()
+             Messages {{\n  Name = Standard\n  director = test-dir = all\n}}\n{1}",
+            r.display(),
+            sd_extra(&Place {
+                root: r,
+                fd_port,
+                sd_port
+            })
         ),
     );
     let dir_conf = write(
@@ -224,6 +244,13 @@ impl Setup {
 
     pub fn console(&self, input: &str) -> String {
         super::bconsole(&self.bconsole_conf(), input)
+    }
+
+    /// As `console`, failing the test when the conversation (its jobs'
+    /// `wait`s included) is not over within `limit`.
+    pub fn console_within(&self, input: &str, limit: Duration) -> String {
+        super::bconsole_within(&self.bconsole_conf(), input, limit)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// bconsole logged in as the Director's Console resource `name` with
