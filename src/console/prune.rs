@@ -59,19 +59,34 @@ fn delete_jobs(ctx: &Ctx<'_, '_>, out: &mut Reply, jobs: &[i64]) -> bool {
     true
 }
 
+/// The volume `prune volume=` or `purge volume=` names, with its status,
+/// when the console may act on it; else the refusal is in `out` (the
+/// same words as for a volume that does not exist).
+fn console_volume(
+    ctx: &Ctx<'_, '_>,
+    out: &mut Reply,
+    volume: &str,
+) -> Option<(crate::catalog::Prunable, String)> {
+    let missing = format!("Volume \"{volume}\" not found in the catalog.");
+    if let Err(why) = super::volume::own_volume(ctx, volume, &missing) {
+        out.line(why);
+        return None;
+    }
+    match ctx.director.catalog().prunable_volume(volume) {
+        Ok(Some(found)) => Some(found),
+        _ => {
+            out.line(missing);
+            None
+        }
+    }
+}
+
 /// `prune files|jobs client=NAME [yes]`, `prune volume=NAME [yes]`.
 pub fn prune(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let cfg = ctx.director.config();
     let now = crate::clock::now();
     if let Some(volume) = ctx.args.get("volume") {
-        let missing = format!("Volume \"{volume}\" not found in the catalog.");
-        if let Err(why) = super::volume::own_volume(ctx, volume, &missing) {
-            out.line(why);
-            return;
-        }
-        let found = ctx.director.catalog().prunable_volume(volume);
-        let Ok(Some((v, status))) = found else {
-            out.line(missing);
+        let Some((v, status)) = console_volume(ctx, out, volume) else {
             return;
         };
         if !["Full", "Used", "Append", "Error"].contains(&status.as_str()) {
@@ -265,14 +280,7 @@ pub fn purge(ctx: &Ctx<'_, '_>, out: &mut Reply) {
 /// pool in its PoolACL whose jobs are all its own; bacula-dir 9.6.7
 /// checks no ACL here (select_media_dbr).
 fn purge_volume(ctx: &Ctx<'_, '_>, out: &mut Reply, volume: &str) {
-    let missing = format!("Volume \"{volume}\" not found in the catalog.");
-    if let Err(why) = super::volume::own_volume(ctx, volume, &missing) {
-        out.line(why);
-        return;
-    }
-    let found = ctx.director.catalog().prunable_volume(volume);
-    let Ok(Some((v, status))) = found else {
-        out.line(missing);
+    let Some((v, status)) = console_volume(ctx, out, volume) else {
         return;
     };
     if !["Append", "Full", "Used", "Error"].contains(&status.as_str()) {
