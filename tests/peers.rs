@@ -243,16 +243,7 @@ bacula.set_events(DirEvents())
 fn write_noise(s: &Setup) {
     let big = s.root.path().join("big");
     std::fs::create_dir_all(&big).unwrap();
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let noise: Vec<u8> = (0..900_000)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect();
-    std::fs::write(big.join("noise.bin"), noise).unwrap();
+    std::fs::write(big.join("noise.bin"), noise(900_000)).unwrap();
 }
 
 fn wait_for_script(s: &Setup) {

@@ -251,16 +251,7 @@ fn volume_names_reach_a_write_bootstrap_command_quoted_and_hostile_ones_never_ge
     });
     let r = s.root.path();
     std::fs::create_dir_all(r.join("big")).unwrap();
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let noise: Vec<u8> = (0..500_000)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect();
-    std::fs::write(r.join("big/noise.bin"), noise).unwrap();
+    std::fs::write(r.join("big/noise.bin"), noise(500_000)).unwrap();
     while !s.log().contains("Python script loaded") {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }

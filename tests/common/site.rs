@@ -340,3 +340,16 @@ pub fn lone_director_conf(root: &Path, port: u16, extra: &str) -> PathBuf {
         ),
     )
 }
+
+/// `len` bytes that do not compress, the same each time.
+pub fn noise(len: usize) -> Vec<u8> {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect()
+}
