@@ -1124,59 +1124,6 @@ fn restore_job(_: &Place<'_>) -> String {
         .to_string()
 }
 
-/// Everything about a tree a restore must bring back, by relative name:
-/// kind, permission bits, whole-second mtime (files), content or link
-/// target, and which names share an inode.
-fn snapshot(root: &Path) -> Vec<(Vec<u8>, String)> {
-    use std::os::unix::ffi::OsStrExt;
-    use std::os::unix::fs::MetadataExt;
-    let mut out = Vec::new();
-    let mut inodes: Vec<(u64, Vec<u8>)> = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let e = e.unwrap();
-            let p = e.path();
-            let rel = p
-                .strip_prefix(root)
-                .unwrap()
-                .as_os_str()
-                .as_bytes()
-                .to_vec();
-            let m = std::fs::symlink_metadata(&p).unwrap();
-            let desc = if m.file_type().is_symlink() {
-                format!("link -> {:?}", std::fs::read_link(&p).unwrap())
-            } else if m.is_dir() {
-                stack.push(p.clone());
-                format!("dir {:o}", m.mode() & 0o7777)
-            } else {
-                let shared = if m.nlink() > 1 {
-                    match inodes.iter().find(|(i, _)| *i == m.ino()) {
-                        Some((_, first)) => {
-                            format!(" same as {:?}", String::from_utf8_lossy(first))
-                        }
-                        None => {
-                            inodes.push((m.ino(), rel.clone()));
-                            String::new()
-                        }
-                    }
-                } else {
-                    String::new()
-                };
-                format!(
-                    "file {:o} mtime {} {:?}{shared}",
-                    m.mode() & 0o7777,
-                    m.mtime(),
-                    std::fs::read(&p).unwrap()
-                )
-            };
-            out.push((rel, desc));
-        }
-    }
-    out.sort();
-    out
-}
-
 fn set_mtime(p: &Path, secs: i64) {
     let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
     let t = libc::timespec {
@@ -1233,7 +1180,7 @@ fn a_full_and_incremental_chain_restores_byte_for_byte_to_a_new_place() {
         "{out}"
     );
     let restored = target.join(data.strip_prefix("/").unwrap());
-    assert_eq!(snapshot(&restored), snapshot(&data));
+    assert_eq!(tree_snapshot(&restored), tree_snapshot(&data));
 }
 
 #[test]
@@ -1395,7 +1342,7 @@ fn write_bootstrap_files_let_bextract_read_the_backup_back() {
     let got = r
         .join("extracted")
         .join(r.join("data").strip_prefix("/").unwrap());
-    assert_eq!(snapshot(&got), snapshot(&r.join("data")));
+    assert_eq!(tree_snapshot(&got), tree_snapshot(&r.join("data")));
 }
 
 #[test]
@@ -2171,34 +2118,6 @@ fn two_hundred_jobs_and_fifty_polling_consoles_at_once() {
         count("SELECT COUNT(*) FROM File WHERE JobId NOT IN (SELECT JobId FROM Job)"),
         0
     );
-}
-
-/// A small tmpfs mounted on a folder until dropped (needs root).
-struct SmallDisk(PathBuf);
-
-impl SmallDisk {
-    fn mount(at: &Path, size: &str) -> SmallDisk {
-        let status = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(at)
-            .status()
-            .unwrap();
-        assert!(
-            status.success(),
-            "mounting a {size} tmpfs on {} needs root",
-            at.display()
-        );
-        SmallDisk(at.to_path_buf())
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount")
-            .arg("-l")
-            .arg(&self.0)
-            .status();
-    }
 }
 
 #[test]

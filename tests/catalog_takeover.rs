@@ -1,0 +1,112 @@
+//! The catalog of a site that ran stock bacula-dir 9.6.7 (its SQLite
+//! backend), taken over by rdird and given back: the same configuration,
+//! the same daemons, the same catalog file, nothing lost either way.
+
+mod common;
+use common::site::*;
+
+use std::time::Duration;
+
+/// A Restore Job both Directors read the same way.
+fn restore_job(_: &Place<'_>) -> String {
+    "Job { Name = RestoreFiles; Type = Restore; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Where = /tmp/bacula-restores }\n"
+        .to_string()
+}
+
+/// A site whose Director is bacula-dir, on a catalog made by Debian's
+/// make_sqlite3_tables in its Working Directory.
+fn bacula_site() -> Setup {
+    setup_site_for(
+        Director::BaculaDir,
+        "fd-secret",
+        None,
+        "",
+        |p| {
+            make_bacula_catalog(&p.root.join("dir/cat.db"));
+            restore_job(p)
+        },
+        &[],
+    )
+}
+
+/// Restores the most recent backups of the client to `target`; the
+/// console's output.
+fn restore_current(s: &Setup, target: &std::path::Path) -> String {
+    s.console(&format!(
+        "restore client=test-fd fileset=Set current select all where={} done yes\nwait\nmessages\n",
+        target.display()
+    ))
+}
+
+#[test]
+fn rdird_takes_over_bacula_dirs_catalog_and_bacula_dir_takes_back_rdirds_backups() {
+    let mut s = bacula_site();
+    let data = s.root.path().join("data");
+    let out = s.console("run job=Backup level=Full yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(data.join("a.txt"), "changed after bacula-dir's Full\n").unwrap();
+    std::fs::write(data.join("sub/c.txt"), "new in bacula-dir's Incremental\n").unwrap();
+    let out = s.console("run job=Backup level=Incremental yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    assert!(
+        report_line(&out, "Backup Level:").starts_with("Incremental"),
+        "{out}"
+    );
+    let by_bacula = tree_snapshot(&data);
+
+    // rdird on the same configuration and catalog.
+    s.switch_director(Director::Rdird);
+    let out = s.console("list jobs\nlist volumes\nlist files jobid=2\n");
+    assert!(out.contains("| Backup "), "{out}");
+    let listed_job = |id: i64| {
+        out.lines()
+            .any(|l| l.split('|').nth(1).map(str::trim) == Some(&id.to_string()))
+    };
+    assert!(listed_job(1) && listed_job(2), "{out}");
+    assert!(out.contains("Vol-0001"), "{out}");
+    assert!(
+        out.contains(&format!("{}/sub/c.txt", data.display())),
+        "{out}"
+    );
+    let target = s.root.path().join("by-rdird");
+    let out = restore_current(&s, &target);
+    assert!(
+        out.contains("You have selected the following JobIds: 1,2"),
+        "{out}"
+    );
+    assert_eq!(report_line(&out, "Termination:"), "Restore OK", "{out}");
+    let restored = target.join(data.strip_prefix("/").unwrap());
+    assert_eq!(tree_snapshot(&restored), by_bacula);
+
+    // rdird's Incremental builds on bacula-dir's Full, on bacula-dir's
+    // volume, with the next JobId.
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(data.join("sub/d.txt"), "new in rdird's Incremental\n").unwrap();
+    let out = s.console("run job=Backup level=Incremental yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    assert!(
+        report_line(&out, "Backup Level:").starts_with("Incremental"),
+        "{out}"
+    );
+    assert_eq!(report_line(&out, "JobId:"), "4", "{out}");
+    assert_eq!(report_line(&out, "Volume name(s):"), "Vol-0001", "{out}");
+    let names: Vec<String> = s.files(4).into_iter().map(|(_, n)| n).collect();
+    assert!(names.contains(&"d.txt".to_string()), "{names:?}");
+    assert!(!names.contains(&"a.txt".to_string()), "{names:?}");
+    let by_rdird = tree_snapshot(&data);
+
+    // And back: bacula-dir restores rdird's backup with bacula-dir's.
+    s.switch_director(Director::BaculaDir);
+    let out = s.console("list volumes\n");
+    assert!(out.contains("Vol-0001"), "{out}");
+    let target = s.root.path().join("by-bacula-dir");
+    let out = restore_current(&s, &target);
+    assert!(
+        out.contains("You have selected the following JobIds: 1,2,4"),
+        "{out}"
+    );
+    assert_eq!(report_line(&out, "Termination:"), "Restore OK", "{out}");
+    let restored = target.join(data.strip_prefix("/").unwrap());
+    assert_eq!(tree_snapshot(&restored), by_rdird);
+}
