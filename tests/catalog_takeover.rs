@@ -110,3 +110,81 @@ fn rdird_takes_over_bacula_dirs_catalog_and_bacula_dir_takes_back_rdirds_backups
     let restored = target.join(data.strip_prefix("/").unwrap());
     assert_eq!(tree_snapshot(&restored), by_rdird);
 }
+
+/// Starts rdird on `conf` and waits for it to stop by itself (killing it
+/// after 10 seconds); what it said.
+fn refused_start(root: &std::path::Path, conf: &std::path::Path) -> String {
+    let log = root.join("refused.log");
+    let mut child = Proc(common::spawn_daemon(
+        env!("CARGO_BIN_EXE_rdird"),
+        conf,
+        &log,
+    ));
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "rdird started: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!status.success());
+    std::fs::read_to_string(&log).unwrap()
+}
+
+#[test]
+fn a_catalog_of_another_bacula_schema_version_is_refused_and_left_as_it_was() {
+    let root = tempfile::tempdir().unwrap();
+    let conf = lone_director_conf(root.path(), common::free_port(), "");
+    let db = root.path().join("dir/cat.db");
+    make_bacula_catalog(&db);
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("UPDATE Version SET VersionId = 15")
+        .unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let said = refused_start(root.path(), &conf);
+    assert!(
+        said.contains(&format!(
+            "catalog {}: its Bacula schema version is 15, and rdird reads and writes only version 16",
+            db.display()
+        )),
+        "{said}"
+    );
+    assert!(said.contains("nothing in it was changed"), "{said}");
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+}
+
+#[test]
+fn a_catalog_on_another_database_driver_stops_rdird_naming_the_resource_and_its_line() {
+    let root = tempfile::tempdir().unwrap();
+    let conf = lone_director_conf(
+        root.path(),
+        common::free_port(),
+        "Catalog {\n  Name = PgCatalog\n  DB Name = bacula\n  dbdriver = \"postgresql\"\n}\n",
+    );
+    let said = refused_start(root.path(), &conf);
+    let line = std::fs::read_to_string(&conf)
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("dbdriver"))
+        .unwrap()
+        + 1;
+    assert!(
+        said.contains(&format!("{}:{line}:", conf.display())),
+        "{said}"
+    );
+    assert!(
+        said.contains("Catalog \"PgCatalog\" asks for the database driver \"postgresql\""),
+        "{said}"
+    );
+    let made: Vec<_> = std::fs::read_dir(root.path().join("dir"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(made.is_empty(), "{made:?}");
+}
