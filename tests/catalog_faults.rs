@@ -163,7 +163,7 @@ fn backup_against(s: &Setup, trigger: &str) -> String {
         )
         .unwrap();
     assert_eq!(status, "f");
-    assert_eq!(consistency(&s), ("ok".to_string(), 0));
+    assert_eq!(consistency(s), ("ok".to_string(), 0));
     s.catalog().execute_batch("DROP TRIGGER refuse").unwrap();
     out
 }
