@@ -337,25 +337,24 @@ impl<'a> Handler<'a> {
         }
         if line.contains(" CreateJobMedia") {
             let rows = super::read_until_eod(conn)?;
+            let cat = self.catalog();
             let mut refused = None;
-            {
-                let cat = self.catalog();
-                for r in rows {
-                    let v: Vec<i64> = r
-                        .split_whitespace()
-                        .filter_map(|x| x.parse().ok())
-                        .collect();
-                    if v.len() == 7 {
-                        let added = cat.db().execute(
-                            "INSERT INTO JobMedia (JobId, MediaId, FirstIndex, LastIndex, StartFile, EndFile, StartBlock, EndBlock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                            params![self.job_id, v[6], v[0], v[1], v[2], v[3], v[4], v[5]],
-                        );
-                        if let Err(e) = added {
-                            refused.get_or_insert(e);
-                        }
+            for r in rows {
+                let v: Vec<i64> = r
+                    .split_whitespace()
+                    .filter_map(|x| x.parse().ok())
+                    .collect();
+                if v.len() == 7 {
+                    let added = cat.db().execute(
+                        "INSERT INTO JobMedia (JobId, MediaId, FirstIndex, LastIndex, StartFile, EndFile, StartBlock, EndBlock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        params![self.job_id, v[6], v[0], v[1], v[2], v[3], v[4], v[5]],
+                    );
+                    if let Err(e) = added {
+                        refused.get_or_insert(e);
                     }
                 }
             }
+            drop(cat);
             if let Some(e) = refused {
                 let why = format!("Catalog error creating JobMedia record: {e}");
                 self.message(&why);
