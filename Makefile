@@ -14,15 +14,21 @@ CARGO_FLAGS := --locked --ignore-rust-version
 # Build, test and bench share one static release build of the dependencies.
 STATIC_ENV  := RUSTFLAGS="$(STATIC_FLAGS)"
 
-.PHONY: build test lint demo bench install fuzz clean
+.PHONY: build packages test lint demo bench install fuzz clean
 
 ## build: the static release binary ($(STATIC_BIN))
 build:
 	$(STATIC_ENV) $(CARGO) build --release $(CARGO_FLAGS) --target $(TARGET)
 	@echo "built $(STATIC_BIN)"
 
-## test: every test (unit, integration against Debian's Bacula tools, the saved fuzz corpus)
-test: build
+## packages: the Debian packages the build and the tests need, installed when missing (.ci/packages)
+packages:
+	bash .ci/packages
+
+## test: every test (unit, integration against Debian's Bacula tools, the saved fuzz corpus),
+## once the packages they need are there
+test: packages
+	$(MAKE) build
 	RDIRD_STATIC_BIN="$(abspath $(STATIC_BIN))" $(STATIC_ENV) $(CARGO) test --release $(CARGO_FLAGS) --target $(TARGET)
 
 ## lint: formatting and clippy, as CI checks them

@@ -2112,34 +2112,6 @@ fn two_hundred_jobs_and_fifty_polling_consoles_at_once() {
     );
 }
 
-/// A small tmpfs mounted on a folder until dropped (needs root).
-struct SmallDisk(PathBuf);
-
-impl SmallDisk {
-    fn mount(at: &Path, size: &str) -> SmallDisk {
-        let status = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(at)
-            .status()
-            .unwrap();
-        assert!(
-            status.success(),
-            "mounting a {size} tmpfs on {} needs root",
-            at.display()
-        );
-        SmallDisk(at.to_path_buf())
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount")
-            .arg("-l")
-            .arg(&self.0)
-            .status();
-    }
-}
-
 #[test]
 fn a_full_disk_on_the_storage_daemon_fails_the_job_and_loses_nothing_earlier() {
     let s = setup_conf("fd-secret", None, |p| {

@@ -28,18 +28,33 @@ pub struct NameCache {
     names: HashMap<String, i64>,
 }
 
+impl NameCache {
+    /// The id `value` has in the cache or in the batch being written.
+    fn get(known: &HashMap<String, i64>, fresh: &HashMap<String, i64>, value: &str) -> Option<i64> {
+        known.get(value).or_else(|| fresh.get(value)).copied()
+    }
+}
+
+/// The ids a batch added, kept apart until its transaction commits: after
+/// a rollback their rows are gone, and the cache must not name them.
+#[derive(Default)]
+struct Fresh {
+    paths: HashMap<String, i64>,
+    names: HashMap<String, i64>,
+}
+
 impl Catalog {
     /// The id of `value` in Path or Filename: from the cache, the table, or
-    /// a new row.
+    /// a new row (noted in `fresh`).
     fn cached_id(
         &self,
-        cache: &mut HashMap<String, i64>,
+        (known, fresh): (&HashMap<String, i64>, &mut HashMap<String, i64>),
         value: &str,
         find: &mut rusqlite::CachedStatement<'_>,
         add: &mut rusqlite::CachedStatement<'_>,
     ) -> Result<i64, CatalogError> {
-        if let Some(id) = cache.get(value) {
-            return Ok(*id);
+        if let Some(id) = NameCache::get(known, fresh, value) {
+            return Ok(id);
         }
         let id = match find.query_row(params![value], |r| r.get(0)) {
             Ok(id) => id,
@@ -49,17 +64,20 @@ impl Catalog {
             }
             Err(e) => return Err(self.err(e)),
         };
-        cache.insert(value.to_string(), id);
+        fresh.insert(value.to_string(), id);
         Ok(id)
     }
 
-    /// Inserts a batch of file records of `job_id` in one transaction.
+    /// Inserts a batch of file records of `job_id` in one transaction: all
+    /// of them, or (on an error, which is returned) none, with the cache
+    /// as it was before the batch.
     pub fn insert_files(
         &self,
         job_id: i64,
         files: &[FileRecord],
         cache: &mut NameCache,
     ) -> Result<(), CatalogError> {
+        let mut fresh = Fresh::default();
         let tx = self.db().unchecked_transaction().map_err(|e| self.err(e))?;
         {
             let mut find_path = tx
@@ -80,10 +98,18 @@ impl Catalog {
                 )
                 .map_err(|e| self.err(e))?;
             for f in files {
-                let path_id =
-                    self.cached_id(&mut cache.paths, &f.path, &mut find_path, &mut add_path)?;
-                let name_id =
-                    self.cached_id(&mut cache.names, &f.name, &mut find_name, &mut add_name)?;
+                let path_id = self.cached_id(
+                    (&cache.paths, &mut fresh.paths),
+                    &f.path,
+                    &mut find_path,
+                    &mut add_path,
+                )?;
+                let name_id = self.cached_id(
+                    (&cache.names, &mut fresh.names),
+                    &f.name,
+                    &mut find_name,
+                    &mut add_name,
+                )?;
                 add_file
                     .execute(params![
                         f.file_index,
@@ -96,7 +122,10 @@ impl Catalog {
                     .map_err(|e| self.err(e))?;
             }
         }
-        tx.commit().map_err(|e| self.err(e))
+        tx.commit().map_err(|e| self.err(e))?;
+        cache.paths.extend(fresh.paths);
+        cache.names.extend(fresh.names);
+        Ok(())
     }
 }
 
@@ -132,5 +161,47 @@ mod tests {
         assert_eq!(count("SELECT COUNT(*) FROM File WHERE JobId = 1"), 4);
         assert_eq!(count("SELECT COUNT(*) FROM Path"), 2);
         assert_eq!(count("SELECT COUNT(*) FROM Filename"), 3);
+    }
+
+    #[test]
+    fn a_rejected_batch_leaves_no_cached_id_of_a_row_it_rolled_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Catalog::open(&dir.path().join("c.db")).unwrap();
+        c.db()
+            .execute_batch(
+                "CREATE TRIGGER refuse BEFORE INSERT ON File WHEN NEW.FileIndex = 2
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END",
+            )
+            .unwrap();
+        let mut cache = NameCache::default();
+        let rec = |i: i64, p: &str, n: &str| FileRecord {
+            file_index: i,
+            path: p.into(),
+            name: n.into(),
+            lstat: "P4A mMz9 IGk B A A A".into(),
+            md5: "abc".into(),
+        };
+        let refused = c.insert_files(1, &[rec(1, "/srv/", "x"), rec(2, "/srv/", "y")], &mut cache);
+        assert!(refused.unwrap_err().message.contains("refused"));
+        c.db().execute_batch("DROP TRIGGER refuse").unwrap();
+        c.insert_files(2, &[rec(1, "/srv/", "x")], &mut cache)
+            .unwrap();
+        let dangling: i64 = c
+            .db()
+            .query_row(
+                "SELECT COUNT(*) FROM File LEFT JOIN Path USING (PathId) LEFT JOIN Filename USING (FilenameId)
+                 WHERE Path.Path IS NULL OR Filename.Name IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(dangling, 0);
+        let kept: i64 = c
+            .db()
+            .query_row("SELECT COUNT(*) FROM File WHERE JobId = 2", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(kept, 1);
     }
 }

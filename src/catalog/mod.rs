@@ -62,7 +62,9 @@ pub fn now() -> i64 {
 }
 
 /// Where a configuration keeps its SQLite catalog:
-/// `<WorkingDirectory>/<DB Name>.db`.
+/// `<WorkingDirectory>/<DB Name>.db`, the file bacula-dir's SQLite backend
+/// opens for the same configuration (cats/sqlite.c joins the two with a
+/// `/` even when DB Name is absolute, so the same is done here).
 pub fn db_path(config: &Config) -> PathBuf {
     let dir = config.director().str("WorkingDirectory").unwrap_or(".");
     let name = config
@@ -70,7 +72,7 @@ pub fn db_path(config: &Config) -> PathBuf {
         .next()
         .and_then(|c| c.str("DbName"))
         .unwrap_or("bacula");
-    Path::new(dir).join(format!("{name}.db"))
+    PathBuf::from(format!("{dir}/{name}.db"))
 }
 
 impl Catalog {
@@ -93,15 +95,72 @@ impl Catalog {
         let db = Connection::open_with_flags(&real, flags).map_err(err)?;
         db.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(err)?;
-        db.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
-        db.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(err)?;
         let mut c = Catalog {
             db,
             path: path.to_path_buf(),
         };
-        c.migrate()?;
+        // Before anything is written (the journal mode is kept in the
+        // file): a catalog rdird cannot use is left exactly as it was.
+        let made_by_bacula = c.bacula_schema()?;
+        c.db.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        c.db.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err)?;
+        // Bacula's tables declare REFERENCES, yet write 0 for "none"
+        // (Pool.ScratchPoolId, Job.PriorJobId): bacula-dir's SQLite never
+        // enforces them, and the bundled SQLite would by default.
+        c.db.pragma_update(None, "foreign_keys", "OFF")
+            .map_err(err)?;
+        c.migrate(made_by_bacula)?;
         Ok(c)
+    }
+
+    /// Whether the file already holds Bacula's tables (a catalog that
+    /// bacula-dir or an earlier rdird made), after checking that their
+    /// schema version is the one rdird reads and writes; `false` for an
+    /// empty file. Bacula's `bdb_check_version` (cats/sql.c) refuses a
+    /// version other than its own the same way.
+    fn bacula_schema(&self) -> Result<bool, CatalogError> {
+        let refuse = |message: String| CatalogError {
+            db: self.path.clone(),
+            message: format!("{message}; nothing in it was changed"),
+        };
+        let tables: Vec<String> = {
+            let mut q = self
+                .db
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+                .map_err(|e| self.err(e))?;
+            let rows = q.query_map([], |r| r.get(0)).map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        if tables.is_empty() {
+            return Ok(false);
+        }
+        if !tables.iter().any(|t| t == "Version") {
+            return Err(refuse(format!(
+                "not a Bacula catalog: it has tables ({}) but no Version table",
+                tables.join(", ")
+            )));
+        }
+        let versions: Vec<i64> = {
+            let mut q = self
+                .db
+                .prepare("SELECT VersionId FROM Version")
+                .map_err(|e| self.err(e))?;
+            let rows = q.query_map([], |r| r.get(0)).map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        match versions[..] {
+            [v] if v == schema::BACULA_VERSION_ID => Ok(true),
+            [v] => Err(refuse(format!(
+                "its Bacula schema version is {v}, and rdird reads and writes only version {} (Bacula 9.x)",
+                schema::BACULA_VERSION_ID
+            ))),
+            _ => Err(refuse(format!(
+                "its Version table should hold one row, it holds {}",
+                versions.len()
+            ))),
+        }
     }
 
     pub(crate) fn err(&self, e: rusqlite::Error) -> CatalogError {
@@ -120,7 +179,10 @@ impl Catalog {
         &self.db
     }
 
-    fn migrate(&mut self) -> Result<(), CatalogError> {
+    /// Applies our schema changes not yet recorded; the first creates
+    /// Bacula's tables unless the catalog already has them (one bacula-dir
+    /// made), which are then taken as they are.
+    fn migrate(&mut self, made_by_bacula: bool) -> Result<(), CatalogError> {
         self.db
             .execute_batch(
                 "CREATE TABLE IF NOT EXISTS rdird_migrations (Version INTEGER PRIMARY KEY, Name TEXT NOT NULL, Applied BIGINT NOT NULL)",
@@ -135,7 +197,7 @@ impl Catalog {
                 db: self.path.clone(),
                 message: e.to_string(),
             })?;
-            if i == 0 {
+            if i == 0 && !made_by_bacula {
                 for stmt in schema::create_statements() {
                     tx.execute_batch(&stmt).map_err(|e| CatalogError {
                         db: self.path.clone(),

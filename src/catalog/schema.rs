@@ -5,10 +5,14 @@
 /// A column: name, SQL type, and what follows the type (default, NOT NULL).
 type Column = (&'static str, &'static str, &'static str);
 
-/// A table: its name, columns, and the constraints after them.
+/// A table: its name, columns, the tables its columns refer to, and the
+/// constraints after them.
 pub struct Table {
     pub name: &'static str,
     columns: &'static [Column],
+    /// `(column, table)`: Bacula declares these REFERENCES, which neither
+    /// Director enforces (the catalog is opened with foreign keys off).
+    references: &'static [(&'static str, &'static str)],
     constraints: &'static [&'static str],
 }
 
@@ -104,6 +108,7 @@ const MEDIA_COLUMNS: &[Column] = &[
 pub const TABLES: &[Table] = &[
     Table {
         name: "Filename",
+        references: &[],
         columns: &[
             ("FilenameId", "INTEGER", ""),
             ("Name", "TEXT", "DEFAULT ''"),
@@ -112,11 +117,17 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "Path",
+        references: &[],
         columns: &[("PathId", "INTEGER", ""), ("Path", "TEXT", "DEFAULT ''")],
         constraints: &["PRIMARY KEY(PathId)"],
     },
     Table {
         name: "File",
+        references: &[
+            ("JobId", "Job"),
+            ("PathId", "Path"),
+            ("FilenameId", "Filename"),
+        ],
         columns: &[
             ("FileId", "INTEGER", ""),
             ("FileIndex", "INTEGER", Z),
@@ -132,6 +143,7 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "RestoreObject",
+        references: &[("JobId", "Job")],
         columns: &[
             ("RestoreObjectId", "INTEGER", ""),
             ("ObjectName", "TEXT", "DEFAULT ''"),
@@ -149,16 +161,24 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "Job",
+        references: &[
+            ("ClientId", "Client"),
+            ("PoolId", "Pool"),
+            ("FileSetId", "FileSet"),
+            ("PriorJobId", "Job"),
+        ],
         columns: JOB_COLUMNS,
         constraints: &["PRIMARY KEY(JobId)"],
     },
     Table {
         name: "JobHisto",
+        references: &[],
         columns: JOB_COLUMNS,
         constraints: &[],
     },
     Table {
         name: "Location",
+        references: &[],
         columns: &[
             ("LocationId", "INTEGER", ""),
             ("Location", "TEXT", "NOT NULL"),
@@ -169,6 +189,7 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "LocationLog",
+        references: &[("MediaId", "Media"), ("LocationId", "LocationId")],
         columns: &[
             ("LocLogId", "INTEGER", ""),
             ("Date", "DATETIME", "NOT NULL"),
@@ -182,6 +203,7 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "Log",
+        references: &[("JobId", "Job")],
         columns: &[
             ("LogId", "INTEGER", ""),
             ("JobId", U32, "NOT NULL"),
@@ -192,6 +214,7 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "FileSet",
+        references: &[],
         columns: &[
             ("FileSetId", "INTEGER", ""),
             ("FileSet", "VARCHAR(128)", "NOT NULL"),
@@ -202,6 +225,7 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "JobMedia",
+        references: &[("JobId", "Job"), ("MediaId", "Media")],
         columns: &[
             ("JobMediaId", "INTEGER", ""),
             ("JobId", U32, "NOT NULL"),
@@ -218,11 +242,21 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "Media",
+        references: &[
+            ("PoolId", "Pool"),
+            ("MediaTypeId", "MediaType"),
+            ("StorageId", "Storage"),
+            ("DeviceId", "Device"),
+            ("LocationId", "Location"),
+            ("ScratchPoolId", "Pool"),
+            ("RecyclePoolId", "Pool"),
+        ],
         columns: MEDIA_COLUMNS,
         constraints: &["PRIMARY KEY(MediaId)"],
     },
     Table {
         name: "MediaType",
+        references: &[],
         columns: &[
             ("MediaTypeId", "INTEGER", ""),
             ("MediaType", "VARCHAR(128)", "NOT NULL"),
@@ -232,6 +266,7 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "Storage",
+        references: &[],
         columns: &[
             ("StorageId", "INTEGER", ""),
             ("Name", "VARCHAR(128)", "NOT NULL"),
@@ -241,6 +276,7 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "Device",
+        references: &[("MediaTypeId", "MediaType"), ("StorageId", "Storage")],
         columns: &[
             ("DeviceId", "INTEGER", ""),
             ("Name", "VARCHAR(128)", "NOT NULL"),
@@ -262,6 +298,11 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "Pool",
+        references: &[
+            ("ScratchPoolId", "Pool"),
+            ("RecyclePoolId", "Pool"),
+            ("NextPoolId", "Pool"),
+        ],
         columns: &[
             ("PoolId", "INTEGER", ""),
             ("Name", "VARCHAR(128)", "NOT NULL"),
@@ -294,6 +335,7 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "Client",
+        references: &[],
         columns: &[
             ("ClientId", "INTEGER", ""),
             ("Name", "VARCHAR(128)", "NOT NULL"),
@@ -306,6 +348,7 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "BaseFiles",
+        references: &[("BaseJobId", "Job"), ("JobId", "Job"), ("FileId", "File")],
         columns: &[
             ("BaseId", "BIGINT", ""),
             ("BaseJobId", U32, "NOT NULL"),
@@ -317,6 +360,11 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "UnsavedFiles",
+        references: &[
+            ("JobId", "Job"),
+            ("PathId", "Path"),
+            ("FilenameId", "Filename"),
+        ],
         columns: &[
             ("UnsavedId", "INTEGER", ""),
             ("JobId", U32, "NOT NULL"),
@@ -327,11 +375,13 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "Version",
+        references: &[],
         columns: &[("VersionId", U32, "NOT NULL")],
         constraints: &[],
     },
     Table {
         name: "Counters",
+        references: &[],
         columns: &[
             ("Counter", "TEXT", "NOT NULL"),
             ("MinValue", "INTEGER", Z),
@@ -343,6 +393,7 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "CDImages",
+        references: &[],
         columns: &[
             ("MediaId", U32, "NOT NULL"),
             ("LastBurn", "DATETIME", "NOT NULL"),
@@ -351,6 +402,7 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "PathHierarchy",
+        references: &[],
         columns: &[
             ("PathId", "INTEGER", "NOT NULL"),
             ("PPathId", "INTEGER", "NOT NULL"),
@@ -359,6 +411,7 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "PathVisibility",
+        references: &[],
         columns: &[
             ("PathId", "INTEGER", "NOT NULL"),
             ("JobId", "INTEGER", "NOT NULL"),
@@ -369,6 +422,7 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "Snapshot",
+        references: &[],
         columns: &[
             ("SnapshotId", "INTEGER", ""),
             ("Name", "TEXT", "NOT NULL"),
@@ -376,17 +430,18 @@ pub const TABLES: &[Table] = &[
             ("FileSetId", "INTEGER", Z),
             ("CreateTDate", "BIGINT", Z),
             ("CreateDate", "DATETIME", "NOT NULL"),
-            ("ClientId", "INTEGER", Z),
+            ("ClientId", "INT", Z),
             ("Volume", "TEXT", "NOT NULL"),
             ("Device", "TEXT", "NOT NULL"),
             ("Type", "TEXT", "NOT NULL"),
-            ("Retention", "INTEGER", Z),
+            ("Retention", "INT", Z),
             ("Comment", "TEXT", ""),
         ],
         constraints: &["PRIMARY KEY (SnapshotId)"],
     },
     Table {
         name: "Status",
+        references: &[],
         columns: &[
             ("JobStatus", "CHAR(1)", "NOT NULL"),
             ("JobStatusLong", "BLOB", ""),
@@ -456,7 +511,13 @@ impl Table {
         let mut parts: Vec<String> = self
             .columns
             .iter()
-            .map(|(n, t, rest)| format!("{n} {t} {rest}").trim_end().to_string())
+            .map(|(n, t, rest)| {
+                let refers = match self.references.iter().find(|(c, _)| c == n) {
+                    Some((_, table)) => format!(" REFERENCES {table}"),
+                    None => String::new(),
+                };
+                format!("{n} {t}{refers} {rest}").trim_end().to_string()
+            })
             .collect();
         parts.extend(self.constraints.iter().map(|c| c.to_string()));
         format!("CREATE TABLE {} (\n  {}\n)", self.name, parts.join(",\n  "))

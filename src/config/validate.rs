@@ -1,7 +1,7 @@
 //! The rules that span resources: unique names, required directives,
 //! references that must resolve, JobDefs inheritance, and what a Job needs
-//! to be runnable, and that nothing asks for TLS (which rdird does not
-//! speak yet).
+//! to be runnable, that every Catalog is one rdird can open (SQLite), and
+//! that nothing asks for TLS (which rdird does not speak yet).
 
 use std::collections::HashMap;
 
@@ -18,6 +18,7 @@ pub fn validate(resources: &mut [Resource]) -> Result<(), ConfigError> {
     apply_jobdefs(resources)?;
     check_jobs(resources)?;
     check_director(resources)?;
+    check_catalog_driver(resources)?;
     check_tls(resources)
 }
 
@@ -344,6 +345,37 @@ fn check_tls(resources: &[Resource]) -> Result<(), ConfigError> {
                     format!(
                         "{} asks for TLS ({written} = yes), which rdird does not implement yet: \
                          it refuses to start rather than talk to this peer in clear text",
+                        describe_resource(r)
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A Catalog whose `dbdriver` names another database (PostgreSQL, MySQL)
+/// is refused: rdird keeps its catalog in SQLite only, and opening a new
+/// empty SQLite file instead would hide the site's history and split it
+/// in two. (bacula-dir 9.6.7 built for SQLite ignores `dbdriver` and
+/// opens SQLite anyway: cats/sqlite.c `db_init_database`.)
+fn check_catalog_driver(resources: &[Resource]) -> Result<(), ConfigError> {
+    for r in resources.iter().filter(|r| r.kind == Kind::Catalog) {
+        let Some(idx) = r.kind.find_item("dbdriver") else {
+            continue;
+        };
+        if let Some(Setting {
+            value: Value::Str(driver),
+            at,
+            ..
+        }) = &r.settings[r.kind.slot_of(idx)]
+        {
+            if !driver.eq_ignore_ascii_case("sqlite3") {
+                return Err(ConfigError::at(
+                    at.clone(),
+                    format!(
+                        "{} asks for the database driver \"{driver}\", and rdird opens only \"sqlite3\" catalogs: \
+                         it refuses to start rather than open an empty SQLite catalog in its place",
                         describe_resource(r)
                     ),
                 ));

@@ -632,7 +632,14 @@ pub fn run(
         say: &say,
         canceled,
     };
-    let outcome = crate::peer::backup::run(director, &plan, &mut volumes);
+    let mut outcome = crate::peer::backup::run(director, &plan, &mut volumes);
+    if let Some(why) = &outcome.sd.catalog_refused {
+        let why = match outcome.sd.files_missing {
+            0 => why.clone(),
+            n => format!("{n} file(s) backed up have no attributes in the catalog ({why})"),
+        };
+        outcome.fatal.get_or_insert(why);
+    }
     let last_volume_bytes = outcome
         .sd
         .volumes

@@ -205,11 +205,25 @@ fn incexe_lines(ie: &IncExe, code: &str, out: &mut Vec<String>) {
     out.push("N\n".into());
 }
 
-/// The FileSet's fingerprint, as the storage daemon is given it.
+/// The FileSet's fingerprint, as the catalog's FileSet.MD5 and the storage
+/// daemon have it: Bacula's, so that a catalog bacula-dir wrote keeps its
+/// FileSet records (and an Incremental finds bacula-dir's Full). Bacula
+/// (dird/inc_conf.c `store_fname`, `store_plugin_name`; dird/job.c
+/// `get_or_create_fileset_record`) hashes each `File =` and `Plugin =`
+/// value as written, in the order read; here the Include blocks come
+/// before the Exclude blocks and a block's files before its plugins,
+/// which is that order for every FileSet that writes them so.
 pub fn fileset_md5(fileset: &Resource) -> String {
     let mut h = Md5::new();
-    for l in fileset_lines(fileset) {
-        h.update(l.as_bytes());
+    for directive in ["Include", "Exclude"] {
+        let Some(Value::IncExes(list)) = fileset.get(directive) else {
+            continue;
+        };
+        for ie in list {
+            for value in ie.files.iter().chain(&ie.plugins) {
+                h.update(value.as_bytes());
+            }
+        }
     }
     crate::bnet::base64::encode(&h.finalize())
 }

@@ -97,6 +97,18 @@ pub struct SdReport {
     pub bytes: i64,
     pub errors: i64,
     pub volumes: Vec<String>,
+    /// The first catalog write this job's requests needed that the
+    /// catalog refused (attributes, JobMedia, Media): the job cannot end
+    /// well with records missing, as in Bacula (dird/catreq.c, M_FATAL).
+    pub catalog_refused: Option<String>,
+    /// Files whose attributes are not in the catalog.
+    pub files_missing: i64,
+}
+
+impl SdReport {
+    fn refused(&mut self, why: String) {
+        self.catalog_refused.get_or_insert(why);
+    }
 }
 
 /// The job's side of volume handling, as the storage daemon's requests
@@ -162,8 +174,14 @@ impl<'a> Handler<'a> {
             .catalog()
             .insert_files(self.job_id, &files, &mut self.cache);
         if let Err(e) = inserted {
-            self.message(&format!("Error inserting file attributes: {e}"));
+            let why = format!(
+                "Attribute create error: the attributes of {} file(s) are not in the catalog: {e}",
+                files.len()
+            );
+            self.message(&why);
             self.report.errors += 1;
+            self.report.files_missing += files.len() as i64;
+            self.report.refused(why);
         }
     }
 
@@ -323,7 +341,12 @@ impl<'a> Handler<'a> {
             let answer = match updated {
                 Ok(()) => vol_info(&self.catalog(), &name)
                     .unwrap_or_else(|| "1991 Update Media error\n".into()),
-                Err(e) => format!("1991 Update Media error: {e}\n"),
+                Err(e) => {
+                    let why = format!("Catalog error updating Media record of \"{name}\": {e}");
+                    self.message(&why);
+                    self.report.refused(why);
+                    "1993 Update Media error\n".into()
+                }
             };
             let sent = conn.send(answer);
             if !was_full && self.volume_status(&name).as_deref() == Some("Full") {
@@ -334,17 +357,28 @@ impl<'a> Handler<'a> {
         if line.contains(" CreateJobMedia") {
             let rows = super::read_until_eod(conn)?;
             let cat = self.catalog();
+            let mut refused = None;
             for r in rows {
                 let v: Vec<i64> = r
                     .split_whitespace()
                     .filter_map(|x| x.parse().ok())
                     .collect();
                 if v.len() == 7 {
-                    let _ = cat.db().execute(
+                    let added = cat.db().execute(
                         "INSERT INTO JobMedia (JobId, MediaId, FirstIndex, LastIndex, StartFile, EndFile, StartBlock, EndBlock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                         params![self.job_id, v[6], v[0], v[1], v[2], v[3], v[4], v[5]],
                     );
+                    if let Err(e) = added {
+                        refused.get_or_insert(e);
+                    }
                 }
+            }
+            drop(cat);
+            if let Some(e) = refused {
+                let why = format!("Catalog error creating JobMedia record: {e}");
+                self.message(&why);
+                self.report.refused(why);
+                return conn.send("1992 Create JobMedia error\n");
             }
             return conn.send("1000 OK CreateJobMedia\n");
         }

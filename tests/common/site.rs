@@ -46,6 +46,19 @@ pub fn wait_port(port: u16) {
     }
 }
 
+/// Waits until the Director listens on `port`; what it said, if it never does.
+pub fn wait_director(port: u16, log: &Path) {
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the Director never listened on {port}: {}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Waits until the daemon's log at `log` holds `needle`.
 pub fn wait_log(log: &Path, needle: &str) {
     let started = Instant::now();
@@ -131,6 +144,44 @@ pub fn setup_site_sd(
     dir_args: &[&str],
     sd_extra: impl Fn(&Place<'_>) -> String,
 ) -> Setup {
+    setup_site_for(
+        Director::Rdird,
+        fd_password,
+        script,
+        director_extra,
+        extra,
+        dir_args,
+        sd_extra,
+    )
+}
+
+/// Which Director a site runs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Director {
+    Rdird,
+    /// Debian's stock bacula-dir 9.6.7 with its SQLite backend.
+    BaculaDir,
+}
+
+impl Director {
+    fn program(self) -> &'static str {
+        match self {
+            Director::Rdird => env!("CARGO_BIN_EXE_rdird"),
+            Director::BaculaDir => "/usr/sbin/bacula-dir",
+        }
+    }
+}
+
+/// As `setup_site_sd`, with `director` as the site's Director.
+pub fn setup_site_for(
+    director: Director,
+    fd_password: &str,
+    script: Option<&str>,
+    director_extra: &str,
+    extra: impl Fn(&Place<'_>) -> String,
+    dir_args: &[&str],
+    sd_extra: impl Fn(&Place<'_>) -> String,
+) -> Setup {
     let root = tempfile::tempdir().unwrap();
     let r = root.path();
     let scripts = match script {
@@ -184,10 +235,10 @@ pub fn setup_site_sd(
              Client {{ Name = gone-fd; Address = 127.0.0.1; FD Port = 1; Password = x; Catalog = MyCatalog }}\n\
              Storage {{ Name = File; Address = 127.0.0.1; SD Port = {sd_port}; Password = \"sd-secret\"; Device = FileDev; Media Type = File; Maximum Concurrent Jobs = 10 }}\n\
              Pool {{ Name = Full; Pool Type = Backup; Label Format = \"Vol-\" }}\n\
-             FileSet {{ Name = \"Set\"; Include {{ Options {{ Signature = MD5 }}; File = {0}/data }} }}\n\
+             FileSet {{ Name = \"Set\"; Include {{ Options {{ Signature = MD5 }}\n  File = {0}/data\n}} }}\n\
              Job {{ Name = Backup; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }}\n\
-             Pool {{ Name = Small; Pool Type = Backup; Label Format = \"Small-\"; Maximum Volume Bytes = 200K }}\n\
-             FileSet {{ Name = \"Big\"; Include {{ File = {0}/big }} }}\n\
+             Pool {{ Name = Small; Pool Type = Backup; Label Format = \"Small-\"; Maximum Volume Bytes = 200K\n}}\n\
+             FileSet {{ Name = \"Big\"; Include {{\n  File = {0}/big\n}} }}\n\
              Job {{ Name = Other; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }}\n\
              Storage {{ Name = Gone; Address = 127.0.0.1; SD Port = 1; Password = x; Device = FileDev; Media Type = File }}\n\
              Job {{ Name = NoStorage; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = Gone; Pool = Full; Messages = Daemon }}\n\
@@ -203,17 +254,20 @@ pub fn setup_site_sd(
     let fd = spawn("/usr/sbin/bacula-fd", &fd_conf, &r.join("fd.log"));
     let sd = spawn("/usr/sbin/bacula-sd", &sd_conf, &r.join("sd.log"));
     let dir = Proc(super::spawn_daemon_args(
-        env!("CARGO_BIN_EXE_rdird"),
+        director.program(),
         dir_args,
         &dir_conf,
         &r.join("dir.log"),
     ));
-    for p in [fd_port, sd_port, dir_port] {
+    for p in [fd_port, sd_port] {
         wait_port(p);
     }
-    // The port is bound before the catalog is opened (and before the
-    // privileges are dropped): the Director serves once it says so.
-    wait_log(&r.join("dir.log"), "listening for consoles");
+    wait_director(dir_port, &r.join("dir.log"));
+    if director == Director::Rdird {
+        // The port is bound before the catalog is opened (and before the
+        // privileges are dropped): the Director serves once it says so.
+        wait_log(&r.join("dir.log"), "listening for consoles");
+    }
     Setup {
         fd,
         sd,
@@ -284,6 +338,42 @@ impl Setup {
 }
 
 impl Setup {
+    /// Stops the site's Director and starts `director` on the same
+    /// configuration (and so the same catalog); its output goes on in
+    /// the same log.
+    pub fn switch_director(&mut self, director: Director) {
+        unsafe { libc::kill(self.dir.0.id() as i32, libc::SIGTERM) };
+        let _ = self.dir.0.wait();
+        let r = self.root.path();
+        let before = self.log().len();
+        let log = std::fs::OpenOptions::new()
+            .append(true)
+            .open(r.join("dir.log"))
+            .unwrap();
+        let child = std::process::Command::new(director.program())
+            .arg("-f")
+            .arg("-c")
+            .arg(r.join("dir.conf"))
+            .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.dir = Proc(child);
+        wait_director(self.dir_port, &r.join("dir.log"));
+        if director == Director::Rdird {
+            let started = Instant::now();
+            while !self.log()[before..].contains("listening for consoles") {
+                assert!(
+                    started.elapsed() < Duration::from_secs(10),
+                    "rdird never served: {}",
+                    self.log()
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
     /// The catalog rdird keeps, opened beside it.
     pub fn catalog(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.root.path().join("dir/cat.db")).unwrap()
@@ -352,4 +442,57 @@ pub fn noise(len: usize) -> Vec<u8> {
             state as u8
         })
         .collect()
+}
+
+/// A small tmpfs mounted on a folder until dropped (needs root).
+pub struct SmallDisk(PathBuf);
+
+impl SmallDisk {
+    pub fn mount(at: &Path, size: &str) -> SmallDisk {
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .status()
+            .unwrap();
+        assert!(
+            status.success(),
+            "mounting a {size} tmpfs on {} needs root",
+            at.display()
+        );
+        SmallDisk(at.to_path_buf())
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+/// Creates an SQLite catalog at `db` the way a Debian administrator does
+/// for bacula-dir: the SQL of Debian's make_sqlite3_tables fed to sqlite3.
+pub fn make_bacula_catalog(db: &Path) {
+    use std::io::Write;
+    let script = std::fs::read_to_string("/usr/share/bacula-director/make_sqlite3_tables")
+        .expect("Debian's bacula-director package");
+    let sql = script
+        .split_once("<<END-OF-DATA\n")
+        .and_then(|(_, rest)| rest.split_once("\nEND-OF-DATA"))
+        .map(|(sql, _)| sql)
+        .expect("the tables' SQL in make_sqlite3_tables");
+    let mut child = std::process::Command::new("sqlite3")
+        .arg(db)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("sqlite3");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(sql.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "sqlite3 {}", db.display());
 }
