@@ -1,11 +1,11 @@
 //! Restores that try to leave their root, against Debian's real
 //! bacula-fd and bacula-sd: every separator breg.c accepts, escaped
-//! separators, several expressions, the prefixes, `..`, and a symlink in
-//! one backup that a folder of the same name in a later one would be
-//! restored through. Each is refused and nothing is written outside;
-//! the same restores that stay inside put the files where bacula-fd
-//! puts them. Also the restore command's ACLs and the tree's hostile
-//! globs.
+//! separators, several expressions, the prefixes, `..`, and symlinks a
+//! console limited by its WhereACL would restore (one that a file of a
+//! later restore would be written through). Each is refused and nothing
+//! is written outside; the same restores that stay inside put the files
+//! where bacula-fd puts them. Also a Windows client's `C:/` names, the
+//! restore command's ACLs and the tree's hostile globs.
 
 mod common;
 
