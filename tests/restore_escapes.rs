@@ -457,9 +457,7 @@ fn a_windows_clients_names_restore_from_any_console_that_may_place_them() {
     let out = s.console_as(
         "narrow",
         "narrow-secret",
-        &format!(
-            "restore restorejob=RestoreFiles client=test-fd jobid=1 file=C:/data/a.txt done yes\n"
-        ),
+        "restore restorejob=RestoreFiles client=test-fd jobid=1 file=C:/data/a.txt done yes\n",
     );
     assert!(out.contains("Job queued. JobId="), "{out}");
     let out = s.console("wait\nmessages\n");
