@@ -231,10 +231,10 @@ fn restores_that_stay_inside_put_files_where_bacula_fd_puts_them() {
     let ok = format!("{r}/ok");
     let run = |console: &str, args: String| {
         // A console limited by its WhereACL restores no symlink: it
-        // marks everything but the link.
+        // unmarks the link.
         let select = match console {
             "*" => "all done".to_string(),
-            _ => format!("\ncd {r}/data\nmark *\nunmark link\ndone"),
+            _ => format!("all\ncd {r}/data\nunmark link\ndone"),
         };
         let cmd = format!(
             "restore client=test-fd {args} restorejob=RestoreFiles yes {select}\nwait\nmessages\n"
@@ -404,7 +404,7 @@ fn a_where_acl_console_cannot_plant_a_link_that_a_later_restore_follows() {
     );
     // Without the link the rest of the second backup restores.
     let out = narrow(&format!(
-        "restore restorejob=RestoreFiles client=test-fd jobid=2 where={r}/ok/rest yes\ncd {r}/data\nmark *\nunmark esc\ndone\nwait\nmessages\n"
+        "restore restorejob=RestoreFiles client=test-fd jobid=2 where={r}/ok/rest all yes\ncd {r}/data\nunmark esc\ndone\nwait\nmessages\n"
     ));
     assert_eq!(report_line(&out, "Termination:"), "Restore OK", "{out}");
     let data = format!("{}/data", r.trim_start_matches('/'));
