@@ -229,7 +229,10 @@ impl Placement {
         })
     }
 
-    /// The name the file daemon writes `t` as.
+    /// The name the file daemon writes `t` as. Under `where=` a Windows
+    /// file daemon also turns a name's `C:` into `C/` (and then drops the
+    /// double slash): one component in place of another, so what is
+    /// proven inside the root here is inside it there too.
     fn destination(&self, rw: Option<&Rewriter>, t: &Target<'_>) -> Result<Vec<u8>, String> {
         let name = t.name.as_bytes();
         match (&self.how, rw) {
