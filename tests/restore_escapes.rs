@@ -1,11 +1,11 @@
 //! Restores that try to leave their root, against Debian's real
 //! bacula-fd and bacula-sd: every separator breg.c accepts, escaped
-//! separators, several expressions, the prefixes, `..`, and a symlink in
-//! one backup that a folder of the same name in a later one would be
-//! restored through. Each is refused and nothing is written outside;
-//! the same restores that stay inside put the files where bacula-fd
-//! puts them. Also the restore command's ACLs and the tree's hostile
-//! globs.
+//! separators, several expressions, the prefixes, `..`, and symlinks a
+//! console limited by its WhereACL would restore (one that a file of a
+//! later restore would be written through). Each is refused and nothing
+//! is written outside; the same restores that stay inside put the files
+//! where bacula-fd puts them. Also a Windows client's `C:/` names, the
+//! restore command's ACLs and the tree's hostile globs.
 
 mod common;
 
@@ -204,7 +204,8 @@ fn restores_that_would_leave_the_root_are_refused_and_write_nothing() {
         )),
         "{out}"
     );
-    // The symlink of the first backup would lead the second's file out.
+    // The symlink of the first backup would lead the second's file out;
+    // a console limited by its WhereACL restores no symlink at all.
     let out = s.console_as(
         "narrow",
         "narrow-secret",
@@ -212,7 +213,7 @@ fn restores_that_would_leave_the_root_are_refused_and_write_nothing() {
     );
     assert!(
         out.contains(&format!(
-            "\"{r}/data/link/evil.txt\" would be written through the restored symlink {ok}/sym{r}/data/link"
+            "\"{r}/data/link\" is a symbolic link, and a console limited by its WhereACL restores none"
         )),
         "{out}"
     );
@@ -229,8 +230,14 @@ fn restores_that_stay_inside_put_files_where_bacula_fd_puts_them() {
     let r = root.display().to_string();
     let ok = format!("{r}/ok");
     let run = |console: &str, args: String| {
+        // A console limited by its WhereACL restores no symlink: it
+        // unmarks the link.
+        let select = match console {
+            "*" => "all done".to_string(),
+            _ => format!("all\ncd {r}/data\nunmark link\ndone"),
+        };
         let cmd = format!(
-            "restore client=test-fd {args} restorejob=RestoreFiles done yes\nwait\nmessages\n"
+            "restore client=test-fd {args} restorejob=RestoreFiles yes {select}\nwait\nmessages\n"
         );
         let out = match console {
             "*" => s.console(&cmd),
@@ -242,19 +249,16 @@ fn restores_that_stay_inside_put_files_where_bacula_fd_puts_them() {
             "{args}: {out}"
         );
     };
-    run("*", format!("jobid=1 all where=\"{ok}/with space\""));
+    run("*", format!("jobid=1 where=\"{ok}/with space\""));
+    run("narrow", format!("jobid=1 regexwhere=!^{r}/data!{ok}/rx!"));
     run(
         "narrow",
-        format!("jobid=1 all regexwhere=!^{r}/data!{ok}/rx!"),
-    );
-    run(
-        "narrow",
-        format!("jobid=1 all strip_prefix={r}/data add_prefix={ok}/sp add_suffix=.old"),
+        format!("jobid=1 strip_prefix={r}/data add_prefix={ok}/sp add_suffix=.old"),
     );
     // The Restore Job's own RegexWhere, when the command gives none.
-    run("narrow", "restorejob=RestoreRx jobid=1 all".into());
-    // Everyone may restore the symlink alone; its target is kept.
-    run("narrow", format!("jobid=1 all where={ok}/l"));
+    run("narrow", "restorejob=RestoreRx jobid=1".into());
+    // The full console restores the symlink; its target is kept.
+    run("*", format!("jobid=1 where={ok}/l"));
     let data = format!("{}/data", r.trim_start_matches('/'));
     let spaced = tree(&root.join("ok/with space"));
     assert!(spaced.contains(&format!("{data}/a.txt")), "{spaced:?}");
@@ -265,22 +269,15 @@ fn restores_that_stay_inside_put_files_where_bacula_fd_puts_them() {
     );
     assert_eq!(
         tree(&root.join("ok/rx")),
-        ["a.txt", "h1", "h2", "link", "sub", "sub/b.txt"]
+        ["a.txt", "h1", "h2", "sub", "sub/b.txt"]
     );
     assert_eq!(
         tree(&root.join("ok/sp")),
-        [
-            "a.txt.old",
-            "h1.old",
-            "h2.old",
-            "link.old",
-            "sub",
-            "sub/b.txt.old"
-        ]
+        ["a.txt.old", "h1.old", "h2.old", "sub", "sub/b.txt.old"]
     );
     assert_eq!(
         tree(&root.join("ok/jobrx")),
-        ["a.txt", "h1", "h2", "link", "sub", "sub/b.txt"]
+        ["a.txt", "h1", "h2", "sub", "sub/b.txt"]
     );
     // The hard link was rewritten as its target was: one file again.
     use std::os::unix::fs::MetadataExt;
@@ -356,4 +353,113 @@ fn hostile_globs_in_the_tree_leave_the_director_answering() {
     let other = s.console("version\n");
     assert!(other.contains("Version:"), "{other}");
     assert_eq!(restore_jobs(&s), 0);
+}
+
+/// The two-step attack: `data/esc/` is a folder holding `pwned.txt` in
+/// one backup and a symlink to `outside/` in the next. Restoring the
+/// link alone (nothing below it selected), then the file from the first
+/// backup, would have bacula-fd (root) write `outside/pwned.txt`. A
+/// console limited by its WhereACL restores no link, so the second
+/// restore lands in a real folder inside the root; unmarking the link
+/// restores the rest.
+#[test]
+fn a_where_acl_console_cannot_plant_a_link_that_a_later_restore_follows() {
+    let s = setup_conf("fd-secret", None, resources);
+    let root = s.root.path();
+    let r = root.display().to_string();
+    std::fs::create_dir_all(root.join("outside")).unwrap();
+    std::fs::create_dir_all(root.join("ok")).unwrap();
+    std::fs::create_dir_all(root.join("data/esc")).unwrap();
+    std::fs::write(root.join("data/esc/pwned.txt"), "pwned\n").unwrap();
+    let out = s.console("run job=Backup yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    std::fs::remove_dir_all(root.join("data/esc")).unwrap();
+    std::os::unix::fs::symlink(root.join("outside"), root.join("data/esc")).unwrap();
+    let out = s.console("run job=Backup yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    let narrow = |cmd: &str| s.console_as("narrow", "narrow-secret", cmd);
+    let link = narrow(
+        "restore restorejob=RestoreFiles client=test-fd jobid=2 all done yes\nwait\nmessages\n",
+    );
+    let out = narrow(&format!(
+        "restore restorejob=RestoreFiles client=test-fd jobid=1 file={r}/data/esc/pwned.txt done yes\nwait\nmessages\n"
+    ));
+    assert_eq!(report_line(&out, "Termination:"), "Restore OK", "{out}");
+    assert_eq!(tree(&root.join("outside")), Vec::<String>::new(), "{link}");
+    assert!(
+        link.contains(&format!(
+            "Restore refused: \"{r}/data/esc\" is a symbolic link, and a console limited by its WhereACL restores none"
+        )),
+        "{link}"
+    );
+    assert!(!link.contains("Job queued"), "{link}");
+    let landed = root.join(format!("ok{r}/data/esc"));
+    assert!(
+        std::fs::symlink_metadata(&landed).unwrap().is_dir(),
+        "{landed:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(landed.join("pwned.txt")).unwrap(),
+        "pwned\n"
+    );
+    // Without the link the rest of the second backup restores.
+    let out = narrow(&format!(
+        "restore restorejob=RestoreFiles client=test-fd jobid=2 where={r}/ok/rest all yes\ncd {r}/data\nunmark esc\ndone\nwait\nmessages\n"
+    ));
+    assert_eq!(report_line(&out, "Termination:"), "Restore OK", "{out}");
+    let data = format!("{}/data", r.trim_start_matches('/'));
+    assert_eq!(
+        tree(&root.join(format!("ok/rest/{data}"))),
+        ["a.txt", "sub", "sub/b.txt"]
+    );
+    assert_eq!(tree(&root.join("outside")), Vec::<String>::new());
+}
+
+/// A Windows file daemon records its files as `C:/data/…`: the rows of
+/// a real backup renamed so. Every console that may restore anywhere
+/// restores them in place, under a Linux where= and under a Windows one;
+/// a console limited to its WhereACL restores them under it. (The file
+/// daemon here is Linux's: what it writes is not the point.)
+#[test]
+fn a_windows_clients_names_restore_from_any_console_that_may_place_them() {
+    let s = setup_conf("fd-secret", None, resources);
+    let r = s.root.path().display().to_string();
+    let out = s.console("run job=Backup yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    let data = format!("{r}/data/");
+    let renamed = s
+        .catalog()
+        .execute(
+            "UPDATE Path SET Path = 'C:/data/' || substr(Path, ?2) WHERE substr(Path, 1, ?2 - 1) = ?1",
+            rusqlite::params![data, data.len() as i64 + 1],
+        )
+        .unwrap();
+    assert_eq!(renamed, 2, "data/ and data/sub/");
+    assert!(s
+        .files(1)
+        .iter()
+        .any(|(p, n)| p == "C:/data/" && n == "a.txt"));
+    for args in [String::new(), format!("where={r}/R")] {
+        let out = s.console(&format!(
+            "restore restorejob=RestoreFiles client=test-fd jobid=1 {args} all done yes\n"
+        ));
+        assert!(!out.contains("Restore refused"), "{args}: {out}");
+        assert!(out.contains("Job queued. JobId="), "{args}: {out}");
+    }
+    // The Linux file daemon would take c:/restore as relative to its
+    // working folder: the restore stops at the question, past every
+    // check.
+    let out = s.console(
+        "restore restorejob=RestoreFiles client=test-fd jobid=1 where=c:/restore all done\nno\n",
+    );
+    assert!(!out.contains("Restore refused"), "{out}");
+    assert!(out.contains("OK to run?"), "{out}");
+    let out = s.console_as(
+        "narrow",
+        "narrow-secret",
+        "restore restorejob=RestoreFiles client=test-fd jobid=1 file=C:/data/a.txt done yes\n",
+    );
+    assert!(out.contains("Job queued. JobId="), "{out}");
+    let out = s.console("wait\nmessages\n");
+    assert_eq!(termination_lines(&out).len(), 3, "{out}");
 }

@@ -65,8 +65,13 @@ fn select(
     out: &mut Reply,
     files: Vec<SourceFile>,
 ) -> Result<Vec<SourceFile>, String> {
+    // As bacula-dir (ua_restore.c): `all` marks everything, and without
+    // `done` the console may still unmark in the tree.
     if ctx.args.has("all") {
-        return Ok(files);
+        if ctx.args.has("done") {
+            return Ok(files);
+        }
+        return tree_mode(ctx, out, files, true);
     }
     let names = ctx.args.all("file");
     let dirs: Vec<String> = ctx
@@ -79,7 +84,7 @@ fn select(
         if ctx.args.has("done") {
             return Ok(Vec::new());
         }
-        return tree_mode(ctx, out, files);
+        return tree_mode(ctx, out, files, false);
     }
     for n in &names {
         if !files.iter().any(|f| f.full_name() == *n) {
@@ -101,8 +106,15 @@ fn tree_mode(
     ctx: &Ctx<'_, '_>,
     out: &mut Reply,
     files: Vec<SourceFile>,
+    all: bool,
 ) -> Result<Vec<SourceFile>, String> {
     let mut tree = Tree::new(files.iter().map(|f| (f.full_name(), f.size)));
+    if all {
+        // Every name, also one outside `/` (a Windows client's `C:/`).
+        for n in &mut tree.nodes {
+            n.marked = true;
+        }
+    }
     out.line("");
     out.line("You are now entering file selection mode where you add (mark) and");
     out.line("remove (unmark) files to be restored. No files are initially added, unless");

@@ -7,8 +7,6 @@
 //! unless each result provably stays inside the restore root and the
 //! console's WhereACL.
 
-use std::collections::HashSet;
-
 use super::breg::{self, Expression, Rewriter};
 
 /// What the file daemon is told.
@@ -70,9 +68,17 @@ fn wire_safe(key: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A path's components (`//` and `.` dropped); an error for a relative
-/// path or one naming `..` (also between backslashes, a Windows file
-/// daemon's separator).
+/// Whether `path` starts with a drive letter, `X:/`: how a Windows file
+/// daemon records its files (and a `where=` on a Windows client).
+fn drive_letter(path: &[u8]) -> bool {
+    path.len() >= 3 && path[0].is_ascii_alphabetic() && path[1] == b':' && path[2] == b'/'
+}
+
+/// A path's components (`//` and `.` dropped; a drive letter `X:` is
+/// the first); an error for a relative path or one naming `..` (also
+/// between backslashes, a Windows file daemon's separator). Only `/`
+/// separates components here, so a name checked inside a root is inside
+/// it whether the file daemon also splits at `\\` or not.
 fn components(path: &[u8]) -> Result<Vec<Vec<u8>>, &'static str> {
     if path.is_empty() {
         return Err("is empty");
@@ -80,7 +86,7 @@ fn components(path: &[u8]) -> Result<Vec<Vec<u8>>, &'static str> {
     if path.split(|&b| b == b'/' || b == b'\\').any(|c| c == b"..") {
         return Err("names \"..\"");
     }
-    if path[0] != b'/' {
+    if path[0] != b'/' && !drive_letter(path) {
         return Err("is not an absolute path");
     }
     Ok(path
@@ -223,7 +229,10 @@ impl Placement {
         })
     }
 
-    /// The name the file daemon writes `t` as.
+    /// The name the file daemon writes `t` as. Under `where=` a Windows
+    /// file daemon also turns a name's `C:` into `C/` (and then drops the
+    /// double slash): one component in place of another, so what is
+    /// proven inside the root here is inside it there too.
     fn destination(&self, rw: Option<&Rewriter>, t: &Target<'_>) -> Result<Vec<u8>, String> {
         let name = t.name.as_bytes();
         match (&self.how, rw) {
@@ -243,9 +252,12 @@ impl Placement {
     /// Why these files may not be restored this way, if they may not:
     /// a name or destination that is not absolute, is empty or names
     /// `..`; a destination outside the restore root or the console's
-    /// WhereACL; or, unless the console may restore anywhere, a
-    /// restored symlink that another restored file would be written
-    /// through (tar's `--secure` rule).
+    /// WhereACL; or, unless the console may restore anywhere, any
+    /// symbolic link. Refusing only a link that a file of the same
+    /// selection would be written through (tar's `--secure` rule) is not
+    /// enough: a link restored today is followed by tomorrow's restore of
+    /// a folder of the same name, and the Director cannot see what is
+    /// already on the client's disk.
     pub fn refuse(&self, targets: &[Target<'_>], acl: &WhereAcl) -> Option<String> {
         self.check(targets, acl).err()
     }
@@ -277,8 +289,6 @@ impl Placement {
             .expressions
             .iter()
             .all(|e| e.search.is_ascii() && e.replace.is_ascii());
-        let mut symlinks = HashSet::new();
-        let mut dests = Vec::with_capacity(targets.len());
         for t in targets {
             let name = t.name.as_bytes();
             if name.len() > breg::MAX_NAME {
@@ -322,19 +332,10 @@ impl Placement {
                     ));
                 }
             }
-            if t.symlink {
-                symlinks.insert(comps.clone());
-            }
-            dests.push((t.name, comps));
-        }
-        if acl.is_none() || symlinks.is_empty() {
-            return Ok(());
-        }
-        for (name, comps) in &dests {
-            if let Some(n) = (1..comps.len()).find(|&n| symlinks.contains(&comps[..n])) {
+            if t.symlink && acl.is_some() {
                 return Err(format!(
-                    "\"{name}\" would be written through the restored symlink {}; this console may not restore a file below a symlink it restores",
-                    shown(&comps[..n])
+                    "\"{}\" is a symbolic link, and a console limited by its WhereACL restores none: a later restore would write through it to wherever it points. Unmark the links to restore the rest",
+                    t.name
                 ));
             }
         }
@@ -514,30 +515,69 @@ mod tests {
     }
 
     #[test]
-    fn a_file_below_a_restored_symlink_is_refused_unless_the_console_may_restore_anywhere() {
+    fn a_console_that_may_not_restore_anywhere_restores_no_symlink() {
         let p = place(PlaceArgs {
             where_: Some("/tmp/ok"),
             ..PlaceArgs::default()
         });
-        let t = [
-            Target {
-                name: "/d/link",
-                mtime: 0,
-                symlink: true,
-            },
-            file("/d/link/x"),
-            file("/d/linkx"),
-        ];
+        let link = Target {
+            name: "/d/link",
+            mtime: 0,
+            symlink: true,
+        };
+        let t = [file("/d/a"), link, file("/d/linkx")];
         let acl: WhereAcl = Some(vec!["/tmp/ok".into()]);
         let why = p.refuse(&t, &acl).unwrap();
         assert!(
-            why.contains(
-                "\"/d/link/x\" would be written through the restored symlink /tmp/ok/d/link"
-            ),
+            why.starts_with("\"/d/link\" is a symbolic link, and a console limited by its WhereACL restores none"),
             "{why}"
         );
+        // Alone, with nothing below it, and in place without a WhereACL.
+        assert!(p.refuse(&t[1..2], &acl).is_some());
+        let in_place = place(PlaceArgs::default());
+        assert!(in_place.refuse(&t[1..2], &Some(Vec::new())).is_some());
         assert_eq!(p.refuse(&t, &None), None);
         assert_eq!(p.refuse(&[t[0].clone(), t[2].clone()], &acl), None);
+    }
+
+    #[test]
+    fn windows_names_with_a_drive_letter_are_absolute() {
+        let names = ["C:/data/", "C:/data/a.txt"];
+        let t: Vec<Target<'_>> = names.iter().map(|n| file(n)).collect();
+        // In place, or a where= (Linux or Windows) the console may use.
+        for w in [None, Some("/tmp/R"), Some("c:/restore")] {
+            let p = place(PlaceArgs {
+                where_: w,
+                ..PlaceArgs::default()
+            });
+            assert_eq!(p.refuse(&t, &None), None, "{w:?}");
+        }
+        // As the file daemon joins them (a Windows one also turns the
+        // colon into a slash: one component either way).
+        let p = place(PlaceArgs {
+            where_: Some("c:/restore"),
+            ..PlaceArgs::default()
+        });
+        assert_eq!(dest(&p, "C:/data/a.txt"), "c:/restore/C:/data/a.txt");
+        let acl: WhereAcl = Some(vec!["c:/restore".into()]);
+        assert_eq!(p.refuse(&t, &acl), None);
+        let acl: WhereAcl = Some(vec!["/tmp/R".into()]);
+        assert!(refused(&p, &names, &acl).contains("outside the console's WhereACL"));
+        let p = place(PlaceArgs {
+            where_: Some("/tmp/R"),
+            regexwhere: Some("!^C:/data!D:/x!"),
+            ..PlaceArgs::default()
+        });
+        assert!(refused(&p, &names, &None).contains("outside the restore root /tmp/R"));
+        // Still no relative names, nor "..".
+        assert!(refused(&p, &["C:data/a"], &None).contains("not an absolute path"));
+        assert!(refused(&p, &["C:/data/../../x"], &None).contains("names \"..\""));
+        assert!(Placement::new(&PlaceArgs {
+            where_: Some("c:restore"),
+            ..PlaceArgs::default()
+        })
+        .unwrap_err()
+        .contains("absolute"));
     }
 
     #[test]
