@@ -212,6 +212,7 @@ pub fn catreq(data: &[u8]) {
 pub fn login(data: &[u8]) {
     let cfg = director().config();
     let mut console = Loopback::sending(data, "console (fuzz)");
-    let _ = crate::console::login::login(&mut console.conn, &cfg);
+    let _ =
+        crate::console::login::login(&mut console.conn, &cfg, || Some(std::time::Duration::ZERO));
     console.finish();
 }

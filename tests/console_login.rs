@@ -36,6 +36,11 @@ fn connect(s: &Setup) -> TcpStream {
 /// address has its own count of failed logins, so tries from several
 /// addresses are not slowed down).
 fn connect_from(s: &Setup, from: [u8; 4]) -> TcpStream {
+    connect_to(s.dir_port, from)
+}
+
+/// A connection to the Director's `port` from the loopback address `from`.
+fn connect_to(port: u16, from: [u8; 4]) -> TcpStream {
     use std::os::fd::FromRawFd;
     let sockaddr = |ip: [u8; 4], port: u16| libc::sockaddr_in {
         sin_family: libc::AF_INET as libc::sa_family_t,
@@ -52,7 +57,7 @@ fn connect_from(s: &Setup, from: [u8; 4]) -> TcpStream {
         let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
         assert!(fd >= 0);
         let local = sockaddr(from, 0);
-        let remote = sockaddr([127, 0, 0, 1], s.dir_port);
+        let remote = sockaddr([127, 0, 0, 1], port);
         assert_eq!(
             libc::bind(fd, (&local as *const libc::sockaddr_in).cast(), len),
             0
@@ -149,8 +154,8 @@ fn an_unknown_console_name_is_refused_like_a_wrong_password() {
         assert_eq!(shape(&chal), shape(&wrong_chal), "{name}: {chal}");
         assert_eq!(got, refusal, "{name}: {:?}", String::from_utf8_lossy(&got));
     }
-    // Closing after the challenge counts as a failure too: the third from
-    // one address makes the next wait.
+    // Closing after the challenge reveals nothing about the password and
+    // is not counted; a wrong answer is.
     let (_, closed) = raw_login(&s, [127, 0, 0, 29], "*UserAgent*", Answer::Close);
     assert_eq!(closed, packet(b"1999 You are not authorized.\n"));
     for _ in 0..3 {
@@ -158,7 +163,14 @@ fn an_unknown_console_name_is_refused_like_a_wrong_password() {
         assert_eq!(shape(&chal), shape(&wrong_chal));
         assert_eq!(got, closed, "{:?}", String::from_utf8_lossy(&got));
     }
-    let log = wait_for_log(&s, "3 failed console logins from 127.0.0.30");
+    for _ in 0..3 {
+        let (_, got) = raw_login(&s, [127, 0, 0, 30], "nosuch", Answer::Password("guess"));
+        assert_eq!(got, refusal, "{:?}", String::from_utf8_lossy(&got));
+    }
+    let log = wait_for_log(
+        &s,
+        "3 wrong answers to the console challenge from 127.0.0.30",
+    );
     assert!(
         log.contains(
             "console \"nosuch\" failed to authenticate: no Console resource has that name"
@@ -173,7 +185,11 @@ fn an_unknown_console_name_is_refused_like_a_wrong_password() {
     );
     assert!(log.contains("console at 127.0.0.21:"), "{log}");
     assert!(
-        log.contains("3 failed console logins from 127.0.0.30: the next one waits 1 s"),
+        log.contains("3 wrong answers to the console challenge from 127.0.0.30: the next login waits 1 s after its Hello"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("4 wrong answers to the console challenge from 127.0.0.30"),
         "{log}"
     );
     let out = s.console("version\n");
@@ -258,7 +274,7 @@ fn fifty_connections_that_never_say_hello_do_not_keep_a_console_out() {
     );
     let log = s.log();
     assert!(
-        log.contains("10 consoles are still logging in (Maximum Console Logins): dropping the oldest, from 127.0.0.1:"),
+        log.contains("5 consoles from 127.0.0.1 are still logging in, the most one address may (half of Maximum Console Logins, 10): dropping the one from 127.0.0.1:"),
         "{log}"
     );
     drop(silent);
@@ -281,5 +297,134 @@ fn an_idle_session_is_closed_after_the_console_idle_timeout() {
             "The Director closed this session: no command for 2 s (Console Idle Timeout)."
         ),
         "{out}"
+    );
+}
+
+/// Logs in as `*UserAgent*` from 127.0.0.1 as a console far away would:
+/// `delay` before each of its steps (the connection, the Hello, the
+/// answer, its own challenge, the reply to the greeting). The Director's
+/// last packet: its greeting if it let the console in.
+fn slow_login(s: &Setup, delay: Duration) -> Result<String, String> {
+    let next = |c: &mut TcpStream| match read_packet(c, &mut Vec::new()) {
+        Ok(p @ Packet::Data(_)) => Ok(p.text()),
+        other => Err(format!("{other:?}")),
+    };
+    std::thread::sleep(delay);
+    let mut c = connect(s);
+    std::thread::sleep(delay);
+    c.write_all(&packet(b"Hello *UserAgent* calling 102\n"))
+        .map_err(|e| e.to_string())?;
+    let challenge = next(&mut c)?;
+    let chal = challenge
+        .strip_prefix("auth cram-md5 ")
+        .and_then(|r| r.split_whitespace().next())
+        .ok_or(format!("not a challenge: {challenge:?}"))?;
+    let key = cram::password_key("console-secret");
+    std::thread::sleep(delay);
+    c.write_all(&packet(
+        format!("{}\0", cram::response(chal, &key)).as_bytes(),
+    ))
+    .map_err(|e| e.to_string())?;
+    let verdict = next(&mut c)?;
+    if verdict != "1000 OK auth\n" {
+        return Err(verdict);
+    }
+    std::thread::sleep(delay);
+    c.write_all(&packet(b"auth cram-md5 <1.2@console> ssl=0\n"))
+        .map_err(|e| e.to_string())?;
+    let _our_answer = next(&mut c)?;
+    std::thread::sleep(delay);
+    c.write_all(&packet(b"1000 OK auth\n"))
+        .map_err(|e| e.to_string())?;
+    next(&mut c)
+}
+
+#[test]
+fn a_flood_from_one_address_does_not_keep_a_distant_console_from_another_out() {
+    let s = site("");
+    let port = s.dir_port;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // 4 threads, each connecting every 10 ms from 127.0.0.2 and holding
+    // the socket (its last 200), for at most 30 s.
+    let flood: Vec<_> = (0..4)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let started = Instant::now();
+                let mut held = std::collections::VecDeque::new();
+                let mut made = 0u32;
+                while !stop.load(std::sync::atomic::Ordering::SeqCst)
+                    && started.elapsed() < Duration::from_secs(30)
+                {
+                    held.push_back(connect_to(port, [127, 0, 0, 2]));
+                    if held.len() > 200 {
+                        held.pop_front();
+                    }
+                    made += 1;
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                made
+            })
+        })
+        .collect();
+    let flooding = Instant::now();
+    std::thread::sleep(Duration::from_millis(500));
+    let mut attempt = 0;
+    while attempt < 5 || flooding.elapsed() < Duration::from_secs(5) {
+        attempt += 1;
+        let greeting = slow_login(&s, Duration::from_millis(50));
+        assert!(
+            greeting
+                .as_ref()
+                .is_ok_and(|g| g.starts_with("1000 OK: 102 test-dir")),
+            "login {attempt} during the flood: {greeting:?}"
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let made: u32 = flood.into_iter().map(|t| t.join().unwrap()).sum();
+    eprintln!(
+        "the flood made {made} connections in {:?}; {attempt} slow logins got in",
+        flooding.elapsed()
+    );
+    let log = s.log();
+    assert!(
+        log.contains("5 consoles from 127.0.0.2 are still logging in, the most one address may (half of Maximum Console Logins, 10): dropping the one from 127.0.0.2:"),
+        "{log}"
+    );
+    assert!(!log.contains("dropping the one from 127.0.0.1:"), "{log}");
+}
+
+#[test]
+fn many_wrong_answers_from_an_address_do_not_keep_its_good_console_out() {
+    let s = site("");
+    let refusal = [
+        packet(b"1999 Authorization failed.\n"),
+        packet(b"1999 You are not authorized.\n"),
+    ]
+    .concat();
+    for _ in 0..9 {
+        let (_, got) = raw_login(&s, [127, 0, 0, 1], "monitor", Answer::Password("guess"));
+        assert_eq!(got, refusal, "{:?}", String::from_utf8_lossy(&got));
+    }
+    // Connections that go away before they answer, as a bconsole that
+    // gave up would: they do not lengthen the wait.
+    for _ in 0..3 {
+        raw_login(&s, [127, 0, 0, 1], "*UserAgent*", Answer::Close);
+    }
+    let started = Instant::now();
+    let out = s.console("version\n");
+    let took = started.elapsed();
+    eprintln!("bconsole got in after {took:?}");
+    assert!(out.contains("rdird x86_64"), "{out}");
+    // bconsole itself gives up after 15 s (console/authenticate.c).
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    let log = s.log();
+    assert!(
+        log.contains("9 wrong answers to the console challenge from 127.0.0.1: the next login waits 4 s after its Hello"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("10 wrong answers to the console challenge"),
+        "{log}"
     );
 }

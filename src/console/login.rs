@@ -135,8 +135,29 @@ fn claimed<'a>(config: &'a Config, name: &str) -> Claimed<'a> {
     }
 }
 
+/// Why a login did not go through.
+pub struct Refused {
+    pub error: BnetError,
+    /// The console answered the challenge, and wrongly: a guess at the
+    /// password, which the slow-down counts (a connection that goes away
+    /// before it answers has guessed nothing).
+    pub wrong_answer: bool,
+}
+
+impl From<BnetError> for Refused {
+    fn from(error: BnetError) -> Refused {
+        Refused {
+            error,
+            wrong_answer: false,
+        }
+    }
+}
+
 /// Reads the Hello, authenticates both ways, and greets the console, all
-/// within `LOGIN_DEADLINE`.
+/// within `LOGIN_DEADLINE`. Between the Hello and the challenge,
+/// `after_hello` may hold the login back (the slow-down for guessing): it
+/// returns how long it waited, which the deadline does not count, or
+/// `None` if the connection is no longer wanted.
 ///
 /// A name the Director does not know is challenged like any other, with
 /// a key made up for the attempt that no one can answer: the console sees
@@ -145,16 +166,25 @@ fn claimed<'a>(config: &'a Config, name: &str) -> Claimed<'a> {
 /// `authenticate_user_agent`, answers an unknown name at once with
 /// `1999 You are not authorized.` and no challenge, which tells anyone
 /// which names exist.)
-pub fn login(conn: &mut Connection, config: &Config) -> Result<Login, BnetError> {
+pub fn login(
+    conn: &mut Connection,
+    config: &Config,
+    after_hello: impl FnOnce() -> Option<Duration>,
+) -> Result<Login, Refused> {
     conn.set_deadline(Some(Instant::now() + LOGIN_DEADLINE));
     conn.set_max_packet(MAX_LOGIN_PACKET);
-    let login = authenticate(conn, config);
+    let login = authenticate(conn, config, after_hello);
     conn.set_deadline(None);
     conn.set_max_packet(crate::bnet::packet::MAX_PACKET);
     login
 }
 
-fn authenticate(conn: &mut Connection, config: &Config) -> Result<Login, BnetError> {
+fn authenticate(
+    conn: &mut Connection,
+    config: &Config,
+    after_hello: impl FnOnce() -> Option<Duration>,
+) -> Result<Login, Refused> {
+    let started = Instant::now();
     let hello = conn.recv_text()?;
     let peer = conn.peer().to_string();
     let protocol = |what: String| BnetError::Protocol {
@@ -169,6 +199,9 @@ fn authenticate(conn: &mut Connection, config: &Config) -> Result<Login, BnetErr
             ))
         })?
         .to_string();
+    let waited =
+        after_hello().ok_or_else(|| protocol("dropped to make room for another console".into()))?;
+    conn.set_deadline(Some(started + waited + LOGIN_DEADLINE));
     let director = config.director();
     let claim = claimed(config, &name);
     let key = match &claim {
@@ -178,13 +211,19 @@ fn authenticate(conn: &mut Connection, config: &Config) -> Result<Login, BnetErr
     };
     let refused = |why: &str| protocol(format!("console \"{name}\" failed to authenticate: {why}"));
     if let Err(e) = cram::challenge_peer(conn, &director.name, &key) {
+        // A wrong answer, or garbage (which counts as a guess); the rest
+        // is the connection going away or timing out before it answered.
+        let wrong_answer = matches!(e, BnetError::Protocol { .. } | BnetError::TooLong { .. });
         let why = match (&claim, e) {
             (Claimed::Nobody(why), BnetError::Protocol { .. }) => why.to_string(),
             (_, BnetError::Protocol { what, .. }) => what,
             (_, e) => e.to_string(),
         };
         let _ = conn.send(NOT_AUTHORIZED);
-        return Err(refused(&why));
+        return Err(Refused {
+            error: refused(&why),
+            wrong_answer,
+        });
     }
     cram::answer_peer(conn, &key)?;
     let acl = match claim {
@@ -192,7 +231,12 @@ fn authenticate(conn: &mut Connection, config: &Config) -> Result<Login, BnetErr
         Claimed::Console(c) => Acl::of_console(c),
         // No one answers an unguessable key; should it ever be answered,
         // the name still gets nothing.
-        Claimed::Nobody(why) => return Err(refused(why)),
+        Claimed::Nobody(why) => {
+            return Err(Refused {
+                error: refused(why),
+                wrong_answer: true,
+            })
+        }
     };
     conn.send(format!(
         "1000 OK: 102 {} Version: {} ({})\n",

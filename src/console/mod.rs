@@ -313,31 +313,35 @@ fn session(
     slot: slots::LoginSlot,
     limits: Limits,
 ) {
-    let wait = throttle.wait_for(addr.ip());
-    if !throttled(wait, &slot) {
-        return;
-    }
     let mut conn = Connection::new(stream, format!("console at {addr}"), login::LOGIN_DEADLINE);
     let config = director.config();
-    let login = match login::login(&mut conn, &config) {
+    let after_hello = || {
+        slot.said_hello();
+        let wait = throttle.wait_for(addr.ip());
+        throttled(wait, &slot).then_some(wait)
+    };
+    let login = match login::login(&mut conn, &config, after_hello) {
         Ok(l) => {
             throttle.succeeded(addr.ip());
             l
         }
-        Err(e) => {
+        Err(login::Refused {
+            error,
+            wrong_answer,
+        }) => {
             if slot.is_shed() {
-                tracing::debug!("{e}");
+                tracing::debug!("{error}");
             } else {
-                tracing::warn!("{e}");
+                tracing::warn!("{error}");
             }
             // A connection dropped to make room failed through no fault
             // of its address.
-            if matches!(e, crate::bnet::BnetError::Protocol { .. }) && !slot.is_shed() {
+            if wrong_answer && !slot.is_shed() {
                 let n = throttle.failed(addr.ip());
                 let next = throttle.wait_for(addr.ip());
                 if !next.is_zero() {
                     tracing::warn!(
-                        "{n} failed console logins from {}: the next one waits {} s",
+                        "{n} wrong answers to the console challenge from {}: the next login waits {} s after its Hello",
                         addr.ip(),
                         next.as_secs()
                     );
@@ -436,8 +440,9 @@ fn raw(packets: &[String]) -> Vec<Vec<u8>> {
 }
 
 /// Serves consoles from `listener` until the process ends: at most
-/// Maximum Console Logins connections logging in (the oldest shed for a
-/// new one) and Maximum Console Connections sessions logged in.
+/// Maximum Console Logins connections logging in (half of them from one
+/// address; see `slots` for which is shed for a new one) and Maximum
+/// Console Connections sessions logged in.
 ///
 /// bacula-dir 9.6.7 (ua_server.c, `bnet_thread_server` with a work queue
 /// of Maximum Console Connections threads) counts connections that have
