@@ -311,11 +311,13 @@ fn repeated_failed_logins_from_one_address_are_slowed_down() {
     }
     let log = wait_for_log(
         &d,
-        "4 failed console logins from 127.0.0.1: the next one waits 2 s",
+        "4 wrong answers to the console challenge from 127.0.0.1: the next login waits 2 s after its Hello",
         Duration::from_secs(20),
     );
     assert!(
-        log.contains("3 failed console logins from 127.0.0.1: the next one waits 1 s"),
+        log.contains(
+            "3 wrong answers to the console challenge from 127.0.0.1: the next login waits 1 s after its Hello"
+        ),
         "{log}"
     );
     // The right password still gets in (after its wait), and clears the
@@ -325,7 +327,11 @@ fn repeated_failed_logins_from_one_address_are_slowed_down() {
     let out = d.console_as(None, "wrong-password", "version\n");
     assert!(!out.contains("test-dir Version:"), "{out}");
     std::thread::sleep(Duration::from_millis(300));
-    assert!(!d.log().contains("1 failed console logins"), "{}", d.log());
+    assert!(
+        !d.log().contains("1 wrong answers to the console challenge"),
+        "{}",
+        d.log()
+    );
 }
 
 #[test]

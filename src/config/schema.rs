@@ -284,7 +284,7 @@ pub static DIRECTOR: &[Item] = &[
     def("PythonEventTimeout", Time, 30),
     def("PythonLegacySyntax", Bool, 1),
     def("PythonMemoryLimit", Size64, 1 << 30),
-    def("MaximumConsoleLogins", PInt32, 10),
+    def("MaximumConsoleLogins", PInt32, 128),
     def("ConsoleIdleTimeout", Time, 60 * 60),
 ];
 

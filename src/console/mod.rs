@@ -282,7 +282,7 @@ impl Limits {
         let int = |name: &str, default: i64| d.int(name).unwrap_or(default).max(1);
         Limits {
             sessions: int("MaximumConsoleConnections", 20) as usize,
-            logins: int("MaximumConsoleLogins", 10) as usize,
+            logins: int("MaximumConsoleLogins", 128) as usize,
             idle: match d.int("ConsoleIdleTimeout").unwrap_or(3600) {
                 n if n <= 0 => None,
                 n => Some(Duration::from_secs(n as u64)),
