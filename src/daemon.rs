@@ -31,24 +31,48 @@ fn pid_path(config: &Config, port: u16) -> Option<PathBuf> {
 }
 
 /// Detaches from the terminal the way a Unix daemon does: a child in a new
-/// session carries on in `/` (so that it holds no mount busy) with a
-/// umask of at least 026 (lib/daemon.c daemon_start), the parent returns
-/// and exits.
+/// session carries on in `/` (so that it holds no mount busy) with its
+/// standard input, output and error on /dev/null (lib/daemon.c
+/// daemon_start), the parent returns and exits.
 fn detach() -> Result<bool, String> {
     // SAFETY: fork in a process that has started no threads yet.
     match unsafe { libc::fork() } {
         -1 => Err(format!("cannot fork: {}", std::io::Error::last_os_error())),
         0 => {
-            // SAFETY: setsid and umask have no preconditions in the child.
-            unsafe {
-                libc::setsid();
-                let old = libc::umask(0o026);
-                libc::umask(old | 0o026);
-            }
+            // SAFETY: setsid has no preconditions in the child.
+            unsafe { libc::setsid() };
             std::env::set_current_dir("/").map_err(|e| format!("cannot change to /: {e}"))?;
+            let null = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/null")
+                .map_err(|e| format!("cannot open /dev/null: {e}"))?;
+            for fd in 0..3 {
+                // SAFETY: dup2 onto a standard descriptor, from one this
+                // function owns.
+                if unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), fd) } < 0 {
+                    return Err(format!(
+                        "cannot move descriptor {fd} to /dev/null: {}",
+                        std::io::Error::last_os_error()
+                    ));
+                }
+            }
             Ok(false)
         }
         _ => Ok(true),
+    }
+}
+
+/// Keeps every file the Director creates (catalog, its -wal and -shm,
+/// pid file, bootstraps) out of reach of other users: a umask of at least
+/// 026, detached (lib/daemon.c daemon_start) or not. bacula-dir 9.6.7
+/// keeps the caller's umask under `-f`, so its catalog may be readable by
+/// everyone; the catalog holds every client's file names.
+fn restrict_umask() {
+    // SAFETY: umask has no preconditions.
+    unsafe {
+        let old = libc::umask(0o026);
+        libc::umask(old | 0o026);
     }
 }
 
@@ -69,6 +93,7 @@ pub fn run(config: Config, opts: Options) -> Result<(), String> {
             "Working Directory \"{working}\" not found; create it or fix the configuration"
         ));
     }
+    restrict_umask();
     if !opts.foreground && detach()? {
         return Ok(());
     }

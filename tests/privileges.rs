@@ -277,11 +277,14 @@ fn a_detached_director_works_from_the_root_folder_and_creates_files_no_one_else_
     let root = tempfile::tempdir().unwrap();
     let port = common::free_port();
     let conf = lone_director_conf(root.path(), port, "");
+    // Standard output and error on a file of the caller's: the detached
+    // Director must let go of both, as of the terminal they would be.
+    let caller = std::fs::File::create(root.path().join("caller.out")).unwrap();
     let status = rdird(&[], &conf)
         .current_dir(root.path())
         .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stdout(caller.try_clone().unwrap())
+        .stderr(caller)
         .status()
         .unwrap();
     assert!(status.success());
@@ -300,11 +303,17 @@ fn a_detached_director_works_from_the_root_folder_and_creates_files_no_one_else_
     let cwd = std::fs::read_link(format!("/proc/{pid}/cwd"));
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let catalog = std::fs::metadata(root.path().join("dir/cat.db"));
+    let outputs: Vec<_> = (0..3)
+        .map(|fd| std::fs::read_link(format!("/proc/{pid}/fd/{fd}")))
+        .collect();
     unsafe { libc::kill(pid, libc::SIGTERM) };
     while Path::new(&format!("/proc/{pid}")).exists() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     assert_eq!(cwd.unwrap(), Path::new("/"));
+    for (fd, target) in outputs.into_iter().enumerate() {
+        assert_eq!(target.unwrap(), Path::new("/dev/null"), "descriptor {fd}");
+    }
     let umask = status
         .lines()
         .find_map(|l| l.strip_prefix("Umask:"))
@@ -316,4 +325,43 @@ fn a_detached_director_works_from_the_root_folder_and_creates_files_no_one_else_
         0,
         "a catalog others may write"
     );
+}
+
+#[test]
+fn a_foreground_director_started_with_umask_0_creates_a_catalog_no_one_else_may_read() {
+    let root = tempfile::tempdir().unwrap();
+    let port = common::free_port();
+    let conf = lone_director_conf(root.path(), port, "");
+    let mut cmd = rdird(&["-f"], &conf);
+    // SAFETY: umask in the child before exec has no preconditions.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::umask(0);
+            Ok(())
+        });
+    }
+    let dir = Proc(
+        cmd.stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_port(port);
+    let catalog = root.path().join("dir/cat.db");
+    let started = std::time::Instant::now();
+    while !root.path().join("dir/cat.db-wal").exists() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut modes = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        let p = format!("{}{suffix}", catalog.display());
+        let mode = std::fs::metadata(&p).unwrap().mode() & 0o777;
+        modes.push((p, mode));
+    }
+    drop(dir);
+    for (p, mode) in modes {
+        assert_eq!(mode & 0o026, 0, "{p} is {mode:o}");
+    }
 }

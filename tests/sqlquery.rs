@@ -1,6 +1,7 @@
 //! `sqlquery` and `.sql` read the catalog and can change nothing: not a
-//! row, not a pragma, not a file elsewhere; with real bconsole, bacula-fd
-//! and bacula-sd.
+//! row, not a pragma, not a file elsewhere, and cannot fill the Director's
+//! memory; `list` refuses a JobId it cannot read; with real bconsole,
+//! bacula-fd and bacula-sd.
 
 mod common;
 
@@ -171,4 +172,120 @@ fn dot_sql_answers_rows_as_bat_reads_them_and_refuses_writes() {
     assert!(!out.contains("Backup\t"), "{out}");
     assert!(out.contains("| Backup |"), "{out}");
     assert!(!Path::new(&s.root.path().join("attached.db")).exists());
+}
+
+/// The most memory the Director's process has held (`VmHWM`), in MB.
+fn peak_mb(s: &Setup) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", s.dir.0.id())).unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .unwrap()
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .unwrap();
+    kb >> 10
+}
+
+/// 600 MB of rows: 6000 rows of 100 KB, quickly made.
+const HUGE: &str = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 6000) SELECT x, printf('%0100000d', x) AS pad FROM c";
+
+#[test]
+fn a_sqlquery_result_past_the_cap_is_cut_while_read_and_the_director_stays_small() {
+    let s = setup("fd-secret");
+    let before = peak_mb(&s);
+    let out = s.console(&format!("sqlquery\n{HUGE};\n\n"));
+    assert!(
+        out.contains("*** Output cut: "),
+        "{}{}",
+        &out[out.len().saturating_sub(2000)..],
+        s.log()
+    );
+    assert!(out.len() < 80 << 20, "{} bytes", out.len());
+    // The result whole is 600 MB: read whole, it alone would pass 450.
+    let peak = peak_mb(&s);
+    eprintln!("the Director's peak: {before} MB before, {peak} MB after");
+    assert!(
+        peak < 450,
+        "the Director grew from {before} MB to {peak} MB"
+    );
+    assert!(s.console("version").contains("rdird"));
+}
+
+#[test]
+fn a_dot_sql_result_is_held_to_the_reply_cap_and_the_director_stays_small() {
+    let s = setup("fd-secret");
+    let out = s.console(&format!(".sql query=\"{HUGE}\"\n"));
+    assert!(
+        out.contains("*** Output cut:"),
+        "{}",
+        &out[out.len().saturating_sub(2000)..]
+    );
+    assert!(out.len() < 80 << 20, "{} bytes", out.len());
+    let peak = peak_mb(&s);
+    assert!(peak < 450, "the Director grew to {peak} MB");
+    assert!(s.console("version").contains("rdird"));
+}
+
+#[test]
+fn a_query_longer_than_a_megabyte_is_dropped_and_the_next_one_runs() {
+    let s = setup_conf("fd-secret", None, query_console);
+    let long = "x".repeat(200 << 10);
+    let mut input = String::from("sqlquery\nSELECT\n");
+    for _ in 0..20 {
+        input.push_str(&long);
+        input.push('\n');
+    }
+    input.push_str("end of the dropped one;\nSELECT 42 AS answer;\n\n");
+    let out = console_as(&s, "querier", "q-secret", &input);
+    assert!(
+        out.contains("Query dropped: it is longer than 1024 KB"),
+        "{}",
+        &out[out.len().saturating_sub(2000)..]
+    );
+    assert!(
+        out.contains("|     42 |"),
+        "{}",
+        &out[out.len().saturating_sub(2000)..]
+    );
+    assert!(
+        !out.contains("Query failed"),
+        "{}",
+        &out[out.len().saturating_sub(2000)..]
+    );
+}
+
+#[test]
+fn a_jobid_that_is_not_a_number_is_refused_and_no_filter_is_dropped() {
+    let s = setup("fd-secret");
+    let out = s.console("run job=Backup yes\nwait\n");
+    assert!(out.contains("JobId=1"), "{out}");
+    let big = "99999999999999999999999";
+    for cmd in [
+        format!("list jobs jobid={big}"),
+        format!("llist jobid={big}"),
+        format!("list files jobid={big}"),
+        format!("list jobmedia jobid={big}"),
+        format!("wait jobid={big}"),
+        format!("cancel jobid={big}"),
+        format!("delete jobid={big}"),
+        format!("purge files jobid={big} yes"),
+    ] {
+        let out = s.console(&format!("{cmd}\n"));
+        assert!(
+            out.contains(&format!("\"{big}\" is not a valid JobId.")),
+            "{cmd}: {out}"
+        );
+        assert!(!out.contains("Backup"), "{cmd}: {out}");
+        assert!(!out.contains("purged"), "{cmd}: {out}");
+    }
+    let jobs: i64 = s
+        .catalog()
+        .query_row("SELECT COUNT(*) FROM Job WHERE PurgedFiles = 0", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(jobs, 1);
 }

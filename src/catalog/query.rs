@@ -11,7 +11,9 @@
 //! sqlquery_cmd, ua_dotcmds.c sql_cmd), with every right it has.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::{Connection, OpenFlags};
@@ -39,11 +41,21 @@ const FILE_FUNCTIONS: &[&str] = &[
     "fts3_tokenizer",
 ];
 
+/// The longest a console query runs: past it SQLite stops it, so that no
+/// query holds a reader (and with it the catalog's WAL) for ever.
+/// bacula-dir 9.6.7 lets a query run as long as it likes.
+pub const QUERY_TIME_LIMIT: Duration = Duration::from_secs(600);
+
 /// A read-only connection to the catalog, for console SQL.
 pub struct QueryConnection {
     db: Connection,
     /// What the authorizer last refused, for the message.
     refused: Arc<Mutex<Option<String>>>,
+    /// When the statement `check` last accepted started.
+    started: Arc<Mutex<Instant>>,
+    /// The last statement was stopped at the time limit.
+    timed_out: Arc<AtomicBool>,
+    limit: Duration,
 }
 
 /// Why `action` is refused, or None when it only reads.
@@ -97,6 +109,11 @@ fn sql_words(action: &str) -> String {
 impl QueryConnection {
     /// Opens the catalog at `path` read-only, never through a symbolic link.
     pub fn open(path: &Path) -> Result<QueryConnection, CatalogError> {
+        QueryConnection::open_with_limit(path, QUERY_TIME_LIMIT)
+    }
+
+    /// `open`, with each statement stopped after `limit`.
+    fn open_with_limit(path: &Path, limit: Duration) -> Result<QueryConnection, CatalogError> {
         let err = |e: rusqlite::Error| CatalogError {
             db: path.to_path_buf(),
             message: e.to_string(),
@@ -123,17 +140,54 @@ impl QueryConnection {
                 Authorization::Deny
             }
         }));
-        Ok(QueryConnection { db, refused })
+        let started = Arc::new(Mutex::new(Instant::now()));
+        let timed_out = Arc::new(AtomicBool::new(false));
+        let (since, stopped) = (started.clone(), timed_out.clone());
+        // Called every few thousand SQLite instructions; true stops the
+        // statement with SQLITE_INTERRUPT.
+        db.progress_handler(
+            10_000,
+            Some(move || {
+                let late = since.lock().unwrap_or_else(|e| e.into_inner()).elapsed() > limit;
+                if late {
+                    stopped.store(true, Ordering::Relaxed);
+                }
+                late
+            }),
+        );
+        Ok(QueryConnection {
+            db,
+            refused,
+            started,
+            timed_out,
+            limit,
+        })
     }
 
-    /// The connection, once `check` accepted the statement.
+    /// The connection, once `check` accepted the statement; the time
+    /// limit counts from `check`.
     pub fn db(&self) -> &Connection {
         &self.db
+    }
+
+    /// Why the statement failed with `error`: the time limit, when that
+    /// is what stopped it.
+    pub fn failure(&self, error: String) -> String {
+        if self.timed_out.load(Ordering::Relaxed) {
+            format!(
+                "the query ran for more than {} seconds, the most a console query may run; it was stopped",
+                self.limit.as_secs_f64()
+            )
+        } else {
+            error
+        }
     }
 
     /// Whether `sql` may run here: one statement that only reads. The
     /// message names what was refused.
     pub fn check(&self, sql: &str) -> Result<(), String> {
+        *self.started.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+        self.timed_out.store(false, Ordering::Relaxed);
         self.refused
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -190,5 +244,26 @@ mod tests {
         let e = q.check("VACUUM INTO '/tmp/never'").unwrap_err();
         assert!(e.contains("writes"), "{e}");
         assert!(!d.path().join("x.db").exists());
+    }
+
+    #[test]
+    fn a_query_that_never_ends_is_stopped_at_the_time_limit_and_says_so() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("cat.db");
+        drop(super::super::Catalog::open(&path).unwrap());
+        let q = QueryConnection::open_with_limit(&path, Duration::from_millis(300)).unwrap();
+        let endless =
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c";
+        assert_eq!(q.check(endless), Ok(()));
+        let e = q
+            .db()
+            .query_row(endless, [], |r| r.get::<_, i64>(0))
+            .unwrap_err();
+        let why = q.failure(e.to_string());
+        assert!(why.contains("more than 0.3 seconds"), "{why}");
+        assert_eq!(q.check("SELECT 1"), Ok(()));
+        let one: i64 = q.db().query_row("SELECT 1", [], |r| r.get(0)).unwrap();
+        assert_eq!(one, 1);
+        assert_eq!(q.failure("other".into()), "other");
     }
 }

@@ -76,6 +76,18 @@ impl Args {
             .any(|k| k.eq_ignore_ascii_case(key))
     }
 
+    /// The JobId given as `jobid=`, if any; one that is not a number is an
+    /// error that says so, never a filter dropped.
+    pub fn jobid(&self) -> Result<Option<i64>, String> {
+        self.get("jobid")
+            .map(|v| {
+                v.trim()
+                    .parse::<i64>()
+                    .map_err(|_| format!("\"{v}\" is not a valid JobId."))
+            })
+            .transpose()
+    }
+
     /// The n-th word after the command.
     pub fn word(&self, n: usize) -> Option<&str> {
         self.keys.get(n + 1).map(String::as_str)

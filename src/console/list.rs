@@ -11,7 +11,12 @@
 use rusqlite::types::Value as SqlValue;
 
 use super::acl::{jobs_filter, names_filter};
-use super::{Ctx, Reply};
+use super::{Ctx, Reply, MAX_REPLY};
+
+/// The most rows one query reads for a console; with `MAX_REPLY` bytes of
+/// values, what keeps a query's result from filling the Director's memory
+/// before its reply is cut (bacula-dir sends each row as it reads it).
+pub const MAX_ROWS: usize = 1_000_000;
 
 /// `1234567` → `1,234,567`.
 pub fn commas(digits: &str) -> String {
@@ -35,9 +40,25 @@ pub struct Rows {
     pub rows: Vec<Vec<Option<String>>>,
     /// Columns holding integers, shown right-aligned with commas.
     pub numeric: Vec<bool>,
+    /// The query had more rows than `MAX_ROWS` or `MAX_REPLY` bytes of
+    /// values: it was stopped there.
+    pub cut: bool,
 }
 
-/// Runs `sql` with `params` and collects the result as text.
+/// Tells the console when `rows` is not the query's whole result.
+pub fn note_if_cut(rows: &Rows, out: &mut Reply) {
+    if rows.cut {
+        out.cut(&format!(
+            "the query's result reached {} MB or {} rows, the most the Director reads for one command",
+            MAX_REPLY >> 20,
+            MAX_ROWS
+        ));
+    }
+}
+
+/// Runs `sql` with `params` and collects the result as text, up to
+/// `MAX_ROWS` rows or `MAX_REPLY` bytes (each value counted with what it
+/// costs in memory); past either the query stops and `cut` is set.
 pub fn query(db: &rusqlite::Connection, sql: &str, params: &[SqlValue]) -> Result<Rows, String> {
     let mut stmt = db.prepare(sql).map_err(|e| e.to_string())?;
     let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
@@ -45,10 +66,16 @@ pub fn query(db: &rusqlite::Connection, sql: &str, params: &[SqlValue]) -> Resul
     let mut numeric = vec![true; n];
     let mut any = vec![false; n];
     let mut rows = Vec::new();
+    let mut bytes = 0usize;
+    let mut cut = false;
     let mut it = stmt
         .query(rusqlite::params_from_iter(params.iter()))
         .map_err(|e| e.to_string())?;
     while let Some(r) = it.next().map_err(|e| e.to_string())? {
+        if rows.len() == MAX_ROWS || bytes > MAX_REPLY {
+            cut = true;
+            break;
+        }
         let mut row = Vec::with_capacity(n);
         for (i, num) in numeric.iter_mut().enumerate() {
             let v: SqlValue = r.get(i).map_err(|e| e.to_string())?;
@@ -69,6 +96,7 @@ pub fn query(db: &rusqlite::Connection, sql: &str, params: &[SqlValue]) -> Resul
                 }
             };
             any[i] |= text.is_some();
+            bytes += std::mem::size_of::<Option<String>>() + text.as_ref().map_or(0, String::len);
             row.push(text);
         }
         rows.push(row);
@@ -80,6 +108,7 @@ pub fn query(db: &rusqlite::Connection, sql: &str, params: &[SqlValue]) -> Resul
         columns,
         rows,
         numeric,
+        cut,
     })
 }
 
@@ -88,6 +117,18 @@ fn cell(rows: &Rows, col: usize, v: &Option<String>) -> String {
         None => String::new(),
         Some(s) if rows.numeric[col] => commas(s),
         Some(s) => s.clone(),
+    }
+}
+
+/// One cell of the table, `text` padded to `width` characters on the left
+/// (`right`) or on the right. Padded by hand: `format!`'s widths stop at
+/// 65535, and a value may be longer.
+fn boxed(text: &str, width: usize, right: bool) -> String {
+    let pad = " ".repeat(width.saturating_sub(text.chars().count()));
+    if right {
+        format!("| {pad}{text} ")
+    } else {
+        format!("| {text}{pad} ")
     }
 }
 
@@ -116,7 +157,7 @@ pub fn table(rows: &Rows, out: &mut Reply) {
         .columns
         .iter()
         .zip(&widths)
-        .map(|(c, w)| format!("| {c:<w$} "))
+        .map(|(c, w)| boxed(c, *w, false))
         .collect::<String>()
         + "|";
     out.line(header);
@@ -125,20 +166,13 @@ pub fn table(rows: &Rows, out: &mut Reply) {
         let line: String = r
             .iter()
             .enumerate()
-            .map(|(c, v)| {
-                let text = cell(rows, c, v);
-                let w = widths[c];
-                if rows.numeric[c] {
-                    format!("| {text:>w$} ")
-                } else {
-                    format!("| {text:<w$} ")
-                }
-            })
+            .map(|(c, v)| boxed(&cell(rows, c, v), widths[c], rows.numeric[c]))
             .collect::<String>()
             + "|";
         out.line(line);
     }
     out.line(&rule);
+    note_if_cut(rows, out);
 }
 
 /// The result as `.api 2` prints it: `column=value` lines, a blank line
@@ -154,6 +188,7 @@ pub fn key_values(rows: &Rows, out: &mut Reply) {
         }
         out.line("");
     }
+    note_if_cut(rows, out);
 }
 
 /// The result as JSON objects, one per record.
@@ -195,17 +230,24 @@ pub fn vertical(rows: &Rows, out: &mut Reply) {
         }
         out.line("");
     }
+    note_if_cut(rows, out);
 }
 
 fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, long: bool) {
     let what = ctx.args.word(0).unwrap_or("").to_ascii_lowercase();
     let acl = &ctx.login.acl;
     let mut params: Vec<SqlValue> = Vec::new();
-    let int = |key: &str| ctx.args.get(key).and_then(|v| v.parse::<i64>().ok());
+    let jobid = match ctx.args.jobid() {
+        Ok(id) => id,
+        Err(e) => {
+            out.line(e);
+            return;
+        }
+    };
     let sql = match what.as_str() {
         "jobs" | "jobid" | "job" | "jobname" => {
             let mut where_ = String::from("WHERE 1");
-            if let Some(id) = int("jobid") {
+            if let Some(id) = jobid {
                 where_.push_str(" AND JobId = ?");
                 params.push(SqlValue::Integer(id));
             }
@@ -250,7 +292,7 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, long: bool) {
             format!("SELECT FileSetId, FileSet, MD5, CreateTime FROM FileSet {where_} ORDER BY FileSetId")
         }
         "files" => {
-            let Some(id) = int("jobid") else {
+            let Some(id) = jobid else {
                 out.line("list files needs jobid=<JobId>");
                 return;
             };
@@ -259,7 +301,7 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, long: bool) {
             format!("SELECT Path.Path || Filename.Name AS Filename FROM File JOIN Path ON File.PathId = Path.PathId JOIN Filename ON File.FilenameId = Filename.FilenameId WHERE File.JobId = ? AND File.JobId IN (SELECT Job.JobId FROM Job WHERE 1{jobs}) ORDER BY Path.Path, Filename.Name")
         }
         "joblog" => {
-            let Some(id) = int("jobid") else {
+            let Some(id) = jobid else {
                 out.line("list joblog needs jobid=<JobId>");
                 return;
             };
@@ -269,7 +311,7 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, long: bool) {
         }
         "jobmedia" => {
             let mut where_ = String::from("WHERE 1");
-            if let Some(id) = int("jobid") {
+            if let Some(id) = jobid {
                 where_.push_str(" AND JobMedia.JobId = ?");
                 params.push(SqlValue::Integer(id));
             }
@@ -295,6 +337,7 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, long: bool) {
     let catalog = ctx.director.catalog();
     match query(catalog.db(), &sql, &params) {
         Ok(rows) if what == "joblog" => {
+            note_if_cut(&rows, out);
             for r in rows.rows {
                 let text = r.into_iter().next().flatten().unwrap_or_default();
                 out.push(if text.ends_with('\n') {
@@ -327,6 +370,7 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, long: bool) {
                 let mut m = serde_json::Map::new();
                 m.insert(key.to_string(), objects(&rows));
                 out.data = Some(serde_json::Value::Object(m));
+                note_if_cut(&rows, out);
             }
             super::login::Api::Text if long => vertical(&rows, out),
             super::login::Api::Text => table(&rows, out),

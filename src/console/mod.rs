@@ -61,15 +61,26 @@ impl Reply {
             return;
         }
         if self.bytes + packet.len() > MAX_REPLY {
-            self.cut = true;
-            self.packets.push(format!(
-                "*** Output cut: this command's reply reached {} MB, the most the Director builds for one command. Narrow the command (jobid=, limit=, a client or a pool).\n",
+            self.cut(&format!(
+                "this command's reply reached {} MB, the most the Director builds for one command",
                 MAX_REPLY >> 20
             ));
             return;
         }
         self.bytes += packet.len();
         self.packets.push(packet);
+    }
+
+    /// Ends the output with a line saying it was cut and why; nothing more
+    /// is kept.
+    pub fn cut(&mut self, why: &str) {
+        if self.cut {
+            return;
+        }
+        self.cut = true;
+        self.packets.push(format!(
+            "*** Output cut: {why}. Narrow the command (jobid=, limit=, a client or a pool).\n"
+        ));
     }
 
     /// The packets so far, to be sent (before a prompt); the reply starts

@@ -203,7 +203,14 @@ pub fn purge(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     }
     let what = ctx.args.word(0).unwrap_or("").to_ascii_lowercase();
     if what == "files" {
-        if let Some(id) = ctx.args.get("jobid").and_then(|j| j.parse::<i64>().ok()) {
+        let jobid = match ctx.args.jobid() {
+            Ok(id) => id,
+            Err(e) => {
+                out.line(e);
+                return;
+            }
+        };
+        if let Some(id) = jobid {
             // bacula-dir 9.6.7 purges any JobId's files (ua_select.c
             // get_job_dbr has no ACL check); here a job outside the
             // console's ACLs is answered as one that does not exist.

@@ -320,7 +320,7 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
             .map(|s| {
                 s.trim()
                     .parse()
-                    .map_err(|_| format!("jobid={list}: not a list of JobIds"))
+                    .map_err(|_| format!("\"{}\" is not a valid JobId.", s.trim()))
             })
             .collect::<Result<_, _>>()?;
         let (found, missing) = ctx

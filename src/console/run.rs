@@ -118,7 +118,14 @@ fn may_see_running(ctx: &Ctx<'_, '_>, id: i64) -> bool {
 /// `wait` (every job the console may see) or `wait jobid=N`; a job
 /// outside the console's ACLs is not waited for, as if it had ended.
 pub fn wait(ctx: &Ctx<'_, '_>, out: &mut Reply) {
-    match ctx.args.get("jobid").and_then(|v| v.parse::<i64>().ok()) {
+    let jobid = match ctx.args.jobid() {
+        Ok(id) => id,
+        Err(e) => {
+            out.line(e);
+            return;
+        }
+    };
+    match jobid {
         Some(id) if may_see_running(ctx, id) => ctx.director.jobs().wait(id),
         Some(_) => {}
         None => ctx
@@ -136,9 +143,16 @@ pub fn wait(ctx: &Ctx<'_, '_>, out: &mut Reply) {
 
 /// `cancel jobid=N`.
 pub fn cancel(ctx: &Ctx<'_, '_>, out: &mut Reply) {
-    let Some(id) = ctx.args.get("jobid").and_then(|v| v.parse::<i64>().ok()) else {
-        out.line("cancel needs jobid=<JobId>");
-        return;
+    let id = match ctx.args.jobid() {
+        Ok(Some(id)) => id,
+        Ok(None) => {
+            out.line("cancel needs jobid=<JobId>");
+            return;
+        }
+        Err(e) => {
+            out.line(e);
+            return;
+        }
     };
     // bacula-dir answers "Unauthorized command from this console" for a
     // job outside JobACL (ua_select.c select_running_jobs), which tells

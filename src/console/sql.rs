@@ -7,6 +7,11 @@
 use super::{list, Ctx, Reply};
 use crate::catalog::QueryConnection;
 
+/// The longest query `sqlquery` gathers from the console's lines: past it
+/// the query is dropped, so that lines without a `;` cannot fill the
+/// Director's memory (bacula-dir 9.6.7 grows its buffer without limit).
+const MAX_QUERY: usize = 1 << 20;
+
 /// The query connection, or the reason there is none, told to the console.
 fn connect(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<QueryConnection> {
     let path = ctx.director.catalog().path().to_path_buf();
@@ -29,6 +34,8 @@ pub fn sqlquery(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     out.line("Terminate each query with a semicolon.");
     out.line("Terminate query mode with a blank line.");
     let mut query = String::new();
+    // A dropped query's lines up to its `;` are dropped with it.
+    let mut dropping = false;
     loop {
         let prompt = if query.is_empty() {
             "Enter SQL query: "
@@ -42,19 +49,38 @@ pub fn sqlquery(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         if line.is_empty() {
             break;
         }
+        if dropping {
+            dropping = !line.ends_with(';');
+            continue;
+        }
+        if query.len() + line.len() >= MAX_QUERY {
+            out.line(format!(
+                "Query dropped: it is longer than {} KB, the most a console query may be.",
+                MAX_QUERY >> 10
+            ));
+            query = String::new();
+            dropping = !line.ends_with(';');
+            continue;
+        }
         query.push_str(line);
         query.push(' ');
         if !line.ends_with(';') {
             continue;
         }
         let sql = query.trim().trim_end_matches(';');
-        match q.check(sql).and_then(|()| list::query(q.db(), sql, &[])) {
+        match run(&q, sql) {
             Ok(rows) => list::table(&rows, out),
             Err(e) => out.line(format!("Query failed: {e}")),
         }
         query.clear();
     }
     out.line("End query mode.");
+}
+
+/// Runs `sql` if it only reads.
+fn run(q: &QueryConnection, sql: &str) -> Result<list::Rows, String> {
+    q.check(sql)?;
+    list::query(q.db(), sql, &[]).map_err(|e| q.failure(e))
 }
 
 /// `.sql query="…"`, bat's way in: each row one message of tab-ended
@@ -68,7 +94,7 @@ pub fn dot_sql(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let Some(q) = connect(ctx, out) else {
         return;
     };
-    let rows = match q.check(sql).and_then(|()| list::query(q.db(), sql, &[])) {
+    let rows = match run(&q, sql) {
         Ok(rows) => rows,
         Err(e) => {
             out.line(format!("Query failed: .sql query=\"{sql}\". ERR={e}"));
@@ -80,6 +106,7 @@ pub fn dot_sql(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             .iter()
             .map(|v| format!("{}\t", v.as_deref().unwrap_or("*None*")))
             .collect();
-        out.packets.push(text);
+        out.push(text);
     }
+    list::note_if_cut(&rows, out);
 }

@@ -386,10 +386,17 @@ pub fn delete(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         }
         return;
     }
-    if let Some(id) = ctx.args.get("jobid") {
-        let Ok(id) = id.parse::<i64>() else {
-            out.line(format!("Invalid JobId \"{id}\""));
-            return;
+    if ctx.args.has("jobid") {
+        let id = match ctx.args.jobid() {
+            Ok(Some(id)) => id,
+            Ok(None) => {
+                out.line("delete jobid needs a JobId: jobid=<JobId>");
+                return;
+            }
+            Err(e) => {
+                out.line(e);
+                return;
+            }
         };
         // bacula-dir 9.6.7 deletes any JobId (ua_cmds.c delete_job has no
         // ACL check); here a job outside JobACL or ClientACL is answered
