@@ -257,3 +257,68 @@ fn rdird_creates_the_tables_and_indexes_of_baculas_make_sqlite3_tables() {
         .collect();
     assert_eq!(ours, theirs);
 }
+
+/// A pool whose volumes take one job and expire a second after it, and
+/// a job writing to it; both Directors read them the same way.
+fn short_pool(p: &Place<'_>) -> String {
+    make_bacula_catalog(&p.root.join("dir/cat.db"));
+    "Pool {\n  Name = Short\n  Pool Type = Backup\n  Label Format = \"Short-\"\n  Maximum Volume Jobs = 1\n  Volume Retention = 1 sec\n  AutoPrune = yes\n  Recycle = yes\n}\n\
+     Job { Name = ShortJob; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Short; Messages = Daemon }\n"
+        .to_string()
+}
+
+#[test]
+fn bacula_dirs_expired_volume_is_pruned_and_recycled_by_rdird() {
+    let mut s = setup_site_for(
+        Director::BaculaDir,
+        "fd-secret",
+        None,
+        "",
+        short_pool,
+        &[],
+        |_| String::new(),
+    );
+    let out = s.console("run job=ShortJob yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    assert_eq!(report_line(&out, "Volume name(s):"), "Short-0001", "{out}");
+    let status = |s: &Setup| -> String {
+        s.catalog()
+            .query_row(
+                "SELECT VolStatus FROM Media WHERE VolumeName = 'Short-0001'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(status(&s), "Used", "bacula-dir left its volume Used");
+
+    s.switch_director(Director::Rdird);
+    std::thread::sleep(Duration::from_millis(2100));
+    let out = s.console("run job=ShortJob yes\nwait\nmessages\nlist volumes pool=Short\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    // No new volume: bacula-dir's, past its retention, was pruned of its
+    // job and recycled, as next_vol.c does before labelling another.
+    assert_eq!(report_line(&out, "Volume name(s):"), "Short-0001", "{out}");
+    assert!(!out.contains("Short-0002"), "{out}");
+    let db = s.catalog();
+    let jobs_on_it: Vec<i64> = db
+        .prepare("SELECT DISTINCT JobId FROM JobMedia JOIN Media USING (MediaId) WHERE VolumeName = 'Short-0001'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        jobs_on_it,
+        [2],
+        "only rdird's job is on the recycled volume"
+    );
+    let (recycles, jobs): (i64, i64) = db
+        .query_row(
+            "SELECT RecycleCount, VolJobs FROM Media WHERE VolumeName = 'Short-0001'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((recycles, jobs), (1, 1), "{out}");
+}
