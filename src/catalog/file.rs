@@ -133,18 +133,21 @@ impl Catalog {
 mod tests {
     use super::*;
 
-    #[test]
-    fn batches_share_paths_and_names() {
-        let dir = tempfile::tempdir().unwrap();
-        let c = Catalog::open(&dir.path().join("c.db")).unwrap();
-        let mut cache = NameCache::default();
-        let rec = |i: i64, p: &str, n: &str| FileRecord {
+    fn rec(i: i64, p: &str, n: &str) -> FileRecord {
+        FileRecord {
             file_index: i,
             path: p.into(),
             name: n.into(),
             lstat: "P4A mMz9 IGk B A A A".into(),
             md5: "abc".into(),
-        };
+        }
+    }
+
+    #[test]
+    fn batches_share_paths_and_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Catalog::open(&dir.path().join("c.db")).unwrap();
+        let mut cache = NameCache::default();
         c.insert_files(
             1,
             &[rec(1, "/etc/", ""), rec(2, "/etc/", "passwd")],
@@ -174,13 +177,6 @@ mod tests {
             )
             .unwrap();
         let mut cache = NameCache::default();
-        let rec = |i: i64, p: &str, n: &str| FileRecord {
-            file_index: i,
-            path: p.into(),
-            name: n.into(),
-            lstat: "P4A mMz9 IGk B A A A".into(),
-            md5: "abc".into(),
-        };
         let refused = c.insert_files(1, &[rec(1, "/srv/", "x"), rec(2, "/srv/", "y")], &mut cache);
         assert!(refused.unwrap_err().message.contains("refused"));
         c.db().execute_batch("DROP TRIGGER refuse").unwrap();
