@@ -230,6 +230,20 @@ fn a_dot_sql_result_is_held_to_the_reply_cap_and_the_director_stays_small() {
 }
 
 #[test]
+fn one_huge_value_is_refused_by_sqlite_and_the_director_stays_small() {
+    let s = setup("fd-secret");
+    let out = s.console(
+        "sqlquery\nSELECT length(printf('%.900000000c', 'x')) AS n;\nSELECT zeroblob(900000000) AS z;\nSELECT 7 AS seven;\n\n",
+    );
+    // printf gives NULL past the limit, zeroblob an error; neither is built.
+    assert!(out.contains("too big"), "{out}");
+    assert!(out.contains("|     7 |"), "{out}");
+    let peak = peak_mb(&s);
+    assert!(peak < 200, "the Director grew to {peak} MB");
+    assert!(s.console("version").contains("rdird"));
+}
+
+#[test]
 fn a_query_longer_than_a_megabyte_is_dropped_and_the_next_one_runs() {
     let s = setup_conf("fd-secret", None, query_console);
     let long = "x".repeat(200 << 10);

@@ -46,6 +46,9 @@ const FILE_FUNCTIONS: &[&str] = &[
 /// bacula-dir 9.6.7 lets a query run as long as it likes.
 pub const QUERY_TIME_LIMIT: Duration = Duration::from_secs(600);
 
+/// The longest string or blob a console query may make, in bytes.
+pub const MAX_VALUE_BYTES: i32 = 16 << 20;
+
 /// A read-only connection to the catalog, for console SQL.
 pub struct QueryConnection {
     db: Connection,
@@ -129,6 +132,17 @@ impl QueryConnection {
         db.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(err)?;
         db.pragma_update(None, "query_only", true).map_err(err)?;
+        // One value is built whole before any cap on the reply can look at
+        // it (`printf('%.900000000c', 'x')`): SQLite refuses to make a
+        // string or blob longer than this ("string or blob too big").
+        // SAFETY: the handle is this open connection's.
+        unsafe {
+            rusqlite::ffi::sqlite3_limit(
+                db.handle(),
+                rusqlite::ffi::SQLITE_LIMIT_LENGTH,
+                MAX_VALUE_BYTES,
+            )
+        };
         let refused = Arc::new(Mutex::new(None));
         let seen = refused.clone();
         db.authorizer(Some(move |ctx: AuthContext<'_>| match refusal(&ctx) {
