@@ -189,12 +189,16 @@ impl Director {
         lock(&self.messages).any(may_see)
     }
 
-    /// Shuts down: the Exit event, then the catalog is left closed.
+    /// Shuts down: the Exit event, then the catalog is left whole in its
+    /// one file.
     pub fn shutdown(&self) {
         self.stopping
             .store(true, std::sync::atomic::Ordering::SeqCst);
         if let Some(host) = self.host.write().unwrap_or_else(|e| e.into_inner()).take() {
             host.exit();
+        }
+        if let Err(e) = self.catalog().close_cleanly() {
+            tracing::warn!("the catalog's write-ahead log is left beside it: {e}");
         }
     }
 }
