@@ -69,12 +69,7 @@ fn attributes_the_catalog_refuses_fail_the_backup_and_say_how_many_files_are_mis
         "{out}"
     );
     assert!(out.contains("b.txt is refused"), "{out}");
-    let status: String = s
-        .catalog()
-        .query_row("SELECT JobStatus FROM Job WHERE JobId = 1", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let status = s.job_status(1);
     assert_eq!(status, "f");
     assert_eq!(consistency(&s), ("ok".to_string(), 0));
     s.catalog().execute_batch("DROP TRIGGER refuse_b").unwrap();
@@ -128,12 +123,7 @@ fn a_full_disk_under_the_catalog_fails_the_backup_and_the_director_recovers_when
     assert!(out.contains("| Backup "), "{out}");
     assert_eq!(consistency(&s), ("ok".to_string(), 0));
     std::fs::remove_file(filler).unwrap();
-    let status: String = s
-        .catalog()
-        .query_row("SELECT JobStatus FROM Job WHERE JobId = 1", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let status = s.job_status(1);
     assert_eq!(status, "f");
     backup_and_restore_work(&s, &s.root.path().join("restored"));
     assert_eq!(consistency(&s), ("ok".to_string(), 0));

@@ -192,12 +192,7 @@ fn a_backup_with_the_wrong_client_password_fails_and_the_director_goes_on() {
         "{out}"
     );
     assert!(out.contains("test-dir Version: "), "{out}");
-    let status: String = s
-        .catalog()
-        .query_row("SELECT JobStatus FROM Job WHERE JobId = 1", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let status = s.job_status(1);
     assert_eq!(status, "f");
 }
 
@@ -664,12 +659,7 @@ fn a_file_daemon_killed_in_the_middle_of_a_job_fails_that_job_only() {
         "no line names the client: {out}"
     );
     assert!(out.contains("test-dir Version: "), "{out}");
-    let status: String = s
-        .catalog()
-        .query_row("SELECT JobStatus FROM Job WHERE JobId = 1", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let status = s.job_status(1);
     assert_eq!(status, "f");
     // The storage daemon let go of the job too.
     let out = s.console("status storage=File\n");

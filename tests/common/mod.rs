@@ -78,17 +78,22 @@ pub fn bconsole(conf: &std::path::Path, input: &str) -> String {
     String::from_utf8_lossy(&bconsole_raw(conf, input.as_bytes())).into_owned()
 }
 
-/// As `bconsole`, byte for byte (for names that are not UTF-8).
-pub fn bconsole_raw(conf: &std::path::Path, input: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut child = Command::new("/usr/sbin/bconsole")
+/// Debian's bconsole on `conf`, with all three standard streams piped.
+fn spawn_bconsole(conf: &std::path::Path) -> std::process::Child {
+    Command::new("/usr/sbin/bconsole")
         .arg("-c")
         .arg(conf)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .expect("bconsole (package bacula-console) is needed");
+        .expect("bconsole (package bacula-console) is needed")
+}
+
+/// As `bconsole`, byte for byte (for names that are not UTF-8).
+pub fn bconsole_raw(conf: &std::path::Path, input: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = spawn_bconsole(conf);
     // Written beside the reading: a long input can fill bconsole's output
     // pipe before bconsole has read it all.
     let mut stdin = child.stdin.take().unwrap();
@@ -110,14 +115,7 @@ pub fn bconsole_within(
 ) -> Result<String, String> {
     let (tx, rx) = std::sync::mpsc::channel();
     let asked = input.to_string();
-    let mut child = Command::new("/usr/sbin/bconsole")
-        .arg("-c")
-        .arg(conf)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("bconsole (package bacula-console) is needed");
+    let mut child = spawn_bconsole(conf);
     let pid = child.id();
     let mut stdin = child.stdin.take().unwrap();
     std::thread::spawn(move || {

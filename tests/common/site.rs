@@ -379,6 +379,17 @@ impl Setup {
         rusqlite::Connection::open(self.root.path().join("dir/cat.db")).unwrap()
     }
 
+    /// The JobStatus the catalog holds for `job_id`.
+    pub fn job_status(&self, job_id: i64) -> String {
+        self.catalog()
+            .query_row(
+                "SELECT JobStatus FROM Job WHERE JobId = ?1",
+                [job_id],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
     /// `(path, name)` of the files a job's catalog records name.
     pub fn files(&self, job_id: i64) -> Vec<(String, String)> {
         let db = self.catalog();
