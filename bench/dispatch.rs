@@ -8,13 +8,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rdird::job::events::{ScriptCalls, ScriptEvents};
+use rdird::job::{JobData, JobEvent, JobState};
 use rdird::python::module::DirectorInfo;
-use rdird::python::{Director, HostConfig, JobData, JobEvent, JobState, ScriptHost};
+use rdird::python::{HostConfig, ScriptHost};
 
 /// Answers like a catalog with a fixed number of volumes.
 struct Catalog;
 
-impl Director for Catalog {
+impl ScriptCalls for Catalog {
     fn num_vols(&self, _pool: &str) -> i64 {
         7
     }

@@ -6,8 +6,10 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use crate::catalog::{Catalog, CatalogError};
 use crate::config::schema::Dest;
 use crate::config::{Config, Kind, Value};
+use crate::job::events::{ScriptCalls, ScriptEvents};
+use crate::job::JobState;
 use crate::job::{self, Jobs, RunRequest};
-use crate::python::{self, HostConfig, JobState, ScriptHost};
+use crate::python::{HostConfig, ScriptHost};
 
 /// A message waiting in the consoles' queue, with the job it belongs to
 /// (None: the Director's own), so that a restricted console gets only
@@ -22,7 +24,7 @@ pub struct Queued {
 pub struct Director {
     config: RwLock<Arc<Config>>,
     catalog: Mutex<Catalog>,
-    host: RwLock<Option<ScriptHost>>,
+    host: RwLock<Option<Arc<dyn ScriptEvents>>>,
     /// Messages waiting for a console's `messages` command.
     messages: Mutex<ConsoleQueue>,
     jobs: Jobs,
@@ -66,7 +68,7 @@ impl Director {
             return;
         }
         let (host, _loaded) = ScriptHost::start(cfg, self.clone());
-        *self.host.write().unwrap_or_else(|e| e.into_inner()) = Some(host);
+        *self.host.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(host));
     }
 
     pub fn config(&self) -> Arc<Config> {
@@ -87,7 +89,7 @@ impl Director {
         lock(&self.catalog)
     }
 
-    pub fn scripts(&self) -> Option<ScriptHost> {
+    pub fn scripts(&self) -> Option<Arc<dyn ScriptEvents>> {
         self.host.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
@@ -266,7 +268,7 @@ impl ConsoleQueue {
     }
 }
 
-impl python::Director for Director {
+impl ScriptCalls for Director {
     fn num_vols(&self, pool: &str) -> i64 {
         self.catalog().num_vols(pool).unwrap_or(0)
     }

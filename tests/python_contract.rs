@@ -2,7 +2,7 @@
 //! module, every event, every Job attribute and method, output capture,
 //! failures, time limits and `python restart`.
 //!
-//! The Director side is a test double of our own `Director` interface, as
+//! The Director side is a test double of our own `ScriptCalls` interface, as
 //! the job engine and catalog are wired to the script host by later issues.
 
 use std::collections::{HashMap, HashSet};
@@ -11,8 +11,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use rdird::job::events::{ScriptCalls, ScriptEvents};
+use rdird::job::{CatalogRes, JobData, JobEvent, JobState};
 use rdird::python::module::DirectorInfo;
-use rdird::python::{CatalogRes, Director, HostConfig, JobData, JobEvent, JobState, ScriptHost};
+use rdird::python::{HostConfig, ScriptHost};
 
 /// The Director as the scripts see it: volumes per pool, known volume
 /// names, and what the scripts asked for.
@@ -30,7 +32,7 @@ struct TestDirector {
     started: Mutex<Vec<Arc<JobState>>>,
 }
 
-impl Director for TestDirector {
+impl ScriptCalls for TestDirector {
     fn num_vols(&self, pool: &str) -> i64 {
         *self.num_vols.lock().unwrap().get(pool).unwrap_or(&0)
     }

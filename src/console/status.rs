@@ -138,7 +138,7 @@ pub fn status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
                 out.line(format!(
                     "{:>6}  {:<6} {:>8} {:>8}   {status:<8} {:<15} {}",
                     f(0),
-                    crate::python::names::level_name(f(1).chars().next().unwrap_or(' ')),
+                    crate::job::names::level_name(f(1).chars().next().unwrap_or(' ')),
                     super::list::commas(&f(2)),
                     super::list::commas(&f(3)),
                     finished(&f(5)),
@@ -286,7 +286,7 @@ fn running(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             'S' => "is waiting on Storage",
             _ => "is ending",
         };
-        let type_name = crate::python::names::type_name(job_type);
+        let type_name = crate::job::names::type_name(job_type);
         out.line(format!(
             "{id:>6}  {type_name:<5}                        {name} {state}"
         ));

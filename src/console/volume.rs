@@ -5,7 +5,7 @@ use super::login::Acl;
 use super::{Ctx, Reply};
 use crate::catalog::{Truncatable, VOL_STATUSES};
 use crate::config::Kind;
-use crate::python::names::is_legal_volume_name;
+use crate::job::names::is_legal_volume_name;
 
 /// `label volume=NAME pool=POOL [storage=STORAGE] [slot=N] [drive=N]`:
 /// the storage daemon writes the label, then the catalog record is made.

@@ -8,12 +8,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::JobState;
 use crate::catalog::{BackupTotals, PriorJob};
 use crate::config::{Config, Kind, Resource};
 use crate::director::Director;
 use crate::peer::backup::{fileset_md5, Outcome, Plan};
 use crate::peer::job::Parties;
-use crate::python::JobState;
 
 /// What was settled before the job started.
 pub struct Prepared {
@@ -185,8 +185,8 @@ fn expand_label(
             "WeekDay" => t.weekday.to_string(),
             "Job" => d.job.clone(),
             "Dir" => cfg.director().name.clone(),
-            "Level" => crate::python::names::level_name(d.level).to_string(),
-            "Type" => crate::python::names::type_name(d.job_type).to_string(),
+            "Level" => crate::job::names::level_name(d.level).to_string(),
+            "Type" => crate::job::names::type_name(d.job_type).to_string(),
             "JobId" => d.job_id.to_string(),
             "JobName" => d.job_name.clone(),
             "Storage" => d.storage.clone(),
@@ -579,7 +579,7 @@ impl crate::peer::catreq::Volumes for JobVolumes<'_> {
     fn full(&mut self, volume: &str) {
         if let Some(host) = self.director.scripts() {
             self.state.data().volume_name = volume.to_string();
-            host.event(self.state, crate::python::JobEvent::VolumeFull);
+            host.event(self.state, crate::job::JobEvent::VolumeFull);
             super::pass_on_job_script_messages(self.director, self.state);
         }
     }
@@ -723,7 +723,7 @@ fn write_bootstrap(
         "# {} - {} - {}\n",
         crate::clock::local(crate::clock::now()).report(),
         d.job_name,
-        crate::python::names::level_name(d.level)
+        crate::job::names::level_name(d.level)
     );
     text.push_str(&crate::restore::bsr::lines(&records, &d.storage, &device).concat());
     if let Some(command) = target.strip_prefix('|') {

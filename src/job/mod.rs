@@ -6,12 +6,15 @@
 //! `backup` settles and drive the daemons through `peer::backup`.
 
 mod backup;
+pub mod events;
+pub mod names;
 mod queue;
 mod report;
 mod restore;
 pub mod retention;
 mod runscript;
 pub mod schedule;
+pub mod state;
 mod verify;
 
 use std::collections::HashMap;
@@ -19,12 +22,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 pub use restore::RestoreSpec;
+pub use state::{CatalogRes, JobData, JobEvent, JobState};
 
 use crate::catalog::NewJob;
 use crate::clock;
 use crate::config::{Kind, Resource};
 use crate::director::Director;
-use crate::python::{names, CatalogRes, JobData, JobEvent, JobState};
 
 /// A job that has been created and has not ended.
 struct Active {

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use crate::python::JobState;
+use super::JobState;
 
 struct Entry {
     job_id: i64,

@@ -1,8 +1,8 @@
 //! Termination reports in bacula-dir's layout.
 
+use super::{JobData, JobState};
 use crate::clock;
 use crate::config::Config;
-use crate::python::{JobData, JobState};
 
 /// The report's first lines: who wrote it, the build, the JobId and Job.
 fn header(cfg: &Config, d: &JobData) -> String {
@@ -157,7 +157,7 @@ pub fn backup(
          \x20 SD termination status:  {}\n\
          \x20 Termination:            {termination}\n",
         header(cfg, &d),
-        crate::python::names::level_name(d.level),
+        crate::job::names::level_name(d.level),
         d.client,
         d.fileset,
         fig.fileset_time,
@@ -233,7 +233,7 @@ pub fn verify(
          \x20 Termination:            {termination}\n",
         header(cfg, &d),
         d.fileset,
-        crate::python::names::level_name(d.level),
+        crate::job::names::level_name(d.level),
         d.client,
         against_id,
         against_job,

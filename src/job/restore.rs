@@ -6,13 +6,13 @@
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+use super::JobState;
 use crate::config::{Kind, Resource};
 use crate::director::Director;
 use crate::peer::backup::Outcome;
 use crate::peer::job::Parties;
 use crate::peer::restore::RestorePlan;
 use crate::peer::sd::device;
-use crate::python::JobState;
 use crate::restore::place::Placement;
 
 /// A restore as the `restore` command prepared it.

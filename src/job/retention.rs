@@ -6,9 +6,9 @@
 
 use std::sync::Arc;
 
+use super::{JobEvent, JobState};
 use crate::config::{Config, Kind};
 use crate::director::Director;
-use crate::python::{JobEvent, JobState};
 
 /// The File and Job Retention (seconds) for a client's jobs in a pool.
 pub fn retentions(cfg: &Config, client: &str, pool: &str) -> (i64, i64) {

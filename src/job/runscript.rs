@@ -5,9 +5,9 @@
 use std::process::Command;
 use std::sync::Arc;
 
+use super::{names, JobData, JobState};
 use crate::config::{Resource, Value};
 use crate::director::Director;
-use crate::python::{names, JobData, JobState};
 
 /// Before the job runs, or after it ended.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -9,12 +9,12 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 
+use super::JobState;
 use crate::bnet::base64::decode_int;
 use crate::catalog::FileRecord;
 use crate::config::{Kind, Resource};
 use crate::director::Director;
 use crate::peer::verify::Seen;
-use crate::python::JobState;
 
 /// How a verify ended, for the report.
 pub struct Verified {
@@ -172,7 +172,7 @@ pub fn run(
         }
         other => Err(format!(
             "Verify level {} is not one this Director knows",
-            crate::python::names::level_name(other)
+            crate::job::names::level_name(other)
         )),
     };
     let reference = match reference {

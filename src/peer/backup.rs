@@ -94,7 +94,7 @@ impl Outcome {
     }
 
     /// Puts both daemons' figures where scripts and the report read them.
-    pub fn record_in(&self, d: &mut crate::python::JobData) {
+    pub fn record_in(&self, d: &mut crate::job::JobData) {
         d.files = self.fd.files;
         d.bytes = self.fd.bytes;
         d.sd_files = self.sd.files;

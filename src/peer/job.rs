@@ -35,7 +35,7 @@ impl<'a> Parties<'a> {
     /// The parties of the job `d` describes.
     pub fn new(
         director_name: &'a str,
-        d: &'a crate::python::JobData,
+        d: &'a crate::job::JobData,
         (client, storage): (&'a Resource, &'a Resource),
         canceled: &'a AtomicBool,
     ) -> Parties<'a> {

@@ -25,8 +25,9 @@ use super::job::PyJob;
 use super::legacy;
 use super::module::{self, DirectorInfo, EVENTS_ATTR};
 use super::output::{self, PyOutput};
-use super::state::{Director, JobEvent, JobState};
 use super::watchdog::Watchdog;
+use crate::job::events::{EventOutcome, ScriptCalls, ScriptEvents};
+use crate::job::{JobEvent, JobState};
 
 /// The standard-library subset frozen by build.rs.
 static STDLIB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stdlib.frozen"));
@@ -77,16 +78,6 @@ pub struct HostConfig {
 /// Events between two looks at the Director's memory.
 const MEMORY_CHECK_EVERY: u64 = 16;
 
-/// What happened when an event was delivered.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EventOutcome {
-    /// A handler existed and was called.
-    pub delivered: bool,
-    /// The handler raised (or ran out of time): the traceback.
-    pub error: Option<String>,
-    pub elapsed: Duration,
-}
-
 enum Request {
     Event {
         job: Arc<JobState>,
@@ -107,7 +98,10 @@ pub struct ScriptHost {
 impl ScriptHost {
     /// Starts the host thread and loads the startup script. A script that
     /// fails to load is logged; the Director goes on without scripting.
-    pub fn start(cfg: HostConfig, director: Arc<dyn Director>) -> (ScriptHost, Result<(), String>) {
+    pub fn start(
+        cfg: HostConfig,
+        director: Arc<dyn ScriptCalls>,
+    ) -> (ScriptHost, Result<(), String>) {
         let (tx, rx) = channel();
         let (ready_tx, ready_rx) = channel();
         let thread = std::thread::Builder::new()
@@ -128,9 +122,11 @@ impl ScriptHost {
         };
         (host, loaded)
     }
+}
 
+impl ScriptEvents for ScriptHost {
     /// Delivers `event` for `job` and waits until its handler returns.
-    pub fn event(&self, job: &Arc<JobState>, event: JobEvent) -> EventOutcome {
+    fn event(&self, job: &Arc<JobState>, event: JobEvent) -> EventOutcome {
         let (reply, rx) = channel();
         let req = Request::Event {
             job: job.clone(),
@@ -143,17 +139,9 @@ impl ScriptHost {
         spin_recv(&rx).unwrap_or_default()
     }
 
-    /// NewVolume: the name the script chose, if it chose a legal one.
-    pub fn new_volume(&self, job: &Arc<JobState>) -> Option<String> {
-        job.data().volume_name.clear();
-        let out = self.event(job, JobEvent::NewVolume);
-        let name = job.data().volume_name.clone();
-        (out.delivered && out.error.is_none() && !name.is_empty()).then_some(name)
-    }
-
     /// `python restart`: a new interpreter replaces the old one only if the
     /// startup script loads in it.
-    pub fn restart(&self) -> Result<(), String> {
+    fn restart(&self) -> Result<(), String> {
         let (reply, rx) = channel();
         if self.tx.send(Request::Restart(reply)).is_err() {
             return Err("the script host is not running".into());
@@ -163,7 +151,7 @@ impl ScriptHost {
     }
 
     /// Delivers Exit and stops the host thread.
-    pub fn exit(&self) {
+    fn exit(&self) {
         let (reply, rx) = channel();
         if self.tx.send(Request::Exit(reply)).is_ok() {
             let _ = rx.recv();
@@ -266,7 +254,7 @@ struct JobSlot {
 
 struct HostThread {
     cfg: HostConfig,
-    director: Arc<dyn Director>,
+    director: Arc<dyn ScriptCalls>,
     current: Option<Rc<Loaded>>,
     jobs: HashMap<i64, JobSlot>,
     watchdog: Watchdog,
@@ -393,7 +381,7 @@ fn arity(vm: &VirtualMachine, m: &PyObjectRef) -> Option<usize> {
 }
 
 impl HostThread {
-    fn new(cfg: HostConfig, director: Arc<dyn Director>) -> HostThread {
+    fn new(cfg: HostConfig, director: Arc<dyn ScriptCalls>) -> HostThread {
         module::INFO.with(|i| *i.borrow_mut() = cfg.info.clone());
         let cfg_timeout = cfg.event_timeout;
         HostThread {

@@ -11,8 +11,9 @@ use rustpython_vm::{
     pyclass, AsObject, Py, PyObjectRef, PyPayload, PyResult, Traverse, VirtualMachine,
 };
 
-use super::names;
-use super::state::{Director, JobEvent, JobState};
+use crate::job::events::ScriptCalls;
+use crate::job::names;
+use crate::job::{JobEvent, JobState};
 
 /// A job, seen from Python.
 #[pyclass(module = "bacula", name = "Job", traverse)]
@@ -21,7 +22,7 @@ pub struct PyJob {
     #[pytraverse(skip)]
     pub state: Arc<JobState>,
     #[pytraverse(skip)]
-    director: Arc<dyn Director>,
+    director: Arc<dyn ScriptCalls>,
     events: rustpython_vm::common::lock::PyMutex<Option<PyObjectRef>>,
 }
 
@@ -32,7 +33,7 @@ impl std::fmt::Debug for PyJob {
 }
 
 impl PyJob {
-    pub fn new(state: Arc<JobState>, director: Arc<dyn Director>) -> PyJob {
+    pub fn new(state: Arc<JobState>, director: Arc<dyn ScriptCalls>) -> PyJob {
         PyJob {
             state,
             director,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rustpython_vm::builtins::PyStrRef;
 use rustpython_vm::{pyclass, Py, PyPayload};
 
-use super::state::JobState;
+use crate::job::JobState;
 
 thread_local! {
     /// The job whose event the script host is delivering, if any.

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use super::host::{build_interpreter, compile_script, traceback, HostConfig, ScriptHost};
 use super::module::DirectorInfo;
-use super::names;
-use super::state::{CatalogRes, Director, JobData, JobEvent, JobState};
+use crate::job::events::{ScriptCalls, ScriptEvents};
+use crate::job::names;
+use crate::job::{CatalogRes, JobData, JobEvent, JobState};
 
 /// Event names a script may define; anything close to one is a typo.
 const EVENT_METHODS: [&str; 8] = [
@@ -68,7 +69,7 @@ struct SimDirector {
     runs: Mutex<Vec<(i64, String)>>,
 }
 
-impl Director for SimDirector {
+impl ScriptCalls for SimDirector {
     fn num_vols(&self, _pool: &str) -> i64 {
         self.num_vols + self.volumes.lock().map(|v| v.len() as i64).unwrap_or(0)
     }

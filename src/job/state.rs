@@ -1,10 +1,9 @@
-//! What the script host needs from the Director: a job's live state, shared
-//! between the job's thread and the script host, and the calls a script
-//! makes back into the Director.
+//! A job's live state: its attributes and its script-written report, shared
+//! between the job's thread and whatever delivers its events.
 //!
-//! The Director implements [`Director`]; the job engine owns each job's
-//! [`JobState`]. Nothing here waits on the script host, so a script that
-//! calls back into the Director cannot deadlock it.
+//! The job engine owns each job's [`JobState`]. Nothing here waits on the
+//! script host, so a script that calls back into the Director cannot
+//! deadlock it.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -211,22 +210,4 @@ impl JobState {
         r.passed_on = r.messages.len();
         r.messages[from..].to_vec()
     }
-}
-
-/// The calls a script makes back into the Director. None of them may wait
-/// for the script host.
-pub trait Director: Send + Sync {
-    /// Volumes in the pool, from the catalog.
-    fn num_vols(&self, pool: &str) -> i64;
-    /// Whether a Media record of that name exists.
-    fn volume_exists(&self, name: &str) -> bool;
-    /// Starts a job from a console `run` command line (without the word
-    /// `run`) on behalf of `from`; its JobId, or why it could not start.
-    fn run(&self, from: &JobState, command: &str) -> Result<i64, String>;
-    /// Cancels a running or waiting job; false when there is no such job.
-    fn cancel(&self, job_id: i64) -> bool;
-    /// The script changed the job's level (the Job record must follow).
-    fn level_changed(&self, job: &JobState);
-    /// The script changed the job's priority before it started running.
-    fn priority_changed(&self, job: &JobState);
 }
