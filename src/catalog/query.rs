@@ -153,7 +153,8 @@ impl QueryConnection {
                     .get_or_insert(why);
                 Authorization::Deny
             }
-        }));
+        }))
+        .map_err(err)?;
         let started = Arc::new(Mutex::new(Instant::now()));
         let timed_out = Arc::new(AtomicBool::new(false));
         let (since, stopped) = (started.clone(), timed_out.clone());
@@ -168,7 +169,8 @@ impl QueryConnection {
                 }
                 late
             }),
-        );
+        )
+        .map_err(err)?;
         Ok(QueryConnection {
             db,
             refused,

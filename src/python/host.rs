@@ -14,26 +14,16 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use rustpython_compiler_core::frozen::FrozenLib;
-use rustpython_vm::builtins::{PyBaseExceptionRef, PyDictRef};
-use rustpython_vm::compiler::Mode;
-use rustpython_vm::scope::Scope;
-use rustpython_vm::signal::user_signal_channel;
-use rustpython_vm::{Interpreter, PyObjectRef, PyPayload, PyResult, Settings, VirtualMachine};
+use rustpython_vm::{PyObjectRef, PyPayload};
 
+use super::interpreter::{build_interpreter, resident_bytes, Loaded};
 use super::job::PyJob;
-use super::legacy;
+use super::load::{arity, load_script, method, traceback, STARTUP_MODULE};
 use super::module::{self, DirectorInfo, EVENTS_ATTR};
-use super::output::{self, PyOutput};
+use super::output;
 use super::watchdog::Watchdog;
 use crate::job::events::{EventOutcome, ScriptCalls, ScriptEvents};
 use crate::job::{JobEvent, JobState};
-
-/// The standard-library subset frozen by build.rs.
-static STDLIB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stdlib.frozen"));
-
-/// The module every Director script is loaded as.
-pub const STARTUP_MODULE: &str = "DirStartUp";
 
 impl HostConfig {
     /// The settings of a configuration's Director resource.
@@ -184,67 +174,6 @@ fn spin_recv<T>(rx: &Receiver<T>) -> Result<T, std::sync::mpsc::RecvError> {
     }
 }
 
-/// An interpreter with the startup script loaded.
-struct Loaded {
-    interp: Interpreter,
-    signals: rustpython_vm::signal::UserSignalSender,
-}
-
-impl Drop for Loaded {
-    /// Empties every module of the interpreter, which breaks the cycles
-    /// (functions and their module's globals) that would otherwise keep a
-    /// script's objects alive, then gives the freed memory back.
-    fn drop(&mut self) {
-        self.interp.enter(|vm| {
-            let Ok(modules) = vm.sys_module.get_attr("modules", vm) else {
-                return;
-            };
-            let Ok(modules) = modules.downcast::<rustpython_vm::builtins::PyDict>() else {
-                return;
-            };
-            let user: Vec<PyObjectRef> = modules
-                .clone()
-                .into_iter()
-                .filter(|(k, _)| {
-                    k.downcast_ref::<rustpython_vm::builtins::PyStr>()
-                        .is_some_and(|s| !matches!(s.to_str(), Some("sys" | "builtins")))
-                })
-                .map(|(_, m)| m)
-                .collect();
-            for m in user {
-                if let Some(d) = m.dict() {
-                    d.clear();
-                }
-            }
-            modules.clear();
-        });
-        release_freed_memory();
-    }
-}
-
-/// Gives memory the allocator holds free back to the system.
-fn release_freed_memory() {
-    // SAFETY: malloc_trim only walks the allocator's own free lists.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
-/// The Director's resident memory in bytes.
-fn resident_bytes() -> u64 {
-    let pages = std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| {
-            s.split_whitespace()
-                .nth(1)
-                .and_then(|v| v.parse::<u64>().ok())
-        })
-        .unwrap_or(0);
-    // SAFETY: sysconf has no preconditions.
-    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    pages * u64::try_from(page).unwrap_or(4096)
-}
-
 /// A job that has met the scripts: its Job object and the interpreter it
 /// lives in (which outlives a restart until the job ends).
 struct JobSlot {
@@ -262,122 +191,6 @@ struct HostThread {
     /// last reload for the memory limit.
     events: u64,
     memory_floor: u64,
-}
-
-/// The traceback of `exc` as Python prints it.
-pub fn traceback(vm: &VirtualMachine, exc: &PyBaseExceptionRef) -> String {
-    let mut s = String::new();
-    let _ = vm.write_exception(&mut s, exc);
-    s.trim_end().to_string()
-}
-
-/// Compiles a script, rewriting the Python 2 dialect when it does not
-/// compile as Python 3 and `legacy` allows. Returns the code and one
-/// warning line per rewritten statement.
-pub fn compile_script(
-    vm: &VirtualMachine,
-    source: &str,
-    path: &str,
-    legacy: bool,
-) -> PyResult<(
-    rustpython_vm::PyRef<rustpython_vm::builtins::PyCode>,
-    Vec<String>,
-)> {
-    match vm.compile(source, Mode::Exec, path.to_string()) {
-        Ok(code) => Ok((code, Vec::new())),
-        Err(err) => {
-            if legacy {
-                let (rewritten, rewrites) = legacy::rewrite(source);
-                if !rewrites.is_empty() {
-                    if let Ok(code) = vm.compile(&rewritten, Mode::Exec, path.to_string()) {
-                        let warnings = rewrites
-                            .iter()
-                            .map(|r| {
-                                format!(
-                                    "{path}:{}: warning: rewrote Python 2 {} to Python 3",
-                                    r.line, r.what
-                                )
-                            })
-                            .collect();
-                        return Ok((code, warnings));
-                    }
-                }
-            }
-            Err(err.into_pyexception(vm, Some(source)))
-        }
-    }
-}
-
-fn settings(scripts_dir: &Path) -> Settings {
-    let mut s = Settings::default();
-    s.install_signal_handlers = false;
-    s.ignore_environment = true;
-    s.user_site_directory = false;
-    s.import_site = false;
-    s.write_bytecode = false;
-    s.path_list = vec![scripts_dir.display().to_string()];
-    s
-}
-
-pub(crate) fn build_interpreter(
-    scripts_dir: &Path,
-) -> (Interpreter, rustpython_vm::signal::UserSignalSender) {
-    let (tx, rx) = user_signal_channel();
-    let builder = Interpreter::builder(settings(scripts_dir));
-    let defs = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
-    let bacula = module::module_def(&builder.ctx);
-    let interp = builder
-        .add_native_modules(&defs)
-        .add_native_module(bacula)
-        .add_frozen_modules(FrozenLib::from_ref(STDLIB).decode())
-        .init_hook(move |vm| vm.set_user_signal_channel(rx))
-        .build();
-    (interp, tx)
-}
-
-/// Loads the startup script into `vm`; warnings go to the log.
-fn load_script(vm: &VirtualMachine, path: &Path, legacy: bool) -> PyResult<()> {
-    // Importing bacula first makes its types (Output, Job) usable.
-    vm.import("bacula", 0)?;
-    let stdout = PyOutput { stderr: false }.into_ref(&vm.ctx);
-    let stderr = PyOutput { stderr: true }.into_ref(&vm.ctx);
-    vm.sys_module.set_attr("stdout", stdout, vm)?;
-    vm.sys_module.set_attr("stderr", stderr, vm)?;
-    let shown = path.display().to_string();
-    let source = std::fs::read_to_string(path).map_err(|e| {
-        vm.new_exception_msg(
-            vm.ctx.exceptions.file_not_found_error.to_owned(),
-            format!("cannot read {shown}: {e}").into(),
-        )
-    })?;
-    let (code, warnings) = compile_script(vm, &source, &shown, legacy)?;
-    for w in warnings {
-        tracing::warn!("{w}");
-    }
-    let dict: PyDictRef = vm.ctx.new_dict();
-    dict.set_item("__file__", vm.ctx.new_str(shown.as_str()).into(), vm)?;
-    let module = vm.new_module(STARTUP_MODULE, dict.clone(), None);
-    let modules = vm.sys_module.get_attr("modules", vm)?;
-    modules.set_item(STARTUP_MODULE, module.into(), vm)?;
-    vm.run_code_obj(code, Scope::with_builtins(None, dict, vm))?;
-    Ok(())
-}
-
-/// The method `name` of `obj`, if it has one.
-fn method(vm: &VirtualMachine, obj: &PyObjectRef, name: &'static str) -> Option<PyObjectRef> {
-    vm.get_attribute_opt(obj, name).ok().flatten()
-}
-
-/// How many arguments a method takes after `self` (None when unknown).
-fn arity(vm: &VirtualMachine, m: &PyObjectRef) -> Option<usize> {
-    let func = m.get_attr("__func__", vm).ok()?;
-    let code = func.get_attr("__code__", vm).ok()?;
-    let n: usize = code
-        .get_attr("co_argcount", vm)
-        .ok()?
-        .try_into_value(vm)
-        .ok()?;
-    Some(n.saturating_sub(1))
 }
 
 impl HostThread {

@@ -5,8 +5,10 @@
 //! the Director's start-up and the `python` console command depends on it.
 
 pub mod host;
+mod interpreter;
 pub mod job;
 pub mod legacy;
+pub mod load;
 pub mod module;
 pub mod output;
 pub mod simulate;

@@ -6,7 +6,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::host::{build_interpreter, compile_script, traceback, HostConfig, ScriptHost};
+use super::host::{HostConfig, ScriptHost};
+use super::interpreter::build_interpreter;
+use super::load::{compile_script, traceback};
 use super::module::DirectorInfo;
 use crate::job::events::{ScriptCalls, ScriptEvents};
 use crate::job::names;

@@ -1,0 +1,104 @@
+//! Building an interpreter: the settings a daemon needs (no signal
+//! handlers taken over, no environment, the scripts folder on `sys.path`),
+//! the native and frozen standard library, the `bacula` module, and the
+//! channel the watchdog interrupts it through; and giving an interpreter's
+//! memory back when it goes.
+
+use std::path::Path;
+
+use rustpython_compiler_core::frozen::FrozenLib;
+use rustpython_vm::signal::user_signal_channel;
+use rustpython_vm::{Interpreter, PyObjectRef, Settings};
+
+use super::module;
+
+/// The standard-library subset frozen by build.rs.
+static STDLIB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stdlib.frozen"));
+
+fn settings(scripts_dir: &Path) -> Settings {
+    let mut s = Settings::default();
+    s.install_signal_handlers = false;
+    s.ignore_environment = true;
+    s.user_site_directory = false;
+    s.import_site = false;
+    s.write_bytecode = false;
+    s.path_list = vec![scripts_dir.display().to_string()];
+    s
+}
+
+pub(crate) fn build_interpreter(
+    scripts_dir: &Path,
+) -> (Interpreter, rustpython_vm::signal::UserSignalSender) {
+    let (tx, rx) = user_signal_channel();
+    let builder = Interpreter::builder(settings(scripts_dir));
+    let defs = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
+    let bacula = module::module_def(&builder.ctx);
+    let interp = builder
+        .add_native_modules(&defs)
+        .add_native_module(bacula)
+        .add_frozen_modules(FrozenLib::from_ref(STDLIB).decode())
+        .init_hook(move |vm| vm.set_user_signal_channel(rx))
+        .build();
+    (interp, tx)
+}
+
+/// An interpreter with the startup script loaded.
+pub(crate) struct Loaded {
+    pub(crate) interp: Interpreter,
+    pub(crate) signals: rustpython_vm::signal::UserSignalSender,
+}
+
+impl Drop for Loaded {
+    /// Empties every module of the interpreter, which breaks the cycles
+    /// (functions and their module's globals) that would otherwise keep a
+    /// script's objects alive, then gives the freed memory back.
+    fn drop(&mut self) {
+        self.interp.enter(|vm| {
+            let Ok(modules) = vm.sys_module.get_attr("modules", vm) else {
+                return;
+            };
+            let Ok(modules) = modules.downcast::<rustpython_vm::builtins::PyDict>() else {
+                return;
+            };
+            let user: Vec<PyObjectRef> = modules
+                .clone()
+                .into_iter()
+                .filter(|(k, _)| {
+                    k.downcast_ref::<rustpython_vm::builtins::PyStr>()
+                        .is_some_and(|s| !matches!(s.to_str(), Some("sys" | "builtins")))
+                })
+                .map(|(_, m)| m)
+                .collect();
+            for m in user {
+                if let Some(d) = m.dict() {
+                    d.clear();
+                }
+            }
+            modules.clear();
+        });
+        release_freed_memory();
+    }
+}
+
+/// Gives memory the allocator holds free back to the system.
+pub(crate) fn release_freed_memory() {
+    // SAFETY: malloc_trim only walks the allocator's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// The Director's resident memory in bytes.
+pub(crate) fn resident_bytes() -> u64 {
+    let pages = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u64>().ok())
+        })
+        .unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    pages * u64::try_from(page).unwrap_or(4096)
+}
