@@ -297,10 +297,6 @@ impl ScriptCalls for Director {
             tracing::error!("{e}");
         }
     }
-
-    /// Nothing to move: the queue reads a job's priority when the job
-    /// starts waiting, which is after JobStart and JobInit.
-    fn priority_changed(&self, _job: &JobState) {}
 }
 
 #[cfg(test)]

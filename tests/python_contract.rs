@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rdird::job::events::{ScriptCalls, ScriptEvents};
@@ -26,10 +26,6 @@ struct TestDirector {
     running: Mutex<HashSet<i64>>,
     canceled: Mutex<Vec<i64>>,
     level_changes: AtomicUsize,
-    priority_changes: AtomicUsize,
-    /// Set to deliver the JobStart of jobs that `run` starts.
-    host: OnceLock<ScriptHost>,
-    started: Mutex<Vec<Arc<JobState>>>,
 }
 
 impl ScriptCalls for TestDirector {
@@ -45,17 +41,7 @@ impl ScriptCalls for TestDirector {
         }
         let mut runs = self.runs.lock().unwrap();
         runs.push(command.to_string());
-        let id = 100 + runs.len() as i64;
-        // Like the job engine: the new job's JobStart comes from its own
-        // thread, after the event that started it.
-        if let Some(host) = self.host.get().cloned() {
-            let job = job_state(id);
-            self.started.lock().unwrap().push(job.clone());
-            std::thread::spawn(move || {
-                host.event(&job, JobEvent::JobStart);
-            });
-        }
-        Ok(id)
+        Ok(100 + runs.len() as i64)
     }
     fn cancel(&self, job_id: i64) -> bool {
         self.canceled.lock().unwrap().push(job_id);
@@ -63,9 +49,6 @@ impl ScriptCalls for TestDirector {
     }
     fn level_changed(&self, _job: &JobState) {
         self.level_changes.fetch_add(1, Ordering::SeqCst);
-    }
-    fn priority_changed(&self, _job: &JobState) {
-        self.priority_changes.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -99,6 +82,10 @@ fn job_data(id: i64) -> JobData {
         sd_errors: 1,
         fd_status: 'T',
         sd_status: 'R',
+        read_bytes: 5000,
+        sched_time: 1_764_000_000,
+        start_time: 1_764_000_005,
+        volumes: vec!["Inc-0001".into(), "Inc-0002".into()],
         ..JobData::default()
     }
 }
@@ -140,7 +127,6 @@ fn start_with(script: &str, timeout: Duration) -> Setup {
     std::fs::write(dir.path().join("DirStartUp.py"), script).unwrap();
     let director = Arc::new(TestDirector::default());
     let (host, loaded) = ScriptHost::start(config(dir.path(), timeout), director.clone());
-    let _ = director.host.set(host.clone());
     Setup {
         host,
         director,
@@ -354,6 +340,12 @@ fn every_readable_attribute_has_its_type_and_value() {
         "SDJobStatus",
         "FileSet",
         "JobLevel",
+        "ReadBytes",
+        "LastRate",
+        "SchedTime",
+        "StartTime",
+        "EndTime",
+        "Volumes",
     ];
     let list = names
         .iter()
@@ -400,6 +392,12 @@ fn every_readable_attribute_has_its_type_and_value() {
             "SDJobStatus str 'R'",
             "FileSet str 'Full Set'",
             "JobLevel str 'Incremental'",
+            "ReadBytes int 5000",
+            "LastRate int 0",
+            "SchedTime int 1764000000",
+            "StartTime int 1764000005",
+            "EndTime int 0",
+            "Volumes tuple ('Inc-0001', 'Inc-0002')",
         ]
     );
 }
@@ -602,19 +600,20 @@ fn verify_jobs_take_verify_levels_in_either_form() {
 }
 
 #[test]
-fn priority_moves_the_job_only_before_it_runs() {
-    let s = start(&with_job_events(
-        "    def JobInit(self, job):\n        job.Priority = 3\n    def JobRun(self, job):\n        job.Priority = 7\n        job.JobReport = str(job.Priority)\n",
-        "",
-    ));
+fn last_rate_is_bytes_per_second_of_the_run_once_the_job_ended() {
+    let s = start("import bacula\nclass E:\n    def JobEnd(self, job): job.JobReport = repr(job.LastRate)\nbacula.set_events(E())\n");
     let job = job_state(1);
-    s.host.event(&job, JobEvent::JobStart);
-    s.host.event(&job, JobEvent::JobInit);
-    assert_eq!(job.data().priority, 3);
-    assert_eq!(s.director.priority_changes.load(Ordering::SeqCst), 1);
-    s.host.event(&job, JobEvent::JobRun);
-    assert_eq!(job.messages(), vec!["7"]);
-    assert_eq!(s.director.priority_changes.load(Ordering::SeqCst), 1);
+    {
+        let mut d = job.data();
+        d.bytes = 3456;
+        d.start_time = 1_764_000_000;
+        d.end_time = 1_764_000_004;
+    }
+    s.host.event(&job, JobEvent::JobEnd);
+    job.data().end_time = 1_764_000_000;
+    // A run under a second counts as one, as in Bacula's report.
+    s.host.event(&job, JobEvent::JobEnd);
+    assert_eq!(job.messages(), vec!["864", "3456"]);
 }
 
 #[test]
@@ -634,6 +633,10 @@ fn priority_rejections() {
     assert_eq!(
         raised("job.Priority = True", "JobInit"),
         "TypeError: Priority must be an int, not bool"
+    );
+    assert_eq!(
+        raised("job.Priority = 3", "JobRun"),
+        "RuntimeError: Priority can only be set during JobStart or JobInit (now: JobRun)"
     );
 }
 
@@ -693,32 +696,6 @@ fn run_returns_the_new_jobid_or_minus_one_with_the_reason() {
         *s.director.runs.lock().unwrap(),
         vec!["job=Restore yes", "job=Other"]
     );
-}
-
-#[test]
-fn run_inside_an_event_does_not_deadlock_and_the_new_job_starts_after() {
-    let s = start(
-        "import bacula\n\
-         class E:\n\
-         \x20   def JobStart(self, job):\n\
-         \x20       if job.JobId == 1:\n\
-         \x20           job.JobReport = 'started %d' % job.run('run job=Child')\n\
-         \x20       else:\n\
-         \x20           job.JobReport = 'JobStart of %d' % job.JobId\n\
-         bacula.set_events(E())\n",
-    );
-    let job = job_state(1);
-    let out = s.host.event(&job, JobEvent::JobStart);
-    assert_eq!(out.error, None);
-    assert_eq!(job.messages(), vec!["started 101"]);
-    let child = s.director.started.lock().unwrap()[0].clone();
-    for _ in 0..200 {
-        if !child.messages().is_empty() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    assert_eq!(child.messages(), vec!["JobStart of 101"]);
 }
 
 #[test]

@@ -56,6 +56,4 @@ pub trait ScriptCalls: Send + Sync {
     fn cancel(&self, job_id: i64) -> bool;
     /// The script changed the job's level (the Job record must follow).
     fn level_changed(&self, job: &JobState);
-    /// The script changed the job's priority before it started running.
-    fn priority_changed(&self, job: &JobState);
 }

@@ -277,6 +277,7 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
     }
     let now = clock::now();
     let sched = req.sched_time.unwrap_or(now);
+    data.sched_time = sched;
     data.level_pools = [
         req.full_pool.clone(),
         req.inc_pool.clone(),
@@ -376,18 +377,31 @@ fn watch_time_limits(
     sched: i64,
 ) {
     let positive = |d: &str| res.int(d).filter(|v| *v > 0);
-    let level_limit = match state.data().level {
-        'F' => positive("FullMaxRunTime"),
-        'I' => positive("IncrementalMaxRunTime"),
-        'D' => positive("DifferentialMaxRunTime"),
-        _ => None,
+    // The level is read once the job runs: JobStart and JobInit may
+    // change it, and promotion may make it a Full.
+    let max_run = || {
+        let level_limit = match state.data().level {
+            'F' => positive("FullMaxRunTime"),
+            'I' => positive("IncrementalMaxRunTime"),
+            'D' => positive("DifferentialMaxRunTime"),
+            _ => None,
+        };
+        level_limit.or_else(|| positive("MaxRunTime"))
     };
-    let max_run = level_limit.or_else(|| positive("MaxRunTime"));
     let max_wait = positive("MaxWaitTime");
     let max_start = positive("MaxStartDelay");
-    if max_run.is_none() && max_wait.is_none() && max_start.is_none() {
+    let any_run_limit = [
+        "MaxRunTime",
+        "FullMaxRunTime",
+        "IncrementalMaxRunTime",
+        "DifferentialMaxRunTime",
+    ]
+    .into_iter()
+    .any(|d| positive(d).is_some());
+    if !any_run_limit && max_wait.is_none() && max_start.is_none() {
         return;
     }
+    let mut run_limit = None;
     let tick = std::time::Duration::from_millis(200);
     let mut waited = std::time::Duration::ZERO;
     let mut started: Option<std::time::Instant> = None;
@@ -401,6 +415,7 @@ fn watch_time_limits(
         let queued = QUEUED.contains(status);
         if !queued && started.is_none() {
             started = Some(std::time::Instant::now());
+            run_limit = max_run();
         }
         // Bacula counts the waits for a volume and for the daemons too.
         if queued || "mFS".contains(status) {
@@ -414,7 +429,7 @@ fn watch_time_limits(
             Some("Job canceled because max start delay time exceeded.")
         } else if over(max_wait, waited) {
             Some("Max wait time exceeded. Job canceled.")
-        } else if over(max_run, started.map(|s| s.elapsed()).unwrap_or_default()) {
+        } else if over(run_limit, started.map(|s| s.elapsed()).unwrap_or_default()) {
             Some("Max run time exceeded. Job canceled.")
         } else {
             None
@@ -467,9 +482,16 @@ fn run_job_steps(
             Err(e) => fatal = Some(e),
         }
     }
+    let settled = state.data().level;
     event(director, res, state, JobEvent::JobInit);
     let level = state.data().level;
-    if level != ' ' {
+    if let (Some(p), true) = (prepared.as_mut(), level != settled) {
+        // A level JobInit wrote is applied whole, as if the job had
+        // been run at it.
+        if let Err(e) = backup::settle_level(director, res, state, p, &say) {
+            fatal.get_or_insert(e);
+        }
+    } else if level != ' ' {
         let _ = director.catalog().job_level(job_id, level);
     }
     let limits = queue::Limits {
@@ -512,7 +534,11 @@ fn run_job_steps(
     let jobs = director.jobs();
     let admitted = jobs.queue.acquire(state, &limits, canceled);
     let start = clock::now();
-    state.data().status = 'R';
+    {
+        let mut d = state.data();
+        d.status = 'R';
+        d.start_time = start;
+    }
     if let Err(e) = director
         .catalog()
         .job_started(job_id, &clock::local(start).sql())
@@ -592,7 +618,11 @@ fn run_job_steps(
     };
     runscript::run(director, res, state, runscript::Stage::After, status == 'T');
     let end = clock::now();
-    state.data().status = status;
+    {
+        let mut d = state.data();
+        d.status = status;
+        d.end_time = end;
+    }
     let errors = state.data().errors;
     if let Err(e) = director
         .catalog()
@@ -608,6 +638,10 @@ fn run_job_steps(
             state,
             &report::BackupFigures {
                 fileset_time: prepared.as_ref().map_or("", |p| p.fileset_time.as_str()),
+                since: prepared
+                    .as_ref()
+                    .and_then(|p| p.since.as_ref())
+                    .map(|s| s.start),
                 volumes: o.map_or(&[], |o| o.sd.volumes.as_slice()),
                 vol_session_id: o.map_or(0, |o| o.vol_session_id),
                 vol_session_time: o.map_or(0, |o| o.vol_session_time),

@@ -100,6 +100,19 @@ fn read(job: &PyJob, name: &str, vm: &VirtualMachine) -> Option<PyResult> {
         "SDErrors" => i(d.sd_errors),
         "FDJobStatus" => c(d.fd_status),
         "SDJobStatus" => c(d.sd_status),
+        "ReadBytes" => i(d.read_bytes),
+        "LastRate" => i(d.last_rate()),
+        "SchedTime" => i(d.sched_time),
+        "StartTime" => i(d.start_time),
+        "EndTime" => i(d.end_time),
+        "Volumes" => {
+            let names = d
+                .volumes
+                .iter()
+                .map(|v| vm.ctx.new_str(v.as_str()).into())
+                .collect();
+            Some(Ok(vm.ctx.new_tuple(names).into()))
+        }
         "JobReport" => Some(Err(vm.new_attribute_error("JobReport is write-only"))),
         _ => None,
     }
@@ -199,13 +212,14 @@ fn check_and_write(
             if !(1..=100).contains(&p) {
                 return Err(vm.new_value_error(format!("Priority must be from 1 to 100, not {p}")));
             }
+            // The queue reads the priority when the job starts waiting,
+            // right after JobInit; a change later would be kept and do
+            // nothing, so it is refused.
             let mut d = job.state.data();
-            d.priority = p;
-            let before_run = matches!(d.event, Some(JobEvent::JobStart | JobEvent::JobInit));
-            drop(d);
-            if before_run {
-                job.director.priority_changed(&job.state);
+            if !matches!(d.event, Some(JobEvent::JobStart | JobEvent::JobInit)) {
+                return wrong_event(name, "JobStart or JobInit", d.event, vm);
             }
+            d.priority = p;
             Ok(())
         }
         _ if read(job, name, vm).is_some() => {

@@ -98,8 +98,6 @@ impl ScriptCalls for SimDirector {
     }
 
     fn level_changed(&self, _job: &JobState) {}
-
-    fn priority_changed(&self, _job: &JobState) {}
 }
 
 /// The simulated job's starting values, changed by `--job K=V`.
@@ -158,9 +156,15 @@ fn job_data(pairs: &[(String, String)]) -> Result<(JobData, i64), String> {
             "FDJobStatus" => d.fd_status = letter(k, v)?,
             "SDJobStatus" => d.sd_status = letter(k, v)?,
             "VolumeName" => d.volume_name = v.clone(),
+            "ReadBytes" => d.read_bytes = int(k, v)?,
+            "SchedTime" => d.sched_time = int(k, v)?,
+            "StartTime" => d.start_time = int(k, v)?,
+            "EndTime" => d.end_time = int(k, v)?,
+            // `+` cannot be in a volume name, and `,` separates the pairs.
+            "Volumes" => d.volumes = v.split('+').filter(|n| !n.is_empty()).map(str::to_string).collect(),
             _ => {
                 return Err(format!(
-                    "unknown job attribute {k:?} (use Job, JobName, JobId, Type, Level, Client, Pool, Storage, MediaType, Catalog, FileSet, JobStatus, Priority, NumVols, JobFiles, JobBytes, SDJobFiles, SDErrors, JobErrors, FDJobStatus, SDJobStatus, VolumeName)"
+                    "unknown job attribute {k:?} (use Job, JobName, JobId, Type, Level, Client, Pool, Storage, MediaType, Catalog, FileSet, JobStatus, Priority, NumVols, JobFiles, JobBytes, ReadBytes, SDJobFiles, SDErrors, JobErrors, FDJobStatus, SDJobStatus, VolumeName, SchedTime, StartTime, EndTime, Volumes)"
                 ))
             }
         }
@@ -204,6 +208,22 @@ fn status_for(event: JobEvent, now: char) -> char {
     }
 }
 
+/// Moves the simulated job on to `event` as a real one would be: its
+/// status, and the times it has by then (those given with `--job` kept).
+fn advance(d: &mut JobData, event: JobEvent) {
+    let now = crate::clock::now();
+    d.status = status_for(event, d.status);
+    if d.sched_time == 0 {
+        d.sched_time = now;
+    }
+    if d.status != 'C' && d.start_time == 0 {
+        d.start_time = now;
+    }
+    if event == JobEvent::JobEnd && d.end_time == 0 {
+        d.end_time = now;
+    }
+}
+
 /// Runs `events` of a simulated job through the script at `path` and
 /// returns what an administrator should read.
 pub fn simulate(
@@ -241,8 +261,7 @@ pub fn simulate(
     let mut out = String::new();
     let mut chosen_volume = None;
     for &event in events {
-        let status = status_for(event, job.data().status);
-        job.data().status = status;
+        advance(&mut job.data(), event);
         if event == JobEvent::NewVolume {
             chosen_volume = Some(host.new_volume(&job));
             if let Some(Some(v)) = &chosen_volume {
@@ -251,6 +270,8 @@ pub fn simulate(
                     .lock()
                     .map_err(|e| e.to_string())?
                     .insert(v.clone());
+                // The simulated job writes on the volume it was given.
+                job.data().volumes.push(v.clone());
             }
         } else {
             host.event(&job, event);
