@@ -30,7 +30,6 @@ impl ScriptCalls for Catalog {
         false
     }
     fn level_changed(&self, _job: &JobState) {}
-    fn priority_changed(&self, _job: &JobState) {}
 }
 
 fn peak_rss_kib() -> u64 {
