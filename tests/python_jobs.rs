@@ -339,3 +339,35 @@ fn run_inside_an_event_does_not_deadlock_and_the_new_job_starts_after() {
     assert!(at("JobStart Parent begins") < at("JobStart Child begins"));
     assert!(at("JobStart Child begins") < at("JobStart Child returns"));
 }
+
+/// JobInit makes the job a Differential once the test leaves a flag in
+/// the Working Directory.
+const TO_DIFF: &str = r#"import bacula, os
+class JobEvents:
+    def JobInit(self, job):
+        if os.path.exists(os.path.join(bacula.WorkingDir, "make-diff")):
+            job.Level = "Differential"
+class Events:
+    def JobStart(self, job):
+        job.set_events(JobEvents())
+bacula.set_events(Events())
+"#;
+
+#[test]
+fn a_level_written_in_job_init_brings_its_own_max_run_time() {
+    let s = setup_conf("fd-secret", Some(TO_DIFF), |_| {
+        "Job { Name = Slow; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Differential Max Run Time = 2 sec; RunBeforeJob = \"/bin/sleep 5\" }\n"
+            .to_string()
+    });
+    // A Full has no limit of its own: it sleeps and ends well.
+    let out = s.console_or_kill("run job=Slow yes\nwait\nmessages\n", LIMIT);
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    std::fs::write(s.root.path().join("dir/make-diff"), "").unwrap();
+    let out = s.console_or_kill("run job=Slow yes\nwait\nmessages\n", LIMIT);
+    assert!(
+        out.contains("Max run time exceeded. Job canceled."),
+        "{out}"
+    );
+    assert_eq!(s.job_status(2), "A");
+    assert_eq!(job_column::<String>(&s, 2, "Level"), "D");
+}
