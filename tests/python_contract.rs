@@ -1056,3 +1056,23 @@ fn modules_outside_the_frozen_subset_are_not_in_the_binary() {
         ]
     );
 }
+
+#[test]
+fn python_memory_limit_is_off_unless_set() {
+    let conf = |director_extra: &str| {
+        let text = format!(
+            "Director {{\n  Name = d\n  Password = p\n  QueryFile = /q\n  WorkingDirectory = /tmp\n  PidDirectory = /tmp\n  Messages = M\n{director_extra}}}\n\
+             Messages {{ Name = M; Console = all }}\n\
+             Catalog {{ Name = C; DB Name = cat }}\n\
+             Client {{ Name = cl; Address = 127.0.0.1; Password = x; Catalog = C }}\n\
+             Storage {{ Name = st; Address = 127.0.0.1; Password = y; Device = D; Media Type = File }}\n\
+             Pool {{ Name = P; Pool Type = Backup }}\n\
+             FileSet {{ Name = fs; Include {{\n  File = /etc\n}} }}\n\
+             Job {{ Name = j; Type = Backup; Client = cl; FileSet = fs; Storage = st; Pool = P; Messages = M }}\n"
+        );
+        let cfg = rdird::config::Config::parse_text("t.conf", text.as_bytes()).unwrap();
+        HostConfig::from_config(&cfg).memory_limit
+    };
+    assert_eq!(conf(""), 0);
+    assert_eq!(conf("  Python Memory Limit = 150 MB\n"), 150_000_000);
+}
