@@ -260,8 +260,14 @@ pub fn simulate(
     let job = JobState::new(data);
     let mut out = String::new();
     let mut chosen_volume = None;
+    let mut written = Vec::new();
     for &event in events {
         advance(&mut job.data(), event);
+        // As in a real job, Volumes holds what the job wrote once the
+        // daemons are done, at JobEnd (unless `--job` gave it).
+        if event == JobEvent::JobEnd && job.data().volumes.is_empty() {
+            job.data().volumes = std::mem::take(&mut written);
+        }
         if event == JobEvent::NewVolume {
             chosen_volume = Some(host.new_volume(&job));
             if let Some(Some(v)) = &chosen_volume {
@@ -271,7 +277,7 @@ pub fn simulate(
                     .map_err(|e| e.to_string())?
                     .insert(v.clone());
                 // The simulated job writes on the volume it was given.
-                job.data().volumes.push(v.clone());
+                written.push(v.clone());
             }
         } else {
             host.event(&job, event);
