@@ -980,6 +980,58 @@ fn an_endless_job_start_that_swallows_exceptions_is_still_stopped() {
     }
 }
 
+#[test]
+fn past_the_memory_limit_the_script_is_reloaded_and_running_jobs_keep_their_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let imports = dir.path().join("imports");
+    std::fs::write(
+        dir.path().join("DirStartUp.py"),
+        format!(
+            "import bacula\n\
+             open('{}', 'a').write('imported\\n')\n\
+             class J:\n\
+             \x20   def NewVolume(self, job): job.JobReport = 'kept'\n\
+             class E:\n\
+             \x20   def JobStart(self, job): job.set_events(J())\n\
+             bacula.set_events(E())\n",
+            imports.display()
+        ),
+    )
+    .unwrap();
+    let count = || std::fs::read_to_string(&imports).unwrap().lines().count();
+    let director = Arc::new(TestDirector::default());
+    // Any Director is over a limit of one byte.
+    let cfg = HostConfig {
+        memory_limit: 1,
+        ..config(dir.path(), Duration::from_secs(2))
+    };
+    let (host, loaded) = ScriptHost::start(cfg, director);
+    loaded.unwrap();
+    let job = job_state(1);
+    host.event(&job, JobEvent::JobStart);
+    // The first interpreter and the spare loaded when it became busy.
+    std::thread::sleep(Duration::from_millis(500));
+    let before = count();
+    for id in 100..120 {
+        let other = job_state(id);
+        host.event(&other, JobEvent::JobStart);
+        host.event(&other, JobEvent::JobEnd);
+    }
+    let started = std::time::Instant::now();
+    while count() == before {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the script was never loaded again"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let out = host.event(&job, JobEvent::NewVolume);
+    assert!(out.delivered, "the job lost its events object: {out:?}");
+    assert_eq!(job.messages().last().unwrap(), "kept");
+    host.exit();
+}
+
 // ---------------------------------------------------------------- restart
 
 #[test]

@@ -283,7 +283,7 @@ pub static DIRECTOR: &[Item] = &[
     // rdird's own directives.
     def("PythonEventTimeout", Time, 30),
     def("PythonLegacySyntax", Bool, 1),
-    def("PythonMemoryLimit", Size64, 1 << 30),
+    def("PythonMemoryLimit", Size64, 0),
     def("MaximumConsoleLogins", PInt32, 128),
     def("ConsoleIdleTimeout", Time, 60 * 60),
 ];
