@@ -323,7 +323,7 @@ impl Serving<'_> {
             let given_up = self
                 .me
                 .upgrade()
-                .is_none_or(|w| w.abandoned.load(Ordering::SeqCst));
+                .map_or(true, |w| w.abandoned.load(Ordering::SeqCst));
             let error = result.err().map(|e| {
                 let tb = traceback(vm, &e);
                 if !given_up {
