@@ -213,3 +213,30 @@ fn a_slow_job_end_in_one_job_does_not_delay_a_concurrent_job_start() {
     // The second JobStart ran while the first JobEnd was still asleep.
     assert!(start - end < 4.0, "JobStart waited {:.3} s", start - end);
 }
+
+#[test]
+fn sigterm_stops_the_director_within_ten_seconds_while_a_handler_and_exit_sleep_under_a_30_s_limit()
+{
+    let script = "import bacula, time\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       open(bacula.WorkingDir + '/started', 'w').close()\n\
+         \x20       time.sleep(3600)\n\
+         \x20   def Exit(self):\n\
+         \x20       print('Exit was called')\n\
+         \x20       time.sleep(3600)\n\
+         bacula.set_events(E())\n";
+    let mut s = setup_conf("fd-secret", Some(script), |_| admin_jobs(&["Sleeper"]));
+    s.console("run job=Sleeper yes\n");
+    let started = s.root.path().join("dir/started");
+    let t = Instant::now();
+    while !started.exists() {
+        assert!(t.elapsed() < Duration::from_secs(20), "{}", s.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let took = stop(&mut s);
+    assert!(took < Duration::from_secs(10), "SIGTERM took {took:?}");
+    let log = s.log();
+    assert!(log.contains("Exit was called"), "{log}");
+    assert!(log.contains("Python event Exit exceeded 4 sec"), "{log}");
+}

@@ -192,7 +192,7 @@ impl ScriptEvents for ScriptHost {
     fn exit(&self) {
         let ctx = self.pool.context();
         let limit = ctx.cfg.event_timeout.min(EXIT_LIMIT);
-        self.pool.exit(Instant::now() + limit);
+        self.pool.exit(limit);
         ctx.watchdog.stop();
     }
 }

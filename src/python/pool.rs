@@ -300,9 +300,10 @@ impl Pool {
         lock(&self.state).homes.len()
     }
 
-    /// Delivers Exit by `deadline` (in a free interpreter, or a fresh one
+    /// Delivers Exit within `limit` (in a free interpreter, or a fresh one
     /// when every one is busy), then lets every interpreter go.
-    pub(crate) fn exit(&self, deadline: Instant) {
+    pub(crate) fn exit(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
         let worker = {
             let mut s = lock(&self.state);
             if s.disabled.is_some() {
@@ -320,10 +321,13 @@ impl Pool {
         if let Some(w) = worker {
             if w.wait_loaded(deadline) == LoadState::Ready {
                 let (reply, rx) = std::sync::mpsc::channel();
-                if w.send(Work::Exit { deadline, reply })
-                    && rx
-                        .recv_timeout(deadline.saturating_duration_since(Instant::now()) + GRACE)
-                        .is_err()
+                if w.send(Work::Exit {
+                    deadline,
+                    limit,
+                    reply,
+                }) && rx
+                    .recv_timeout(deadline.saturating_duration_since(Instant::now()) + GRACE)
+                    .is_err()
                 {
                     tracing::error!("Python: the Exit event did not return in time; the Director stops without it");
                 }

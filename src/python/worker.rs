@@ -76,6 +76,8 @@ pub(crate) enum Work {
     Forget(i64),
     Exit {
         deadline: Instant,
+        /// The limit the deadline came from, for the message.
+        limit: Duration,
         reply: Sender<()>,
     },
 }
@@ -243,8 +245,12 @@ impl Serving<'_> {
             Work::Forget(id) => {
                 self.jobs.remove(&id);
             }
-            Work::Exit { deadline, reply } => {
-                self.exit_event(deadline);
+            Work::Exit {
+                deadline,
+                limit,
+                reply,
+            } => {
+                self.exit_event(deadline, limit);
                 let _ = reply.send(());
             }
         }
@@ -342,9 +348,8 @@ impl Serving<'_> {
     }
 
     /// Exit: with the arity the script's method declares.
-    fn exit_event(&mut self, deadline: Instant) {
+    fn exit_event(&mut self, deadline: Instant, limit: Duration) {
         self.jobs.clear();
-        let limit = deadline.saturating_duration_since(Instant::now());
         self.loaded.interp.enter(|vm| {
             let target = vm
                 .import("bacula", 0)
