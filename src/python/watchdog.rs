@@ -11,7 +11,7 @@
 //! Arming and disarming only store the deadline: timing an event costs no
 //! thread wake-up.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once, Weak};
 use std::time::{Duration, Instant};
 
@@ -34,7 +34,15 @@ pub struct Timer {
     next: AtomicU64,
     /// The handler being timed; a late interrupt checks it and does nothing.
     active: Arc<AtomicU64>,
+    /// Interrupts sent and not run yet: an interpreter stuck where it never
+    /// runs them (given up on) holds at most [`MAX_PENDING`].
+    pending: Arc<AtomicUsize>,
 }
+
+/// The most interrupts queued for one interpreter: past the deadline one
+/// goes every tick until the handler returns, and one stuck for days must
+/// not make the queue grow without end.
+const MAX_PENDING: usize = 64;
 
 /// Times one handler until it is dropped.
 pub struct Timing<'a> {
@@ -82,7 +90,13 @@ impl Timer {
         let generation = a.generation;
         let message = a.message.clone();
         let active = self.active.clone();
+        let pending = self.pending.clone();
+        if pending.fetch_add(1, Ordering::SeqCst) >= MAX_PENDING {
+            pending.fetch_sub(1, Ordering::SeqCst);
+            return;
+        }
         let _ = self.signals.send(Box::new(move |vm: &VirtualMachine| {
+            pending.fetch_sub(1, Ordering::SeqCst);
             if active.load(Ordering::SeqCst) == generation {
                 Err(vm
                     .new_exception_msg(vm.ctx.exceptions.timeout_error.to_owned(), message.into()))
@@ -159,6 +173,7 @@ impl Watchdog {
             thread: Mutex::new(Some(thread)),
             next: AtomicU64::new(1),
             active: Arc::new(AtomicU64::new(0)),
+            pending: Arc::new(AtomicUsize::new(0)),
         });
         lock(&self.timers).push(Arc::downgrade(&t));
         t
