@@ -67,7 +67,7 @@ impl Director {
             tracing::info!("Python scripting is off: the Director has no Scripts Directory");
             return;
         }
-        let (host, _loaded) = ScriptHost::start(cfg, self.clone());
+        let host = ScriptHost::start_in_background(cfg, self.clone());
         *self.host.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(host));
     }
 

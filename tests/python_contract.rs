@@ -923,26 +923,90 @@ fn an_endless_new_volume_is_interrupted_at_the_time_limit() {
 
 #[test]
 fn an_endless_job_start_that_swallows_exceptions_is_still_stopped() {
-    let s = start_with(
-        "import bacula\n\
-         class E:\n\
-         \x20   def JobStart(self, job):\n\
-         \x20       n = 0\n\
-         \x20       while True:\n\
-         \x20           try:\n\
-         \x20               while True: pass\n\
-         \x20           except BaseException:\n\
-         \x20               n += 1\n\
-         \x20               if n == 3: raise\n\
-         \x20   def JobEnd(self, job): job.JobReport = 'ended'\n\
-         bacula.set_events(E())\n",
-        Duration::from_secs(1),
-    );
+    // Each handler catches every TimeoutError it is given and carries on:
+    // spinning, and sleeping inside `except BaseException: pass`.
+    for body in [
+        "while True:\n            try:\n                while True: pass\n            except BaseException:\n                pass\n",
+        "while True:\n            try:\n                time.sleep(3600)\n            except BaseException:\n                pass\n",
+    ] {
+        let s = start_with(
+            &format!(
+                "import bacula, time\n\
+                 class E:\n\
+                 \x20   def JobStart(self, job):\n\
+                 \x20       if job.JobId != 1: return\n\
+                 \x20       {body}\
+                 \x20   def JobEnd(self, job): job.JobReport = 'ended'\n\
+                 bacula.set_events(E())\n"
+            ),
+            Duration::from_secs(1),
+        );
+        let job = job_state(1);
+        let started = std::time::Instant::now();
+        let out = s.host.event(&job, JobEvent::JobStart);
+        let took = started.elapsed();
+        let err = out.error.unwrap();
+        assert!(err.contains("TimeoutError"), "{err}");
+        assert!(took < Duration::from_secs(4), "JobStart held its job {took:?}");
+        assert!(job.messages().iter().any(|m| m.contains("TimeoutError")));
+        s.host.event(&job, JobEvent::JobEnd);
+        assert_eq!(job.messages().last().unwrap(), "ended");
+        let next = job_state(2);
+        let out = s.host.event(&next, JobEvent::JobStart);
+        assert!(out.delivered && out.error.is_none(), "{out:?}");
+    }
+}
+
+#[test]
+fn past_the_memory_limit_the_script_is_reloaded_and_running_jobs_keep_their_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let imports = dir.path().join("imports");
+    std::fs::write(
+        dir.path().join("DirStartUp.py"),
+        format!(
+            "import bacula\n\
+             open('{}', 'a').write('imported\\n')\n\
+             class J:\n\
+             \x20   def NewVolume(self, job): job.JobReport = 'kept'\n\
+             class E:\n\
+             \x20   def JobStart(self, job): job.set_events(J())\n\
+             bacula.set_events(E())\n",
+            imports.display()
+        ),
+    )
+    .unwrap();
+    let count = || std::fs::read_to_string(&imports).unwrap().lines().count();
+    let director = Arc::new(TestDirector::default());
+    // Any Director is over a limit of one byte.
+    let cfg = HostConfig {
+        memory_limit: 1,
+        ..config(dir.path(), Duration::from_secs(2))
+    };
+    let (host, loaded) = ScriptHost::start(cfg, director);
+    loaded.unwrap();
     let job = job_state(1);
-    let out = s.host.event(&job, JobEvent::JobStart);
-    assert!(out.error.unwrap().contains("TimeoutError"));
-    s.host.event(&job, JobEvent::JobEnd);
-    assert_eq!(job.messages().last().unwrap(), "ended");
+    host.event(&job, JobEvent::JobStart);
+    // The first interpreter and the spare loaded when it became busy.
+    std::thread::sleep(Duration::from_millis(500));
+    let before = count();
+    for id in 100..120 {
+        let other = job_state(id);
+        host.event(&other, JobEvent::JobStart);
+        host.event(&other, JobEvent::JobEnd);
+    }
+    let started = std::time::Instant::now();
+    while count() == before {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the script was never loaded again"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let out = host.event(&job, JobEvent::NewVolume);
+    assert!(out.delivered, "the job lost its events object: {out:?}");
+    assert_eq!(job.messages().last().unwrap(), "kept");
+    host.exit();
 }
 
 // ---------------------------------------------------------------- restart

@@ -45,7 +45,6 @@ pub(crate) fn build_interpreter(
 /// An interpreter with the startup script loaded.
 pub(crate) struct Loaded {
     pub(crate) interp: Interpreter,
-    pub(crate) signals: rustpython_vm::signal::UserSignalSender,
 }
 
 impl Drop for Loaded {

@@ -59,8 +59,15 @@ pub fn compile_script(
     }
 }
 
-/// Loads the startup script into `vm`; warnings go to the log.
-pub(crate) fn load_script(vm: &VirtualMachine, path: &Path, legacy: bool) -> PyResult<()> {
+/// Loads the startup script, whose text is `source` (read once by the
+/// host, so that every interpreter of a pool runs the same script), into
+/// `vm`; warnings go to the log.
+pub(crate) fn load_script(
+    vm: &VirtualMachine,
+    path: &Path,
+    source: &str,
+    legacy: bool,
+) -> PyResult<()> {
     // Importing bacula first makes its types (Output, Job) usable.
     vm.import("bacula", 0)?;
     let stdout = PyOutput { stderr: false }.into_ref(&vm.ctx);
@@ -68,13 +75,7 @@ pub(crate) fn load_script(vm: &VirtualMachine, path: &Path, legacy: bool) -> PyR
     vm.sys_module.set_attr("stdout", stdout, vm)?;
     vm.sys_module.set_attr("stderr", stderr, vm)?;
     let shown = path.display().to_string();
-    let source = std::fs::read_to_string(path).map_err(|e| {
-        vm.new_exception_msg(
-            vm.ctx.exceptions.file_not_found_error.to_owned(),
-            format!("cannot read {shown}: {e}").into(),
-        )
-    })?;
-    let (code, warnings) = compile_script(vm, &source, &shown, legacy)?;
+    let (code, warnings) = compile_script(vm, source, &shown, legacy)?;
     for w in warnings {
         tracing::warn!("{w}");
     }

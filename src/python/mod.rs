@@ -9,9 +9,12 @@ mod interpreter;
 pub mod job;
 pub mod legacy;
 pub mod load;
+mod memory;
 pub mod module;
 pub mod output;
+mod pool;
 pub mod simulate;
 mod watchdog;
+mod worker;
 
 pub use host::{HostConfig, ScriptHost};
