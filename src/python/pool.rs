@@ -4,7 +4,8 @@
 //! limit) with the old one kept until its jobs end, and giving up on an
 //! interpreter stuck in a handler that will not stop.
 //!
-//! The rules (docs/python-time-limits.md says them for script authors):
+//! The rules (docs/python.md, "Time limits and concurrency", says them for
+//! script authors):
 //! a job lives in the interpreter that handled its first event, and every
 //! event of its events object goes there, in order. A daemon event
 //! (JobStart, JobEnd) goes there too when that interpreter is free and
