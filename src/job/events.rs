@@ -58,4 +58,11 @@ pub trait ScriptCalls: Send + Sync {
     fn level_changed(&self, job: &JobState);
     /// The script changed the job's priority before it started running.
     fn priority_changed(&self, job: &JobState);
+    /// Whether the job has not ended yet (its report is still passed on).
+    fn job_running(&self, job_id: i64) -> bool;
+    /// One line of script output that belongs to no job in flight (written
+    /// at Exit, outside events, or to a job that has ended): the
+    /// Director's own messages, as bacula-dir 2.x sent it (Jmsg without a
+    /// job).
+    fn director_message(&self, line: &str);
 }

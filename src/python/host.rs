@@ -196,6 +196,7 @@ struct HostThread {
 impl HostThread {
     fn new(cfg: HostConfig, director: Arc<dyn ScriptCalls>) -> HostThread {
         module::INFO.with(|i| *i.borrow_mut() = cfg.info.clone());
+        output::set_director(director.clone());
         let cfg_timeout = cfg.event_timeout;
         HostThread {
             cfg,

@@ -11,6 +11,7 @@ use rustpython_vm::{
     pyclass, AsObject, Py, PyObjectRef, PyPayload, PyResult, Traverse, VirtualMachine,
 };
 
+use super::output;
 use crate::job::events::ScriptCalls;
 use crate::job::names;
 use crate::job::{JobEvent, JobState};
@@ -243,10 +244,17 @@ impl PyJob {
         }
     }
 
-    /// Appends text to the job report, one message per line.
+    /// Appends text to the job report, one message per line; once the job
+    /// has ended nothing passes its report on, so the text goes to the
+    /// Director instead.
     #[pymethod]
     fn write(zelf: &Py<Self>, text: PyStrRef) {
-        zelf.state.write(text.as_ref());
+        let job_id = zelf.state.data().job_id;
+        if output::is_current(&zelf.state) || zelf.director.job_running(job_id) {
+            zelf.state.write(text.as_ref());
+        } else {
+            output::to_director(text.as_ref(), false);
+        }
     }
 
     #[pymethod]
