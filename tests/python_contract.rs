@@ -67,10 +67,6 @@ impl ScriptCalls for TestDirector {
     fn priority_changed(&self, _job: &JobState) {
         self.priority_changes.fetch_add(1, Ordering::SeqCst);
     }
-    fn job_running(&self, _job_id: i64) -> bool {
-        true
-    }
-    fn director_message(&self, _line: &str) {}
 }
 
 fn job_data(id: i64) -> JobData {

@@ -59,10 +59,15 @@ pub trait ScriptCalls: Send + Sync {
     /// The script changed the job's priority before it started running.
     fn priority_changed(&self, job: &JobState);
     /// Whether the job has not ended yet (its report is still passed on).
-    fn job_running(&self, job_id: i64) -> bool;
+    /// By default every job is: an implementation that sees jobs end says
+    /// when.
+    fn job_running(&self, _job_id: i64) -> bool {
+        true
+    }
     /// One line of script output that belongs to no job in flight (written
-    /// at Exit, outside events, or to a job that has ended): the
+    /// at Exit, outside events, or to a job that has ended), for the
     /// Director's own messages, as bacula-dir 2.x sent it (Jmsg without a
-    /// job).
-    fn director_message(&self, line: &str);
+    /// job). The script host has written it to the log already; by
+    /// default that is all.
+    fn director_message(&self, _line: &str) {}
 }
