@@ -324,3 +324,33 @@ fn an_error_in_a_rewritten_line_points_at_the_line_the_administrator_wrote() {
     );
     assert!(out.contains("RuntimeError: from line eight"), "{out}");
 }
+
+/// Keeps the Job object of each ended job and writes to the last one at
+/// the next JobStart; prints at import.
+const WRITES_TO_ENDED_JOBS: &str = r#"import bacula
+ended = []
+class Events:
+    def JobStart(self, job):
+        if ended:
+            ended[-1].write("written to ended job %d\n" % ended[-1].JobId)
+    def JobEnd(self, job):
+        ended.append(job)
+bacula.set_events(Events())
+print "printed at import"
+"#;
+
+#[test]
+fn output_to_an_ended_job_or_outside_events_reaches_the_directors_messages_and_log() {
+    let s = setup_conf("fd-secret", Some(WRITES_TO_ENDED_JOBS), admin_jobs);
+    wait_for_script(&s);
+    let out = s.console("run job=Starter yes\nwait\nrun job=Starter yes\nwait\nmessages\n");
+    let director_said = |text: &str| {
+        out.lines()
+            .any(|l| l.ends_with(&format!(" test-dir: {text}")))
+    };
+    assert!(director_said("written to ended job 1"), "{out}");
+    assert!(director_said("printed at import"), "{out}");
+    let log = s.log();
+    assert!(log.contains("python: written to ended job 1"), "{log}");
+    assert!(log.contains("python: printed at import"), "{log}");
+}
