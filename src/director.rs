@@ -304,6 +304,10 @@ impl ScriptCalls for Director {
     /// starts waiting, which is after JobStart and JobInit.
     fn priority_changed(&self, _job: &JobState) {}
 
+    fn pass_on(&self, job: &JobState) {
+        job::pass_on_job_script_messages(self, job);
+    }
+
     fn job_running(&self, job_id: i64) -> bool {
         self.jobs.is_active(Some(job_id))
     }

@@ -70,4 +70,9 @@ pub trait ScriptCalls: Send + Sync {
     /// job). The script host has written it to the log already; by
     /// default that is all.
     fn director_message(&self, _line: &str) {}
+    /// Passes on now what a script wrote to the report of a job in flight
+    /// outside that job's own events, which would otherwise wait for the
+    /// job's next event (or be lost after its last). By default the job's
+    /// next event does it.
+    fn pass_on(&self, _job: &JobState) {}
 }

@@ -244,14 +244,17 @@ impl PyJob {
         }
     }
 
-    /// Appends text to the job report, one message per line; once the job
-    /// has ended nothing passes its report on, so the text goes to the
-    /// Director instead.
+    /// Appends text to the job report, one message per line. Written
+    /// outside the job's own events it is passed on at once; once the job
+    /// has ended it goes to the Director instead.
     #[pymethod]
     fn write(zelf: &Py<Self>, text: PyStrRef) {
         let job_id = zelf.state.data().job_id;
-        if output::is_current(&zelf.state) || zelf.director.job_running(job_id) {
+        if output::is_current(&zelf.state) {
             zelf.state.write(text.as_ref());
+        } else if zelf.director.job_running(job_id) {
+            zelf.state.write(text.as_ref());
+            zelf.director.pass_on(&zelf.state);
         } else {
             output::to_director(text.as_ref(), false);
         }
