@@ -94,10 +94,19 @@ impl RunRequest {
             ),
             None => None,
         };
+        // A time, or a duration from now, as bacula-dir 9.6.7 takes it
+        // (ua_run.c: str_to_utime, then duration_to_utime). Where 9.6.7
+        // runs a job whose when= it cannot read at once ("Invalid time,
+        // using current time."), this Director refuses it.
         req.sched_time = match when {
             Some(w) => Some(
                 crate::clock::parse_local(&w)
-                    .ok_or_else(|| format!("when={w} is not a time: give YYYY-MM-DD HH:MM:SS"))?,
+                    .or_else(|| {
+                        crate::config::units::parse_duration(&w).map(|d| crate::clock::now() + d)
+                    })
+                    .ok_or_else(|| {
+                        format!("when={w} is not a time: give YYYY-MM-DD HH:MM:SS or a duration")
+                    })?,
             ),
             None => None,
         };
@@ -177,9 +186,12 @@ mod tests {
     }
 
     #[test]
-    fn when_is_a_local_time() {
+    fn when_is_a_local_time_or_a_duration_from_now() {
         let r = parse("run a when=\"2030-01-02 03:04:05\"").unwrap();
         let t = r.sched_time.unwrap();
         assert_eq!(crate::clock::local(t).sql(), "2030-01-02 03:04:05");
+        let before = crate::clock::now();
+        let later = parse("run a when=\"10 min\"").unwrap().sched_time.unwrap();
+        assert!((before + 600..=crate::clock::now() + 600).contains(&later));
     }
 }
