@@ -333,6 +333,7 @@ class Events:
     def JobStart(self, job):
         if ended:
             ended[-1].write("written to ended job %d\n" % ended[-1].JobId)
+            ended[-1].JobReport = "reported to ended job %d" % ended[-1].JobId
     def JobEnd(self, job):
         ended.append(job)
 bacula.set_events(Events())
@@ -349,6 +350,7 @@ fn output_to_an_ended_job_or_outside_events_reaches_the_directors_messages_and_l
             .any(|l| l.ends_with(&format!(" test-dir: {text}")))
     };
     assert!(director_said("written to ended job 1"), "{out}");
+    assert!(director_said("reported to ended job 1"), "{out}");
     assert!(director_said("printed at import"), "{out}");
     let log = s.log();
     assert!(log.contains("python: written to ended job 1"), "{log}");

@@ -42,6 +42,28 @@ impl PyJob {
         }
     }
 
+    /// Adds script text to this job's report: at once while one of its
+    /// events runs; passed on at once while it is in flight otherwise (no
+    /// event of its own would pass it on in order, and after its JobEnd
+    /// none would at all); to the Director's messages once it has ended.
+    /// `whole` makes `text` one message, else each complete line is one.
+    fn report(&self, text: &str, whole: bool) {
+        let add = |s: &JobState| match whole {
+            true => s.message(text.trim_end_matches('\n')),
+            false => s.write(text),
+        };
+        if output::is_current(&self.state) {
+            add(&self.state);
+        } else if self.director.job_running(self.state.data().job_id) {
+            add(&self.state);
+            self.director.pass_on(&self.state);
+        } else if whole {
+            output::to_director(&format!("{}\n", text.trim_end_matches('\n')), false);
+        } else {
+            output::to_director(text, false);
+        }
+    }
+
     /// The object the script registered with `job.set_events`.
     pub fn events(&self) -> Option<PyObjectRef> {
         self.events.lock().clone()
@@ -150,7 +172,7 @@ fn check_and_write(
     match name {
         "JobReport" => {
             let text = expect_str(&value, name, vm)?;
-            job.state.message(text.trim_end_matches('\n'));
+            job.report(&text, true);
             Ok(())
         }
         "VolumeName" => {
@@ -244,20 +266,11 @@ impl PyJob {
         }
     }
 
-    /// Appends text to the job report, one message per line. Written
-    /// outside the job's own events it is passed on at once; once the job
-    /// has ended it goes to the Director instead.
+    /// Appends text to the job report, one message per line (see
+    /// `PyJob::report` for where it goes outside the job's events).
     #[pymethod]
     fn write(zelf: &Py<Self>, text: PyStrRef) {
-        let job_id = zelf.state.data().job_id;
-        if output::is_current(&zelf.state) {
-            zelf.state.write(text.as_ref());
-        } else if zelf.director.job_running(job_id) {
-            zelf.state.write(text.as_ref());
-            zelf.director.pass_on(&zelf.state);
-        } else {
-            output::to_director(text.as_ref(), false);
-        }
+        zelf.report(text.as_ref(), false);
     }
 
     #[pymethod]
