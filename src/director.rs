@@ -139,7 +139,9 @@ impl Director {
         if dests.contains(&Dest::Console) {
             self.message((job_id > 0).then_some(job_id), format!("{line}\n"));
         }
-        if dests.contains(&Dest::Catalog) {
+        // Without a job there is no Log row to write, as in bacula-dir
+        // (message.c dispatch_message: MD_CATALOG needs the job's jcr).
+        if dests.contains(&Dest::Catalog) && job_id > 0 {
             if let Err(e) = self
                 .catalog()
                 .insert_log(job_id, &now.sql(), &format!("{line}\n"))
@@ -296,6 +298,21 @@ impl ScriptCalls for Director {
         if let Err(e) = self.catalog().job_level(id, level) {
             tracing::error!("{e}");
         }
+    }
+
+    fn pass_on(&self, job: &JobState) {
+        job::pass_on_job_script_messages(self, job);
+    }
+
+    fn job_running(&self, job_id: i64) -> bool {
+        self.jobs.is_active(Some(job_id))
+    }
+
+    /// To the destinations of the Director's own Messages resource.
+    fn director_message(&self, line: &str) {
+        let cfg = self.config();
+        let dir = cfg.director();
+        self.daemon_message(0, dir.str("Messages"), &format!("{}: {line}", dir.name));
     }
 }
 

@@ -12,6 +12,7 @@ mod queue;
 mod report;
 mod restore;
 pub mod retention;
+mod run_line;
 mod runscript;
 pub mod schedule;
 pub mod state;
@@ -135,37 +136,17 @@ pub struct RunRequest {
     pub full_pool: Option<String>,
     pub inc_pool: Option<String>,
     pub diff_pool: Option<String>,
-    /// When the scheduler meant it to run (unix time); now otherwise.
+    /// When the scheduler meant it to run, or `when=` asked (unix time);
+    /// now otherwise. A job does not start running before it.
     pub sched_time: Option<i64>,
+    /// `client=`, `fileset=` and `where=`/`regexwhere=` as given: a run
+    /// starts a job with its own Client and FileSet only, so anything
+    /// else is refused (see `RunRequest::unsupported`).
+    pub client: Option<String>,
+    pub fileset: Option<String>,
+    pub where_to: Option<String>,
     /// For a Restore job: what the `restore` command settled.
     pub restore: Option<Arc<RestoreSpec>>,
-}
-
-impl RunRequest {
-    /// Reads `job=NAME level=… priority=…` (the words of a `run` command).
-    pub fn parse(args: &crate::console::Args) -> Result<RunRequest, String> {
-        let job = args
-            .get("job")
-            .or_else(|| args.get("jobname"))
-            .ok_or("run needs job=<Job name>")?
-            .to_string();
-        let priority = match args.get("priority") {
-            Some(p) => Some(
-                p.parse()
-                    .map_err(|_| format!("priority={p} is not a number"))?,
-            ),
-            None => None,
-        };
-        Ok(RunRequest {
-            job,
-            level: args.get("level").map(str::to_string),
-            priority,
-            pool: args.get("pool").map(str::to_string),
-            storage: args.get("storage").map(str::to_string),
-            override_source: Some("User input"),
-            ..RunRequest::default()
-        })
-    }
 }
 
 fn catalog_res(cfg: &crate::config::Config, name: &str) -> CatalogRes {
@@ -253,6 +234,9 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
     let res = cfg
         .find(Kind::Job, &req.job)
         .ok_or_else(|| format!("Job \"{}\" not found", req.job))?;
+    if let Some(why) = req.unsupported(res) {
+        return Err(why);
+    }
     let mut data = job_data(&cfg, res, req)?;
     match (data.job_type, &req.restore) {
         ('D' | 'B' | 'V', _) => {}
@@ -443,6 +427,15 @@ fn watch_time_limits(
     }
 }
 
+/// A job asked for later (`run when=`) waits for its time before it
+/// queues, as bacula-dir's job queue holds it (jobq.c); a cancel ends the
+/// wait.
+fn wait_for_start_time(sched: i64, canceled: &AtomicBool) {
+    while clock::now() < sched && !canceled.load(Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
 fn run_job(
     director: &Arc<Director>,
     res: &Resource,
@@ -531,6 +524,7 @@ fn run_job_steps(
     } else {
         limits
     };
+    wait_for_start_time(sched, canceled);
     let jobs = director.jobs();
     let admitted = jobs.queue.acquire(state, &limits, canceled);
     let start = clock::now();

@@ -11,6 +11,7 @@ use rustpython_vm::{
     pyclass, AsObject, Py, PyObjectRef, PyPayload, PyResult, Traverse, VirtualMachine,
 };
 
+use super::output;
 use crate::job::events::ScriptCalls;
 use crate::job::names;
 use crate::job::{JobEvent, JobState};
@@ -38,6 +39,28 @@ impl PyJob {
             state,
             director,
             events: Default::default(),
+        }
+    }
+
+    /// Adds script text to this job's report: at once while one of its
+    /// events runs; passed on at once while it is in flight otherwise (no
+    /// event of its own would pass it on in order, and after its JobEnd
+    /// none would at all); to the Director's messages once it has ended.
+    /// `whole` makes `text` one message, else each complete line is one.
+    fn report(&self, text: &str, whole: bool) {
+        let add = |s: &JobState| match whole {
+            true => s.message(text.trim_end_matches('\n')),
+            false => s.write(text),
+        };
+        if output::is_current(&self.state) {
+            add(&self.state);
+        } else if self.director.job_running(self.state.data().job_id) {
+            add(&self.state);
+            self.director.pass_on(&self.state);
+        } else if whole {
+            output::to_director(&format!("{}\n", text.trim_end_matches('\n')), false);
+        } else {
+            output::to_director(text, false);
         }
     }
 
@@ -162,7 +185,7 @@ fn check_and_write(
     match name {
         "JobReport" => {
             let text = expect_str(&value, name, vm)?;
-            job.state.message(text.trim_end_matches('\n'));
+            job.report(&text, true);
             Ok(())
         }
         "VolumeName" => {
@@ -257,10 +280,11 @@ impl PyJob {
         }
     }
 
-    /// Appends text to the job report, one message per line.
+    /// Appends text to the job report, one message per line (see
+    /// `PyJob::report` for where it goes outside the job's events).
     #[pymethod]
     fn write(zelf: &Py<Self>, text: PyStrRef) {
-        zelf.state.write(text.as_ref());
+        zelf.report(text.as_ref(), false);
     }
 
     #[pymethod]

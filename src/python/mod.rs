@@ -4,7 +4,9 @@
 //! (`job::events::ScriptEvents`) on the job engine's types; nothing outside
 //! the Director's start-up and the `python` console command depends on it.
 
+mod dialect;
 pub mod host;
+mod importer;
 mod interpreter;
 pub mod job;
 pub mod legacy;

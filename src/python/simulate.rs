@@ -37,7 +37,7 @@ pub fn check(path: &Path, legacy: bool) -> Result<Vec<String>, String> {
     let (interp, _) = build_interpreter(&dir);
     let mut notes = interp.enter(|vm| {
         compile_script(vm, &source, &shown, legacy)
-            .map(|(_, warnings)| warnings)
+            .map(|compiled| compiled.warnings)
             .map_err(|e| traceback(vm, &e))
     })?;
     for (n, line) in source.lines().enumerate() {
@@ -63,12 +63,27 @@ pub fn check(path: &Path, legacy: bool) -> Result<Vec<String>, String> {
 }
 
 /// A Director with nothing behind it: volumes the script names exist once
-/// NewVolume chose them, and `job.run` only records what it was asked.
+/// NewVolume chose them, `job.run` only records what it was asked, and a
+/// job has ended once its JobEnd was delivered.
 #[derive(Default)]
 struct SimDirector {
     num_vols: i64,
     volumes: Mutex<BTreeSet<String>>,
     runs: Mutex<Vec<(i64, String)>>,
+    ended: Mutex<BTreeSet<i64>>,
+    /// The Director's own messages (output outside any job in flight).
+    said: Mutex<Vec<String>>,
+}
+
+impl SimDirector {
+    fn deliver(&self, host: &ScriptHost, job: &Arc<JobState>, event: JobEvent) {
+        host.event(job, event);
+        if event == JobEvent::JobEnd {
+            if let Ok(mut e) = self.ended.lock() {
+                e.insert(job.data().job_id);
+            }
+        }
+    }
 }
 
 impl ScriptCalls for SimDirector {
@@ -98,6 +113,16 @@ impl ScriptCalls for SimDirector {
     }
 
     fn level_changed(&self, _job: &JobState) {}
+
+    fn job_running(&self, job_id: i64) -> bool {
+        self.ended.lock().is_ok_and(|e| !e.contains(&job_id))
+    }
+
+    fn director_message(&self, line: &str) {
+        if let Ok(mut s) = self.said.lock() {
+            s.push(line.to_string());
+        }
+    }
 }
 
 /// The simulated job's starting values, changed by `--job K=V`.
@@ -280,7 +305,7 @@ pub fn simulate(
                 written.push(v.clone());
             }
         } else {
-            host.event(&job, event);
+            director.deliver(&host, &job, event);
         }
     }
     let started = director.runs.lock().map_err(|e| e.to_string())?.clone();
@@ -291,8 +316,8 @@ pub fn simulate(
             job: cmd.clone(),
             ..before.clone()
         });
-        host.event(&child, JobEvent::JobStart);
-        host.event(&child, JobEvent::JobEnd);
+        director.deliver(&host, &child, JobEvent::JobStart);
+        director.deliver(&host, &child, JobEvent::JobEnd);
         started_reports.push((*id, cmd.clone(), child.messages()));
     }
     host.exit();
@@ -349,6 +374,13 @@ pub fn simulate(
     for (id, cmd, messages) in started_reports {
         out.push_str(&format!("Started by job.run: JobId {id}: run {cmd}\n"));
         for m in messages {
+            out.push_str(&format!("  {m}\n"));
+        }
+    }
+    let said = director.said.lock().map_err(|e| e.to_string())?;
+    if !said.is_empty() {
+        out.push_str("Director messages:\n");
+        for m in said.iter() {
             out.push_str(&format!("  {m}\n"));
         }
     }

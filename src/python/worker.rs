@@ -174,6 +174,7 @@ impl Worker {
 /// The interpreter thread: load, then serve until every handle is gone.
 fn run(ctx: &Context, script: &Script, me: &std::sync::Weak<Worker>, rx: Receiver<Work>) {
     module::INFO.with(|i| *i.borrow_mut() = ctx.cfg.info.clone());
+    output::set_director(ctx.director.clone());
     let dir = script
         .path
         .parent()

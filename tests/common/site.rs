@@ -348,12 +348,18 @@ impl Setup {
 }
 
 impl Setup {
+    /// Stops the site's Director with SIGTERM, as an init system does, and
+    /// waits until it has exited.
+    pub fn stop_director(&mut self) {
+        unsafe { libc::kill(self.dir.0.id() as i32, libc::SIGTERM) };
+        let _ = self.dir.0.wait();
+    }
+
     /// Stops the site's Director and starts `director` on the same
     /// configuration (and so the same catalog); its output goes on in
     /// the same log.
     pub fn switch_director(&mut self, director: Director) {
-        unsafe { libc::kill(self.dir.0.id() as i32, libc::SIGTERM) };
-        let _ = self.dir.0.wait();
+        self.stop_director();
         let r = self.root.path();
         let before = self.log().len();
         let log = std::fs::OpenOptions::new()
