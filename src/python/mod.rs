@@ -12,6 +12,7 @@ pub mod load;
 pub mod module;
 pub mod output;
 pub mod simulate;
+mod stdlib;
 mod watchdog;
 
 pub use host::{HostConfig, ScriptHost};
