@@ -4,14 +4,16 @@
 //! is compiled with RustPython's compiler, except those
 //! `stdlib-subset/excluded.txt` leaves out (each with its reason); the
 //! project's own modules (`stdlib-subset/*.py`) are added. Each module's
-//! code object is compressed on its own (see `src/python/stdlib.rs`, which
-//! decompresses a module when a script imports it), and the whole library is
-//! written to `$OUT_DIR/stdlib.frozen`, with the module names in
+//! code object is lz4-compressed on its own (RustPython's frozen format,
+//! decompressed when a script imports the module), and the whole library is
+//! xz-compressed into `$OUT_DIR/stdlib.frozen.xz` (unpacked once a process,
+//! see `src/python/stdlib.rs`), with the module names in
 //! `$OUT_DIR/stdlib.modules`. A module that neither compiles nor is
 //! excluded stops the build.
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rustpython_compiler::{compile, CompileOpts, Mode};
@@ -204,7 +206,11 @@ fn main() {
         failed.join("; ")
     );
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
-    fs::write(out.join("stdlib.frozen"), encode(&frozen)).unwrap();
+    let mut packed = Vec::new();
+    xz::read::XzEncoder::new(encode(&frozen).as_slice(), 9)
+        .read_to_end(&mut packed)
+        .expect("xz compresses the frozen library");
+    fs::write(out.join("stdlib.frozen.xz"), packed).unwrap();
     let names: Vec<&str> = frozen.iter().map(|(n, _, _)| n.as_str()).collect();
     fs::write(out.join("stdlib.modules"), names.join("\n")).unwrap();
 }

@@ -42,7 +42,10 @@ pub(crate) fn build_interpreter(
         .build();
     interp.enter(|vm| {
         if let Err(e) = stdlib::configure(vm) {
-            vm.print_exception(&e);
+            tracing::error!(
+                "Python: zoneinfo has no system time zones: {}",
+                super::load::traceback(vm, &e)
+            );
         }
     });
     (interp, tx)
