@@ -1096,12 +1096,12 @@ fn the_frozen_standard_library_and_helper_modules_import() {
 }
 
 #[test]
-fn modules_outside_the_frozen_subset_are_not_in_the_binary() {
+fn modules_the_library_leaves_out_are_not_in_the_binary_and_the_rest_are() {
     let s = start(
         "import bacula\n\
          class E:\n\
          \x20   def JobStart(self, job):\n\
-         \x20       for name in ('asyncio', 'tkinter', 'unittest'):\n\
+         \x20       for name in ('asyncio', 'tkinter', 'unittest', 'ensurepip'):\n\
          \x20           try:\n\
          \x20               __import__(name)\n\
          \x20               job.JobReport = name + ' imported'\n\
@@ -1114,9 +1114,10 @@ fn modules_outside_the_frozen_subset_are_not_in_the_binary() {
     assert_eq!(
         job.messages(),
         vec![
-            "ModuleNotFoundError asyncio",
+            "asyncio imported",
             "ModuleNotFoundError tkinter",
-            "ModuleNotFoundError unittest"
+            "unittest imported",
+            "ModuleNotFoundError ensurepip"
         ]
     );
 }

@@ -16,6 +16,7 @@ pub mod module;
 pub mod output;
 mod pool;
 pub mod simulate;
+mod stdlib;
 mod watchdog;
 mod worker;
 
