@@ -45,8 +45,9 @@ free_port() {
     (exec 3<> "/dev/tcp/127.0.0.1/$p") 2> /dev/null || { echo "$p"; return; }
   done
 }
+# (30 s: a daemon starting on a loaded machine can take a while.)
 wait_port() {
-  for _ in $(seq 100); do
+  for _ in $(seq 300); do
     (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null && return
     sleep 0.1
   done
