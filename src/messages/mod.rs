@@ -193,7 +193,7 @@ pub fn director_message(director: &Director, ty: Type, text: &str) {
         .and_then(|m| cfg.find(Kind::Messages, m))
     {
         Some(res) => deliver(director, 0, res, ty, &line),
-        None => print!("{} {line}\n", clock::local(clock::now()).message()),
+        None => println!("{} {line}", clock::local(clock::now()).message()),
     }
 }
 
