@@ -2,7 +2,8 @@
 //! through Debian's bsmtp to an SMTP server the test runs (beside
 //! bacula-dir 9.6.7's on the same configuration), `append` with its
 //! filters and after logrotate moved the file, a mail command that hangs,
-//! and `syslog` to a socket the test listens on.
+//! `syslog` to a socket the test listens on, and the Director's own
+//! messages through Debian's stock Daemon resource.
 
 mod common;
 
@@ -438,4 +439,62 @@ fn syslog_lines_reach_the_local_syslog_socket() {
         "{records:#?}"
     );
     assert!(has("<29>", "*** Backup Error ***"), "{records:#?}");
+}
+
+#[test]
+fn the_directors_own_messages_go_to_the_daemon_messages_and_are_mailed_at_its_stop() {
+    let smtp_dir = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(smtp_dir.path());
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    let port = common::free_port();
+    let conf = lone_director_conf(r, port, "");
+    // Debian's stock Daemon resource in place of the lone Director's.
+    let stock = std::fs::read_to_string("/etc/bacula/bacula-dir.conf").unwrap();
+    let start = stock.find("Messages {\n  Name = Daemon").unwrap();
+    let end = start + stock[start..].find("\n}").unwrap() + 2;
+    let log = r.join("bacula.log");
+    let daemon = stock[start..end]
+        .replace("-h localhost", &format!("-h 127.0.0.1:{}", smtp.port))
+        .replace("/var/log/bacula/bacula.log", &log.display().to_string());
+    let text = std::fs::read_to_string(&conf)
+        .unwrap()
+        .replace("Messages { Name = Daemon; Console = all }", &daemon);
+    std::fs::write(&conf, text).unwrap();
+    let dir = Proc(common::spawn_daemon(
+        env!("CARGO_BIN_EXE_rdird"),
+        &conf,
+        &r.join("dir.log"),
+    ));
+    wait_director(port, &r.join("dir.log"));
+    wait_log(&r.join("dir.log"), "listening for consoles");
+    let wrong = write(
+        r,
+        "wrong.conf",
+        &format!(
+            "Director {{\n  Name = lone-dir\n  DIRport = {port}\n  address = 127.0.0.1\n  Password = \"not it\"\n}}\n"
+        ),
+    );
+    common::bconsole(&wrong, "quit\n");
+    // At once in the appended log, headed as bacula-dir heads a message
+    // of no job.
+    let appended = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        appended.contains("lone-dir JobId 0: Security violation: "),
+        "{appended}"
+    );
+    // Batched: mailed when the Director stops.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(smtp.mails().is_empty(), "{:#?}", smtp.mails());
+    drop(dir);
+    let mails = smtp.wait_for(1);
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    assert_eq!(mails[0].to, ["<root>"]);
+    assert_eq!(mails[0].subject, "Bacula daemon message");
+    assert!(
+        mails[0]
+            .body
+            .contains("lone-dir JobId 0: Security violation: "),
+        "{mails:#?}"
+    );
 }
