@@ -39,6 +39,15 @@ impl JobCodes {
         }
     }
 
+    /// The codes of a message of no job: the Director's name, and
+    /// `*none*` for the job's.
+    pub(super) fn no_job(cfg: &Config) -> JobCodes {
+        JobCodes {
+            director: cfg.director().name.clone(),
+            ..JobCodes::default()
+        }
+    }
+
     pub(super) fn job_id(&self) -> i64 {
         self.job.as_ref().map_or(0, |j| j.job_id)
     }

@@ -250,11 +250,12 @@ fn deliver(director: &Director, job_id: i64, res: &Resource, ty: Type, line: &st
                 messages.collect(director, job_id, d, timeout_of(res), &stamped)
             }
             Dest::Operator => {
+                let cfg = director.config();
                 let codes = director
                     .jobs()
                     .data(job_id)
-                    .map(|data| JobCodes::of(&director.config(), data, None))
-                    .unwrap_or_default();
+                    .map(|data| JobCodes::of(&cfg, data, None))
+                    .unwrap_or_else(|| JobCodes::no_job(&cfg));
                 messages.send(
                     director,
                     job_id,
@@ -380,7 +381,7 @@ impl Messages {
             // A mailonerror or mailonsuccess of no job: bacula-dir counts
             // the Director's messages as not OK, so mailonerror sends.
             if b.dest != Dest::MailOnSuccess {
-                self.send(director, 0, b, JobCodes::default());
+                self.send(director, 0, b, JobCodes::no_job(&director.config()));
             }
         }
     }
@@ -389,6 +390,10 @@ impl Messages {
     /// delivery error.
     fn send(&self, director: &Director, job_id: i64, b: Batch, codes: JobCodes) {
         let Some(director) = director.handle() else {
+            tracing::error!(
+                "Message delivery ERROR: the Director is going away; a mail to {} is not sent",
+                b.to
+            );
             return;
         };
         let sending = self.sending.clone();
