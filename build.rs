@@ -1,40 +1,36 @@
-//! Freezes the Python standard-library subset into the binary.
+//! Freezes RustPython's Python standard library into the binary.
 //!
-//! `stdlib-subset/modules.txt` names the modules a Director script may
-//! import; this script adds every module they import in turn (found by
-//! reading their `import` lines), compiles them with RustPython's compiler
-//! from the `Lib` directory that the rustpython-pylib crate ships, adds the
-//! project's own modules (`stdlib-subset/*.py`), and writes one frozen
-//! library to `$OUT_DIR/stdlib.frozen`. Modules nobody imports stay out of
-//! the binary.
+//! Every module of the `Lib` directory that the rustpython-pylib crate ships
+//! is compiled with RustPython's compiler, except those
+//! `stdlib-subset/excluded.txt` leaves out (each with its reason); the
+//! project's own modules (`stdlib-subset/*.py`) are added. Each module's
+//! code object is lz4-compressed on its own (RustPython's frozen format,
+//! decompressed when a script imports the module), and the whole library is
+//! xz-compressed into `$OUT_DIR/stdlib.frozen.xz` (unpacked once a process,
+//! see `src/python/stdlib.rs`), with the module names in
+//! `$OUT_DIR/stdlib.modules`. A module that neither compiles nor is
+//! excluded stops the build.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::BTreeMap;
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rustpython_compiler::{compile, CompileOpts, Mode};
+use rustpython_compiler_core::bytecode::CodeObject;
 use rustpython_compiler_core::frozen::{FrozenCodeObject, FrozenLib, FrozenModule};
 
-/// A module to freeze: its dotted name, its source file, and whether it is a
-/// package's `__init__`.
+/// A module to freeze: its source file, and whether it is a package's
+/// `__init__`.
 struct Source {
     path: PathBuf,
     package: bool,
 }
 
-/// The file of module `name` under `lib`, if there is one.
-fn locate(lib: &Path, name: &str) -> Option<(PathBuf, bool)> {
-    let rel: PathBuf = name.split('.').collect();
-    let pkg = lib.join(&rel).join("__init__.py");
-    if pkg.is_file() {
-        return Some((pkg, true));
-    }
-    let file = lib.join(&rel).with_extension("py");
-    file.is_file().then_some((file, false))
-}
-
-/// Every module of a package directory, by dotted name.
-fn package_modules(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Source>) {
+/// Every module under `dir` (a package when `prefix` is not empty), by
+/// dotted name. A directory without `__init__.py` is not a package and
+/// holds no module (the pylib crate ships none that matter).
+fn modules_under(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Source>) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -47,73 +43,55 @@ fn package_modules(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Source>)
         else {
             continue;
         };
+        let dotted = if prefix.is_empty() {
+            stem.clone()
+        } else {
+            format!("{prefix}.{stem}")
+        };
         if path.is_dir() {
-            if path.join("__init__.py").is_file() && stem != "tests" && stem != "test" {
-                let name = format!("{prefix}.{stem}");
-                package_modules(&path, &name, out);
+            if path.join("__init__.py").is_file() {
+                modules_under(&path, &dotted, out);
             }
         } else if path.extension().is_some_and(|e| e == "py") {
             let (name, package) = if stem == "__init__" {
                 (prefix.to_string(), true)
             } else {
-                (format!("{prefix}.{stem}"), false)
+                (dotted, false)
             };
             out.insert(name, Source { path, package });
         }
     }
 }
 
-/// The modules a source file imports when it is loaded: at module level,
-/// including inside top-level `try`/`if` blocks, but not inside functions
-/// and classes (those run later, if ever) nor under `if __name__ ==`.
-fn imports(text: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut in_body = false;
-    for line in text.lines() {
-        let t = line.trim_start();
-        if t.is_empty() || t.starts_with('#') {
+/// The excluded names of `excluded.txt`: one dotted name a line, then `#`
+/// and the reason it is left out. A package's name leaves out all of it.
+fn excluded(list: &Path) -> Vec<String> {
+    let text = fs::read_to_string(list).expect("stdlib-subset/excluded.txt lists what is left out");
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let (name, reason) = line.split_once('#').unwrap_or((line, ""));
+        let name = name.trim();
+        if name.is_empty() {
             continue;
         }
-        let top = t.len() == line.len();
-        if top {
-            if line.starts_with("if __name__") {
-                break;
-            }
-            in_body = ["def ", "class ", "async def ", "@"]
-                .iter()
-                .any(|k| t.starts_with(k));
-        } else if in_body {
-            continue;
-        }
-        let names: Vec<&str> = if let Some(rest) = t.strip_prefix("import ") {
-            rest.split(',')
-                .map(|p| p.split_whitespace().next().unwrap_or(""))
-                .collect()
-        } else if let Some(rest) = t.strip_prefix("from ") {
-            vec![rest.split_whitespace().next().unwrap_or("")]
-        } else {
-            continue;
-        };
-        for n in names {
-            let n = n.trim_end_matches([';', ')', '(', '\\']);
-            if n.is_empty() || n.starts_with('.') {
-                continue;
-            }
-            // `a.b` needs `a` and `a.b`.
-            let mut acc = String::new();
-            for part in n.split('.') {
-                if !part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                    break;
-                }
-                if !acc.is_empty() {
-                    acc.push('.');
-                }
-                acc.push_str(part);
-                out.insert(acc.clone());
-            }
-        }
+        assert!(
+            !reason.trim().is_empty(),
+            "{}:{}: {name} is left out without a reason",
+            list.display(),
+            n + 1
+        );
+        out.push(name.to_string());
     }
     out
+}
+
+fn is_excluded(name: &str, excluded: &[String]) -> bool {
+    excluded.iter().any(|e| {
+        name == e
+            || name
+                .strip_prefix(e.as_str())
+                .is_some_and(|rest| rest.starts_with('.'))
+    })
 }
 
 /// Today's date as Bacula prints build dates: `26 November 2026`.
@@ -154,47 +132,47 @@ fn build_date() -> String {
     format!("{day} {} {year}", MONTHS[(month - 1) as usize])
 }
 
+/// The frozen library: each module's code object marshalled and compressed
+/// on its own, so that an import decompresses only that module.
+fn encode(modules: &[(String, bool, CodeObject)]) -> Vec<u8> {
+    let codes: Vec<(&str, FrozenCodeObject<Vec<u8>>, bool)> = modules
+        .iter()
+        .map(|(n, package, code)| (n.as_str(), FrozenCodeObject::encode(code), *package))
+        .collect();
+    let entries = codes.iter().map(|(n, code, package)| {
+        let module = FrozenModule {
+            code: FrozenCodeObject {
+                bytes: code.bytes.as_slice(),
+            },
+            package: *package,
+        };
+        (*n, module)
+    });
+    FrozenLib::encode(entries).bytes
+}
+
 fn main() {
     println!("cargo:rustc-env=RDIRD_BUILD_DATE={}", build_date());
     let subset_dir = Path::new("stdlib-subset");
-    let list = subset_dir.join("modules.txt");
+    let list = subset_dir.join("excluded.txt");
     println!("cargo:rerun-if-changed={}", list.display());
     println!("cargo:rerun-if-changed={}", subset_dir.display());
     let lib = PathBuf::from(rustpython_pylib::LIB_PATH);
+    let excluded = excluded(&list);
 
-    let wanted: Vec<String> = fs::read_to_string(&list)
-        .expect("stdlib-subset/modules.txt lists the frozen modules")
-        .lines()
-        .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
-        .filter(|l| !l.is_empty())
-        .collect();
-
-    let mut modules: BTreeMap<String, Source> = BTreeMap::new();
-    let mut queue: VecDeque<String> = wanted.iter().cloned().collect();
-    let mut seen: BTreeSet<String> = BTreeSet::new();
-    while let Some(name) = queue.pop_front() {
-        if !seen.insert(name.clone()) {
-            continue;
-        }
-        let Some((path, package)) = locate(&lib, &name) else {
-            continue; // a built-in (Rust) module, or one this platform lacks
-        };
-        let mut found = BTreeMap::new();
-        if package {
-            package_modules(path.parent().unwrap(), &name, &mut found);
-        } else {
-            found.insert(name.clone(), Source { path, package });
-        }
-        for (n, src) in found {
-            let text = fs::read_to_string(&src.path).unwrap_or_default();
-            for imported in imports(&text) {
-                if !seen.contains(&imported) {
-                    queue.push_back(imported);
-                }
-            }
-            modules.insert(n, src);
-        }
+    let mut all = BTreeMap::new();
+    modules_under(&lib, "", &mut all);
+    for e in &excluded {
+        assert!(
+            all.keys().any(|n| is_excluded(n, std::slice::from_ref(e))),
+            "{}: {e} is no module of RustPython's library",
+            list.display()
+        );
     }
+    let mut modules: BTreeMap<String, Source> = all
+        .into_iter()
+        .filter(|(n, _)| !is_excluded(n, &excluded))
+        .collect();
 
     // The project's own modules.
     for entry in fs::read_dir(subset_dir).unwrap().flatten() {
@@ -213,34 +191,26 @@ fn main() {
     }
 
     let mut frozen = Vec::new();
+    let mut failed = Vec::new();
     for (name, src) in &modules {
         let text = fs::read_to_string(&src.path).unwrap_or_default();
         match compile(&text, Mode::Exec, name, CompileOpts::default()) {
-            Ok(code) => frozen.push((
-                name.clone(),
-                FrozenModule {
-                    code: FrozenCodeObject::encode(&code),
-                    package: src.package,
-                },
-            )),
-            Err(e) => println!("cargo:warning=not freezing {name}: {e}"),
+            Ok(code) => frozen.push((name.clone(), src.package, code)),
+            Err(e) => failed.push(format!("{name}: {e}")),
         }
     }
-    let entries: Vec<(&str, FrozenModule<&[u8]>)> = frozen
-        .iter()
-        .map(|(n, m)| {
-            let module = FrozenModule {
-                code: FrozenCodeObject {
-                    bytes: m.code.bytes.as_slice(),
-                },
-                package: m.package,
-            };
-            (n.as_str(), module)
-        })
-        .collect();
-    let lib_bytes = FrozenLib::encode(entries);
+    assert!(
+        failed.is_empty(),
+        "modules that do not compile (leave them out in {}, with the reason): {}",
+        list.display(),
+        failed.join("; ")
+    );
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
-    fs::write(out.join("stdlib.frozen"), &lib_bytes.bytes).unwrap();
-    let names: Vec<&str> = frozen.iter().map(|(n, _)| n.as_str()).collect();
+    let mut packed = Vec::new();
+    xz::read::XzEncoder::new(encode(&frozen).as_slice(), 9)
+        .read_to_end(&mut packed)
+        .expect("xz compresses the frozen library");
+    fs::write(out.join("stdlib.frozen.xz"), packed).unwrap();
+    let names: Vec<&str> = frozen.iter().map(|(n, _, _)| n.as_str()).collect();
     fs::write(out.join("stdlib.modules"), names.join("\n")).unwrap();
 }

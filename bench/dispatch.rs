@@ -1,5 +1,6 @@
 //! Benchmarks of the script host (make bench): NewVolume event round trips
-//! with the example script, and start-up to "script loaded".
+//! with the example script, start-up to "script loaded", and the JobStart
+//! latency of a job while another job's JobEnd takes 5 s.
 //!
 //! Prints one `name value unit` line per figure; bench/run.sh puts them
 //! beside CPython's in bench/results.md.
@@ -30,7 +31,6 @@ impl ScriptCalls for Catalog {
         false
     }
     fn level_changed(&self, _job: &JobState) {}
-    fn priority_changed(&self, _job: &JobState) {}
 }
 
 fn peak_rss_kib() -> u64 {
@@ -82,6 +82,52 @@ fn noop_dispatch(events: usize) -> (f64, f64) {
         percentile(&times, 0.5).as_secs_f64() * 1e6,
         percentile(&times, 0.99).as_secs_f64() * 1e6,
     )
+}
+
+/// The JobStart round trip of a job while another job's JobEnd sleeps
+/// 5 s (a slow webhook), in milliseconds: the median of `rounds`.
+fn concurrent_job_start(rounds: usize) -> f64 {
+    let dir = std::env::temp_dir().join(format!("rdird-bench-c-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("DirStartUp.py");
+    std::fs::write(
+        &script,
+        "import bacula, time\nclass E:\n    def JobStart(self, job): pass\n    def JobEnd(self, job):\n        if job.JobId % 2: time.sleep(5)\nbacula.set_events(E())\n",
+    )
+    .unwrap();
+    let cfg = HostConfig {
+        info: DirectorInfo::default(),
+        script: Some(script),
+        event_timeout: Duration::from_secs(30),
+        legacy_syntax: false,
+        memory_limit: 0,
+    };
+    let (host, loaded) = ScriptHost::start(cfg, Arc::new(Catalog));
+    loaded.expect("the slow-JobEnd script loads");
+    let mut times = Vec::with_capacity(rounds);
+    for round in 0..rounds as i64 {
+        let slow = JobState::new(JobData {
+            job_id: 2 * round + 1,
+            ..JobData::default()
+        });
+        host.event(&slow, JobEvent::JobStart);
+        let h = host.clone();
+        let ending = std::thread::spawn(move || h.event(&slow, JobEvent::JobEnd));
+        std::thread::sleep(Duration::from_millis(200));
+        let other = JobState::new(JobData {
+            job_id: 2 * round + 2,
+            ..JobData::default()
+        });
+        let t = Instant::now();
+        host.event(&other, JobEvent::JobStart);
+        times.push(t.elapsed());
+        host.event(&other, JobEvent::JobEnd);
+        ending.join().unwrap();
+    }
+    host.exit();
+    let _ = std::fs::remove_dir_all(&dir);
+    times.sort();
+    percentile(&times, 0.5).as_secs_f64() * 1e3
 }
 
 fn main() {
@@ -144,4 +190,5 @@ fn main() {
     let (noop_median, noop_p99) = noop_dispatch(events);
     println!("noop_event_median_us {noop_median:.2}");
     println!("noop_event_p99_us {noop_p99:.2}");
+    println!("concurrent_job_start_ms {:.3}", concurrent_job_start(3));
 }

@@ -2,8 +2,9 @@
 
 Loads examples/scripts/DirStartUp.py with a `bacula` module written in
 Python whose Job class behaves like rdird's, then times the same NewVolume
-handler called the same number of times. Prints the same lines as
-bench/dispatch.rs.
+handler called the same number of times, and a JobStart while another
+job's JobEnd sleeps 5 s in a thread of the same interpreter. Prints the
+same lines as bench/dispatch.rs.
 """
 
 import importlib.util
@@ -96,6 +97,34 @@ for _ in range(N):
 times.sort()
 print("noop_event_median_us %.2f" % (times[len(times) // 2] * 1e6))
 print("noop_event_p99_us %.2f" % (times[int((len(times) - 1) * 0.99)] * 1e6))
+
+
+class Slow:
+    def JobStart(self, job):
+        pass
+
+    def JobEnd(self, job):
+        time.sleep(5)
+
+
+def concurrent_job_start(rounds):
+    import threading
+
+    slow, starts = Slow(), []
+    for _ in range(rounds):
+        ending = threading.Thread(target=slow.JobEnd, args=(Job(),))
+        ending.start()
+        time.sleep(0.2)
+        t = time.perf_counter()
+        slow.JobStart(Job())
+        starts.append(time.perf_counter() - t)
+        ending.join()
+    starts.sort()
+    return starts[len(starts) // 2]
+
+
+if N:
+    print("concurrent_job_start_ms %.3f" % (concurrent_job_start(3) * 1e3))
 print("startup_to_script_loaded_ms %.1f" % (startup * 1e3))
 try:
     import resource

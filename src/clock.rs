@@ -28,6 +28,37 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
+/// `YYYY-MM-DD HH:MM[:SS]` in the local time zone as seconds since the
+/// epoch (the form bacula-dir's `run when=` takes, str_to_utime).
+pub fn parse_local(text: &str) -> Option<i64> {
+    let (date, time) = text.trim().split_once(' ')?;
+    let num = |s: &str| s.parse::<i32>().ok();
+    let d: Vec<i32> = date.split('-').map(num).collect::<Option<_>>()?;
+    let t: Vec<i32> = time.trim().split(':').map(num).collect::<Option<_>>()?;
+    let ([y, mo, da], [h, mi, rest @ ..]) = (d.as_slice(), t.as_slice()) else {
+        return None;
+    };
+    let sec = match rest {
+        [] => 0,
+        [s] => *s,
+        _ => return None,
+    };
+    if !(1..=12).contains(mo) || !(1..=31).contains(da) || *h > 23 || *mi > 59 || sec > 60 {
+        return None;
+    }
+    // SAFETY: mktime reads and normalises only the tm we give it.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = *da;
+    tm.tm_hour = *h;
+    tm.tm_min = *mi;
+    tm.tm_sec = sec;
+    tm.tm_isdst = -1;
+    let t = unsafe { libc::mktime(&mut tm) };
+    (t != -1).then_some(t as i64)
+}
+
 /// `secs` in the local time zone.
 pub fn local(secs: i64) -> Local {
     let t: libc::time_t = secs as libc::time_t;

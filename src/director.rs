@@ -69,7 +69,7 @@ impl Director {
             tracing::info!("Python scripting is off: the Director has no Scripts Directory");
             return;
         }
-        let (host, _loaded) = ScriptHost::start(cfg, self.clone());
+        let host = ScriptHost::start_in_background(cfg, self.clone());
         *self.host.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(host));
     }
 
@@ -299,9 +299,20 @@ impl ScriptCalls for Director {
         }
     }
 
-    /// Nothing to move: the queue reads a job's priority when the job
-    /// starts waiting, which is after JobStart and JobInit.
-    fn priority_changed(&self, _job: &JobState) {}
+    fn pass_on(&self, job: &JobState) {
+        job::pass_on_job_script_messages(self, job);
+    }
+
+    fn job_running(&self, job_id: i64) -> bool {
+        self.jobs.is_active(Some(job_id))
+    }
+
+    /// To the destinations of the Director's own Messages resource.
+    fn director_message(&self, line: &str) {
+        let ty = crate::messages::Type::of_text(line);
+        let bare = line.strip_prefix(ty.heading()).unwrap_or(line);
+        crate::messages::director_message(self, ty, bare);
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rdird::job::events::{ScriptCalls, ScriptEvents};
@@ -26,10 +26,6 @@ struct TestDirector {
     running: Mutex<HashSet<i64>>,
     canceled: Mutex<Vec<i64>>,
     level_changes: AtomicUsize,
-    priority_changes: AtomicUsize,
-    /// Set to deliver the JobStart of jobs that `run` starts.
-    host: OnceLock<ScriptHost>,
-    started: Mutex<Vec<Arc<JobState>>>,
 }
 
 impl ScriptCalls for TestDirector {
@@ -45,17 +41,7 @@ impl ScriptCalls for TestDirector {
         }
         let mut runs = self.runs.lock().unwrap();
         runs.push(command.to_string());
-        let id = 100 + runs.len() as i64;
-        // Like the job engine: the new job's JobStart comes from its own
-        // thread, after the event that started it.
-        if let Some(host) = self.host.get().cloned() {
-            let job = job_state(id);
-            self.started.lock().unwrap().push(job.clone());
-            std::thread::spawn(move || {
-                host.event(&job, JobEvent::JobStart);
-            });
-        }
-        Ok(id)
+        Ok(100 + runs.len() as i64)
     }
     fn cancel(&self, job_id: i64) -> bool {
         self.canceled.lock().unwrap().push(job_id);
@@ -63,9 +49,6 @@ impl ScriptCalls for TestDirector {
     }
     fn level_changed(&self, _job: &JobState) {
         self.level_changes.fetch_add(1, Ordering::SeqCst);
-    }
-    fn priority_changed(&self, _job: &JobState) {
-        self.priority_changes.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -99,6 +82,10 @@ fn job_data(id: i64) -> JobData {
         sd_errors: 1,
         fd_status: 'T',
         sd_status: 'R',
+        read_bytes: 5000,
+        sched_time: 1_764_000_000,
+        start_time: 1_764_000_005,
+        volumes: vec!["Inc-0001".into(), "Inc-0002".into()],
         ..JobData::default()
     }
 }
@@ -140,7 +127,6 @@ fn start_with(script: &str, timeout: Duration) -> Setup {
     std::fs::write(dir.path().join("DirStartUp.py"), script).unwrap();
     let director = Arc::new(TestDirector::default());
     let (host, loaded) = ScriptHost::start(config(dir.path(), timeout), director.clone());
-    let _ = director.host.set(host.clone());
     Setup {
         host,
         director,
@@ -354,6 +340,12 @@ fn every_readable_attribute_has_its_type_and_value() {
         "SDJobStatus",
         "FileSet",
         "JobLevel",
+        "ReadBytes",
+        "LastRate",
+        "SchedTime",
+        "StartTime",
+        "EndTime",
+        "Volumes",
     ];
     let list = names
         .iter()
@@ -400,6 +392,12 @@ fn every_readable_attribute_has_its_type_and_value() {
             "SDJobStatus str 'R'",
             "FileSet str 'Full Set'",
             "JobLevel str 'Incremental'",
+            "ReadBytes int 5000",
+            "LastRate int 0",
+            "SchedTime int 1764000000",
+            "StartTime int 1764000005",
+            "EndTime int 0",
+            "Volumes tuple ('Inc-0001', 'Inc-0002')",
         ]
     );
 }
@@ -602,19 +600,20 @@ fn verify_jobs_take_verify_levels_in_either_form() {
 }
 
 #[test]
-fn priority_moves_the_job_only_before_it_runs() {
-    let s = start(&with_job_events(
-        "    def JobInit(self, job):\n        job.Priority = 3\n    def JobRun(self, job):\n        job.Priority = 7\n        job.JobReport = str(job.Priority)\n",
-        "",
-    ));
+fn last_rate_is_bytes_per_second_of_the_run_once_the_job_ended() {
+    let s = start("import bacula\nclass E:\n    def JobEnd(self, job): job.JobReport = repr(job.LastRate)\nbacula.set_events(E())\n");
     let job = job_state(1);
-    s.host.event(&job, JobEvent::JobStart);
-    s.host.event(&job, JobEvent::JobInit);
-    assert_eq!(job.data().priority, 3);
-    assert_eq!(s.director.priority_changes.load(Ordering::SeqCst), 1);
-    s.host.event(&job, JobEvent::JobRun);
-    assert_eq!(job.messages(), vec!["7"]);
-    assert_eq!(s.director.priority_changes.load(Ordering::SeqCst), 1);
+    {
+        let mut d = job.data();
+        d.bytes = 3456;
+        d.start_time = 1_764_000_000;
+        d.end_time = 1_764_000_004;
+    }
+    s.host.event(&job, JobEvent::JobEnd);
+    job.data().end_time = 1_764_000_000;
+    // A run under a second counts as one, as in Bacula's report.
+    s.host.event(&job, JobEvent::JobEnd);
+    assert_eq!(job.messages(), vec!["864", "3456"]);
 }
 
 #[test]
@@ -634,6 +633,10 @@ fn priority_rejections() {
     assert_eq!(
         raised("job.Priority = True", "JobInit"),
         "TypeError: Priority must be an int, not bool"
+    );
+    assert_eq!(
+        raised("job.Priority = 3", "JobRun"),
+        "RuntimeError: Priority can only be set during JobStart or JobInit (now: JobRun)"
     );
 }
 
@@ -693,32 +696,6 @@ fn run_returns_the_new_jobid_or_minus_one_with_the_reason() {
         *s.director.runs.lock().unwrap(),
         vec!["job=Restore yes", "job=Other"]
     );
-}
-
-#[test]
-fn run_inside_an_event_does_not_deadlock_and_the_new_job_starts_after() {
-    let s = start(
-        "import bacula\n\
-         class E:\n\
-         \x20   def JobStart(self, job):\n\
-         \x20       if job.JobId == 1:\n\
-         \x20           job.JobReport = 'started %d' % job.run('run job=Child')\n\
-         \x20       else:\n\
-         \x20           job.JobReport = 'JobStart of %d' % job.JobId\n\
-         bacula.set_events(E())\n",
-    );
-    let job = job_state(1);
-    let out = s.host.event(&job, JobEvent::JobStart);
-    assert_eq!(out.error, None);
-    assert_eq!(job.messages(), vec!["started 101"]);
-    let child = s.director.started.lock().unwrap()[0].clone();
-    for _ in 0..200 {
-        if !child.messages().is_empty() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    assert_eq!(child.messages(), vec!["JobStart of 101"]);
 }
 
 #[test]
@@ -946,26 +923,90 @@ fn an_endless_new_volume_is_interrupted_at_the_time_limit() {
 
 #[test]
 fn an_endless_job_start_that_swallows_exceptions_is_still_stopped() {
-    let s = start_with(
-        "import bacula\n\
-         class E:\n\
-         \x20   def JobStart(self, job):\n\
-         \x20       n = 0\n\
-         \x20       while True:\n\
-         \x20           try:\n\
-         \x20               while True: pass\n\
-         \x20           except BaseException:\n\
-         \x20               n += 1\n\
-         \x20               if n == 3: raise\n\
-         \x20   def JobEnd(self, job): job.JobReport = 'ended'\n\
-         bacula.set_events(E())\n",
-        Duration::from_secs(1),
-    );
+    // Each handler catches every TimeoutError it is given and carries on:
+    // spinning, and sleeping inside `except BaseException: pass`.
+    for body in [
+        "while True:\n            try:\n                while True: pass\n            except BaseException:\n                pass\n",
+        "while True:\n            try:\n                time.sleep(3600)\n            except BaseException:\n                pass\n",
+    ] {
+        let s = start_with(
+            &format!(
+                "import bacula, time\n\
+                 class E:\n\
+                 \x20   def JobStart(self, job):\n\
+                 \x20       if job.JobId != 1: return\n\
+                 \x20       {body}\
+                 \x20   def JobEnd(self, job): job.JobReport = 'ended'\n\
+                 bacula.set_events(E())\n"
+            ),
+            Duration::from_secs(1),
+        );
+        let job = job_state(1);
+        let started = std::time::Instant::now();
+        let out = s.host.event(&job, JobEvent::JobStart);
+        let took = started.elapsed();
+        let err = out.error.unwrap();
+        assert!(err.contains("TimeoutError"), "{err}");
+        assert!(took < Duration::from_secs(4), "JobStart held its job {took:?}");
+        assert!(job.messages().iter().any(|m| m.contains("TimeoutError")));
+        s.host.event(&job, JobEvent::JobEnd);
+        assert_eq!(job.messages().last().unwrap(), "ended");
+        let next = job_state(2);
+        let out = s.host.event(&next, JobEvent::JobStart);
+        assert!(out.delivered && out.error.is_none(), "{out:?}");
+    }
+}
+
+#[test]
+fn past_the_memory_limit_the_script_is_reloaded_and_running_jobs_keep_their_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let imports = dir.path().join("imports");
+    std::fs::write(
+        dir.path().join("DirStartUp.py"),
+        format!(
+            "import bacula\n\
+             open('{}', 'a').write('imported\\n')\n\
+             class J:\n\
+             \x20   def NewVolume(self, job): job.JobReport = 'kept'\n\
+             class E:\n\
+             \x20   def JobStart(self, job): job.set_events(J())\n\
+             bacula.set_events(E())\n",
+            imports.display()
+        ),
+    )
+    .unwrap();
+    let count = || std::fs::read_to_string(&imports).unwrap().lines().count();
+    let director = Arc::new(TestDirector::default());
+    // Any Director is over a limit of one byte.
+    let cfg = HostConfig {
+        memory_limit: 1,
+        ..config(dir.path(), Duration::from_secs(2))
+    };
+    let (host, loaded) = ScriptHost::start(cfg, director);
+    loaded.unwrap();
     let job = job_state(1);
-    let out = s.host.event(&job, JobEvent::JobStart);
-    assert!(out.error.unwrap().contains("TimeoutError"));
-    s.host.event(&job, JobEvent::JobEnd);
-    assert_eq!(job.messages().last().unwrap(), "ended");
+    host.event(&job, JobEvent::JobStart);
+    // The first interpreter and the spare loaded when it became busy.
+    std::thread::sleep(Duration::from_millis(500));
+    let before = count();
+    for id in 100..120 {
+        let other = job_state(id);
+        host.event(&other, JobEvent::JobStart);
+        host.event(&other, JobEvent::JobEnd);
+    }
+    let started = std::time::Instant::now();
+    while count() == before {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the script was never loaded again"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let out = host.event(&job, JobEvent::NewVolume);
+    assert!(out.delivered, "the job lost its events object: {out:?}");
+    assert_eq!(job.messages().last().unwrap(), "kept");
+    host.exit();
 }
 
 // ---------------------------------------------------------------- restart
@@ -1055,12 +1096,12 @@ fn the_frozen_standard_library_and_helper_modules_import() {
 }
 
 #[test]
-fn modules_outside_the_frozen_subset_are_not_in_the_binary() {
+fn modules_the_library_leaves_out_are_not_in_the_binary_and_the_rest_are() {
     let s = start(
         "import bacula\n\
          class E:\n\
          \x20   def JobStart(self, job):\n\
-         \x20       for name in ('asyncio', 'tkinter', 'unittest'):\n\
+         \x20       for name in ('asyncio', 'tkinter', 'unittest', 'ensurepip'):\n\
          \x20           try:\n\
          \x20               __import__(name)\n\
          \x20               job.JobReport = name + ' imported'\n\
@@ -1073,9 +1114,30 @@ fn modules_outside_the_frozen_subset_are_not_in_the_binary() {
     assert_eq!(
         job.messages(),
         vec![
-            "ModuleNotFoundError asyncio",
+            "asyncio imported",
             "ModuleNotFoundError tkinter",
-            "ModuleNotFoundError unittest"
+            "unittest imported",
+            "ModuleNotFoundError ensurepip"
         ]
     );
+}
+
+#[test]
+fn python_memory_limit_is_off_unless_set() {
+    let conf = |director_extra: &str| {
+        let text = format!(
+            "Director {{\n  Name = d\n  Password = p\n  QueryFile = /q\n  WorkingDirectory = /tmp\n  PidDirectory = /tmp\n  Messages = M\n{director_extra}}}\n\
+             Messages {{ Name = M; Console = all }}\n\
+             Catalog {{ Name = C; DB Name = cat }}\n\
+             Client {{ Name = cl; Address = 127.0.0.1; Password = x; Catalog = C }}\n\
+             Storage {{ Name = st; Address = 127.0.0.1; Password = y; Device = D; Media Type = File }}\n\
+             Pool {{ Name = P; Pool Type = Backup }}\n\
+             FileSet {{ Name = fs; Include {{\n  File = /etc\n}} }}\n\
+             Job {{ Name = j; Type = Backup; Client = cl; FileSet = fs; Storage = st; Pool = P; Messages = M }}\n"
+        );
+        let cfg = rdird::config::Config::parse_text("t.conf", text.as_bytes()).unwrap();
+        HostConfig::from_config(&cfg).memory_limit
+    };
+    assert_eq!(conf(""), 0);
+    assert_eq!(conf("  Python Memory Limit = 150 MB\n"), 150_000_000);
 }

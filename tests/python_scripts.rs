@@ -45,7 +45,9 @@ fn the_example_script_names_volumes_and_logs_jobs() {
          \x20 Python: NightlySave JobId 12 ended with status T, 40 files, 0 errors\n\
          Attributes set by the script:\n\
          \x20 VolumeName: web-fd-Incr-{today}-0003 (NewVolume)\n\
-         JobErrors: 0"
+         JobErrors: 0\n\
+         Director messages:\n\
+         \x20 Director simulated-dir is shutting down"
     );
     assert_eq!(text, expected);
 }

@@ -283,7 +283,8 @@ pub static DIRECTOR: &[Item] = &[
     // rdird's own directives.
     def("PythonEventTimeout", Time, 30),
     def("PythonLegacySyntax", Bool, 1),
-    def("PythonMemoryLimit", Size64, 1 << 30),
+    // Off unless set: a limit nobody chose must not restart scripts.
+    it("PythonMemoryLimit", Size64),
     def("MaximumConsoleLogins", PInt32, 128),
     def("ConsoleIdleTimeout", Time, 60 * 60),
 ];

@@ -9,9 +9,8 @@ use crate::job::{self, RunRequest};
 /// bacula-dir's ua_run.c does (get_pool, get_storage, get_fileset,
 /// get_client and start_job check the resource the job ends up with, the
 /// job's own as well as an override). A refused name is answered as a
-/// missing one. `client=`, `fileset=` and `where=` are checked too;
-/// this Director does not apply them to a run yet, so one that names
-/// something other than the job's own is refused rather than ignored.
+/// missing one. `client=`, `fileset=` and `where=` are checked too, then
+/// what the job engine does not apply to a run (`RunRequest::unsupported`).
 fn refused(ctx: &Ctx<'_, '_>, res: &Resource, req: &RunRequest) -> Option<String> {
     let acl = &ctx.login.acl;
     let first = |d: &str| match res.get(d) {
@@ -31,37 +30,28 @@ fn refused(ctx: &Ctx<'_, '_>, res: &Resource, req: &RunRequest) -> Option<String
             return Some(format!("{what} \"{n}\" not found."));
         }
     }
-    for (key, what, list) in [
-        ("client", "Client", &acl.clients),
-        ("fileset", "FileSet", &acl.filesets),
+    for (given, what, list) in [
+        (&req.client, "Client", &acl.clients),
+        (&req.fileset, "FileSet", &acl.filesets),
     ] {
-        let Some(given) = ctx.args.get(key) else {
-            continue;
-        };
-        if !Acl::allows(list, given) {
-            return Some(format!("{what} \"{given}\" not found."));
-        }
-        if !first(what).is_some_and(|own| own.eq_ignore_ascii_case(given)) {
-            return Some(format!(
-                "{key}={given}: this Director runs a job with its own {what} only."
-            ));
+        if let Some(n) = given.as_ref().filter(|n| !Acl::allows(list, n)) {
+            return Some(format!("{what} \"{n}\" not found."));
         }
     }
     for key in ["where", "regexwhere"] {
-        if let Some(w) = ctx.args.get(key) {
-            if !Acl::allows(&acl.wheres, w) {
-                return Some(format!("No authorization for \"{key}\" specification."));
-            }
-            return Some(format!(
-                "{key}= applies to restores: start a restore with the restore command."
-            ));
+        if ctx
+            .args
+            .get(key)
+            .is_some_and(|w| !Acl::allows(&acl.wheres, w))
+        {
+            return Some(format!("No authorization for \"{key}\" specification."));
         }
     }
-    None
+    req.unsupported(res)
 }
 
-/// `run job=NAME [level=…] [priority=…] [yes]`: without `yes` the console
-/// is asked first.
+/// `run [job=]NAME [level=…] [priority=…] … [yes]`: without `yes` the
+/// console is asked first.
 pub fn run(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let req = match RunRequest::parse(ctx.args) {
         Ok(r) => r,

@@ -1,5 +1,5 @@
-//! Backup jobs on the Director's side: the FileSet record, level
-//! promotion and the since time, the volume for append (the NewVolume
+//! Backup jobs on the Director's side: the FileSet record, the level
+//! applied whole (promotion, the since time, the level's pool), the volume for append (the NewVolume
 //! event, then the pool's Label Format), the conversation with the daemons
 //! through `peer::backup`, and the figures that reach the catalog, the
 //! job's state and its report.
@@ -22,6 +22,11 @@ pub struct Prepared {
     pub fileset_md5: String,
     /// When the FileSet record was created, for the report.
     pub fileset_time: String,
+    fileset_id: i64,
+    client_id: i64,
+    /// The pool, and where it came from, before a level's own pool took
+    /// its place: a level written later starts again from it.
+    base_pool: (String, String),
 }
 
 /// What the backup did, for the job's end.
@@ -40,9 +45,7 @@ fn resource<'a>(
         .ok_or_else(|| format!("{what} \"{name}\" is not in the configuration"))
 }
 
-/// Records the FileSet and settles the level: an Incremental or
-/// Differential with no prior Full of this Job, Client and FileSet (or
-/// with a changed FileSet) becomes a Full, with Bacula's messages.
+/// Records the FileSet, then settles the level (`settle_level`).
 pub fn prepare(
     director: &Director,
     res: &Resource,
@@ -50,9 +53,13 @@ pub fn prepare(
     say: &dyn Fn(&str),
 ) -> Result<Prepared, String> {
     let cfg = director.config();
-    let (job_id, fs_name, mut level) = {
+    let (job_id, fs_name, base_pool) = {
         let d = state.data();
-        (d.job_id, d.fileset.clone(), d.level)
+        (
+            d.job_id,
+            d.fileset.clone(),
+            (d.pool.clone(), d.pool_source.clone()),
+        )
     };
     let fileset = resource(&cfg, Kind::Fileset, &fs_name, "FileSet")?;
     let cat = director.catalog();
@@ -63,9 +70,43 @@ pub fn prepare(
     cat.job_fileset(job_id, fileset_id)
         .map_err(|e| e.to_string())?;
     let client_id = cat.job_client_id(job_id).map_err(|e| e.to_string())?;
+    drop(cat);
+    let mut prepared = Prepared {
+        since: None,
+        fileset_md5: md5,
+        fileset_time,
+        fileset_id,
+        client_id,
+        base_pool,
+    };
+    settle_level(director, res, state, &mut prepared, say)?;
+    Ok(prepared)
+}
+
+/// Applies the job's level whole, as bacula-dir 9.6.7 does before a
+/// backup (backup.c do_backup_init: get_level_since_time, then
+/// apply_pool_overrides): an Incremental or Differential with no prior
+/// Full of this Job, Client and FileSet becomes a Full, with Bacula's
+/// messages; an Incremental or Differential gets its since time; the
+/// level's own pool replaces the job's. Called again when JobInit
+/// writes another level, so that the level a script chose is the one
+/// the catalog, the pool and the file daemon see.
+pub fn settle_level(
+    director: &Director,
+    res: &Resource,
+    state: &JobState,
+    prepared: &mut Prepared,
+    say: &dyn Fn(&str),
+) -> Result<(), String> {
+    let (job_id, mut level) = {
+        let d = state.data();
+        (d.job_id, d.level)
+    };
+    let cat = director.catalog();
     if level == ' ' {
         level = 'F';
     }
+    let (fileset_id, client_id) = (prepared.fileset_id, prepared.client_id);
     let mut since = None;
     let mut promoted = false;
     if level == 'I' || level == 'D' {
@@ -89,40 +130,40 @@ pub fn prepare(
         say("No prior Full backup Job record found.");
         say("No prior or suitable Full backup found in catalog. Doing FULL backup.");
     }
+    prepared.since = since;
     state.data().level = level;
     // The level's own pool, as Bacula's apply_pool_overrides does: the
-    // Schedule's, else the Job's.
+    // Schedule's, else the Job's, else the pool the job had.
     let level_pool = match level {
         'F' => Some((0, "FullBackupPool", "Full")),
         'I' => Some((1, "IncrementalBackupPool", "Inc")),
         'D' => Some((2, "DifferentialBackupPool", "Diff")),
         _ => None,
     };
-    if let Some((i, directive, short)) = level_pool {
-        let scheduled = state.data().level_pools[i].clone();
-        let chosen = match scheduled {
-            Some(p) => Some((p, format!("Run {short}Pool override"))),
-            None => res
-                .str(directive)
-                .map(|p| (p.to_string(), format!("Job {short}Pool override"))),
-        };
-        if let Some((p, source)) = chosen {
-            {
-                let mut d = state.data();
-                d.pool = p.clone();
-                d.pool_source = source;
-            }
-            director
-                .catalog()
-                .job_pool(job_id, &p)
-                .map_err(|e| e.to_string())?;
-        }
+    let chosen =
+        level_pool.and_then(
+            |(i, directive, short)| match state.data().level_pools[i].clone() {
+                Some(p) => Some((p, format!("Run {short}Pool override"))),
+                None => res
+                    .str(directive)
+                    .map(|p| (p.to_string(), format!("Job {short}Pool override"))),
+            },
+        );
+    let (pool, source) = chosen.unwrap_or_else(|| prepared.base_pool.clone());
+    let changed = {
+        let mut d = state.data();
+        let changed = d.pool != pool;
+        d.pool = pool.clone();
+        d.pool_source = source;
+        changed
+    };
+    if changed {
+        director
+            .catalog()
+            .job_pool(job_id, &pool)
+            .map_err(|e| e.to_string())?;
     }
-    Ok(Prepared {
-        since,
-        fileset_md5: md5,
-        fileset_time,
-    })
+    Ok(())
 }
 
 /// A new volume's name from the pool's Label Format: with variables
@@ -660,6 +701,22 @@ pub fn run(
         say(&format!("Error updating the Job record: {e}"));
     }
     outcome.record_in(&mut state.data());
+    // The volumes the job's data lies on, as its JobMedia records say:
+    // the storage daemon also asks about volumes it then does not write.
+    match director.catalog().extents(d.job_id) {
+        Ok(extents) => {
+            let mut written: Vec<String> = Vec::new();
+            for e in extents {
+                if !written.contains(&e.volume) {
+                    written.push(e.volume);
+                }
+            }
+            state.data().volumes = written;
+        }
+        Err(e) => say(&format!(
+            "Error reading the job's volumes from the catalog: {e}"
+        )),
+    }
     if let Some(v) = outcome.sd.volumes.last() {
         state.data().volume_name = v.clone();
     }

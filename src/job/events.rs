@@ -56,6 +56,21 @@ pub trait ScriptCalls: Send + Sync {
     fn cancel(&self, job_id: i64) -> bool;
     /// The script changed the job's level (the Job record must follow).
     fn level_changed(&self, job: &JobState);
-    /// The script changed the job's priority before it started running.
-    fn priority_changed(&self, job: &JobState);
+    /// Whether the job has not ended yet (its report is still passed on).
+    /// By default every job is: an implementation that sees jobs end says
+    /// when.
+    fn job_running(&self, _job_id: i64) -> bool {
+        true
+    }
+    /// One line of script output that belongs to no job in flight (written
+    /// at Exit, outside events, or to a job that has ended), for the
+    /// Director's own messages, as bacula-dir 2.x sent it (Jmsg without a
+    /// job). The script host has written it to the log already; by
+    /// default that is all.
+    fn director_message(&self, _line: &str) {}
+    /// Passes on now what a script wrote to the report of a job in flight
+    /// outside that job's own events, which would otherwise wait for the
+    /// job's next event (or be lost after its last). By default the job's
+    /// next event does it.
+    fn pass_on(&self, _job: &JobState) {}
 }

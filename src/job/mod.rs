@@ -12,6 +12,7 @@ mod queue;
 mod report;
 mod restore;
 pub mod retention;
+mod run_line;
 pub mod runscript;
 pub mod schedule;
 pub mod state;
@@ -143,37 +144,17 @@ pub struct RunRequest {
     pub full_pool: Option<String>,
     pub inc_pool: Option<String>,
     pub diff_pool: Option<String>,
-    /// When the scheduler meant it to run (unix time); now otherwise.
+    /// When the scheduler meant it to run, or `when=` asked (unix time);
+    /// now otherwise. A job does not start running before it.
     pub sched_time: Option<i64>,
+    /// `client=`, `fileset=` and `where=`/`regexwhere=` as given: a run
+    /// starts a job with its own Client and FileSet only, so anything
+    /// else is refused (see `RunRequest::unsupported`).
+    pub client: Option<String>,
+    pub fileset: Option<String>,
+    pub where_to: Option<String>,
     /// For a Restore job: what the `restore` command settled.
     pub restore: Option<Arc<RestoreSpec>>,
-}
-
-impl RunRequest {
-    /// Reads `job=NAME level=… priority=…` (the words of a `run` command).
-    pub fn parse(args: &crate::console::Args) -> Result<RunRequest, String> {
-        let job = args
-            .get("job")
-            .or_else(|| args.get("jobname"))
-            .ok_or("run needs job=<Job name>")?
-            .to_string();
-        let priority = match args.get("priority") {
-            Some(p) => Some(
-                p.parse()
-                    .map_err(|_| format!("priority={p} is not a number"))?,
-            ),
-            None => None,
-        };
-        Ok(RunRequest {
-            job,
-            level: args.get("level").map(str::to_string),
-            priority,
-            pool: args.get("pool").map(str::to_string),
-            storage: args.get("storage").map(str::to_string),
-            override_source: Some("User input"),
-            ..RunRequest::default()
-        })
-    }
 }
 
 fn catalog_res(cfg: &crate::config::Config, name: &str) -> CatalogRes {
@@ -261,6 +242,9 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
     let res = cfg
         .find(Kind::Job, &req.job)
         .ok_or_else(|| format!("Job \"{}\" not found", req.job))?;
+    if let Some(why) = req.unsupported(res) {
+        return Err(why);
+    }
     let mut data = job_data(&cfg, res, req)?;
     match (data.job_type, &req.restore) {
         ('D' | 'B' | 'V', _) => {}
@@ -285,6 +269,7 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
     }
     let now = clock::now();
     let sched = req.sched_time.unwrap_or(now);
+    data.sched_time = sched;
     data.level_pools = [
         req.full_pool.clone(),
         req.inc_pool.clone(),
@@ -384,18 +369,31 @@ fn watch_time_limits(
     sched: i64,
 ) {
     let positive = |d: &str| res.int(d).filter(|v| *v > 0);
-    let level_limit = match state.data().level {
-        'F' => positive("FullMaxRunTime"),
-        'I' => positive("IncrementalMaxRunTime"),
-        'D' => positive("DifferentialMaxRunTime"),
-        _ => None,
+    // The level is read once the job runs: JobStart and JobInit may
+    // change it, and promotion may make it a Full.
+    let max_run = || {
+        let level_limit = match state.data().level {
+            'F' => positive("FullMaxRunTime"),
+            'I' => positive("IncrementalMaxRunTime"),
+            'D' => positive("DifferentialMaxRunTime"),
+            _ => None,
+        };
+        level_limit.or_else(|| positive("MaxRunTime"))
     };
-    let max_run = level_limit.or_else(|| positive("MaxRunTime"));
     let max_wait = positive("MaxWaitTime");
     let max_start = positive("MaxStartDelay");
-    if max_run.is_none() && max_wait.is_none() && max_start.is_none() {
+    let any_run_limit = [
+        "MaxRunTime",
+        "FullMaxRunTime",
+        "IncrementalMaxRunTime",
+        "DifferentialMaxRunTime",
+    ]
+    .into_iter()
+    .any(|d| positive(d).is_some());
+    if !any_run_limit && max_wait.is_none() && max_start.is_none() {
         return;
     }
+    let mut run_limit = None;
     let tick = std::time::Duration::from_millis(200);
     let mut waited = std::time::Duration::ZERO;
     let mut started: Option<std::time::Instant> = None;
@@ -409,6 +407,7 @@ fn watch_time_limits(
         let queued = QUEUED.contains(status);
         if !queued && started.is_none() {
             started = Some(std::time::Instant::now());
+            run_limit = max_run();
         }
         // Bacula counts the waits for a volume and for the daemons too.
         if queued || "mFS".contains(status) {
@@ -422,7 +421,7 @@ fn watch_time_limits(
             Some("Job canceled because max start delay time exceeded.")
         } else if over(max_wait, waited) {
             Some("Max wait time exceeded. Job canceled.")
-        } else if over(max_run, started.map(|s| s.elapsed()).unwrap_or_default()) {
+        } else if over(run_limit, started.map(|s| s.elapsed()).unwrap_or_default()) {
             Some("Max run time exceeded. Job canceled.")
         } else {
             None
@@ -433,6 +432,15 @@ fn watch_time_limits(
             canceled.store(true, Ordering::SeqCst);
             return;
         }
+    }
+}
+
+/// A job asked for later (`run when=`) waits for its time before it
+/// queues, as bacula-dir's job queue holds it (jobq.c); a cancel ends the
+/// wait.
+fn wait_for_start_time(sched: i64, canceled: &AtomicBool) {
+    while clock::now() < sched && !canceled.load(Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }
 
@@ -475,9 +483,16 @@ fn run_job_steps(
             Err(e) => fatal = Some(e),
         }
     }
+    let settled = state.data().level;
     event(director, res, state, JobEvent::JobInit);
     let level = state.data().level;
-    if level != ' ' {
+    if let (Some(p), true) = (prepared.as_mut(), level != settled) {
+        // A level JobInit wrote is applied whole, as if the job had
+        // been run at it.
+        if let Err(e) = backup::settle_level(director, res, state, p, &say) {
+            fatal.get_or_insert(e);
+        }
+    } else if level != ' ' {
         let _ = director.catalog().job_level(job_id, level);
     }
     let limits = queue::Limits {
@@ -517,10 +532,15 @@ fn run_job_steps(
     } else {
         limits
     };
+    wait_for_start_time(sched, canceled);
     let jobs = director.jobs();
     let admitted = jobs.queue.acquire(state, &limits, canceled);
     let start = clock::now();
-    state.data().status = 'R';
+    {
+        let mut d = state.data();
+        d.status = 'R';
+        d.start_time = start;
+    }
     if let Err(e) = director
         .catalog()
         .job_started(job_id, &clock::local(start).sql())
@@ -600,7 +620,11 @@ fn run_job_steps(
     };
     runscript::run(director, res, state, runscript::Stage::After, status == 'T');
     let end = clock::now();
-    state.data().status = status;
+    {
+        let mut d = state.data();
+        d.status = status;
+        d.end_time = end;
+    }
     let errors = state.data().errors;
     if let Err(e) = director
         .catalog()
@@ -625,6 +649,10 @@ fn run_job_steps(
             state,
             &report::BackupFigures {
                 fileset_time: prepared.as_ref().map_or("", |p| p.fileset_time.as_str()),
+                since: prepared
+                    .as_ref()
+                    .and_then(|p| p.since.as_ref())
+                    .map(|s| s.start),
                 volumes: o.map_or(&[], |o| o.sd.volumes.as_slice()),
                 vol_session_id: o.map_or(0, |o| o.vol_session_id),
                 vol_session_time: o.map_or(0, |o| o.vol_session_time),

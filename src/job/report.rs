@@ -101,6 +101,10 @@ fn term_status(c: char) -> &'static str {
 /// What a backup report shows beyond the job's state.
 pub struct BackupFigures<'a> {
     pub fileset_time: &'a str,
+    /// For an Incremental or Differential: the start of the job it is
+    /// taken since (unix time), shown as bacula-dir 9.6.7 does (fd_cmds.c
+    /// get_level_since_time: `, since=<time>` after the level).
+    pub since: Option<i64>,
     pub volumes: &'a [String],
     pub vol_session_id: i64,
     pub vol_session_time: i64,
@@ -131,7 +135,7 @@ pub fn backup(
     };
     format!(
         "{}\
-         \x20 Backup Level:           {}\n\
+         \x20 Backup Level:           {}{}\n\
          \x20 Client:                 \"{}\"\n\
          \x20 FileSet:                \"{}\" {}\n\
          \x20 Pool:                   \"{}\" (From {})\n\
@@ -158,6 +162,9 @@ pub fn backup(
          \x20 Termination:            {termination}\n",
         header(cfg, &d),
         crate::job::names::level_name(d.level),
+        fig.since
+            .map(|t| format!(", since={}", clock::local(t).sql()))
+            .unwrap_or_default(),
         d.client,
         d.fileset,
         fig.fileset_time,

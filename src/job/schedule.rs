@@ -126,7 +126,7 @@ pub fn request(s: &Scheduled) -> super::RunRequest {
         inc_pool: s.run.inc_pool.as_ref().map(|r| r.name.clone()),
         diff_pool: s.run.diff_pool.as_ref().map(|r| r.name.clone()),
         sched_time: Some(s.at),
-        restore: None,
+        ..super::RunRequest::default()
     }
 }
 

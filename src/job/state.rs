@@ -102,6 +102,16 @@ pub struct JobData {
     pub sd_errors: i64,
     pub fd_status: char,
     pub sd_status: char,
+    /// Bytes the file daemon read from the client's disks (before
+    /// compression), as its end-of-job line reports.
+    pub read_bytes: i64,
+    /// When the job was meant to run, started running and ended (unix
+    /// time; 0 until known).
+    pub sched_time: i64,
+    pub start_time: i64,
+    pub end_time: i64,
+    /// The volumes the storage daemon wrote, in order.
+    pub volumes: Vec<String>,
     /// The event being delivered, which decides what a script may write.
     pub event: Option<JobEvent>,
 }
@@ -134,8 +144,26 @@ impl Default for JobData {
             sd_errors: 0,
             fd_status: ' ',
             sd_status: ' ',
+            read_bytes: 0,
+            sched_time: 0,
+            start_time: 0,
+            end_time: 0,
+            volumes: Vec::new(),
             event: None,
         }
+    }
+}
+
+impl JobData {
+    /// Bytes per second over the job's run, as bacula-dir 9.6.7 works
+    /// out its report's Rate (backup.c backup_cleanup: JobBytes over
+    /// EndTime less StartTime, a run under a second counted as one); 0
+    /// until the job has ended.
+    pub fn last_rate(&self) -> i64 {
+        if self.end_time == 0 || self.start_time == 0 {
+            return 0;
+        }
+        self.bytes / (self.end_time - self.start_time).max(1)
     }
 }
 

@@ -97,6 +97,7 @@ impl Outcome {
     pub fn record_in(&self, d: &mut crate::job::JobData) {
         d.files = self.fd.files;
         d.bytes = self.fd.bytes;
+        d.read_bytes = self.fd.read_bytes;
         d.sd_files = self.sd.files;
         d.sd_errors = self.sd.errors;
         d.errors += self.fd.errors;

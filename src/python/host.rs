@@ -1,27 +1,22 @@
-//! The script host: one thread owns the RustPython interpreter; the rest of
-//! the Director sends it events over a channel and waits for the reply.
-//!
-//! It loads `DirStartUp.py` (rewriting the Python 2 dialect if needed),
-//! delivers events with a time limit, captures output per job, turns a
-//! failing handler into an error in the job report, and swaps in a new
-//! interpreter on `python restart` only when the new script loads.
+//! The script host's handle, the side of it the rest of the Director
+//! calls: every event goes to an interpreter of the pool (pool.rs) over
+//! that interpreter's channel, and the caller waits for the reply at most
+//! the event's time limit and a second. A handler still running then is
+//! given up on: the job goes on with the timeout in its report, and the
+//! interpreter is replaced. Loading at start-up, `python restart`, the
+//! memory limit (memory.rs) and Exit at shutdown are bounded the same way.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
-use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::mpsc::channel;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use rustpython_vm::{PyObjectRef, PyPayload};
-
-use super::interpreter::{build_interpreter, resident_bytes, Loaded};
-use super::job::PyJob;
-use super::load::{arity, load_script, method, traceback, STARTUP_MODULE};
-use super::module::{self, DirectorInfo, EVENTS_ATTR};
-use super::output;
+use super::load::STARTUP_MODULE;
+use super::memory::MemoryLimit;
+use super::module::DirectorInfo;
+use super::pool::{Pool, GRACE};
 use super::watchdog::Watchdog;
+use super::worker::{spin_recv_until, Context, Work};
 use crate::job::events::{EventOutcome, ScriptCalls, ScriptEvents};
 use crate::job::{JobEvent, JobState};
 
@@ -65,402 +60,173 @@ pub struct HostConfig {
     pub memory_limit: u64,
 }
 
-/// Events between two looks at the Director's memory.
-const MEMORY_CHECK_EVERY: u64 = 16;
-
-enum Request {
-    Event {
-        job: Arc<JobState>,
-        event: JobEvent,
-        reply: Sender<EventOutcome>,
-    },
-    Restart(Sender<Result<(), String>>),
-    Exit(Sender<()>),
-}
+/// The most Exit may take at shutdown, whatever `Python Event Timeout`
+/// says: with the grace a caller gives a handler, the whole stop stays
+/// within 10 s.
+const EXIT_LIMIT: Duration = Duration::from_secs(4);
 
 /// The handle the Director keeps: cheap to clone, usable from any thread.
 #[derive(Clone)]
 pub struct ScriptHost {
-    tx: Sender<Request>,
-    thread: Arc<std::sync::Mutex<Option<JoinHandle<()>>>>,
+    pool: Arc<Pool>,
+    memory: Arc<MemoryLimit>,
 }
 
 impl ScriptHost {
-    /// Starts the host thread and loads the startup script. A script that
-    /// fails to load is logged; the Director goes on without scripting.
+    /// Starts the host and loads the startup script, waiting for the load
+    /// (at most the time limit and a second). A script that fails to load
+    /// is logged; the Director goes on without scripting.
     pub fn start(
         cfg: HostConfig,
         director: Arc<dyn ScriptCalls>,
     ) -> (ScriptHost, Result<(), String>) {
-        let (tx, rx) = channel();
-        let (ready_tx, ready_rx) = channel();
-        let thread = std::thread::Builder::new()
-            .name("script-host".into())
-            .spawn(move || {
-                let mut host = HostThread::new(cfg, director);
-                let loaded = host.initial_load();
-                let _ = ready_tx.send(loaded);
-                host.serve(rx);
-            })
-            .expect("spawning the script host thread");
-        let loaded = ready_rx
-            .recv()
-            .unwrap_or_else(|_| Err("the script host stopped while loading".into()));
-        let host = ScriptHost {
-            tx,
-            thread: Arc::new(std::sync::Mutex::new(Some(thread))),
-        };
+        let (host, first) = ScriptHost::begin(cfg, director);
+        let loaded = first.and_then(|w| host.settle(&w));
         (host, loaded)
+    }
+
+    /// Starts the host and loads the startup script in the background:
+    /// the Director serves consoles meanwhile, and a job that needs an
+    /// event before the load is done waits for it up to the time limit.
+    pub fn start_in_background(cfg: HostConfig, director: Arc<dyn ScriptCalls>) -> ScriptHost {
+        let (host, first) = ScriptHost::begin(cfg, director);
+        if let Ok(w) = first {
+            let h = host.clone();
+            let spawned = std::thread::Builder::new()
+                .name("script-load".into())
+                .spawn(move || {
+                    let _ = h.settle(&w);
+                });
+            if let Err(e) = spawned {
+                host.pool
+                    .disable(format!("cannot start loading the script: {e}"));
+            }
+        }
+        host
+    }
+
+    fn begin(
+        cfg: HostConfig,
+        director: Arc<dyn ScriptCalls>,
+    ) -> (ScriptHost, Result<Arc<super::worker::Worker>, String>) {
+        let watchdog = Watchdog::start(watchdog_tick(cfg.event_timeout));
+        let pool = Arc::new(Pool::new(Arc::new(Context {
+            cfg,
+            director,
+            watchdog,
+        })));
+        let first = pool.start();
+        if let Err(e) = &first {
+            pool.disable(e.clone());
+        }
+        let host = ScriptHost {
+            pool,
+            memory: Arc::default(),
+        };
+        (host, first)
+    }
+
+    /// Waits for the first load and logs how it went.
+    fn settle(&self, w: &Arc<super::worker::Worker>) -> Result<(), String> {
+        let cfg = &self.pool.context().cfg;
+        match self.pool.wait_load(w, Instant::now() + cfg.event_timeout) {
+            Ok(()) => {
+                if let Some(p) = &cfg.script {
+                    tracing::info!("Python script loaded from {}", p.display());
+                }
+                Ok(())
+            }
+            Err(msg) => {
+                self.pool.disable(msg.clone());
+                Err(msg)
+            }
+        }
     }
 }
 
 impl ScriptEvents for ScriptHost {
-    /// Delivers `event` for `job` and waits until its handler returns.
+    /// Delivers `event` for `job` and waits until its handler returns, or
+    /// its deadline and a second have passed.
     fn event(&self, job: &Arc<JobState>, event: JobEvent) -> EventOutcome {
+        let limit = self.pool.context().cfg.event_timeout;
+        let deadline = Instant::now() + limit;
+        let job_id = job.data().job_id;
+        let Some(pick) = self.pool.pick(job_id, event.is_daemon_event(), deadline) else {
+            return EventOutcome::default();
+        };
         let (reply, rx) = channel();
-        let req = Request::Event {
+        let sent = pick.worker.send(Work::Event {
             job: job.clone(),
             event,
+            deadline,
+            home: pick.home,
             reply,
+        });
+        let out = if sent {
+            match spin_recv_until(&rx, Some(deadline + GRACE)) {
+                Ok(out) => out,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    self.pool.abandon(&pick.worker);
+                    give_up(job, event, limit)
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => EventOutcome::default(),
+            }
+        } else {
+            EventOutcome::default()
         };
-        if self.tx.send(req).is_err() {
-            return EventOutcome::default();
+        self.pool.done(&pick);
+        if event == JobEvent::JobEnd {
+            self.pool.job_ended(job_id, &pick);
         }
-        spin_recv(&rx).unwrap_or_default()
+        self.memory.event(&self.pool);
+        out
     }
 
     /// `python restart`: a new interpreter replaces the old one only if the
     /// startup script loads in it.
     fn restart(&self) -> Result<(), String> {
-        let (reply, rx) = channel();
-        if self.tx.send(Request::Restart(reply)).is_err() {
-            return Err("the script host is not running".into());
-        }
-        rx.recv()
-            .unwrap_or_else(|_| Err("the script host stopped".into()))
+        self.pool.reload()
     }
 
-    /// Delivers Exit and stops the host thread.
+    /// Delivers Exit, within [`EXIT_LIMIT`] at most, and stops the host.
     fn exit(&self) {
-        let (reply, rx) = channel();
-        if self.tx.send(Request::Exit(reply)).is_ok() {
-            let _ = rx.recv();
-        }
-        if let Some(t) = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            let _ = t.join();
-        }
+        let ctx = self.pool.context();
+        let limit = ctx.cfg.event_timeout.min(EXIT_LIMIT);
+        self.pool.exit(limit);
+        ctx.watchdog.stop();
     }
 }
 
-/// How long a thread waiting for the other side polls before it sleeps:
-/// waking a sleeping thread costs tens of microseconds on a virtual
-/// machine, more than most event handlers take.
-const SPIN: Duration = Duration::from_micros(200);
-
-/// Receives from `rx`, polling for a moment before blocking.
-fn spin_recv<T>(rx: &Receiver<T>) -> Result<T, std::sync::mpsc::RecvError> {
-    let start = Instant::now();
-    loop {
-        match rx.try_recv() {
-            Ok(v) => return Ok(v),
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                return Err(std::sync::mpsc::RecvError)
-            }
-            Err(std::sync::mpsc::TryRecvError::Empty) if start.elapsed() < SPIN => {
-                std::hint::spin_loop()
-            }
-            Err(std::sync::mpsc::TryRecvError::Empty) => return rx.recv(),
-        }
+/// The report of an event whose handler did not return by its deadline
+/// and the grace after it.
+fn give_up(job: &Arc<JobState>, event: JobEvent, limit: Duration) -> EventOutcome {
+    let name = event.name();
+    let text = format!(
+        "TimeoutError: Python event {name} exceeded {} and did not stop within {} more (it is blocked where the time limit cannot reach); the job goes on without it, and the interpreter it runs in is given up",
+        show_timeout(limit),
+        show_timeout(GRACE)
+    );
+    job.message(&format!("Python error in {name} event:\n{text}"));
+    job.data().errors += 1;
+    tracing::error!(
+        "JobId {}: Python error in {name} event:\n{text}",
+        job.data().job_id
+    );
+    EventOutcome {
+        delivered: true,
+        error: Some(text),
+        elapsed: limit + GRACE,
     }
 }
 
-/// A job that has met the scripts: its Job object and the interpreter it
-/// lives in (which outlives a restart until the job ends).
-struct JobSlot {
-    pyjob: PyObjectRef,
-    loaded: Rc<Loaded>,
-}
-
-struct HostThread {
-    cfg: HostConfig,
-    director: Arc<dyn ScriptCalls>,
-    current: Option<Rc<Loaded>>,
-    jobs: HashMap<i64, JobSlot>,
-    watchdog: Watchdog,
-    /// Events delivered, and the lowest resident memory seen since the
-    /// last reload for the memory limit.
-    events: u64,
-    memory_floor: u64,
-}
-
-impl HostThread {
-    fn new(cfg: HostConfig, director: Arc<dyn ScriptCalls>) -> HostThread {
-        module::INFO.with(|i| *i.borrow_mut() = cfg.info.clone());
-        let cfg_timeout = cfg.event_timeout;
-        HostThread {
-            cfg,
-            director,
-            current: None,
-            jobs: HashMap::new(),
-            watchdog: Watchdog::start(watchdog_tick(cfg_timeout)),
-            events: 0,
-            memory_floor: 0,
-        }
-    }
-
-    /// Builds an interpreter and loads the startup script in it.
-    fn load(&self) -> Result<Loaded, String> {
-        let Some(path) = self.cfg.script.clone() else {
-            return Err("no Scripts Directory".into());
-        };
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let (interp, signals) = build_interpreter(&dir);
-        let result = interp.enter(|vm| {
-            load_script(vm, &path, self.cfg.legacy_syntax).map_err(|e| traceback(vm, &e))
-        });
-        match result {
-            Ok(()) => Ok(Loaded { interp, signals }),
-            Err(tb) => Err(format!(
-                "{}: ERROR Could not import Python script {}. Python disabled.\n{tb}",
-                self.cfg.info.name,
-                path.with_extension("").display()
-            )),
-        }
-    }
-
-    fn initial_load(&mut self) -> Result<(), String> {
-        let Some(path) = self.cfg.script.clone() else {
-            tracing::info!("Python scripting is off: the Director has no Scripts Directory");
-            return Ok(());
-        };
-        match self.load() {
-            Ok(l) => {
-                tracing::info!("Python script loaded from {}", path.display());
-                self.current = Some(Rc::new(l));
-                Ok(())
-            }
-            Err(msg) => {
-                tracing::error!("{msg}");
-                Err(msg)
-            }
-        }
-    }
-
-    fn serve(&mut self, rx: Receiver<Request>) {
-        while let Ok(req) = spin_recv(&rx) {
-            match req {
-                Request::Event { job, event, reply } => {
-                    let out = self.deliver(&job, event);
-                    let _ = reply.send(out);
-                    self.events += 1;
-                    if self.cfg.memory_limit > 0 && self.events % MEMORY_CHECK_EVERY == 0 {
-                        self.check_memory();
-                    }
-                }
-                Request::Restart(reply) => {
-                    let _ = reply.send(self.restart());
-                }
-                Request::Exit(reply) => {
-                    self.exit_event();
-                    let _ = reply.send(());
-                    break;
-                }
-            }
-        }
-    }
-
-    /// Past the memory limit (and half a limit above the lowest point
-    /// since the last reload, so that memory the script does not hold
-    /// cannot cause a reload after every event), loads the script again.
-    fn check_memory(&mut self) {
-        let limit = self.cfg.memory_limit;
-        let now = resident_bytes();
-        self.memory_floor = self.memory_floor.min(now);
-        if now <= limit || now <= self.memory_floor.saturating_add(limit / 2) {
-            return;
-        }
-        let mib = |b: u64| b / (1024 * 1024);
-        tracing::error!(
-            "Python: the Director holds {} MiB, over Python Memory Limit ({} MiB); the script is loaded again in a fresh interpreter",
-            mib(now),
-            mib(limit)
-        );
-        match self.load() {
-            Ok(l) => {
-                // Unlike `python restart`, jobs already started move to the
-                // fresh interpreter too (losing the event objects they set),
-                // so that the old one and what it holds go now.
-                if !self.jobs.is_empty() {
-                    tracing::warn!(
-                        "Python: {} running job(s) continue without the event objects their scripts set",
-                        self.jobs.len()
-                    );
-                }
-                self.jobs.clear();
-                self.current = Some(Rc::new(l));
-            }
-            Err(e) => tracing::error!("{e}"),
-        }
-        // Dropping the old interpreter (above) gave its memory back.
-        self.memory_floor = resident_bytes();
-    }
-
-    fn restart(&mut self) -> Result<(), String> {
-        if self.cfg.script.is_none() {
-            return Err("Python scripting is off: the Director has no Scripts Directory".into());
-        }
-        let loaded = self.load()?;
-        // Running jobs keep the interpreter their events live in.
-        self.current = Some(Rc::new(loaded));
-        Ok(())
-    }
-
-    /// The Job object of `job` in its interpreter, created at its first event.
-    fn slot(&mut self, job: &Arc<JobState>, current: &Rc<Loaded>) -> (PyObjectRef, Rc<Loaded>) {
-        let id = job.data().job_id;
-        if let Some(s) = self.jobs.get(&id) {
-            return (s.pyjob.clone(), s.loaded.clone());
-        }
-        let pyjob: PyObjectRef = current.interp.enter(|vm| {
-            PyJob::new(job.clone(), self.director.clone())
-                .into_ref(&vm.ctx)
-                .into()
-        });
-        self.jobs.insert(
-            id,
-            JobSlot {
-                pyjob: pyjob.clone(),
-                loaded: current.clone(),
-            },
-        );
-        (pyjob, current.clone())
-    }
-
-    fn deliver(&mut self, job: &Arc<JobState>, event: JobEvent) -> EventOutcome {
-        let Some(current) = self.current.clone() else {
-            return EventOutcome::default();
-        };
-        let (pyjob, home) = self.slot(job, &current);
-        // Daemon events go to the current script; job events to the
-        // interpreter where the job registered them.
-        let loaded = if event.is_daemon_event() && !Rc::ptr_eq(&home, &current) {
-            current.clone()
-        } else {
-            home.clone()
-        };
-        let job_arg: PyObjectRef = if Rc::ptr_eq(&loaded, &home) {
-            pyjob.clone()
-        } else {
-            loaded.interp.enter(|vm| {
-                PyJob::new(job.clone(), self.director.clone())
-                    .into_ref(&vm.ctx)
-                    .into()
-            })
-        };
-        let out = self.call(&loaded, job, event, &pyjob, job_arg);
-        if event == JobEvent::JobEnd {
-            self.jobs.remove(&job.data().job_id);
-        }
-        out
-    }
-
-    fn call(
-        &self,
-        loaded: &Loaded,
-        job: &Arc<JobState>,
-        event: JobEvent,
-        pyjob: &PyObjectRef,
-        job_arg: PyObjectRef,
-    ) -> EventOutcome {
-        let name = event.name();
-        let job_id = job.data().job_id;
-        loaded.interp.enter(|vm| {
-            let target = if event.is_daemon_event() {
-                vm.import("bacula", 0)
-                    .ok()
-                    .and_then(|m| m.get_attr(EVENTS_ATTR, vm).ok())
-            } else {
-                pyjob.downcast_ref::<PyJob>().and_then(|j| j.events())
-            };
-            let Some(m) = target.and_then(|t| method(vm, &t, name)) else {
-                tracing::trace!("JobId {job_id}: the script has no {name} method");
-                return EventOutcome::default();
-            };
-            job.data().event = Some(event);
-            output::enter_job(Some(job.clone()));
-            let started = Instant::now();
-            let guard = self.watchdog.arm(
-                started + self.cfg.event_timeout,
-                &loaded.signals,
-                format!(
-                    "Python event {name} exceeded {}",
-                    show_timeout(self.cfg.event_timeout)
-                ),
-            );
-            let result = m.call((job_arg,), vm);
-            drop(guard);
-            let elapsed = started.elapsed();
-            output::leave_job();
-            job.data().event = None;
-            tracing::trace!("JobId {job_id}: event {name} took {elapsed:?}");
-            let error = result.err().map(|e| {
-                let tb = traceback(vm, &e);
-                job.message(&format!("Python error in {name} event:\n{tb}"));
-                job.data().errors += 1;
-                tracing::error!("JobId {job_id}: Python error in {name} event:\n{tb}");
-                tb
-            });
-            EventOutcome {
-                delivered: true,
-                error,
-                elapsed,
-            }
-        })
-    }
-
-    /// Exit: with the arity the script's method declares.
-    fn exit_event(&mut self) {
-        let Some(current) = self.current.clone() else {
-            return;
-        };
-        current.interp.enter(|vm| {
-            let target = vm
-                .import("bacula", 0)
-                .ok()
-                .and_then(|m| m.get_attr(EVENTS_ATTR, vm).ok());
-            let Some(m) = target.and_then(|t| method(vm, &t, "Exit")) else {
-                return;
-            };
-            let guard = self.watchdog.arm(
-                Instant::now() + self.cfg.event_timeout,
-                &current.signals,
-                format!(
-                    "Python event Exit exceeded {}",
-                    show_timeout(self.cfg.event_timeout)
-                ),
-            );
-            let result = match arity(vm, &m) {
-                Some(n) if n >= 1 => m.call((vm.ctx.none(),), vm),
-                _ => m.call((), vm),
-            };
-            drop(guard);
-            if let Err(e) = result {
-                tracing::error!("Python error in Exit event:\n{}", traceback(vm, &e));
-            }
-        });
-        self.jobs.clear();
-        self.current = None;
-    }
-}
-
-/// How often the watchdog looks at the deadline: a tenth of the limit,
+/// How often the watchdog looks at the deadlines: a tenth of the limit,
 /// from 10 to 100 ms.
 fn watchdog_tick(limit: Duration) -> Duration {
     (limit / 10).clamp(Duration::from_millis(10), Duration::from_millis(100))
 }
 
 /// A time limit as the error message says it (`30 sec`).
-fn show_timeout(d: Duration) -> String {
+pub(crate) fn show_timeout(d: Duration) -> String {
     let ms = d.as_millis();
     if ms % 1000 == 0 {
         format!("{} sec", ms / 1000)

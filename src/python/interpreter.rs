@@ -6,14 +6,10 @@
 
 use std::path::Path;
 
-use rustpython_compiler_core::frozen::FrozenLib;
 use rustpython_vm::signal::user_signal_channel;
 use rustpython_vm::{Interpreter, PyObjectRef, Settings};
 
-use super::module;
-
-/// The standard-library subset frozen by build.rs.
-static STDLIB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stdlib.frozen"));
+use super::{module, stdlib};
 
 fn settings(scripts_dir: &Path) -> Settings {
     let mut s = Settings::default();
@@ -29,23 +25,35 @@ fn settings(scripts_dir: &Path) -> Settings {
 pub(crate) fn build_interpreter(
     scripts_dir: &Path,
 ) -> (Interpreter, rustpython_vm::signal::UserSignalSender) {
+    stdlib::install_tls_provider();
     let (tx, rx) = user_signal_channel();
+    let dir = scripts_dir.to_path_buf();
     let builder = Interpreter::builder(settings(scripts_dir));
     let defs = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
     let bacula = module::module_def(&builder.ctx);
     let interp = builder
         .add_native_modules(&defs)
         .add_native_module(bacula)
-        .add_frozen_modules(FrozenLib::from_ref(STDLIB).decode())
-        .init_hook(move |vm| vm.set_user_signal_channel(rx))
+        .add_frozen_modules(stdlib::frozen_modules())
+        .init_hook(move |vm| {
+            vm.set_user_signal_channel(rx);
+            stdlib::confine_path(vm, &dir);
+        })
         .build();
+    interp.enter(|vm| {
+        if let Err(e) = stdlib::configure(vm) {
+            tracing::error!(
+                "Python: zoneinfo has no system time zones: {}",
+                super::load::traceback(vm, &e)
+            );
+        }
+    });
     (interp, tx)
 }
 
 /// An interpreter with the startup script loaded.
 pub(crate) struct Loaded {
     pub(crate) interp: Interpreter,
-    pub(crate) signals: rustpython_vm::signal::UserSignalSender,
 }
 
 impl Drop for Loaded {

@@ -11,6 +11,7 @@ use rustpython_vm::{
     pyclass, AsObject, Py, PyObjectRef, PyPayload, PyResult, Traverse, VirtualMachine,
 };
 
+use super::output;
 use crate::job::events::ScriptCalls;
 use crate::job::names;
 use crate::job::{JobEvent, JobState};
@@ -38,6 +39,28 @@ impl PyJob {
             state,
             director,
             events: Default::default(),
+        }
+    }
+
+    /// Adds script text to this job's report: at once while one of its
+    /// events runs; passed on at once while it is in flight otherwise (no
+    /// event of its own would pass it on in order, and after its JobEnd
+    /// none would at all); to the Director's messages once it has ended.
+    /// `whole` makes `text` one message, else each complete line is one.
+    fn report(&self, text: &str, whole: bool) {
+        let add = |s: &JobState| match whole {
+            true => s.message(text.trim_end_matches('\n')),
+            false => s.write(text),
+        };
+        if output::is_current(&self.state) {
+            add(&self.state);
+        } else if self.director.job_running(self.state.data().job_id) {
+            add(&self.state);
+            self.director.pass_on(&self.state);
+        } else if whole {
+            output::to_director(&format!("{}\n", text.trim_end_matches('\n')), false);
+        } else {
+            output::to_director(text, false);
         }
     }
 
@@ -100,6 +123,19 @@ fn read(job: &PyJob, name: &str, vm: &VirtualMachine) -> Option<PyResult> {
         "SDErrors" => i(d.sd_errors),
         "FDJobStatus" => c(d.fd_status),
         "SDJobStatus" => c(d.sd_status),
+        "ReadBytes" => i(d.read_bytes),
+        "LastRate" => i(d.last_rate()),
+        "SchedTime" => i(d.sched_time),
+        "StartTime" => i(d.start_time),
+        "EndTime" => i(d.end_time),
+        "Volumes" => {
+            let names = d
+                .volumes
+                .iter()
+                .map(|v| vm.ctx.new_str(v.as_str()).into())
+                .collect();
+            Some(Ok(vm.ctx.new_tuple(names).into()))
+        }
         "JobReport" => Some(Err(vm.new_attribute_error("JobReport is write-only"))),
         _ => None,
     }
@@ -149,7 +185,7 @@ fn check_and_write(
     match name {
         "JobReport" => {
             let text = expect_str(&value, name, vm)?;
-            job.state.message(text.trim_end_matches('\n'));
+            job.report(&text, true);
             Ok(())
         }
         "VolumeName" => {
@@ -199,13 +235,14 @@ fn check_and_write(
             if !(1..=100).contains(&p) {
                 return Err(vm.new_value_error(format!("Priority must be from 1 to 100, not {p}")));
             }
+            // The queue reads the priority when the job starts waiting,
+            // right after JobInit; a change later would be kept and do
+            // nothing, so it is refused.
             let mut d = job.state.data();
-            d.priority = p;
-            let before_run = matches!(d.event, Some(JobEvent::JobStart | JobEvent::JobInit));
-            drop(d);
-            if before_run {
-                job.director.priority_changed(&job.state);
+            if !matches!(d.event, Some(JobEvent::JobStart | JobEvent::JobInit)) {
+                return wrong_event(name, "JobStart or JobInit", d.event, vm);
             }
+            d.priority = p;
             Ok(())
         }
         _ if read(job, name, vm).is_some() => {
@@ -243,10 +280,11 @@ impl PyJob {
         }
     }
 
-    /// Appends text to the job report, one message per line.
+    /// Appends text to the job report, one message per line (see
+    /// `PyJob::report` for where it goes outside the job's events).
     #[pymethod]
     fn write(zelf: &Py<Self>, text: PyStrRef) {
-        zelf.state.write(text.as_ref());
+        zelf.report(text.as_ref(), false);
     }
 
     #[pymethod]

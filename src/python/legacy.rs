@@ -1,12 +1,17 @@
 //! The legacy-dialect front end: rewrites the Python 2 statements that
 //! Bacula 2.x Director scripts used into Python 3, so those scripts run
-//! unmodified. It handles `print x, y`, `print >>f, x`, a trailing comma
-//! after print, bare `print`, `except E, e:`, backticks and `<>`.
+//! unmodified. It handles `print x, y` (multi-line strings and `print (a),
+//! b` included), `print >>f, x`, a trailing comma after print, bare
+//! `print`, `except E, e:`, `raise E, "msg"`, `exec "code"`, backticks,
+//! `<>`, `0777` octals, and the dict methods `has_key`, `iteritems`,
+//! `iterkeys` and `itervalues`. (The Python 2 names `xrange`, `unicode`,
+//! `basestring` and `long` are builtins of a Python 2 module, see
+//! dialect.rs.)
 //!
 //! Rewrites never add or remove line breaks, so tracebacks keep the line
-//! numbers of the file the administrator wrote. Only a script that does not
-//! compile as Python 3 is rewritten; the interpreter's compiler stays the
-//! judge of what is valid.
+//! numbers of the file the administrator wrote. Which sources are Python 2
+//! is dialect.rs's to decide; the interpreter's compiler stays the judge of
+//! what is valid.
 
 /// One rewritten statement, for the warning line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +21,8 @@ pub struct Rewrite {
 }
 
 /// The source with strings and comments blanked out, so that searching
-/// for syntax never matches inside them. Same length as the source.
+/// for syntax never matches inside them. Same length as the source; line
+/// numbers are always counted on the source itself.
 fn mask(src: &[u8]) -> Vec<u8> {
     let mut m = src.to_vec();
     let mut i = 0;
@@ -36,7 +42,7 @@ fn mask(src: &[u8]) -> Vec<u8> {
             while i < src.len() {
                 if src[i] == b'\\' {
                     m[i] = b'x';
-                    if i + 1 < src.len() && src[i + 1] != b'\n' {
+                    if i + 1 < src.len() {
                         m[i + 1] = b'x';
                     }
                     i += 2;
@@ -51,9 +57,9 @@ fn mask(src: &[u8]) -> Vec<u8> {
                     i += 1;
                     break;
                 }
-                if src[i] != b'\n' {
-                    m[i] = b'x';
-                }
+                // A newline inside a triple-quoted string is masked too, so
+                // that a logical line never ends inside a string.
+                m[i] = b'x';
                 i += 1;
             }
             continue;
@@ -153,8 +159,16 @@ fn print_call(src: &str, m: &[u8], s: usize, e: usize) -> Option<String> {
     let first = rest_m.iter().position(|c| !c.is_ascii_whitespace());
     if let Some(p) = first {
         let c = rest_m[p];
-        // Already a call, an assignment or an attribute: not a statement.
-        if c == b'(' || c == b'.' || (c == b'=' && rest_m.get(p + 1) != Some(&b'=')) {
+        // An assignment or an attribute: not a statement. A parenthesis
+        // that closes the statement is already a call; `print (a), b`
+        // is a statement that prints both.
+        if c == b'.' || (c == b'=' && rest_m.get(p + 1) != Some(&b'=')) {
+            return None;
+        }
+        if c == b'('
+            && closing_paren(rest_m, p)
+                .is_some_and(|close| rest_m[close + 1..].iter().all(|c| c.is_ascii_whitespace()))
+        {
             return None;
         }
     }
@@ -199,6 +213,108 @@ fn print_call(src: &str, m: &[u8], s: usize, e: usize) -> Option<String> {
     Some(format!("print({})", parts.join(", ")))
 }
 
+/// The parenthesis that closes the one at `open`.
+fn closing_paren(m: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0i32;
+    for (i, &c) in m.iter().enumerate().skip(open) {
+        match c {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `src[from..to]` without the whitespace around it, as a range.
+fn trimmed(m: &[u8], mut from: usize, mut to: usize) -> (usize, usize) {
+    while to > from && m[to - 1].is_ascii_whitespace() {
+        to -= 1;
+    }
+    while from < to && m[from].is_ascii_whitespace() {
+        from += 1;
+    }
+    (from, to)
+}
+
+/// `raise E, "msg"` as `raise E("msg")`, and `raise E, v, tb` with
+/// `.with_traceback(tb)`.
+fn raise_call(src: &str, m: &[u8], s: usize, e: usize) -> Option<String> {
+    let (from, to) = trimmed(m, s + 5, e);
+    let c1 = top_level_comma(m, from, to)?;
+    let exc = src[from..c1].trim();
+    match top_level_comma(m, c1 + 1, to) {
+        Some(c2) => Some(format!(
+            "raise {exc}({}).with_traceback({})",
+            src[c1 + 1..c2].trim(),
+            src[c2 + 1..to].trim()
+        )),
+        None => Some(format!("raise {exc}({})", src[c1 + 1..to].trim())),
+    }
+}
+
+/// `exec "code"` as `exec("code")`, and `exec code in g, l` as
+/// `exec(code, g, l)`.
+fn exec_call(src: &str, m: &[u8], s: usize, e: usize) -> Option<String> {
+    let (from, to) = trimmed(m, s + 4, e);
+    if from == to || m[from] == b'(' && closing_paren(m, from) == Some(to - 1) {
+        return None;
+    }
+    let mut depth = 0i32;
+    let mut split = None;
+    for i in from..to {
+        match m[i] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth -= 1,
+            _ if depth == 0 && keyword_at(m, i, b"in") && i > from && !is_ident(m[i - 1]) => {
+                split = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    Some(match split {
+        Some(i) => format!("exec({}, {})", src[from..i].trim(), src[i + 2..to].trim()),
+        None => format!("exec({})", src[from..to].trim()),
+    })
+}
+
+/// The name after the top-level comma of an `except` header at `[s, e)`,
+/// with the comma's position, when it is a plain name.
+fn except_comma(src: &str, m: &[u8], s: usize, e: usize) -> Option<(usize, String)> {
+    let c = top_level_comma(m, s + 6, e)?;
+    let name = src[c + 1..e].trim();
+    let plain =
+        !name.is_empty() && !name.as_bytes()[0].is_ascii_digit() && name.bytes().all(is_ident);
+    plain.then(|| (c, name.to_string()))
+}
+
+/// The names `except E, name:` headers of `src` bind in Python 2.
+pub fn except_comma_names(src: &str) -> Vec<(usize, String)> {
+    let bytes = src.as_bytes();
+    let m = mask(bytes);
+    let mut out = Vec::new();
+    for ll in logical_lines(&m) {
+        for (s0, e) in statements(&m, ll) {
+            let Some(off) = m[s0..e].iter().position(|c| !c.is_ascii_whitespace()) else {
+                continue;
+            };
+            let s = s0 + off;
+            if keyword_at(&m, s, b"except") {
+                if let Some((_, name)) = except_comma(src, &m, s, e) {
+                    out.push((line_of(bytes, s), name));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Applies `edits` (non-overlapping) to `src`.
 fn apply(src: &str, mut edits: Vec<Edit>) -> String {
     edits.sort_by_key(|e| std::cmp::Reverse(e.from));
@@ -209,7 +325,16 @@ fn apply(src: &str, mut edits: Vec<Edit>) -> String {
     out
 }
 
-/// Backquotes and `<>`, which may sit inside statements rewritten later.
+/// Python 2's dict methods and the Python 3 method that does the same.
+const DICT_METHODS: [(&str, &str); 4] = [
+    ("has_key", "__contains__"),
+    ("iteritems", "items"),
+    ("iterkeys", "keys"),
+    ("itervalues", "values"),
+];
+
+/// Backquotes, `<>`, octals and dict methods, which may sit inside
+/// statements rewritten later.
 fn rewrite_operators(src: &str, done: &mut Vec<Rewrite>) -> String {
     let bytes = src.as_bytes();
     let m = mask(bytes);
@@ -236,6 +361,43 @@ fn rewrite_operators(src: &str, done: &mut Vec<Rewrite>) -> String {
                     });
                 }
             }
+        } else if m[i] == b'0'
+            && m.get(i + 1).is_some_and(u8::is_ascii_digit)
+            && (i == 0 || !(is_ident(m[i - 1]) || m[i - 1] == b'.'))
+        {
+            let end = (i..m.len())
+                .find(|&j| !m[j].is_ascii_digit())
+                .unwrap_or(m.len());
+            let octal = m[i..end].iter().all(|c| (b'0'..=b'7').contains(c))
+                && !m.get(end).is_some_and(|&c| is_ident(c) || c == b'.');
+            if octal {
+                edits.push(Edit {
+                    from: i,
+                    to: i + 1,
+                    with: "0o".into(),
+                });
+                done.push(Rewrite {
+                    line: line_of(bytes, i),
+                    what: "octal literal",
+                });
+            }
+        } else if m[i] == b'.' {
+            for (old, new) in DICT_METHODS {
+                let name = &m[i + 1..];
+                if name.starts_with(old.as_bytes())
+                    && !name.get(old.len()).is_some_and(|&c| is_ident(c))
+                {
+                    edits.push(Edit {
+                        from: i + 1,
+                        to: i + 1 + old.len(),
+                        with: new.to_string(),
+                    });
+                    done.push(Rewrite {
+                        line: line_of(bytes, i),
+                        what: "dict method",
+                    });
+                }
+            }
         } else if m[i] == b'<' && m.get(i + 1) == Some(&b'>') {
             edits.push(Edit {
                 from: i,
@@ -251,8 +413,14 @@ fn rewrite_operators(src: &str, done: &mut Vec<Rewrite>) -> String {
     apply(src, edits)
 }
 
-/// `print` and `except E, e` statements.
-fn rewrite_statements(src: &str, done: &mut Vec<Rewrite>) -> String {
+/// `print`, `raise`, `exec` and `except E, e` statements; an `except`
+/// comma is rewritten when `except_name` accepts the name after it.
+fn rewrite_statements(
+    src: &str,
+    except_name: &dyn Fn(&str) -> bool,
+    done: &mut Vec<Rewrite>,
+) -> String {
+    let print_function = src.contains("print_function");
     let bytes = src.as_bytes();
     let m = mask(bytes);
     let mut edits: Vec<Edit> = Vec::new();
@@ -262,7 +430,26 @@ fn rewrite_statements(src: &str, done: &mut Vec<Rewrite>) -> String {
                 continue;
             };
             let s = s0 + off;
-            if keyword_at(&m, s, b"print") {
+            let statement = |what: &'static str, call: Option<String>| {
+                call.map(|with| {
+                    let (_, to) = trimmed(&m, s, e);
+                    (Edit { from: s, to, with }, what)
+                })
+            };
+            let call = if keyword_at(&m, s, b"raise") {
+                statement("raise E, msg", raise_call(src, &m, s, e))
+            } else if keyword_at(&m, s, b"exec") {
+                statement("exec statement", exec_call(src, &m, s, e))
+            } else {
+                None
+            };
+            if let Some((edit, what)) = call {
+                edits.push(edit);
+                done.push(Rewrite {
+                    line: line_of(bytes, s),
+                    what,
+                });
+            } else if keyword_at(&m, s, b"print") && !print_function {
                 if let Some(call) = print_call(src, &m, s, e) {
                     let mut to = e;
                     while to > s && m[to - 1].is_ascii_whitespace() {
@@ -280,7 +467,8 @@ fn rewrite_statements(src: &str, done: &mut Vec<Rewrite>) -> String {
                 }
             } else if keyword_at(&m, s, b"except") {
                 // The header ends at the `:` that `statements` split on.
-                if let Some(c) = top_level_comma(&m, s + 6, e) {
+                let comma = except_comma(src, &m, s, e).filter(|(_, n)| except_name(n));
+                if let Some((c, _)) = comma {
                     edits.push(Edit {
                         from: c,
                         to: c + 1,
@@ -298,11 +486,12 @@ fn rewrite_statements(src: &str, done: &mut Vec<Rewrite>) -> String {
 }
 
 /// Rewrites the Python 2 statements of `src`; returns the new source and
-/// what was rewritten.
-pub fn rewrite(src: &str) -> (String, Vec<Rewrite>) {
+/// what was rewritten. `except E, name:` is rewritten when `except_name`
+/// accepts the name (Python 3.14 reads it as a list of two exceptions).
+pub fn rewrite(src: &str, except_name: &dyn Fn(&str) -> bool) -> (String, Vec<Rewrite>) {
     let mut done = Vec::new();
     let operators = rewrite_operators(src, &mut done);
-    let out = rewrite_statements(&operators, &mut done);
+    let out = rewrite_statements(&operators, except_name, &mut done);
     done.sort_by_key(|r| r.line);
     (out, done)
 }
@@ -312,7 +501,7 @@ mod tests {
     use super::*;
 
     fn rw(src: &str) -> String {
-        rewrite(src).0
+        rewrite(src, &|_| true).0
     }
 
     #[test]
@@ -337,6 +526,7 @@ mod tests {
         for src in [
             "print(x)\n",
             "print (x)\n",
+            "print (x)  # note\n",
             "printer = 1\n",
             "print = 3\n",
             "s = \"print x\"\n",
@@ -366,7 +556,10 @@ mod tests {
 
     #[test]
     fn each_rewrite_is_reported_with_its_line() {
-        let (_, r) = rewrite("x = 1\nprint x\ntry:\n  pass\nexcept E, e:\n  print `e`\n");
+        let (_, r) = rewrite(
+            "x = 1\nprint x\ntry:\n  pass\nexcept E, e:\n  print `e`\n",
+            &|_| true,
+        );
         let lines: Vec<(usize, &str)> = r.iter().map(|r| (r.line, r.what)).collect();
         assert_eq!(
             lines,
@@ -377,5 +570,54 @@ mod tests {
                 (6, "print statement")
             ]
         );
+    }
+
+    #[test]
+    fn more_python_2_statements_become_python_3() {
+        assert_eq!(rw("print (a), b\n"), "print((a), b)\n");
+        assert_eq!(
+            rw("print \"\"\"one\ntwo\"\"\" % x\ny = 1\n"),
+            "print(\"\"\"one\ntwo\"\"\" % x)\ny = 1\n"
+        );
+        assert_eq!(
+            rw("raise ValueError, \"bad\"\n"),
+            "raise ValueError(\"bad\")\n"
+        );
+        assert_eq!(rw("raise E, v, tb\n"), "raise E(v).with_traceback(tb)\n");
+        assert_eq!(rw("raise E(\"ok\")\n"), "raise E(\"ok\")\n");
+        assert_eq!(rw("exec \"x = 1\"\n"), "exec(\"x = 1\")\n");
+        assert_eq!(rw("exec code in ns\n"), "exec(code, ns)\n");
+        assert_eq!(rw("exec(code)\n"), "exec(code)\n");
+        assert_eq!(rw("os.chmod(p, 0777)\n"), "os.chmod(p, 0o777)\n");
+        assert_eq!(
+            rw("x = 0 + 10 + 0.5 + 0x1f + 09\n"),
+            "x = 0 + 10 + 0.5 + 0x1f + 09\n"
+        );
+        assert_eq!(
+            rw("if d.has_key(k): l = d.iteritems(), d.iterkeys(), d.itervalues()\n"),
+            "if d.__contains__(k): l = d.items(), d.keys(), d.values()\n"
+        );
+        assert_eq!(rw("s = \"d.has_key(0777)\"\n"), "s = \"d.has_key(0777)\"\n");
+    }
+
+    #[test]
+    fn an_except_comma_is_rewritten_only_for_the_names_accepted() {
+        let src = "try:\n  pass\nexcept A, e:\n  pass\nexcept B, C:\n  pass\n";
+        let only_e = |n: &str| n == "e";
+        assert_eq!(
+            rewrite(src, &only_e).0,
+            "try:\n  pass\nexcept A as e:\n  pass\nexcept B, C:\n  pass\n"
+        );
+        assert_eq!(
+            except_comma_names(src),
+            vec![(3, "e".to_string()), (5, "C".to_string())]
+        );
+        assert!(except_comma_names("except (A, B):\n  pass\nexcept A, e.x:\n").is_empty());
+    }
+
+    #[test]
+    fn print_function_scripts_keep_their_prints() {
+        let src = "from __future__ import print_function\nprint (a), b\n";
+        assert_eq!(rw(src), src);
     }
 }

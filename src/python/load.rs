@@ -1,6 +1,7 @@
 //! Loading a script: compiling it (through the legacy front end when it
-//! is Python 2), running it as the `DirStartUp` module with output captured,
-//! and finding the handlers it registered.
+//! is Python 2, helper modules beside it too), running it as the
+//! `DirStartUp` module with output captured, and finding the handlers it
+//! registered.
 
 use std::path::Path;
 
@@ -9,8 +10,8 @@ use rustpython_vm::compiler::Mode;
 use rustpython_vm::scope::Scope;
 use rustpython_vm::{PyObjectRef, PyPayload, PyResult, VirtualMachine};
 
-use super::legacy;
 use super::output::PyOutput;
+use super::{dialect, importer, legacy};
 
 /// The module every Director script is loaded as.
 pub const STARTUP_MODULE: &str = "DirStartUp";
@@ -22,68 +23,115 @@ pub fn traceback(vm: &VirtualMachine, exc: &PyBaseExceptionRef) -> String {
     s.trim_end().to_string()
 }
 
-/// Compiles a script, rewriting the Python 2 dialect when it does not
-/// compile as Python 3 and `legacy` allows. Returns the code and one
-/// warning line per rewritten statement.
+/// A compiled script or helper module.
+pub struct Compiled {
+    pub code: rustpython_vm::PyRef<rustpython_vm::builtins::PyCode>,
+    /// One warning line per rewritten statement or Python 2 name.
+    pub warnings: Vec<String>,
+    /// The source is Python 2: it runs with dialect.rs's builtins.
+    pub python2: bool,
+}
+
+/// Compiles a script. With `legacy`, a source in the Python 2 dialect
+/// (dialect.rs decides) goes through the front end first.
 pub fn compile_script(
     vm: &VirtualMachine,
     source: &str,
     path: &str,
     legacy: bool,
-) -> PyResult<(
-    rustpython_vm::PyRef<rustpython_vm::builtins::PyCode>,
-    Vec<String>,
-)> {
-    match vm.compile(source, Mode::Exec, path.to_string()) {
-        Ok(code) => Ok((code, Vec::new())),
-        Err(err) => {
-            if legacy {
-                let (rewritten, rewrites) = legacy::rewrite(source);
-                if !rewrites.is_empty() {
-                    if let Ok(code) = vm.compile(&rewritten, Mode::Exec, path.to_string()) {
-                        let warnings = rewrites
-                            .iter()
-                            .map(|r| {
-                                format!(
-                                    "{path}:{}: warning: rewrote Python 2 {} to Python 3",
-                                    r.line, r.what
-                                )
-                            })
-                            .collect();
-                        return Ok((code, warnings));
-                    }
-                }
-            }
-            Err(err.into_pyexception(vm, Some(source)))
-        }
+) -> PyResult<Compiled> {
+    let as_is = vm.compile(source, Mode::Exec, path.to_string());
+    let python3 = |code| Compiled {
+        code,
+        warnings: Vec::new(),
+        python2: false,
+    };
+    if !legacy {
+        return as_is
+            .map(python3)
+            .map_err(|e| e.into_pyexception(vm, Some(source)));
     }
+    let (rewritten, rewrites, hints) = match as_is {
+        Ok(code) => {
+            let hints = dialect::hints(vm, source, path)?;
+            if !hints.is_python2() {
+                return Ok(python3(code));
+            }
+            let (out, rewrites) = legacy::rewrite(source, &|n| hints.unbound_except.contains(n));
+            (out, rewrites, Some(hints))
+        }
+        // Python 2 has no list after `except` without parentheses.
+        Err(err) => {
+            let (out, rewrites) = legacy::rewrite(source, &|_| true);
+            if rewrites.is_empty() {
+                return Err(err.into_pyexception(vm, Some(source)));
+            }
+            match vm.compile(&out, Mode::Exec, path.to_string()) {
+                Ok(_) => (out, rewrites, None),
+                Err(_) => return Err(err.into_pyexception(vm, Some(source))),
+            }
+        }
+    };
+    let code = vm
+        .compile(&rewritten, Mode::Exec, path.to_string())
+        .map_err(|e| e.into_pyexception(vm, Some(&rewritten)))?;
+    let hints = match hints {
+        Some(h) => h,
+        None => dialect::hints(vm, &rewritten, path)?,
+    };
+    let mut warnings: Vec<(usize, String)> = rewrites
+        .iter()
+        .map(|r| (r.line, format!("rewrote Python 2 {} to Python 3", r.what)))
+        .collect();
+    warnings.extend(
+        hints
+            .builtin_names
+            .iter()
+            .map(|(line, py2, py3)| (*line, format!("Python 2 name {py2} is {py3}"))),
+    );
+    warnings.sort_by_key(|(line, _)| *line);
+    Ok(Compiled {
+        code,
+        warnings: warnings
+            .into_iter()
+            .map(|(line, w)| format!("{path}:{line}: warning: {w}"))
+            .collect(),
+        python2: true,
+    })
 }
 
-/// Loads the startup script into `vm`; warnings go to the log.
-pub(crate) fn load_script(vm: &VirtualMachine, path: &Path, legacy: bool) -> PyResult<()> {
+/// Loads the startup script, whose text is `source` (read once by the
+/// host, so that every interpreter of a pool runs the same script), into
+/// `vm`; warnings go to the log.
+pub(crate) fn load_script(
+    vm: &VirtualMachine,
+    path: &Path,
+    source: &str,
+    legacy: bool,
+) -> PyResult<()> {
     // Importing bacula first makes its types (Output, Job) usable.
     vm.import("bacula", 0)?;
     let stdout = PyOutput { stderr: false }.into_ref(&vm.ctx);
     let stderr = PyOutput { stderr: true }.into_ref(&vm.ctx);
     vm.sys_module.set_attr("stdout", stdout, vm)?;
     vm.sys_module.set_attr("stderr", stderr, vm)?;
+    if legacy {
+        importer::install(vm, path.parent().unwrap_or(Path::new(".")))?;
+    }
     let shown = path.display().to_string();
-    let source = std::fs::read_to_string(path).map_err(|e| {
-        vm.new_exception_msg(
-            vm.ctx.exceptions.file_not_found_error.to_owned(),
-            format!("cannot read {shown}: {e}").into(),
-        )
-    })?;
-    let (code, warnings) = compile_script(vm, &source, &shown, legacy)?;
-    for w in warnings {
+    let compiled = compile_script(vm, source, &shown, legacy)?;
+    for w in &compiled.warnings {
         tracing::warn!("{w}");
     }
     let dict: PyDictRef = vm.ctx.new_dict();
     dict.set_item("__file__", vm.ctx.new_str(shown.as_str()).into(), vm)?;
+    if compiled.python2 {
+        dict.set_item("__builtins__", dialect::python2_builtins(vm)?, vm)?;
+    }
     let module = vm.new_module(STARTUP_MODULE, dict.clone(), None);
     let modules = vm.sys_module.get_attr("modules", vm)?;
     modules.set_item(STARTUP_MODULE, module.into(), vm)?;
-    vm.run_code_obj(code, Scope::with_builtins(None, dict, vm))?;
+    vm.run_code_obj(compiled.code, Scope::with_builtins(None, dict, vm))?;
     Ok(())
 }
 

@@ -4,14 +4,20 @@
 //! (`job::events::ScriptEvents`) on the job engine's types; nothing outside
 //! the Director's start-up and the `python` console command depends on it.
 
+mod dialect;
 pub mod host;
+mod importer;
 mod interpreter;
 pub mod job;
 pub mod legacy;
 pub mod load;
+mod memory;
 pub mod module;
 pub mod output;
+mod pool;
 pub mod simulate;
+mod stdlib;
 mod watchdog;
+mod worker;
 
 pub use host::{HostConfig, ScriptHost};

@@ -37,7 +37,7 @@ pub fn check(path: &Path, legacy: bool) -> Result<Vec<String>, String> {
     let (interp, _) = build_interpreter(&dir);
     let mut notes = interp.enter(|vm| {
         compile_script(vm, &source, &shown, legacy)
-            .map(|(_, warnings)| warnings)
+            .map(|compiled| compiled.warnings)
             .map_err(|e| traceback(vm, &e))
     })?;
     for (n, line) in source.lines().enumerate() {
@@ -63,12 +63,27 @@ pub fn check(path: &Path, legacy: bool) -> Result<Vec<String>, String> {
 }
 
 /// A Director with nothing behind it: volumes the script names exist once
-/// NewVolume chose them, and `job.run` only records what it was asked.
+/// NewVolume chose them, `job.run` only records what it was asked, and a
+/// job has ended once its JobEnd was delivered.
 #[derive(Default)]
 struct SimDirector {
     num_vols: i64,
     volumes: Mutex<BTreeSet<String>>,
     runs: Mutex<Vec<(i64, String)>>,
+    ended: Mutex<BTreeSet<i64>>,
+    /// The Director's own messages (output outside any job in flight).
+    said: Mutex<Vec<String>>,
+}
+
+impl SimDirector {
+    fn deliver(&self, host: &ScriptHost, job: &Arc<JobState>, event: JobEvent) {
+        host.event(job, event);
+        if event == JobEvent::JobEnd {
+            if let Ok(mut e) = self.ended.lock() {
+                e.insert(job.data().job_id);
+            }
+        }
+    }
 }
 
 impl ScriptCalls for SimDirector {
@@ -99,7 +114,15 @@ impl ScriptCalls for SimDirector {
 
     fn level_changed(&self, _job: &JobState) {}
 
-    fn priority_changed(&self, _job: &JobState) {}
+    fn job_running(&self, job_id: i64) -> bool {
+        self.ended.lock().is_ok_and(|e| !e.contains(&job_id))
+    }
+
+    fn director_message(&self, line: &str) {
+        if let Ok(mut s) = self.said.lock() {
+            s.push(line.to_string());
+        }
+    }
 }
 
 /// The simulated job's starting values, changed by `--job K=V`.
@@ -158,9 +181,15 @@ fn job_data(pairs: &[(String, String)]) -> Result<(JobData, i64), String> {
             "FDJobStatus" => d.fd_status = letter(k, v)?,
             "SDJobStatus" => d.sd_status = letter(k, v)?,
             "VolumeName" => d.volume_name = v.clone(),
+            "ReadBytes" => d.read_bytes = int(k, v)?,
+            "SchedTime" => d.sched_time = int(k, v)?,
+            "StartTime" => d.start_time = int(k, v)?,
+            "EndTime" => d.end_time = int(k, v)?,
+            // `+` cannot be in a volume name, and `,` separates the pairs.
+            "Volumes" => d.volumes = v.split('+').filter(|n| !n.is_empty()).map(str::to_string).collect(),
             _ => {
                 return Err(format!(
-                    "unknown job attribute {k:?} (use Job, JobName, JobId, Type, Level, Client, Pool, Storage, MediaType, Catalog, FileSet, JobStatus, Priority, NumVols, JobFiles, JobBytes, SDJobFiles, SDErrors, JobErrors, FDJobStatus, SDJobStatus, VolumeName)"
+                    "unknown job attribute {k:?} (use Job, JobName, JobId, Type, Level, Client, Pool, Storage, MediaType, Catalog, FileSet, JobStatus, Priority, NumVols, JobFiles, JobBytes, ReadBytes, SDJobFiles, SDErrors, JobErrors, FDJobStatus, SDJobStatus, VolumeName, SchedTime, StartTime, EndTime, Volumes)"
                 ))
             }
         }
@@ -204,6 +233,22 @@ fn status_for(event: JobEvent, now: char) -> char {
     }
 }
 
+/// Moves the simulated job on to `event` as a real one would be: its
+/// status, and the times it has by then (those given with `--job` kept).
+fn advance(d: &mut JobData, event: JobEvent) {
+    let now = crate::clock::now();
+    d.status = status_for(event, d.status);
+    if d.sched_time == 0 {
+        d.sched_time = now;
+    }
+    if d.status != 'C' && d.start_time == 0 {
+        d.start_time = now;
+    }
+    if event == JobEvent::JobEnd && d.end_time == 0 {
+        d.end_time = now;
+    }
+}
+
 /// Runs `events` of a simulated job through the script at `path` and
 /// returns what an administrator should read.
 pub fn simulate(
@@ -240,9 +285,14 @@ pub fn simulate(
     let job = JobState::new(data);
     let mut out = String::new();
     let mut chosen_volume = None;
+    let mut written = Vec::new();
     for &event in events {
-        let status = status_for(event, job.data().status);
-        job.data().status = status;
+        advance(&mut job.data(), event);
+        // As in a real job, Volumes holds what the job wrote once the
+        // daemons are done, at JobEnd (unless `--job` gave it).
+        if event == JobEvent::JobEnd && job.data().volumes.is_empty() {
+            job.data().volumes = std::mem::take(&mut written);
+        }
         if event == JobEvent::NewVolume {
             chosen_volume = Some(host.new_volume(&job));
             if let Some(Some(v)) = &chosen_volume {
@@ -251,9 +301,11 @@ pub fn simulate(
                     .lock()
                     .map_err(|e| e.to_string())?
                     .insert(v.clone());
+                // The simulated job writes on the volume it was given.
+                written.push(v.clone());
             }
         } else {
-            host.event(&job, event);
+            director.deliver(&host, &job, event);
         }
     }
     let started = director.runs.lock().map_err(|e| e.to_string())?.clone();
@@ -264,8 +316,8 @@ pub fn simulate(
             job: cmd.clone(),
             ..before.clone()
         });
-        host.event(&child, JobEvent::JobStart);
-        host.event(&child, JobEvent::JobEnd);
+        director.deliver(&host, &child, JobEvent::JobStart);
+        director.deliver(&host, &child, JobEvent::JobEnd);
         started_reports.push((*id, cmd.clone(), child.messages()));
     }
     host.exit();
@@ -322,6 +374,13 @@ pub fn simulate(
     for (id, cmd, messages) in started_reports {
         out.push_str(&format!("Started by job.run: JobId {id}: run {cmd}\n"));
         for m in messages {
+            out.push_str(&format!("  {m}\n"));
+        }
+    }
+    let said = director.said.lock().map_err(|e| e.to_string())?;
+    if !said.is_empty() {
+        out.push_str("Director messages:\n");
+        for m in said.iter() {
             out.push_str(&format!("  {m}\n"));
         }
     }

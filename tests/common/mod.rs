@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod site;
+pub mod tls;
 pub mod tree;
 
 use std::process::{Command, Output};

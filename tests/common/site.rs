@@ -307,6 +307,16 @@ impl Setup {
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// As `console_within`, for a test whose failure may be a Director
+    /// that never answers again: on the deadline the Director is killed
+    /// (SIGTERM may not stop a hung one) before the test fails.
+    pub fn console_or_kill(&self, input: &str, limit: Duration) -> String {
+        super::bconsole_within(&self.bconsole_conf(), input, limit).unwrap_or_else(|e| {
+            unsafe { libc::kill(self.dir.0.id() as i32, libc::SIGKILL) };
+            panic!("{e}; the Director was killed: {}", self.log())
+        })
+    }
+
     /// bconsole logged in as the Director's Console resource `name` with
     /// `password` (each pair's configuration written once and whole).
     pub fn console_as(&self, name: &str, password: &str, input: &str) -> String {
@@ -338,12 +348,18 @@ impl Setup {
 }
 
 impl Setup {
+    /// Stops the site's Director with SIGTERM, as an init system does, and
+    /// waits until it has exited.
+    pub fn stop_director(&mut self) {
+        unsafe { libc::kill(self.dir.0.id() as i32, libc::SIGTERM) };
+        let _ = self.dir.0.wait();
+    }
+
     /// Stops the site's Director and starts `director` on the same
     /// configuration (and so the same catalog); its output goes on in
     /// the same log.
     pub fn switch_director(&mut self, director: Director) {
-        unsafe { libc::kill(self.dir.0.id() as i32, libc::SIGTERM) };
-        let _ = self.dir.0.wait();
+        self.stop_director();
         let r = self.root.path();
         let before = self.log().len();
         let log = std::fs::OpenOptions::new()
