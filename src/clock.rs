@@ -77,7 +77,7 @@ pub fn local(secs: i64) -> Local {
 }
 
 impl Local {
-    fn month_name(&self) -> &'static str {
+    pub fn month_name(&self) -> &'static str {
         MONTHS[(self.month.clamp(1, 12) - 1) as usize]
     }
 

@@ -4,8 +4,7 @@
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use crate::catalog::{Catalog, CatalogError};
-use crate::config::schema::Dest;
-use crate::config::{Config, Kind, Value};
+use crate::config::Config;
 use crate::job::events::{ScriptCalls, ScriptEvents};
 use crate::job::JobState;
 use crate::job::{self, Jobs, RunRequest};
@@ -27,6 +26,8 @@ pub struct Director {
     host: RwLock<Option<Arc<dyn ScriptEvents>>>,
     /// Messages waiting for a console's `messages` command.
     messages: Mutex<ConsoleQueue>,
+    /// Delivery to the Messages resources' destinations.
+    delivery: crate::messages::Messages,
     jobs: Jobs,
     /// Itself, for the calls scripts make (which start job threads).
     me: std::sync::Weak<Director>,
@@ -54,6 +55,7 @@ impl Director {
             catalog: Mutex::new(catalog),
             host: RwLock::new(None),
             messages: Mutex::new(ConsoleQueue::new(CONSOLE_QUEUE_BYTES)),
+            delivery: crate::messages::Messages::default(),
             jobs: Jobs::default(),
             started: crate::catalog::now(),
             stopping: std::sync::atomic::AtomicBool::new(false),
@@ -103,52 +105,48 @@ impl Director {
         &self.jobs
     }
 
-    /// A job's message, as bacula-dir writes it (`26-Nov 07:30 dir JobId 3:
-    /// text`), to the destinations of the job's Messages resource: the
-    /// consoles' queue and the catalog's Log table.
+    /// A Director message of a job, headed with its type as Bacula's
+    /// Jmsg heads it (`Fatal error: …`, `Error: …`, `Warning: …`, or none
+    /// for information), to the destinations of the job's Messages
+    /// resource (messages/).
     pub fn job_message(&self, job_id: i64, messages: Option<&str>, text: &str) {
-        let name = self.config().director().name.clone();
-        self.daemon_message(job_id, messages, &format!("{name} JobId {job_id}: {text}"));
+        let ty = crate::messages::Type::of_text(text);
+        let bare = text.strip_prefix(ty.heading()).unwrap_or(text);
+        self.job_message_as(job_id, messages, ty, bare);
     }
 
-    /// A job message a daemon sent, already headed with its own name and
-    /// the JobId (`sd JobId 3: text`), to the job's destinations.
-    pub fn daemon_message(&self, job_id: i64, messages: Option<&str>, text: &str) {
-        let cfg = self.config();
-        let now = crate::clock::local(crate::clock::now());
-        let line = format!("{} {}", now.message(), text.trim_end_matches('\n'));
-        tracing::debug!("{line}");
-        let res = messages
-            .and_then(|m| cfg.find(Kind::Messages, m))
-            .or_else(|| cfg.all(Kind::Messages).next());
-        let dests: Vec<Dest> = res
-            .map(|r| {
-                r.settings
-                    .iter()
-                    .flatten()
-                    .filter_map(|s| match &s.value {
-                        Value::Messages(list) => {
-                            Some(list.iter().map(|d| d.dest).collect::<Vec<_>>())
-                        }
-                        _ => None,
-                    })
-                    .flatten()
-                    .collect()
-            })
-            .unwrap_or_default();
-        if dests.contains(&Dest::Console) {
-            self.message((job_id > 0).then_some(job_id), format!("{line}\n"));
-        }
-        // Without a job there is no Log row to write, as in bacula-dir
-        // (message.c dispatch_message: MD_CATALOG needs the job's jcr).
-        if dests.contains(&Dest::Catalog) && job_id > 0 {
-            if let Err(e) = self
-                .catalog()
-                .insert_log(job_id, &now.sql(), &format!("{line}\n"))
-            {
-                tracing::error!("{e}");
-            }
-        }
+    /// A job message of type `ty`, written as bacula-dir writes it
+    /// (`dir JobId 3: Error: text`).
+    pub fn job_message_as(
+        &self,
+        job_id: i64,
+        messages: Option<&str>,
+        ty: crate::messages::Type,
+        text: &str,
+    ) {
+        let name = self.config().director().name.clone();
+        let line = format!("{name} JobId {job_id}: {}{text}", ty.heading());
+        crate::messages::job_message(self, job_id, messages, ty, &line);
+    }
+
+    /// A job message a daemon sent: its `Jmsg JobId=N type=T …` line, the
+    /// text already headed with the daemon's name and the JobId (`sd JobId
+    /// 3: text`), to the job's destinations with the type it gave.
+    pub fn daemon_message(&self, job_id: i64, messages: Option<&str>, line: &str) {
+        let (ty, text) = crate::messages::daemon_line(line)
+            .unwrap_or((crate::messages::Type::of_text(line), line));
+        crate::messages::job_message(self, job_id, messages, ty, text);
+    }
+
+    /// Where messages are delivered, and the mails being collected.
+    pub fn messages(&self) -> &crate::messages::Messages {
+        &self.delivery
+    }
+
+    /// The Director itself, shared, for work that outlives the caller (a
+    /// mail being sent); None once it is going away.
+    pub fn handle(&self) -> Option<Arc<Director>> {
+        self.me.upgrade()
     }
 
     /// Takes the queued messages `may_see` accepts (it is given each
@@ -201,6 +199,7 @@ impl Director {
         if let Some(host) = self.host.write().unwrap_or_else(|e| e.into_inner()).take() {
             host.exit();
         }
+        self.delivery.close(self);
         if let Err(e) = self.catalog().close_cleanly() {
             tracing::warn!("the catalog's write-ahead log is left beside it: {e}");
         }
@@ -310,9 +309,9 @@ impl ScriptCalls for Director {
 
     /// To the destinations of the Director's own Messages resource.
     fn director_message(&self, line: &str) {
-        let cfg = self.config();
-        let dir = cfg.director();
-        self.daemon_message(0, dir.str("Messages"), &format!("{}: {line}", dir.name));
+        let ty = crate::messages::Type::of_text(line);
+        let bare = line.strip_prefix(ty.heading()).unwrap_or(line);
+        crate::messages::director_message(self, ty, bare);
     }
 }
 

@@ -347,7 +347,7 @@ fn output_to_an_ended_job_or_outside_events_reaches_the_directors_messages_and_l
     let out = s.console("run job=Starter yes\nwait\nrun job=Starter yes\nwait\nmessages\n");
     let director_said = |text: &str| {
         out.lines()
-            .any(|l| l.ends_with(&format!(" test-dir: {text}")))
+            .any(|l| l.ends_with(&format!(" test-dir JobId 0: {text}")))
     };
     assert!(director_said("written to ended job 1"), "{out}");
     assert!(director_said("reported to ended job 1"), "{out}");

@@ -551,6 +551,8 @@ pub static MESSAGES: &[Item] = &[
     it("Description", Str),
     it("MailCommand", Str),
     it("OperatorCommand", Str),
+    // rdird's own: how long a mail or operator command may run.
+    it("MailCommandTimeout", Time),
     it("Syslog", Msgs(Dest::Syslog)),
     it("Mail", Msgs(Dest::Mail)),
     it("MailOnError", Msgs(Dest::MailOnError)),

@@ -344,6 +344,13 @@ fn session(
                 tracing::debug!("{error}");
             } else {
                 tracing::warn!("{error}");
+                // A refused login is a security message of the Director's
+                // own, as bacula-dir's authenticate_user_agent sends it.
+                crate::messages::director_message(
+                    &director,
+                    crate::messages::Type::Security,
+                    &error.to_string(),
+                );
             }
             // A connection dropped to make room failed through no fault
             // of its address.

@@ -13,7 +13,7 @@ mod report;
 mod restore;
 pub mod retention;
 mod run_line;
-mod runscript;
+pub mod runscript;
 pub mod schedule;
 pub mod state;
 mod verify;
@@ -29,6 +29,7 @@ use crate::catalog::NewJob;
 use crate::clock;
 use crate::config::{Kind, Resource};
 use crate::director::Director;
+use crate::messages;
 
 /// A job that has been created and has not ended.
 struct Active {
@@ -88,6 +89,13 @@ impl Jobs {
         }) {
             a = self.ended.wait(a).unwrap_or_else(|e| e.into_inner());
         }
+    }
+
+    /// A copy of the state of a job in flight.
+    pub fn data(&self, job_id: i64) -> Option<JobData> {
+        lock(&self.active)
+            .get(&job_id)
+            .map(|j| j.state.data().clone())
     }
 
     /// Marks a job to be canceled; its unique name if it was in flight.
@@ -625,9 +633,18 @@ fn run_job_steps(
         tracing::error!("{e}");
     }
     let cfg = director.config();
+    // The report of a job that failed is an error, as bacula-dir sends it
+    // (backup_cleanup and its kin), so that a `!info` filter keeps it.
+    let report_type = if matches!(status, 'E' | 'f') {
+        messages::Type::Error
+    } else {
+        messages::Type::Info
+    };
+    let say_report =
+        |text: &str| director.job_message_as(job_id, msgs.as_deref(), report_type, text);
     if is_backup {
         let o = ran.as_ref().map(|r| &r.outcome);
-        say(&report::backup(
+        say_report(&report::backup(
             &cfg,
             state,
             &report::BackupFigures {
@@ -645,14 +662,14 @@ fn run_job_steps(
             (sched, start, end),
         ));
     } else if is_verify {
-        say(&report::verify(
+        say_report(&report::verify(
             &cfg,
             state,
             verified.as_ref(),
             (start, end),
         ));
     } else if let Some(spec) = restore {
-        say(&report::restore(
+        say_report(&report::restore(
             &cfg,
             state,
             &report::RestoreFigures {
@@ -664,13 +681,19 @@ fn run_job_steps(
             (start, end),
         ));
     } else {
-        say(&report::admin(&cfg, state, sched, start, end));
+        say_report(&report::admin(&cfg, state, sched, start, end));
     }
     if is_backup && ran.is_some() {
         retention::auto_prune(director, state, &say);
     }
     jobs.queue.release(job_id);
     event(director, res, state, JobEvent::JobEnd);
+    let since = prepared
+        .as_ref()
+        .and_then(|p| p.since.as_ref())
+        .map(|s| clock::local(s.start).sql());
+    let codes = messages::JobCodes::of(&cfg, state.data().clone(), since);
     lock(&jobs.active).remove(&job_id);
     jobs.ended.notify_all();
+    director.messages().end_job(director, codes);
 }

@@ -113,7 +113,8 @@ pub fn expand_for_shell(template: &str, code: &dyn Fn(char) -> Option<String>) -
 
 /// A job code as Bacula gives it: `%j` unique job name, `%n` Job name,
 /// `%i` JobId, `%l` level, `%t` type, `%c` client, `%f` FileSet, `%d`
-/// Director, `%e` exit status.
+/// Director, `%e` exit status (the messages' mail adds the codes only
+/// it has: messages::JobCodes).
 pub fn job_code(d: &JobData, director: &str, k: char) -> Option<String> {
     Some(match k {
         'j' => d.job_name.clone(),
@@ -124,9 +125,15 @@ pub fn job_code(d: &JobData, director: &str, k: char) -> Option<String> {
         'c' => d.client.clone(),
         'f' => d.fileset.clone(),
         'd' => director.to_string(),
+        // As bacula-dir's job_status_to_str (lib/util.c) words it.
         'e' => match d.status {
+            'T' if d.errors > 0 => "OK -- with warnings",
             'T' => "OK",
+            'W' => "OK -- with warnings",
+            'f' => "Fatal Error",
             'A' => "Canceled",
+            'D' => "Differences",
+            'I' => "Incomplete",
             'R' | 'C' => "Running",
             _ => "Error",
         }
@@ -211,7 +218,7 @@ pub fn run(
                     director.job_message(
                         job_id,
                         msgs,
-                        &format!("Runscript: {label} returned non-zero status={code}. ERR=Child exited with code {code}"),
+                        &format!("Error: Runscript: {label} returned non-zero status={code}. ERR=Child exited with code {code}"),
                     );
                     state.data().errors += 1;
                     if s.fail_on_error {
@@ -223,7 +230,7 @@ pub fn run(
                 director.job_message(
                     job_id,
                     msgs,
-                    &format!("Runscript: {label} could not run \"{cmd}\": {e}"),
+                    &format!("Error: Runscript: {label} could not run \"{cmd}\": {e}"),
                 );
                 state.data().errors += 1;
                 if s.fail_on_error {

@@ -402,13 +402,4 @@ mod tests {
             ]
         );
     }
-
-    #[test]
-    fn job_messages_lose_their_header() {
-        assert_eq!(
-            catreq::job_message("Jmsg JobId=3 type=6 level=1795668840 sd JobId 3: Labeled\n"),
-            Some("sd JobId 3: Labeled")
-        );
-        assert_eq!(catreq::job_message("2000 OK level"), None);
-    }
 }

@@ -19,11 +19,10 @@ pub(super) fn field(line: &str, key: &str) -> Option<i64> {
     fields(line).get(key).and_then(|v| v.parse().ok())
 }
 
-/// The text of a `Jmsg JobId=N type=T level=L text` line, which starts
-/// with the daemon's own header (`sd JobId N: `).
+/// A `Jmsg JobId=N type=T level=L text` line, for
+/// `Director::daemon_message` (messages/ reads its type and text).
 pub(super) fn job_message(line: &str) -> Option<&str> {
-    line.strip_prefix("Jmsg JobId=")
-        .map(|rest| rest.splitn(4, ' ').nth(3).unwrap_or("").trim_end())
+    crate::messages::daemon_line(line).map(|_| line)
 }
 
 /// The name after `key=` in a line, its spaces unbashed.
