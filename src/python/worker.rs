@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use rustpython_vm::{PyObjectRef, PyPayload};
 
 use super::host::{show_timeout, HostConfig};
-use super::interpreter::{build_interpreter, Loaded};
+use super::interpreter::{build_interpreter, release_freed_memory, Loaded};
 use super::job::PyJob;
 use super::load::{arity, load_script, method, traceback, STARTUP_MODULE};
 use super::module::{self, EVENTS_ATTR};
@@ -219,6 +219,11 @@ fn run(ctx: &Context, script: &Script, me: &std::sync::Weak<Worker>, rx: Receive
         }
     }
     timer.end();
+    // The interpreter's own memory is freed only now, after Loaded's drop
+    // emptied its modules: give it back, or this thread's allocator arena
+    // keeps it (a new interpreter runs on a new thread, so a new arena).
+    drop(loaded);
+    release_freed_memory();
 }
 
 struct Serving<'a> {
