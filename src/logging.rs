@@ -16,6 +16,9 @@ pub fn level_for(debug: u32) -> Level {
 pub fn init(debug: u32, timestamps: bool) {
     let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // A standard error nobody reads (a closed pipe) loses the line;
+        // reporting that with eprintln! would panic the thread that logged.
+        .log_internal_errors(false)
         .with_max_level(level_for(debug))
         .with_target(false);
     // A second initialisation (tests) keeps the first subscriber.

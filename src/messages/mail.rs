@@ -158,6 +158,10 @@ pub(super) fn command_line(command: Option<&str>, to: &str, codes: &JobCodes) ->
 
 /// Runs the command with `body` on its standard input; an error says
 /// what went wrong (it could not start, it said something, it exited in
+/// How much of a mail program's output (stdout and stderr each) is kept
+/// for the delivery error; the rest is read and dropped.
+const OUTPUT_KEPT: u64 = 4096;
+
 /// error, it ran past `limit` and was killed).
 pub(super) fn run(
     command: Option<&str>,
@@ -206,8 +210,16 @@ pub(super) fn run(
     .flatten()
     .map(|mut r| {
         std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = r.read_to_string(&mut s);
+            // Keep what a mail program says about a failure; read and drop
+            // the rest, so that one printing without end (`yes`) costs no
+            // memory and is not stopped by a full pipe.
+            let mut kept = Vec::new();
+            let _ = (&mut r).take(OUTPUT_KEPT).read_to_end(&mut kept);
+            let dropped = std::io::copy(&mut r, &mut std::io::sink()).unwrap_or(0);
+            let mut s = String::from_utf8_lossy(&kept).into_owned();
+            if dropped > 0 {
+                s.push_str(&format!("\n[{dropped} more bytes of output not kept]"));
+            }
             s
         })
     })

@@ -199,7 +199,15 @@ pub fn director_message(director: &Director, ty: Type, text: &str) {
         .and_then(|m| cfg.find(Kind::Messages, m))
     {
         Some(res) => deliver(director, 0, res, ty, &line),
-        None => println!("{} {line}", clock::local(clock::now()).message()),
+        None => {
+            // A standard output nobody reads (a closed pipe) must not take
+            // the caller down, as println! would.
+            let _ = writeln!(
+                std::io::stdout(),
+                "{} {line}",
+                clock::local(clock::now()).message()
+            );
+        }
     }
 }
 
