@@ -378,6 +378,36 @@ fn a_mail_command_that_hangs_is_killed_and_logged_and_the_job_ends_on_time() {
 }
 
 #[test]
+fn a_mail_command_that_prints_without_end_costs_the_director_no_memory() {
+    let s = setup_conf("fd-secret", None, |_| {
+        "Messages {\n  Name = Chatty\n  mailcommand = \"/usr/bin/yes %r\"\n  Mail Command Timeout = 3\n  mail = root = all\n  catalog = all\n}\n\
+         Job { Name = Mailed; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Chatty }\n"
+            .to_string()
+    });
+    let out = s.console("run job=Mailed yes\nwait\n");
+    let id = job_id_of(&out);
+    assert_eq!(s.job_status(id), "T", "{out}");
+    let waited = Instant::now();
+    while !s.log().contains("Mail program killed after 3 s") {
+        assert!(
+            waited.elapsed() < Duration::from_secs(30),
+            "no delivery error: {}",
+            s.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // `yes` writes hundreds of megabytes in 3 s; rdird keeps 4 KB of it.
+    let status = std::fs::read_to_string(format!("/proc/{}/status", s.dir.0.id())).unwrap();
+    let peak_kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    assert!(peak_kib < 200 * 1024, "peak {peak_kib} kB");
+    assert!(s.log().len() < 1 << 20, "the log holds the output");
+}
+
+#[test]
 fn syslog_lines_reach_the_local_syslog_socket() {
     let sock_dir = tempfile::tempdir().unwrap();
     let path = sock_dir.path().join("log");
