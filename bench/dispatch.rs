@@ -47,17 +47,13 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
-/// The same round trip to a handler that does nothing: the cost of
-/// dispatch alone.
-fn noop_dispatch(events: usize) -> (f64, f64) {
-    let dir = std::env::temp_dir().join(format!("rdird-bench-{}", std::process::id()));
+/// A script host on `source`, written to a scratch folder named after
+/// `tag`; the folder is removed by the caller once the host has exited.
+fn scratch_host(tag: &str, source: &str) -> (ScriptHost, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("rdird-bench-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let script = dir.join("DirStartUp.py");
-    std::fs::write(
-        &script,
-        "import bacula\nclass J:\n    def NewVolume(self, job): pass\nclass E:\n    def JobStart(self, job): job.set_events(J())\nbacula.set_events(E())\n",
-    )
-    .unwrap();
+    std::fs::write(&script, source).unwrap();
     let cfg = HostConfig {
         info: DirectorInfo::default(),
         script: Some(script),
@@ -66,7 +62,17 @@ fn noop_dispatch(events: usize) -> (f64, f64) {
         memory_limit: 0,
     };
     let (host, loaded) = ScriptHost::start(cfg, Arc::new(Catalog));
-    loaded.expect("the no-op script loads");
+    loaded.unwrap_or_else(|e| panic!("the {tag} script loads: {e}"));
+    (host, dir)
+}
+
+/// The same round trip to a handler that does nothing: the cost of
+/// dispatch alone.
+fn noop_dispatch(events: usize) -> (f64, f64) {
+    let (host, dir) = scratch_host(
+        "noop",
+        "import bacula\nclass J:\n    def NewVolume(self, job): pass\nclass E:\n    def JobStart(self, job): job.set_events(J())\nbacula.set_events(E())\n",
+    );
     let job = JobState::new(JobData::default());
     host.event(&job, JobEvent::JobStart);
     let mut times = Vec::with_capacity(events);
@@ -87,23 +93,10 @@ fn noop_dispatch(events: usize) -> (f64, f64) {
 /// The JobStart round trip of a job while another job's JobEnd sleeps
 /// 5 s (a slow webhook), in milliseconds: the median of `rounds`.
 fn concurrent_job_start(rounds: usize) -> f64 {
-    let dir = std::env::temp_dir().join(format!("rdird-bench-c-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let script = dir.join("DirStartUp.py");
-    std::fs::write(
-        &script,
+    let (host, dir) = scratch_host(
+        "slow-jobend",
         "import bacula, time\nclass E:\n    def JobStart(self, job): pass\n    def JobEnd(self, job):\n        if job.JobId % 2: time.sleep(5)\nbacula.set_events(E())\n",
-    )
-    .unwrap();
-    let cfg = HostConfig {
-        info: DirectorInfo::default(),
-        script: Some(script),
-        event_timeout: Duration::from_secs(30),
-        legacy_syntax: false,
-        memory_limit: 0,
-    };
-    let (host, loaded) = ScriptHost::start(cfg, Arc::new(Catalog));
-    loaded.expect("the slow-JobEnd script loads");
+    );
     let mut times = Vec::with_capacity(rounds);
     for round in 0..rounds as i64 {
         let slow = JobState::new(JobData {
