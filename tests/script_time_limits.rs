@@ -206,8 +206,16 @@ fn a_slow_job_end_in_one_job_does_not_delay_a_concurrent_job_start() {
         assert!(started.elapsed() < Duration::from_secs(20), "{}", s.log());
         std::thread::sleep(Duration::from_millis(10));
     }
+    // A stamp exists from the script's open() on; its time is there once
+    // the write is.
     let read = |p: &std::path::Path| -> f64 {
-        std::fs::read_to_string(p).unwrap().trim().parse().unwrap()
+        loop {
+            if let Ok(t) = std::fs::read_to_string(p).unwrap().trim().parse() {
+                return t;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "{}", s.log());
+            std::thread::sleep(Duration::from_millis(10));
+        }
     };
     let (end, start) = (read(&first_end), read(&second_start));
     // The second JobStart ran while the first JobEnd was still asleep.
