@@ -135,7 +135,8 @@ impl Director {
     pub fn daemon_message(&self, job_id: i64, messages: Option<&str>, line: &str) {
         let (ty, text) = crate::messages::daemon_line(line)
             .unwrap_or((crate::messages::Type::of_text(line), line));
-        crate::messages::job_message(self, job_id, messages, ty, text);
+        let text = crate::messages::one_line(text);
+        crate::messages::job_message(self, job_id, messages, ty, &text);
     }
 
     /// Where messages are delivered, and the mails being collected.

@@ -611,6 +611,27 @@ fn cancel_stops_a_running_admin_job() {
 }
 
 #[test]
+fn cancel_finds_a_running_job_by_the_start_of_its_name_as_bacula_dir_does() {
+    let slow = "Job {\n  Name = Slow\n  Type = Admin\n  Client = web-fd\n  FileSet = \"Set\"\n  Storage = File\n  Pool = Full\n  Messages = Standard\n  RunScript {\n    RunsWhen = Before\n    RunsOnClient = no\n    Command = \"/bin/sleep 2\"\n  }\n}\n";
+    let d = start_with_admin_job(slow);
+    // job= is the start of the unique name (bacula-dir's
+    // get_jcr_by_partial_name); ujobid= must be all of it.
+    let out = d.console(
+        "run job=Slow yes\ncancel job=Nope\ncancel ujobid=Slow\ncancel job=Slow\nwait\nmessages\n",
+    );
+    assert!(out.contains("Warning Job Nope is not running."), "{out}");
+    assert!(out.contains("Warning Job Slow is not running."), "{out}");
+    assert!(
+        out.contains("3000 JobId=1 Job=\"Slow.") && out.contains("marked to be canceled."),
+        "{out}"
+    );
+    assert!(
+        out.contains("  Termination:            Admin Canceled"),
+        "{out}"
+    );
+}
+
+#[test]
 fn label_without_its_storage_daemon_fails_and_records_nothing() {
     // No storage daemon listens at the Storage's address.
     let d = start();

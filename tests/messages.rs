@@ -415,14 +415,25 @@ fn syslog_lines_reach_the_local_syslog_socket() {
     socket
         .set_read_timeout(Some(Duration::from_millis(500)))
         .unwrap();
-    // Read by rdird when it starts; only this test's Director uses syslog.
-    std::env::set_var("RDIRD_SYSLOG_SOCKET", &path);
-    let s = setup_conf("fd-secret", None, |_| {
-        "Messages { Name = Logged; syslog = all, !skipped }\n\
-         Job { Name = Logged; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Logged }\n\
-         Job { Name = LoggedBad; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Logged; RunBeforeJob = \"/bin/false\" }\n"
-            .to_string()
-    });
+    let s = {
+        // Read by rdird when it starts.
+        let _env = SYSLOG_SOCKET.lock().unwrap_or_else(|e| e.into_inner());
+        std::env::set_var("RDIRD_SYSLOG_SOCKET", &path);
+        setup_conf("fd-secret", None, |p| {
+            let long = executable(
+                p.root,
+                "long.sh",
+                &format!("#!/bin/sh\necho {}end\n", "L".repeat(3000)),
+            );
+            format!(
+                "Messages {{ Name = Logged; syslog = all, !skipped }}\n\
+                 Job {{ Name = Logged; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Logged }}\n\
+                 Job {{ Name = LoggedBad; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Logged; RunBeforeJob = \"/bin/false\" }}\n\
+                 Job {{ Name = LoggedLong; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Logged; RunBeforeJob = \"{}\" }}\n",
+                long.display()
+            )
+        })
+    };
     // Read as they come, as a syslog daemon reads them (a socket's
     // queue holds only a few).
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -441,13 +452,14 @@ fn syslog_lines_reach_the_local_syslog_socket() {
     };
     let good = job_id_of(&s.console("run job=Logged yes\nwait\n"));
     let bad = job_id_of(&s.console("run job=LoggedBad yes\nwait\n"));
+    let long = job_id_of(&s.console("run job=LoggedLong yes\nwait\n"));
     std::thread::sleep(Duration::from_secs(1));
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     let records = reader.join().unwrap();
     let has = |prefix: &str, text: &str| {
         records
             .iter()
-            .any(|r| r.starts_with(prefix) && r.contains(" rdird: ") && r.contains(text))
+            .any(|r| r.starts_with(prefix) && r.contains(" bacula-dir: ") && r.contains(text))
     };
     // LOG_DAEMON: info 30, notice 29 (errors, as bacula-dir sends them).
     assert!(
@@ -469,6 +481,30 @@ fn syslog_lines_reach_the_local_syslog_socket() {
         "{records:#?}"
     );
     assert!(has("<29>", "*** Backup Error ***"), "{records:#?}");
+    // A line longer than a record goes on in the next ones, whole: the
+    // records after the first are headed "...".
+    let start = records
+        .iter()
+        .position(|r| r.contains(&format!("test-dir JobId {long}: BeforeJob: LLL")))
+        .unwrap_or_else(|| panic!("{records:#?}"));
+    let mut whole = String::new();
+    for (i, r) in records[start..].iter().enumerate() {
+        assert!(r.len() <= 1100, "{r}");
+        let text = r.split_once(" bacula-dir: ").unwrap().1;
+        let text = if i == 0 {
+            text
+        } else {
+            text.strip_prefix("...").unwrap_or_else(|| panic!("{r}"))
+        };
+        whole.push_str(text);
+        if whole.ends_with("end") {
+            break;
+        }
+    }
+    assert_eq!(
+        whole,
+        format!("test-dir JobId {long}: BeforeJob: {}end", "L".repeat(3000))
+    );
 }
 
 #[test]
@@ -527,4 +563,479 @@ fn the_directors_own_messages_go_to_the_daemon_messages_and_are_mailed_at_its_st
             .contains("lone-dir JobId 0: Security violation: "),
         "{mails:#?}"
     );
+}
+
+/// An executable script at `dir/name`.
+fn executable(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = write(dir, name, text);
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    path
+}
+
+/// A mail command that keeps each mail it is given as a file
+/// `<dir>/<prefix>.<n>`.
+fn recording_mailer(dir: &Path, prefix: &str) -> PathBuf {
+    executable(
+        dir,
+        &format!("{prefix}.sh"),
+        &format!(
+            "#!/bin/sh\ncat > \"{}/{prefix}.$$.$(date +%s%N)\"\n",
+            dir.display()
+        ),
+    )
+}
+
+/// The mails a recording mailer kept, oldest first.
+fn recorded(dir: &Path, prefix: &str) -> Vec<String> {
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            name.starts_with(&format!("{prefix}.")) && !name.ends_with(".sh")
+        })
+        .map(|p| (std::fs::metadata(&p).unwrap().modified().unwrap(), p))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|(_, p)| std::fs::read_to_string(p).unwrap_or_default())
+        .collect()
+}
+
+/// Waits until `ready` holds, `limit` at most; `what` says what was waited for.
+fn wait_until(limit: Duration, what: impl Fn() -> String, ready: impl Fn() -> bool) {
+    let started = Instant::now();
+    while !ready() {
+        assert!(started.elapsed() < limit, "{}", what());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The number of threads of process `pid`.
+fn threads_of(pid: u32) -> usize {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// The processes whose parent is `pid`.
+fn children_of(pid: u32) -> usize {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter(|stat| {
+            // pid (comm) state ppid …: the name may hold spaces.
+            stat.rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|ppid| ppid.parse::<u32>().ok())
+                == Some(pid)
+        })
+        .count()
+}
+
+/// The resident memory of process `pid`, in kB.
+fn rss_of(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn count(text: &str, needle: &str) -> usize {
+    text.matches(needle).count()
+}
+
+#[test]
+fn a_flood_of_failed_logins_gives_a_few_mails_holding_every_refusal_not_a_process_each() {
+    let mut s = setup_conf("fd-secret", None, |p| {
+        // A slow mail relay: 2 s a mail.
+        let op = executable(
+            p.root,
+            "op.sh",
+            &format!(
+                "#!/bin/sh\ncat > \"{}/op.$$.$(date +%s%N)\"\nsleep 2\n",
+                p.root.display()
+            ),
+        );
+        let mail = recording_mailer(p.root, "mail");
+        format!(
+            "Messages {{\n  Name = Daemon\n  operatorcommand = \"{} %r\"\n  mailcommand = \"{} %r\"\n  operator = root = security\n  mail = root = security\n  append = \"{}\" = security\n  console = all\n}}\n",
+            op.display(),
+            mail.display(),
+            p.root.join("security.log").display()
+        )
+    });
+    let r = &s.root.path().to_path_buf();
+    let wrong = write(
+        r,
+        "wrong.conf",
+        &format!(
+            "Director {{\n  Name = test-dir\n  DIRport = {}\n  address = 127.0.0.1\n  Password = \"not it\"\n}}\n",
+            s.dir_port
+        ),
+    );
+    let pid = s.dir.0.id();
+    let before = threads_of(pid);
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let (most_threads, most_children, most_rss, answered) = std::thread::scope(|scope| {
+        let watch = scope.spawn(|| {
+            let (mut t, mut c, mut m) = (0, 0, 0);
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                t = t.max(threads_of(pid));
+                c = c.max(children_of(pid));
+                m = m.max(rss_of(pid));
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            (t, c, m)
+        });
+        let mut answered = String::new();
+        for round in 0..4 {
+            let good = (round == 2).then(|| scope.spawn(|| s.console("version\n")));
+            let logins: Vec<_> = (0..50)
+                .map(|_| scope.spawn(|| common::bconsole(&wrong, "quit\n")))
+                .collect();
+            for l in logins {
+                l.join().unwrap();
+            }
+            if let Some(g) = good {
+                answered = g.join().unwrap();
+            }
+        }
+        // The mails still waiting go out one at a time.
+        std::thread::sleep(Duration::from_secs(3));
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        let (t, c, m) = watch.join().unwrap();
+        (t, c, m, answered)
+    });
+    eprintln!(
+        "threads {before} before, {most_threads} at most; children {most_children} at most; RSS {most_rss} kB at most"
+    );
+    assert!(answered.contains("Version: "), "{answered}");
+    let appended = || std::fs::read_to_string(r.join("security.log")).unwrap_or_default();
+    let refusals = count(&appended(), "Security violation: ");
+    assert!(refusals >= 100, "{}", appended());
+    // Four mail programs at most, whatever comes; the threads are the
+    // consoles' (50 at once) and a few senders.
+    assert!(most_children <= 4, "{most_children} mail programs at once");
+    assert!(
+        most_threads <= before + 50 + 20,
+        "{most_threads} threads (from {before})"
+    );
+    // Every refusal is in an operator's mail, and there are far fewer
+    // mails than refusals.
+    let in_mails = || {
+        recorded(r, "op")
+            .iter()
+            .map(|m| count(m, "Security violation: "))
+            .sum::<usize>()
+    };
+    wait_until(
+        Duration::from_secs(60),
+        || format!("{} of {refusals} refusals mailed", in_mails()),
+        || in_mails() == refusals,
+    );
+    let mails = recorded(r, "op").len();
+    assert!(
+        mails < refusals / 4,
+        "{mails} mails for {refusals} refusals"
+    );
+    // The Daemon's mail (batched, sent at the stop) holds them all too.
+    s.stop_director();
+    let mailed: usize = recorded(r, "mail")
+        .iter()
+        .map(|m| count(m, "Security violation: "))
+        .sum();
+    assert_eq!(mailed, refusals, "{}", s.log());
+}
+
+/// Serialises the tests that point rdird at a syslog socket of their own
+/// (through its environment, which the Director they start inherits).
+static SYSLOG_SOCKET: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+#[test]
+fn a_syslog_nobody_reads_costs_a_job_no_time_and_is_said_once() {
+    let sock_dir = tempfile::tempdir().unwrap();
+    let path = sock_dir.path().join("dead.sock");
+    // Bound, never read: its queue fills after a few records.
+    let _dead = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+    let s = {
+        let _env = SYSLOG_SOCKET.lock().unwrap_or_else(|e| e.into_inner());
+        std::env::set_var("RDIRD_SYSLOG_SOCKET", &path);
+        setup_conf("fd-secret", None, |p| {
+            let chatty = executable(
+                p.root,
+                "chatty.sh",
+                "#!/bin/sh\nseq 1 300 | sed 's/^/line /'\n",
+            );
+            format!(
+                "Messages {{ Name = Dead; syslog = all; catalog = all }}\n\
+                 Job {{ Name = Chatty; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Dead; RunBeforeJob = \"{}\" }}\n",
+                chatty.display()
+            )
+        })
+    };
+    let started = Instant::now();
+    let out = s
+        .console_within("run job=Chatty yes\nwait\n", Duration::from_secs(120))
+        .to_string();
+    let took = started.elapsed();
+    eprintln!("a job of 300 messages with a dead syslog took {took:?}");
+    let id = job_id_of(&out);
+    assert_eq!(s.job_status(id), "T", "{out}");
+    // Waiting 2 s a message, it took minutes.
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    let log = s.log();
+    assert_eq!(count(&log, "syslog at "), 1, "{log}");
+    let joblog = s.console(&format!("list joblog jobid={id}\n"));
+    assert!(
+        joblog.contains("Message delivery ERROR: syslog at"),
+        "{joblog}"
+    );
+    assert!(joblog.contains("line 300"), "{joblog}");
+}
+
+#[test]
+fn a_fifo_nobody_reads_never_holds_a_job_and_a_broken_file_is_said_once_and_when_it_works_again() {
+    let s = setup_conf("fd-secret", None, |p| {
+        let fifo = p.root.join("fifo");
+        let c = std::ffi::CString::new(fifo.display().to_string()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        std::fs::create_dir(p.root.join("later.log")).unwrap();
+        format!(
+            "Messages {{ Name = Broken; append = \"{}\" = all; append = \"{}\" = all; catalog = all }}\n\
+             Job {{ Name = Logged; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Broken }}\n",
+            fifo.display(),
+            p.root.join("later.log").display()
+        )
+    });
+    let r = &s.root.path().to_path_buf();
+    let out = s
+        .console_within("run job=Logged yes\nwait\n", Duration::from_secs(60))
+        .to_string();
+    let first = job_id_of(&out);
+    assert_eq!(s.job_status(first), "T", "{out}");
+    let log = s.log();
+    // One error each, not one a line.
+    assert_eq!(count(&log, "fifo failed"), 1, "{log}");
+    assert_eq!(count(&log, "later.log failed"), 1, "{log}");
+    let joblog = s.console(&format!("list joblog jobid={first}\n"));
+    assert!(joblog.contains("fifo failed"), "{joblog}");
+    assert!(joblog.contains("later.log failed"), "{joblog}");
+
+    // The directory goes away: the file is written again, and that is said.
+    std::fs::remove_dir(r.join("later.log")).unwrap();
+    let second = job_id_of(&s.console("run job=Logged yes\nwait\n"));
+    let later = std::fs::read_to_string(r.join("later.log")).unwrap();
+    assert!(
+        later.contains(&format!("JobId {second}: Start Backup")),
+        "{later}"
+    );
+    let log = s.log();
+    assert!(
+        log.contains("later.log works again;")
+            && log.contains("message(s) were lost while it failed"),
+        "{log}"
+    );
+    assert_eq!(count(&log, "fifo failed"), 1, "{log}");
+    // The FIFO still fails: the second job's log says so once.
+    let joblog = s.console(&format!("list joblog jobid={second}\n"));
+    assert_eq!(
+        count(&joblog, "fifo fails (since before this job)"),
+        1,
+        "{joblog}"
+    );
+}
+
+#[test]
+fn a_mail_too_big_keeps_its_beginning_and_its_termination_report_and_says_what_it_left_out() {
+    let s = setup_conf("fd-secret", None, |p| {
+        // 90,000 lines of about 150 bytes once stamped: 13 MB.
+        let chatty = executable(
+            p.root,
+            "chatty.sh",
+            &format!("#!/bin/sh\nseq 1 90000 | sed 's/$/ {}/'\n", "x".repeat(90)),
+        );
+        let mail = recording_mailer(p.root, "mail");
+        format!(
+            "Messages {{ Name = Big; mailcommand = \"{} %r\"; mail = root = all }}\n\
+             Job {{ Name = Chatty; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Big; RunBeforeJob = \"{}\" }}\n",
+            mail.display(),
+            chatty.display()
+        )
+    });
+    let r = &s.root.path().to_path_buf();
+    let id = job_id_of(&s.console("run job=Chatty yes\nwait\n"));
+    wait_until(
+        Duration::from_secs(30),
+        || "no mail".into(),
+        || {
+            recorded(r, "mail")
+                .iter()
+                .any(|m| m.contains("Termination:"))
+        },
+    );
+    let mail = recorded(r, "mail").pop().unwrap();
+    assert!(mail.len() <= (8 << 20) + (128 << 10), "{}", mail.len());
+    assert!(mail.contains(&format!("JobId {id}: BeforeJob: 1 xxx")));
+    assert!(mail.contains(&format!("JobId {id}: BeforeJob: 90000 xxx")));
+    let gap = mail
+        .find(" message(s) left out here")
+        .expect("the gap is said");
+    assert!(mail.find("BeforeJob: 90000 ").unwrap() > gap);
+    assert!(
+        report_line(&mail, "Termination:").contains("Backup OK"),
+        "{}",
+        &mail[mail.len() - 3000..]
+    );
+}
+
+#[test]
+fn at_the_stop_a_hung_mail_program_is_killed_and_a_running_jobs_mail_says_it_was_cut_short() {
+    let mut s = setup_conf("fd-secret", None, |p| {
+        let hang = executable(
+            p.root,
+            "hang.sh",
+            &format!(
+                "#!/bin/sh\necho $$ > \"{}/hang.pid\"\nsleep 600\n",
+                p.root.display()
+            ),
+        );
+        let mail = recording_mailer(p.root, "mail");
+        format!(
+            "Messages {{ Name = Hangs; mailcommand = \"{} %r\"; mail = root = all; catalog = all }}\n\
+             Messages {{ Name = Kept; mailcommand = \"{} %r\"; mail = root = all; catalog = all }}\n\
+             Job {{ Name = Mailed; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Hangs }}\n\
+             Job {{ Name = Long; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Kept; RunBeforeJob = \"/bin/sleep 60\" }}\n",
+            hang.display(),
+            mail.display()
+        )
+    });
+    let r = &s.root.path().to_path_buf();
+    let mailed = job_id_of(&s.console("run job=Mailed yes\nwait\n"));
+    wait_until(
+        Duration::from_secs(20),
+        || "the mail never started".into(),
+        || std::fs::read_to_string(r.join("hang.pid")).is_ok_and(|t| t.ends_with('\n')),
+    );
+    let hang: i32 = std::fs::read_to_string(r.join("hang.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let long = job_id_of(&s.console("run job=Long yes\n"));
+    wait_until(
+        Duration::from_secs(20),
+        || s.job_status(long),
+        || s.job_status(long) == "R",
+    );
+    s.stop_director();
+    // The hung program is gone with its Director.
+    std::thread::sleep(Duration::from_millis(200));
+    assert_ne!(
+        unsafe { libc::kill(hang, 0) },
+        0,
+        "the mail program {hang} still runs"
+    );
+    let log = s.log();
+    assert!(
+        log.contains(&format!(
+            "the mail of JobId {mailed} to root is not sent: its program was still running at the Director's stop"
+        )),
+        "{log}"
+    );
+    let mails = recorded(r, "mail");
+    let cut = mails
+        .iter()
+        .find(|m| m.contains(&format!("JobId {long}: ")))
+        .unwrap_or_else(|| panic!("no mail of the running job: {mails:#?}\n{log}"));
+    assert!(
+        cut.contains("the Director stopped while this job was running"),
+        "{cut}"
+    );
+}
+
+#[test]
+fn a_mail_program_that_leaves_a_child_holding_its_output_is_not_waited_for() {
+    let mut s = setup_conf("fd-secret", None, |p| {
+        let mailer = executable(
+            p.root,
+            "bg.sh",
+            &format!(
+                "#!/bin/sh\ncat > \"{}/bg.$$\"\nsetsid sleep 30 &\nexit 0\n",
+                p.root.display()
+            ),
+        );
+        format!(
+            "Messages {{ Name = Bg; mailcommand = \"{} %r\"; Mail Command Timeout = 3; mail = root = all }}\n\
+             Job {{ Name = Mailed; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Bg }}\n",
+            mailer.display()
+        )
+    });
+    let r = &s.root.path().to_path_buf();
+    s.console("run job=Mailed yes\nwait\n");
+    wait_until(
+        Duration::from_secs(20),
+        || "no mail".into(),
+        || recorded(r, "bg").iter().any(|m| m.contains("Termination:")),
+    );
+    // Past the Mail Command Timeout: nothing is still being sent.
+    std::thread::sleep(Duration::from_secs(4));
+    s.stop_director();
+    let log = s.log();
+    assert!(
+        !log.contains("still running at the Director's stop"),
+        "{log}"
+    );
+    assert!(!log.contains("Message delivery ERROR"), "{log}");
+}
+
+#[test]
+fn control_characters_of_a_file_name_are_written_escaped_and_forge_no_line() {
+    let forged = "01-Dec 13:25 test-dir JobId 99: Termination: Backup OK";
+    let s = setup_conf("fd-secret", None, |p| {
+        let mail = recording_mailer(p.root, "mail");
+        format!(
+            "Messages {{ Name = Escaped; mailcommand = \"{} %r\"; mail = root = all; append = \"{}\" = all; catalog = all }}\n\
+             Job {{ Name = Logged; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Escaped }}\n",
+            mail.display(),
+            p.root.join("bacula.log").display()
+        )
+    });
+    let r = &s.root.path().to_path_buf();
+    // Another file system in the FileSet: bacula-fd says it does not
+    // descend into it, with its name.
+    let name = r.join("data").join(format!("s\x1b]0;pwn\x07\n{forged}"));
+    std::fs::create_dir(&name).unwrap();
+    let _disk = SmallDisk::mount(&name, "1M");
+    let id = job_id_of(&s.console("run job=Logged yes\nwait\n"));
+    wait_until(
+        Duration::from_secs(20),
+        || "no mail".into(),
+        || {
+            recorded(r, "mail")
+                .iter()
+                .any(|m| m.contains("Termination:"))
+        },
+    );
+    let appended = std::fs::read_to_string(r.join("bacula.log")).unwrap();
+    let mail = recorded(r, "mail").pop().unwrap();
+    for text in [&appended, &mail] {
+        assert!(
+            text.contains("is a different filesystem")
+                && text.contains("s\\x1b]0;pwn\\x07\\x0a01-Dec 13:25"),
+            "{text}"
+        );
+        assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text}");
+        assert!(!text.lines().any(|l| l.starts_with(forged)), "{text}");
+    }
+    let joblog = s.console(&format!("list joblog jobid={id}\n"));
+    assert!(!joblog.contains('\x1b'), "{joblog}");
 }

@@ -131,13 +131,46 @@ pub fn wait(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     }
 }
 
-/// `cancel jobid=N`.
+/// `cancel jobid=N`, `cancel job=NAME` (the first job in flight whose
+/// unique name begins with NAME: `job=Nightly` finds
+/// `Nightly.2026-12-01_01.00.00_03`) or `cancel ujobid=UNIQUE` (that
+/// unique name exactly), as bacula-dir's select_running_jobs finds them
+/// (get_jcr_by_partial_name, get_jcr_by_full_name).
 pub fn cancel(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    let named = |name: &str, exact: bool| {
+        ctx.director
+            .jobs()
+            .running()
+            .into_iter()
+            .find(|(_, unique, _, _)| {
+                if exact {
+                    unique == name
+                } else {
+                    unique.starts_with(name)
+                }
+            })
+            .map(|(id, ..)| id)
+    };
     let id = match ctx.args.jobid() {
         Ok(Some(id)) => id,
         Ok(None) => {
-            out.line("cancel needs jobid=<JobId>");
-            return;
+            let (key, exact) = match (ctx.args.get("job"), ctx.args.get("ujobid")) {
+                (Some(name), _) => (name, false),
+                (None, Some(name)) => (name, true),
+                (None, None) => {
+                    out.line(
+                        "cancel needs jobid=<JobId>, job=<Job name> or ujobid=<unique Job name>",
+                    );
+                    return;
+                }
+            };
+            match named(key, exact).filter(|id| may_see_running(ctx, *id)) {
+                Some(id) => id,
+                None => {
+                    out.line(format!("Warning Job {key} is not running."));
+                    return;
+                }
+            }
         }
         Err(e) => {
             out.line(e);

@@ -3,6 +3,7 @@
 //! with the mail on its standard input, killed at a time limit.
 
 use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -156,19 +157,80 @@ pub(super) fn command_line(command: Option<&str>, to: &str, codes: &JobCodes) ->
     argv
 }
 
-/// Runs the command with `body` on its standard input; an error says
-/// what went wrong (it could not start, it said something, it exited in
 /// How much of a mail program's output (stdout and stderr each) is kept
 /// for the delivery error; the rest is read and dropped.
-const OUTPUT_KEPT: u64 = 4096;
+const OUTPUT_KEPT: usize = 4096;
 
-/// error, it ran past `limit` and was killed).
+/// How often a running mail program is looked at while it neither reads
+/// nor writes.
+const TICK: i32 = 50;
+
+/// One of the mail program's output pipes: what is kept of it, how much
+/// was dropped, whether it is still open.
+struct Output<R> {
+    pipe: Option<R>,
+    kept: Vec<u8>,
+    dropped: usize,
+}
+
+impl<R: Read> Output<R> {
+    /// Reads what the pipe holds now (64 KB at most: a program that
+    /// writes without end is read at the next tick), without waiting.
+    fn drain(&mut self) {
+        let mut buf = [0u8; 8192];
+        for _ in 0..8 {
+            let Some(pipe) = &mut self.pipe else {
+                return;
+            };
+            match pipe.read(&mut buf) {
+                Ok(0) => self.pipe = None,
+                Ok(n) => {
+                    let room = OUTPUT_KEPT.saturating_sub(self.kept.len()).min(n);
+                    self.kept.extend_from_slice(&buf[..room]);
+                    self.dropped += n - room;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return,
+            }
+        }
+    }
+
+    fn said(&self) -> String {
+        let mut s = String::from_utf8_lossy(&self.kept).into_owned();
+        if self.dropped > 0 {
+            s.push_str(&format!(
+                "\n[{} more bytes of output not kept]",
+                self.dropped
+            ));
+        }
+        s
+    }
+}
+
+fn nonblocking(fd: RawFd) {
+    // SAFETY: fcntl(2) on a descriptor this process owns.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
+    }
+}
+
+/// Runs the command with `input` (the mail, in parts) on its standard
+/// input; `started` is told its process id (its process group's too).
+/// One thread does it all, never waiting on a pipe: what the program
+/// writes is read as it comes (4 KB kept, the rest dropped, so one that
+/// prints without end costs nothing), and once it has exited its pipes
+/// are read for what they already hold and closed, so a child it left
+/// behind holding them (a daemonising mailer) is not waited for. An error
+/// says what went wrong (it could not start, it said something, it
+/// exited in error, it ran past `limit` and was killed).
 pub(super) fn run(
     command: Option<&str>,
     to: &str,
-    body: &str,
+    input: &[&[u8]],
     codes: &JobCodes,
     limit: Duration,
+    started: impl FnOnce(i32),
 ) -> Result<(), String> {
     let argv = command_line(command, to, codes);
     let shown = argv.join(" ");
@@ -185,65 +247,91 @@ pub(super) fn run(
         .process_group(0)
         .spawn()
         .map_err(|e| format!("open mail pipe {shown} failed: ERR={e}"))?;
-    let body = if command.is_none() {
-        format!("Subject: Bacula Message\r\n\r\n{body}")
-    } else {
-        body.to_string()
-    };
+    started(child.id() as i32);
+    let subject: &[u8] = b"Subject: Bacula Message\r\n\r\n";
+    let mut pending: Vec<&[u8]> = Vec::with_capacity(input.len() + 1);
+    if command.is_none() {
+        pending.push(subject);
+    }
+    pending.extend(input.iter().copied().filter(|p| !p.is_empty()));
+    pending.reverse();
     let mut stdin = child.stdin.take();
-    let writer = std::thread::spawn(move || {
-        if let Some(mut input) = stdin.take() {
-            let _ = input.write_all(body.as_bytes());
-        }
-    });
-    let readers: Vec<_> = [
-        child
-            .stdout
-            .take()
-            .map(|o| Box::new(o) as Box<dyn Read + Send>),
-        child
-            .stderr
-            .take()
-            .map(|e| Box::new(e) as Box<dyn Read + Send>),
+    let mut out = Output {
+        pipe: child.stdout.take(),
+        kept: Vec::new(),
+        dropped: 0,
+    };
+    let mut err = Output {
+        pipe: child.stderr.take(),
+        kept: Vec::new(),
+        dropped: 0,
+    };
+    for fd in [
+        stdin.as_ref().map(|p| p.as_raw_fd()),
+        out.pipe.as_ref().map(|p| p.as_raw_fd()),
+        err.pipe.as_ref().map(|p| p.as_raw_fd()),
     ]
     .into_iter()
     .flatten()
-    .map(|mut r| {
-        std::thread::spawn(move || {
-            // Keep what a mail program says about a failure; read and drop
-            // the rest, so that one printing without end (`yes`) costs no
-            // memory and is not stopped by a full pipe.
-            let mut kept = Vec::new();
-            let _ = (&mut r).take(OUTPUT_KEPT).read_to_end(&mut kept);
-            let dropped = std::io::copy(&mut r, &mut std::io::sink()).unwrap_or(0);
-            let mut s = String::from_utf8_lossy(&kept).into_owned();
-            if dropped > 0 {
-                s.push_str(&format!("\n[{dropped} more bytes of output not kept]"));
-            }
-            s
-        })
-    })
-    .collect();
+    {
+        nonblocking(fd);
+    }
     let deadline = Instant::now() + limit;
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break Some(status),
             Ok(None) if Instant::now() >= deadline => break None,
-            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+            Ok(None) => {}
             Err(e) => return Err(format!("waiting for {shown}: {e}")),
         }
+        if pending.is_empty() {
+            // All written: the end of the input tells the program so.
+            stdin = None;
+        }
+        let mut fds: Vec<libc::pollfd> = [
+            stdin.as_ref().map(|p| (p.as_raw_fd(), libc::POLLOUT)),
+            out.pipe.as_ref().map(|p| (p.as_raw_fd(), libc::POLLIN)),
+            err.pipe.as_ref().map(|p| (p.as_raw_fd(), libc::POLLIN)),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|(fd, events)| libc::pollfd {
+            fd,
+            events,
+            revents: 0,
+        })
+        .collect();
+        // SAFETY: poll(2) on descriptors this process owns, for one tick.
+        unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, TICK) };
+        if let Some(pipe) = &mut stdin {
+            while let Some(part) = pending.last_mut() {
+                match pipe.write(part) {
+                    Ok(n) if n == part.len() => {
+                        pending.pop();
+                    }
+                    Ok(n) => *part = &part[n..],
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                    // It stopped reading (it exited, or closed its input):
+                    // its exit status says whether that was wrong.
+                    Err(_) => {
+                        pending.clear();
+                        break;
+                    }
+                }
+            }
+        }
+        out.drain();
+        err.drain();
     };
     if status.is_none() {
         // SAFETY: kill(2) on the process group the child leads.
         unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
         let _ = child.wait();
     }
-    let _ = writer.join();
-    let said: String = readers
-        .into_iter()
-        .filter_map(|r| r.join().ok())
-        .collect::<Vec<_>>()
-        .concat();
+    out.drain();
+    err.drain();
+    let said = format!("{}{}", out.said(), err.said());
     let said = said.trim();
     match status {
         None => Err(format!(

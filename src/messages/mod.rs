@@ -10,13 +10,19 @@
 //! What the messages say is the job code's; the console queue they feed
 //! is the Director's (director.rs), read by console/.
 
+mod body;
 mod mail;
+mod outbox;
 mod syslog;
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::os::unix::fs::OpenOptionsExt;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+
+use body::Body;
+use outbox::{Mail, Outbox};
 
 use crate::clock;
 use crate::config::schema::Dest;
@@ -116,19 +122,14 @@ pub fn daemon_line(line: &str) -> Option<(Type, &str)> {
     Some((ty, words.nth(1).unwrap_or("").trim_end()))
 }
 
-/// The most of a job's messages one mail holds: a job that logs without
-/// end (every file `saved`, say) mails the first 8 MB and says how much
-/// more there was.
-const MAIL_BYTES: usize = 8 << 20;
-
 /// How long a mail or operator command may run before it is killed, when
 /// the Messages resource does not say (Bacula's open_bpipe wait).
 const MAIL_COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// How long the Director's stop waits for mails still being sent: the stop
 /// stays within the 10 s a service manager is promised (Exit's own limit is
-/// 4 s). A mail command still running then is left to finish on its own:
-/// it has its mail on its input already, and runs in its own process group.
+/// 4 s). A mail command still running then is killed, and its mail said
+/// to be lost.
 const STOP_WAIT: Duration = Duration::from_secs(5);
 
 /// A mail being collected: the lines for one mail destination of one job
@@ -138,18 +139,41 @@ struct Batch {
     to: String,
     command: Option<String>,
     timeout: Duration,
-    body: String,
-    left_out: usize,
+    body: Body,
+}
+
+impl Batch {
+    fn into_mail(self, job_id: i64, codes: JobCodes) -> Mail {
+        Mail {
+            job_id,
+            dest: self.dest,
+            to: self.to,
+            command: self.command,
+            timeout: self.timeout,
+            body: self.body,
+            codes,
+        }
+    }
+}
+
+/// A destination that fails: how many messages it lost since it did, and
+/// the jobs whose log says so.
+struct Failing {
+    lost: usize,
+    told: HashSet<i64>,
 }
 
 /// The Director's message state: the mails being collected, the `file`
-/// destinations begun since the Director started, the mails being sent.
+/// destinations begun since the Director started, the mails being sent,
+/// the destinations that fail.
 #[derive(Default)]
 pub struct Messages {
     /// By JobId; 0 holds the Director's own messages.
     batches: Mutex<HashMap<i64, Vec<Batch>>>,
     files_begun: Mutex<HashSet<String>>,
-    sending: std::sync::Arc<(Mutex<usize>, Condvar)>,
+    outbox: Arc<Outbox>,
+    /// By destination: a file's path, `syslog`, `catalog`.
+    failing: Mutex<HashMap<String, Failing>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -220,11 +244,41 @@ pub fn job_message(director: &Director, job_id: i64, messages: Option<&str>, ty:
     }
 }
 
+/// `text` with its control characters written as `\xNN` (`\n` too unless
+/// `lines`): a file name holding an escape sequence or a newline reaches
+/// the administrator's terminal, log and mail as text, and cannot forge a
+/// line of its own. bacula-dir 9.6.7 writes them raw (message.c
+/// dispatch_message fputs the message as it came); rdird does better.
+fn escape_controls(text: &str, lines: bool) -> std::borrow::Cow<'_, str> {
+    let raw = |c: char| !c.is_control() || c == '\t' || (lines && c == '\n');
+    if text.chars().all(raw) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| {
+            if raw(c) {
+                c.to_string()
+            } else {
+                format!("\\x{:02x}", c as u32)
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// A daemon's message on one line: what a daemon sends comes from what it
+/// reads (file names), so a newline in it is written escaped, as any
+/// other control character.
+pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    escape_controls(text.trim_end_matches('\n'), false)
+}
+
 /// Every destination of `res` whose filter takes `ty` gets the line,
 /// stamped with the time as Bacula stamps it.
 fn deliver(director: &Director, job_id: i64, res: &Resource, ty: Type, line: &str) {
     let now = clock::local(clock::now());
-    let line = line.trim_end_matches('\n');
+    let line = escape_controls(line.trim_end_matches('\n'), true);
+    let line = line.as_ref();
     let stamped = format!("{} {line}\n", now.message());
     tracing::debug!("{}", stamped.trim_end());
     let messages = director.messages();
@@ -237,17 +291,19 @@ fn deliver(director: &Director, job_id: i64, res: &Resource, ty: Type, line: &st
             Dest::Console => director.message((job_id > 0).then_some(job_id), stamped.clone()),
             // As in bacula-dir, only a job's messages have a Log row.
             Dest::Catalog if job_id > 0 => {
-                if let Err(e) = director.catalog().insert_log(job_id, &now.sql(), &stamped) {
-                    delivery_error(
+                match director.catalog().insert_log(job_id, &now.sql(), &stamped) {
+                    Ok(_) => messages.worked("catalog"),
+                    Err(e) => messages.failed(
                         director,
-                        0,
+                        job_id,
+                        "catalog",
                         &format!("Unable to store data in database: {e}"),
-                    );
+                    ),
                 }
             }
             Dest::Catalog => {}
-            Dest::Append => messages.write_file(director, place, &stamped, false),
-            Dest::File => messages.write_file(director, place, &stamped, true),
+            Dest::Append => messages.write_file(director, job_id, place, &stamped, false),
+            Dest::File => messages.write_file(director, job_id, place, &stamped, true),
             Dest::Stdout => {
                 let mut out = std::io::stdout().lock();
                 let _ = out.write_all(stamped.as_bytes());
@@ -256,7 +312,10 @@ fn deliver(director: &Director, job_id: i64, res: &Resource, ty: Type, line: &st
             Dest::Stderr => {
                 let _ = std::io::stderr().lock().write_all(stamped.as_bytes());
             }
-            Dest::Syslog => syslog::send(ty, line),
+            Dest::Syslog => match syslog::send(ty, line) {
+                Ok(()) => messages.worked("syslog"),
+                Err(why) => messages.failed(director, job_id, "syslog", &why),
+            },
             // Bacula's daemons send these to their Director; the
             // Director has none above it (bacula-dir drops them too).
             Dest::Director => {}
@@ -270,18 +329,19 @@ fn deliver(director: &Director, job_id: i64, res: &Resource, ty: Type, line: &st
                     .data(job_id)
                     .map(|data| JobCodes::of(&cfg, data, None))
                     .unwrap_or_else(|| JobCodes::no_job(&cfg));
-                messages.send(
+                let mut body = Body::default();
+                body.add(&stamped);
+                messages.outbox.post(
                     director,
-                    job_id,
-                    Batch {
+                    Mail {
+                        job_id,
                         dest: d.dest,
                         to: place.to_string(),
                         command: d.command.clone(),
                         timeout: timeout_of(res),
-                        body: stamped.clone(),
-                        left_out: 0,
+                        body,
+                        codes,
                     },
-                    codes,
                 );
             }
         }
@@ -293,6 +353,11 @@ fn deliver(director: &Director, job_id: i64, res: &Resource, ty: Type, line: &st
 /// destinations that failed.
 fn delivery_error(director: &Director, job_id: i64, why: &str) {
     tracing::error!("Message delivery ERROR: {why}");
+    job_log(director, job_id, why);
+}
+
+/// A delivery error in the job's catalog Log only (rdird's log has it).
+fn job_log(director: &Director, job_id: i64, why: &str) {
     if job_id > 0 {
         let now = clock::local(clock::now());
         let text = format!(
@@ -307,21 +372,80 @@ fn delivery_error(director: &Director, job_id: i64, why: &str) {
 }
 
 impl Messages {
+    /// A message to the destination `place` was lost: said once, in
+    /// rdird's log and in the job's, until it works again; the jobs that
+    /// lose messages to it after that get one line in their log each.
+    fn failed(&self, director: &Director, job_id: i64, place: &str, why: &str) {
+        let mut failing = lock(&self.failing);
+        match failing.get_mut(place) {
+            Some(f) => {
+                f.lost += 1;
+                let first_of_job = job_id > 0 && f.told.insert(job_id);
+                drop(failing);
+                if first_of_job {
+                    job_log(
+                        director,
+                        job_id,
+                        &format!("{place} fails (since before this job): messages to it are lost"),
+                    );
+                }
+            }
+            None => {
+                failing.insert(
+                    place.to_string(),
+                    Failing {
+                        lost: 1,
+                        told: HashSet::from([job_id]),
+                    },
+                );
+                drop(failing);
+                delivery_error(
+                    director,
+                    job_id,
+                    &format!(
+                        "{why}\nMessages to {place} are lost until it works again; said once."
+                    ),
+                );
+            }
+        }
+    }
+
+    /// The destination `place` took a message: if it had failed, that it
+    /// works again, with how many messages it lost.
+    fn worked(&self, place: &str) {
+        let Some(f) = lock(&self.failing).remove(place) else {
+            return;
+        };
+        tracing::warn!(
+            "Message delivery to {place} works again; {} message(s) were lost while it failed",
+            f.lost
+        );
+    }
+
     /// Appends to the file at `path`, opened for each line so that a file
     /// logrotate moved away is followed by a new one at `path`; a `file`
     /// destination (`truncate`) is emptied the first time it is written
-    /// after the Director started.
-    fn write_file(&self, director: &Director, path: &str, line: &str, truncate: bool) {
+    /// after the Director started. Opened and written without waiting: a
+    /// FIFO nobody reads (or a device that would block) loses the line and
+    /// says so, it never holds the job.
+    fn write_file(&self, director: &Director, job_id: i64, path: &str, line: &str, truncate: bool) {
         let begin = truncate && lock(&self.files_begun).insert(path.to_string());
         let opened = std::fs::OpenOptions::new()
             .create(true)
             .append(!begin)
             .write(true)
             .truncate(begin)
+            .custom_flags(libc::O_NONBLOCK)
             .open(path);
         let written = opened.and_then(|mut f| f.write_all(line.as_bytes()));
-        if let Err(e) = written {
-            delivery_error(director, 0, &format!("fopen {path} failed: ERR={e}"));
+        match written {
+            Ok(()) => self.worked(path),
+            Err(e) => self.failed(
+                director,
+                job_id,
+                path,
+                &format!("fopen {path} failed: ERR={e}"),
+            ),
         }
     }
 
@@ -350,18 +474,12 @@ impl Messages {
                     to,
                     command: d.command.clone(),
                     timeout,
-                    body: String::new(),
-                    left_out: 0,
+                    body: Body::default(),
                 });
                 list.len() - 1
             }
         };
-        let b = &mut list[at];
-        if b.body.len() + line.len() > MAIL_BYTES {
-            b.left_out += 1;
-        } else {
-            b.body.push_str(line);
-        }
+        list[at].body.add(line);
     }
 
     /// Mails what the job collected, once it has ended: `mail` always,
@@ -369,8 +487,8 @@ impl Messages {
     /// did (OK: status T or W, as in Bacula's close_msg). Then the
     /// Director's own messages collected so far are mailed too, as
     /// bacula-dir flushes its daemon messages when a job is freed. The
-    /// mails go out on their own threads: a slow or hung mail command
-    /// never holds the job.
+    /// mails go to the outbox: a slow or hung mail command never holds
+    /// the job.
     pub fn end_job(&self, director: &Director, codes: JobCodes) {
         let job_id = codes.job_id();
         let ok = codes.ended_ok();
@@ -382,7 +500,8 @@ impl Messages {
                 _ => true,
             };
             if wanted {
-                self.send(director, job_id, b, codes.clone());
+                self.outbox
+                    .post(director, b.into_mail(job_id, codes.clone()));
             }
         }
         self.flush_director(director);
@@ -394,69 +513,51 @@ impl Messages {
         for b in batches {
             // A mailonerror or mailonsuccess of no job: bacula-dir counts
             // the Director's messages as not OK, so mailonerror sends.
-            if b.dest != Dest::MailOnSuccess {
-                self.send(director, 0, b, JobCodes::no_job(&director.config()));
+            if b.dest != Dest::MailOnSuccess && !b.body.is_empty() {
+                self.outbox.post(
+                    director,
+                    b.into_mail(0, JobCodes::no_job(&director.config())),
+                );
             }
         }
     }
 
-    /// Runs the batch's command on a thread of its own; a failure is a
-    /// delivery error.
-    fn send(&self, director: &Director, job_id: i64, b: Batch, codes: JobCodes) {
-        let Some(director) = director.handle() else {
-            tracing::error!(
-                "Message delivery ERROR: the Director is going away; a mail to {} is not sent",
-                b.to
-            );
-            return;
-        };
-        let sending = self.sending.clone();
-        *lock(&sending.0) += 1;
-        let started = std::thread::Builder::new()
-            .name("mail".into())
-            .spawn(move || {
-                let body = match b.left_out {
-                    0 => b.body,
-                    n => format!("{}... {n} more message(s) of this job were not mailed: the mail holds at most {} MB.\n", b.body, MAIL_BYTES >> 20),
-                };
-                let result = mail::run(b.command.as_deref(), &b.to, &body, &codes, b.timeout);
-                if let Err(why) = result {
-                    delivery_error(&director, job_id, &why);
-                }
-                let (count, done) = &*sending;
-                *lock(count) -= 1;
-                done.notify_all();
-            });
-        if let Err(e) = started {
-            *lock(&self.sending.0) -= 1;
-            tracing::error!("Message delivery ERROR: cannot start a thread for the mail: {e}");
-        }
-    }
-
-    /// At the Director's stop: the Director's own messages are mailed,
-    /// and the mails still being sent are waited for, `STOP_WAIT` at most
-    /// (bacula-dir 9.6.7 waits for each mail command for up to 120 s at its
-    /// stop, so a hung mail program holds the whole stop).
+    /// At the Director's stop: the Director's own messages are mailed, and
+    /// so are the mails of jobs still running, each saying it was cut short
+    /// (bacula-dir 9.6.7 sends nothing for them); the mails being sent are
+    /// waited for, `STOP_WAIT` at most, and then those not sent are said
+    /// and their programs killed (bacula-dir 9.6.7 waits for each mail
+    /// command for up to 120 s at its stop, so a hung mail program holds
+    /// the whole stop).
     pub fn close(&self, director: &Director) {
         self.flush_director(director);
-        let (count, done) = &*self.sending;
-        let mut n = lock(count);
-        let until = std::time::Instant::now() + STOP_WAIT;
-        while *n > 0 {
-            let left = until.saturating_duration_since(std::time::Instant::now());
-            if left.is_zero() {
-                tracing::error!(
-                    "Message delivery ERROR: {} mail command(s) still running at the Director's stop, after {} s; left to finish on their own",
-                    *n,
-                    STOP_WAIT.as_secs()
-                );
-                return;
+        let running: Vec<(i64, Vec<Batch>)> = lock(&self.batches).drain().collect();
+        let cfg = director.config();
+        for (job_id, batches) in running {
+            let codes = director
+                .jobs()
+                .data(job_id)
+                .map(|data| JobCodes::of(&cfg, data, None))
+                .unwrap_or_else(|| JobCodes::no_job(&cfg));
+            let note = format!(
+                "{} {} JobId {job_id}: Warning: the Director stopped while this job was running: its mail ends here, without the job's end.\n",
+                clock::local(clock::now()).message(),
+                cfg.director().name
+            );
+            tracing::warn!(
+                "JobId {job_id} was still running at the Director's stop; its mail says so"
+            );
+            // A job that did not end did not end OK.
+            for mut b in batches
+                .into_iter()
+                .filter(|b| b.dest != Dest::MailOnSuccess)
+            {
+                b.body.add(&note);
+                self.outbox
+                    .post(director, b.into_mail(job_id, codes.clone()));
             }
-            n = done
-                .wait_timeout(n, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
         }
+        self.outbox.close(director, STOP_WAIT);
     }
 }
 

@@ -224,13 +224,24 @@ pub fn setup_site_for(
             })
         ),
     );
+    let more = extra(&Place {
+        root: r,
+        fd_port,
+        sd_port,
+    });
+    // The Director's own Messages resource, unless the test gives its own.
+    let daemon = if more.contains("Name = Daemon\n") {
+        ""
+    } else {
+        "Messages { Name = Daemon; Console = all }\n"
+    };
     let dir_conf = write(
         r,
         "dir.conf",
         &format!(
             "Director {{\n  Name = test-dir\n  DIRport = {dir_port}\n  DirAddress = 127.0.0.1\n  Password = \"console-secret\"\n  Maximum Console Connections = 60\n  QueryFile = \"/etc/bacula/scripts/query.sql\"\n  WorkingDirectory = \"{0}/dir\"\n  PidDirectory = \"{0}/dir\"\n  Messages = Daemon\n{scripts}}}\n\
              Catalog {{ Name = MyCatalog; DB Name = cat }}\n\
-             Messages {{ Name = Daemon; Console = all }}\n\
+             {daemon}\
              Client {{ Name = test-fd; Address = 127.0.0.1; FD Port = {fd_port}; Password = \"{fd_password}\"; Catalog = MyCatalog }}\n\
              Client {{ Name = gone-fd; Address = 127.0.0.1; FD Port = 1; Password = x; Catalog = MyCatalog }}\n\
              Storage {{ Name = File; Address = 127.0.0.1; SD Port = {sd_port}; Password = \"sd-secret\"; Device = FileDev; Media Type = File; Maximum Concurrent Jobs = 10 }}\n\
@@ -244,11 +255,7 @@ pub fn setup_site_for(
              Job {{ Name = NoStorage; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = Gone; Pool = Full; Messages = Daemon }}\n\
              Job {{ Name = Span; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Big\"; Storage = File; Pool = Small; Messages = Daemon }}\n{1}",
             r.display(),
-            extra(&Place {
-                root: r,
-                fd_port,
-                sd_port
-            })
+            more
         ),
     );
     let fd = spawn("/usr/sbin/bacula-fd", &fd_conf, &r.join("fd.log"));

@@ -1,0 +1,261 @@
+//! The mails being sent: one queue for the whole Director, a few senders.
+//! A message for a place that already has a mail waiting (the Director's
+//! own messages, an operator's mount requests) joins that mail, as
+//! Bacula batches its daemon messages; one place gets one mail at a time;
+//! and at most `SENDERS` mail programs run at once, whatever comes in (a
+//! flood of failed console logins gives a few mails, each holding many
+//! refusals, not one process and thread per refusal). At the Director's
+//! stop, what is still waiting or running past the stop's wait is said
+//! (in the job's log for a job's mail) and the programs still running
+//! are killed with their process groups.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use super::body::Body;
+use super::mail::{self, JobCodes};
+use super::{delivery_error, lock};
+use crate::config::schema::Dest;
+use crate::director::Director;
+
+/// The most mail programs running at once, Director-wide.
+const SENDERS: usize = 4;
+
+/// A mail to send.
+pub(super) struct Mail {
+    pub job_id: i64,
+    pub dest: Dest,
+    pub to: String,
+    pub command: Option<String>,
+    pub timeout: Duration,
+    pub body: Body,
+    pub codes: JobCodes,
+}
+
+impl Mail {
+    /// Whether `other` goes to the same place through the same command,
+    /// for the same job.
+    fn same_place(&self, other: &Mail) -> bool {
+        self.job_id == other.job_id
+            && self.dest == other.dest
+            && self.to == other.to
+            && self.command == other.command
+    }
+
+    fn what(&self) -> String {
+        what(self.job_id, &self.to)
+    }
+}
+
+/// How a mail is named in a delivery error.
+fn what(job_id: i64, to: &str) -> String {
+    match job_id {
+        0 => format!("the mail to {to}"),
+        id => format!("the mail of JobId {id} to {to}"),
+    }
+}
+
+/// A mail whose program runs.
+struct Sending {
+    id: u64,
+    job_id: i64,
+    dest: Dest,
+    to: String,
+    command: Option<String>,
+    pid: Option<i32>,
+}
+
+#[derive(Default)]
+struct State {
+    waiting: VecDeque<Mail>,
+    sending: Vec<Sending>,
+    senders: usize,
+    next_id: u64,
+    /// Set when the stop's wait is over: nothing more is sent.
+    stopped: bool,
+}
+
+impl State {
+    /// The first waiting mail whose place gets no mail now.
+    fn next(&mut self) -> Option<Mail> {
+        let at = self.waiting.iter().position(|m| {
+            !self.sending.iter().any(|s| {
+                s.job_id == m.job_id && s.dest == m.dest && s.to == m.to && s.command == m.command
+            })
+        })?;
+        self.waiting.remove(at)
+    }
+}
+
+#[derive(Default)]
+pub(super) struct Outbox {
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+impl Outbox {
+    /// Queues the mail (or adds it to the one waiting for its place) and
+    /// starts a sender if one is free.
+    pub(super) fn post(self: &Arc<Self>, director: &Director, mail: Mail) {
+        let mut st = lock(&self.state);
+        if st.stopped {
+            drop(st);
+            delivery_error(
+                director,
+                mail.job_id,
+                &format!("{} is not sent: the Director is stopping", mail.what()),
+            );
+            return;
+        }
+        match st.waiting.iter_mut().find(|w| w.same_place(&mail)) {
+            Some(w) => w.body.append(mail.body),
+            None => st.waiting.push_back(mail),
+        }
+        if st.senders >= SENDERS {
+            return;
+        }
+        let Some(director) = director.handle() else {
+            tracing::error!(
+                "Message delivery ERROR: the Director is going away; {} mail(s) are not sent",
+                st.waiting.len()
+            );
+            st.waiting.clear();
+            return;
+        };
+        st.senders += 1;
+        drop(st);
+        let me = self.clone();
+        let started = std::thread::Builder::new()
+            .name("mail".into())
+            .spawn(move || me.sender(&director));
+        if let Err(e) = started {
+            lock(&self.state).senders -= 1;
+            tracing::error!("Message delivery ERROR: cannot start a thread for mail: {e}");
+        }
+    }
+
+    /// Sends waiting mails until none is left that may go now.
+    fn sender(&self, director: &Director) {
+        loop {
+            let (mail, id) = {
+                let mut st = lock(&self.state);
+                let next = if st.stopped { None } else { st.next() };
+                let Some(mail) = next else {
+                    st.senders -= 1;
+                    self.changed.notify_all();
+                    return;
+                };
+                st.next_id += 1;
+                let id = st.next_id;
+                st.sending.push(Sending {
+                    id,
+                    job_id: mail.job_id,
+                    dest: mail.dest,
+                    to: mail.to.clone(),
+                    command: mail.command.clone(),
+                    pid: None,
+                });
+                (mail, id)
+            };
+            if mail.body.left_out() > 0 {
+                tracing::warn!(
+                    "{} leaves out {} message(s): it was full",
+                    mail.what(),
+                    mail.body.left_out()
+                );
+            }
+            let result = mail.body.parts(|parts| {
+                mail::run(
+                    mail.command.as_deref(),
+                    &mail.to,
+                    parts,
+                    &mail.codes,
+                    mail.timeout,
+                    |pid| {
+                        let mut st = lock(&self.state);
+                        if let Some(s) = st.sending.iter_mut().find(|s| s.id == id) {
+                            s.pid = Some(pid);
+                        }
+                    },
+                )
+            });
+            let stopped = {
+                let mut st = lock(&self.state);
+                st.sending.retain(|s| s.id != id);
+                self.changed.notify_all();
+                st.stopped
+            };
+            match result {
+                // The stop said already what became of it.
+                Err(_) if stopped => {}
+                Err(why) => delivery_error(director, mail.job_id, &why),
+                Ok(()) => {}
+            }
+        }
+    }
+
+    /// At the Director's stop: waits `wait` at most for the mails to be
+    /// sent; then says which were not, and kills the programs still
+    /// running (their process groups), so none is left behind.
+    pub(super) fn close(&self, director: &Director, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut st = lock(&self.state);
+        while !(st.waiting.is_empty() && st.sending.is_empty()) {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            st = self
+                .changed
+                .wait_timeout(st, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        st.stopped = true;
+        let waiting: Vec<Mail> = st.waiting.drain(..).collect();
+        let running: Vec<(i64, String, Option<i32>)> = st
+            .sending
+            .iter()
+            .map(|s| (s.job_id, s.to.clone(), s.pid))
+            .collect();
+        drop(st);
+        for m in waiting {
+            delivery_error(
+                director,
+                m.job_id,
+                &format!(
+                    "{} is not sent: the Director stopped before its turn",
+                    m.what()
+                ),
+            );
+        }
+        for (job_id, to, pid) in running {
+            if let Some(pid) = pid {
+                // SAFETY: kill(2) on the process group of a mail program
+                // this Director started and has not yet waited for.
+                unsafe { libc::kill(-pid, libc::SIGKILL) };
+            }
+            delivery_error(
+                director,
+                job_id,
+                &format!(
+                    "{} is not sent: its program was still running at the Director's stop, after {} s, and was killed",
+                    what(job_id, &to),
+                    wait.as_secs()
+                ),
+            );
+        }
+        // The senders see their programs end and leave.
+        let until = Instant::now() + Duration::from_secs(1);
+        let mut st = lock(&self.state);
+        while st.senders > 0 && !until.saturating_duration_since(Instant::now()).is_zero() {
+            let left = until.saturating_duration_since(Instant::now());
+            st = self
+                .changed
+                .wait_timeout(st, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+}
