@@ -119,7 +119,7 @@ impl Drop for Body {
 
 #[cfg(test)]
 mod tests {
-    use super::{Body, MAIL_BYTES, TAIL_BYTES};
+    use super::{Body, ALL_MAILS_BYTES, MAIL_BYTES, TAIL_BYTES};
 
     fn text(b: &Body) -> String {
         b.parts(|p| String::from_utf8(p.concat()).unwrap())
@@ -152,5 +152,27 @@ mod tests {
         let t = text(&b);
         assert!(t.len() <= TAIL_BYTES + 10);
         assert!(t.ends_with("...\n"));
+    }
+
+    #[test]
+    fn all_the_mails_together_hold_at_most_the_directors_allowance() {
+        let line = format!("{}\n", "z".repeat(1 << 20));
+        // Seven such lines fit in one mail; ten mails of seven would be
+        // 70 MB.
+        let bodies: Vec<Body> = (0..10)
+            .map(|_| {
+                let mut b = Body::default();
+                for _ in 0..7 {
+                    b.add(&line);
+                }
+                b
+            })
+            .collect();
+        let heads: usize = bodies.iter().map(|b| b.head.len()).sum();
+        assert!(heads <= ALL_MAILS_BYTES, "{heads}");
+        // A mail cut by the allowance keeps its last messages.
+        assert!(bodies
+            .iter()
+            .any(|b| b.head.len() < 7 * line.len() && !b.tail.is_empty()));
     }
 }
