@@ -190,7 +190,8 @@ impl<R: Read> Output<R> {
                     self.dropped += n - room;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => return,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+                Err(_) => self.pipe = None,
             }
         }
     }

@@ -7,7 +7,8 @@
 //! refusals, not one process and thread per refusal). At the Director's
 //! stop, what is still waiting or running past the stop's wait is said
 //! (in the job's log for a job's mail) and the programs still running
-//! are killed with their process groups.
+//! are killed with their process groups. The queue holds at most one
+//! waiting mail per place; a mail waits for a free sender.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex};
@@ -33,14 +34,18 @@ pub(super) struct Mail {
     pub codes: JobCodes,
 }
 
+/// Where a mail goes: for which job (0: the Director's own), to which
+/// destination and recipients, through which command.
+type Place = (i64, Dest, String, Option<String>);
+
 impl Mail {
-    /// Whether `other` goes to the same place through the same command,
-    /// for the same job.
-    fn same_place(&self, other: &Mail) -> bool {
-        self.job_id == other.job_id
-            && self.dest == other.dest
-            && self.to == other.to
-            && self.command == other.command
+    fn place(&self) -> Place {
+        (
+            self.job_id,
+            self.dest,
+            self.to.clone(),
+            self.command.clone(),
+        )
     }
 
     fn what(&self) -> String {
@@ -59,10 +64,7 @@ fn what(job_id: i64, to: &str) -> String {
 /// A mail whose program runs.
 struct Sending {
     id: u64,
-    job_id: i64,
-    dest: Dest,
-    to: String,
-    command: Option<String>,
+    place: Place,
     pid: Option<i32>,
 }
 
@@ -79,11 +81,10 @@ struct State {
 impl State {
     /// The first waiting mail whose place gets no mail now.
     fn next(&mut self) -> Option<Mail> {
-        let at = self.waiting.iter().position(|m| {
-            !self.sending.iter().any(|s| {
-                s.job_id == m.job_id && s.dest == m.dest && s.to == m.to && s.command == m.command
-            })
-        })?;
+        let at = self
+            .waiting
+            .iter()
+            .position(|m| !self.sending.iter().any(|s| s.place == m.place()))?;
         self.waiting.remove(at)
     }
 }
@@ -108,7 +109,8 @@ impl Outbox {
             );
             return;
         }
-        match st.waiting.iter_mut().find(|w| w.same_place(&mail)) {
+        let place = mail.place();
+        match st.waiting.iter_mut().find(|w| w.place() == place) {
             Some(w) => w.body.append(mail.body),
             None => st.waiting.push_back(mail),
         }
@@ -150,10 +152,7 @@ impl Outbox {
                 let id = st.next_id;
                 st.sending.push(Sending {
                     id,
-                    job_id: mail.job_id,
-                    dest: mail.dest,
-                    to: mail.to.clone(),
-                    command: mail.command.clone(),
+                    place: mail.place(),
                     pid: None,
                 });
                 (mail, id)
@@ -217,7 +216,7 @@ impl Outbox {
         let running: Vec<(i64, String, Option<i32>)> = st
             .sending
             .iter()
-            .map(|s| (s.job_id, s.to.clone(), s.pid))
+            .map(|s| (s.place.0, s.place.2.clone(), s.pid))
             .collect();
         drop(st);
         for m in waiting {
