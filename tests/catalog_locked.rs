@@ -1,0 +1,82 @@
+//! A catalog another connection keeps locked: a Director script that
+//! holds a write transaction on the SQLite catalog (`BEGIN EXCLUSIVE`
+//! kept in a global, as a cached connection would be) leaves the
+//! consoles answering, with an error naming the lock where a command
+//! has to write, and the command changes nothing.
+
+mod common;
+
+use common::site::*;
+use std::time::{Duration, Instant};
+
+/// JobStart of the Admin job Locker takes the catalog's write lock and
+/// keeps it for the interpreter's life.
+const LOCKER: &str = r#"
+import bacula, os, sqlite3
+
+HELD = []
+
+class Events:
+    def JobStart(self, job):
+        if job.Job.startswith("Locker"):
+            path = os.path.join(bacula.WorkingDir, job.CatalogRes[0] + ".db")
+            c = sqlite3.connect(path, isolation_level=None)
+            c.execute("BEGIN EXCLUSIVE")
+            HELD.append(c)
+
+bacula.set_events(Events())
+"#;
+
+fn locker_job(_: &Place<'_>) -> String {
+    "Job { Name = Locker; Type = Admin; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }\n"
+        .to_string()
+}
+
+/// Whether another connection holds the catalog's write lock.
+fn write_locked(s: &Setup) -> bool {
+    let db = s.catalog();
+    db.busy_timeout(Duration::ZERO).unwrap();
+    match db.execute_batch("BEGIN IMMEDIATE; ROLLBACK") {
+        Ok(()) => false,
+        Err(e) => e.to_string().contains("locked"),
+    }
+}
+
+#[test]
+fn a_script_holding_the_catalogs_write_lock_leaves_consoles_answering_with_the_lock_named() {
+    let s = setup_conf("fd-secret", Some(LOCKER), locker_job);
+    let out = s.console_within("run job=Backup yes\nwait\n", Duration::from_secs(60));
+    assert_eq!(s.job_status(1), "T", "{out}\n{}", s.log());
+    s.console("run job=Locker yes\n");
+    let started = Instant::now();
+    while !write_locked(&s) {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the script never took the lock: {}",
+            s.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Before, every statement waited 30 s for the lock with the catalog
+    // held, and the commands behind it longer still.
+    let out = s.console_or_kill(
+        "status dir\nlist jobs\ndelete jobid=1\n",
+        Duration::from_secs(25),
+    );
+    assert!(out.contains("Daemon started"), "status dir: {out}");
+    assert!(
+        out.lines()
+            .any(|l| l.contains("| Backup") && l.contains("| T ")),
+        "list jobs: {out}"
+    );
+    let refused = out
+        .lines()
+        .find(|l| l.starts_with("Delete failed:"))
+        .unwrap_or_else(|| panic!("delete jobid=1: {out}"));
+    assert!(
+        refused.contains("database is locked") && refused.contains("write lock"),
+        "{refused}"
+    );
+    assert!(write_locked(&s));
+    assert_eq!(s.job_status(1), "T", "the refused delete removed the job");
+}
