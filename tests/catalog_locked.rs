@@ -80,3 +80,42 @@ fn a_script_holding_the_catalogs_write_lock_leaves_consoles_answering_with_the_l
     assert!(write_locked(&s));
     assert_eq!(s.job_status(1), "T", "the refused delete removed the job");
 }
+
+/// docs/python.md's read-only connection, at JobEnd: it counts the Job
+/// rows, and a write through it is refused.
+const READER: &str = r#"
+import bacula, os, sqlite3
+
+def catalog(job):
+    path = os.path.join(bacula.WorkingDir, job.CatalogRes[0] + ".db")
+    return sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+
+class Events:
+    def JobEnd(self, job):
+        with catalog(job) as db:
+            (n,) = db.execute("SELECT COUNT(*) FROM Job").fetchone()
+        job.JobReport = "the catalog holds %d jobs" % n
+        try:
+            catalog(job).execute("DELETE FROM Job")
+        except sqlite3.OperationalError as e:
+            job.JobReport = "write refused: %s" % e
+
+bacula.set_events(Events())
+"#;
+
+#[test]
+fn a_script_reads_the_catalog_through_a_read_only_connection_and_cannot_write_it() {
+    let s = setup_with("fd-secret", Some(READER));
+    let out = s.console_within(
+        "run job=Backup yes\nwait\nrun job=Backup yes\nwait\nmessages\n",
+        Duration::from_secs(60),
+    );
+    assert!(out.contains(": the catalog holds 1 jobs"), "{out}");
+    assert!(out.contains(": the catalog holds 2 jobs"), "{out}");
+    assert!(
+        out.contains(": write refused: attempt to write a readonly database"),
+        "{out}"
+    );
+    assert_eq!(s.job_status(1), "T");
+    assert_eq!(s.job_status(2), "T");
+}
