@@ -2,7 +2,7 @@
 //! holds a write transaction on the SQLite catalog (`BEGIN EXCLUSIVE`
 //! kept in a global, as a cached connection would be) leaves the
 //! consoles answering, with an error naming the lock where a command
-//! has to write, and the command changes nothing.
+//! has to write (`delete`, `run`), and the command changes nothing.
 
 mod common;
 
@@ -60,8 +60,8 @@ fn a_script_holding_the_catalogs_write_lock_leaves_consoles_answering_with_the_l
     // Before, every statement waited 30 s for the lock with the catalog
     // held, and the commands behind it longer still.
     let out = s.console_or_kill(
-        "status dir\nlist jobs\ndelete jobid=1\n",
-        Duration::from_secs(25),
+        "status dir\nlist jobs\ndelete jobid=1\nrun job=Backup yes\n",
+        Duration::from_secs(40),
     );
     assert!(out.contains("Daemon started"), "status dir: {out}");
     assert!(
@@ -77,8 +77,19 @@ fn a_script_holding_the_catalogs_write_lock_leaves_consoles_answering_with_the_l
         refused.contains("database is locked") && refused.contains("write lock"),
         "{refused}"
     );
+    let not_run = out
+        .lines()
+        .skip_while(|l| !l.starts_with("run job=Backup"))
+        .find(|l| l.contains("database is locked"))
+        .unwrap_or_else(|| panic!("run job=Backup: {out}"));
+    assert!(not_run.contains("write lock"), "{not_run}");
     assert!(write_locked(&s));
     assert_eq!(s.job_status(1), "T", "the refused delete removed the job");
+    let jobs: i64 = s
+        .catalog()
+        .query_row("SELECT COUNT(*) FROM Job", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(jobs, 2, "a job was created while the catalog was locked");
 }
 
 /// docs/python.md's read-only connection, at JobEnd: it counts the Job
