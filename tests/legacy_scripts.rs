@@ -358,7 +358,8 @@ fn output_to_an_ended_job_or_outside_events_reaches_the_directors_messages_and_l
 }
 
 #[test]
-fn long_and_raw_unicode_literals_are_rewritten_and_what_is_left_is_reported_at_its_own_line() {
+fn long_literals_ur_strings_and_softspace_are_python_2s_and_what_is_left_is_reported_at_its_own_line(
+) {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("DirStartUp.py");
     let body = "import bacula\n\
@@ -369,6 +370,8 @@ fn long_and_raw_unicode_literals_are_rewritten_and_what_is_left_is_reported_at_i
                 class E:\n\
                 \x20   def JobStart(self, job):\n\
                 \x20       job.JobReport = \"%d %r %s\" % (BIG, PATTERN, \"10L ur''\")\n\
+                \x20       for i in range(3): print i,\n\
+                \x20       print\n\
                 bacula.set_events(E())\n";
     std::fs::write(&script, body).unwrap();
     let o = rdird(&[
@@ -381,19 +384,21 @@ fn long_and_raw_unicode_literals_are_rewritten_and_what_is_left_is_reported_at_i
     let text = format!("{}{}", stdout(&o), common::stderr(&o));
     assert!(o.status.success(), "{text}");
     assert!(text.contains("  552 '\\\\d+' 10L ur''\n"), "{text}");
+    // Python 2's softspace: no space is left at the end of the line.
+    assert!(text.contains("  0 1 2\n"), "{text}");
     for warning in [
         "DirStartUp.py:4: warning: rewrote Python 2 long literal to Python 3",
         "DirStartUp.py:5: warning: rewrote Python 2 ur\"\" string to Python 3",
     ] {
         assert!(text.contains(warning), "no {warning:?} in:\n{text}");
     }
-    // A tuple parameter on line 10, after lines the front end rewrites.
+    // A tuple parameter on line 12, after lines the front end rewrites.
     std::fs::write(&script, format!("{body}def unpack((a, b)):\n    pass\n")).unwrap();
     let o = rdird(&["script", "check", script.to_str().unwrap()]);
     let text = format!("{}{}", stdout(&o), common::stderr(&o));
     assert!(!o.status.success(), "{text}");
     assert!(
-        text.contains(&format!("File \"{}\", line 10\n", script.display()))
+        text.contains(&format!("File \"{}\", line 12\n", script.display()))
             && text.contains("def unpack((a, b)):"),
         "{text}"
     );

@@ -1,8 +1,8 @@
 //! The legacy-dialect front end: rewrites the Python 2 statements that
 //! Bacula 2.x Director scripts used into Python 3, so those scripts run
 //! unmodified. It handles `print x, y` (multi-line strings and `print (a),
-//! b` included), `print >>f, x`, a trailing comma after print, bare
-//! `print`, `except E, e:`, `raise E, "msg"`, `exec "code"`, backticks,
+//! b` included), `print >>f, x`, a trailing comma after print (Python 2's
+//! softspace), bare `print`, `except E, e:`, `raise E, "msg"`, `exec "code"`, backticks,
 //! `<>`, `0777` octals, `10L` longs, `ur"..."` strings, and the dict
 //! methods `has_key`, `iteritems`, `iterkeys` and `itervalues`. (The
 //! Python 2 names `xrange`, `unicode`, `basestring` and `long`, and the
@@ -153,7 +153,14 @@ struct Edit {
     with: String,
 }
 
-/// A `print` statement at `[s, e)` as a call.
+/// The builtin of a Python 2 module that does what the print statement
+/// did (legacy_support.py): one space between items, a space before the
+/// first when the last print statement ended in a comma (Python 2's
+/// softspace, so `print i,` in a loop then `print` leaves no space at the
+/// end of the line), and no newline after one that does.
+const PRINT_STATEMENT: &str = "_py2_print";
+
+/// A `print` statement at `[s, e)` as a call of PRINT_STATEMENT.
 fn print_call(src: &str, m: &[u8], s: usize, e: usize) -> Option<String> {
     let after = s + 5;
     let rest_m = &m[after..e];
@@ -206,12 +213,12 @@ fn print_call(src: &str, m: &[u8], s: usize, e: usize) -> Option<String> {
         parts.push(args.to_string());
     }
     if soft_space {
-        parts.push("end=\" \"".to_string());
+        parts.push("soft=True".to_string());
     }
     if let Some(f) = file {
         parts.push(format!("file={f}"));
     }
-    Some(format!("print({})", parts.join(", ")))
+    Some(format!("{PRINT_STATEMENT}({})", parts.join(", ")))
 }
 
 /// The parenthesis that closes the one at `open`.
@@ -561,18 +568,18 @@ mod tests {
 
     #[test]
     fn print_statements_become_calls() {
-        assert_eq!(rw("print \"a\", b\n"), "print(\"a\", b)\n");
-        assert_eq!(rw("    print\n"), "    print()\n");
-        assert_eq!(rw("print x,\n"), "print(x, end=\" \")\n");
+        assert_eq!(rw("print \"a\", b\n"), "_py2_print(\"a\", b)\n");
+        assert_eq!(rw("    print\n"), "    _py2_print()\n");
+        assert_eq!(rw("print x,\n"), "_py2_print(x, soft=True)\n");
         assert_eq!(
             rw("print >>sys.stderr, \"oops\"\n"),
-            "print(\"oops\", file=sys.stderr)\n"
+            "_py2_print(\"oops\", file=sys.stderr)\n"
         );
-        assert_eq!(rw("print >>f\n"), "print(file=f)\n");
-        assert_eq!(rw("if x: print x; y = 1\n"), "if x: print(x); y = 1\n");
+        assert_eq!(rw("print >>f\n"), "_py2_print(file=f)\n");
+        assert_eq!(rw("if x: print x; y = 1\n"), "if x: _py2_print(x); y = 1\n");
         assert_eq!(
             rw("print \"%d\" % (1,)  # note\n"),
-            "print(\"%d\" % (1,))  # note\n"
+            "_py2_print(\"%d\" % (1,))  # note\n"
         );
     }
 
@@ -595,7 +602,7 @@ mod tests {
     fn multi_line_prints_keep_their_lines() {
         let src = "print \"a\", (1,\n       2)\nx = 1\n";
         let out = rw(src);
-        assert_eq!(out, "print(\"a\", (1,\n       2))\nx = 1\n");
+        assert_eq!(out, "_py2_print(\"a\", (1,\n       2))\nx = 1\n");
         assert_eq!(out.lines().count(), src.lines().count());
     }
 
@@ -629,10 +636,10 @@ mod tests {
 
     #[test]
     fn more_python_2_statements_become_python_3() {
-        assert_eq!(rw("print (a), b\n"), "print((a), b)\n");
+        assert_eq!(rw("print (a), b\n"), "_py2_print((a), b)\n");
         assert_eq!(
             rw("print \"\"\"one\ntwo\"\"\" % x\ny = 1\n"),
-            "print(\"\"\"one\ntwo\"\"\" % x)\ny = 1\n"
+            "_py2_print(\"\"\"one\ntwo\"\"\" % x)\ny = 1\n"
         );
         assert_eq!(
             rw("raise ValueError, \"bad\"\n"),

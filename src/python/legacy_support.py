@@ -262,6 +262,31 @@ def _str(data):
     return data.decode("utf-8", "surrogateescape")
 
 
+# Files whose last print statement ended in a comma (Python 2's softspace).
+_softspace = set()
+
+
+def _py2_print(*items, soft=False, file=None):
+    """Python 2's print statement, which legacy.rs rewrites to this: items
+    written one by one with a space between them and before the first when
+    the last print statement to that file ended in a comma, no space after
+    an item that ends in a newline or a tab, and a newline at the end
+    unless the statement ends in a comma (`soft`)."""
+    out = sys.stdout if file is None else file
+    pending = id(out) in _softspace
+    _softspace.discard(id(out))
+    for item in items:
+        text = item if isinstance(item, str) else str(item)
+        if pending:
+            out.write(" ")
+        out.write(text)
+        pending = not (text[-1:].isspace() and text[-1:] != " ")
+    if not soft:
+        out.write("\n")
+    elif pending:
+        _softspace.add(id(out))
+
+
 _real_import = _builtins.__import__
 # The modules a Python 2 module gets for its imports, built at first use.
 _LEGACY_MODULES = {
@@ -281,9 +306,9 @@ def _import(name, globals=None, locals=None, fromlist=(), level=0):
     return _real_import(name, globals, locals, fromlist, level)
 
 
-# The builtins of a Python 2 module: Python 2's names for str, int, range,
-# open and input, and its imports of subprocess (pipes of str), string,
-# commands and urllib2.
+# The builtins of a Python 2 module: its print statement, Python 2's names
+# for str, int, range, open and input, and its imports of subprocess (pipes
+# of str), string, commands and urllib2.
 builtins = dict(vars(_builtins))
 builtins.update(
     xrange=range,
@@ -292,6 +317,7 @@ builtins.update(
     long=int,
     file=open,
     raw_input=input,
+    _py2_print=_py2_print,
     __import__=_import,
 )
 
