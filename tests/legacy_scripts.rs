@@ -405,9 +405,9 @@ fn long_literals_ur_strings_and_softspace_are_python_2s_and_what_is_left_is_repo
 }
 
 /// Python 2's library in a legacy script: `string`'s functions,
-/// `commands`, `urllib2` against the test's HTTP server at `{url}`, `file`
-/// and `raw_input`.
-const PY2_LIBRARY: &str = r#"import bacula, string, commands, urllib2
+/// `commands`, `urllib2` and `urllib` against the test's HTTP server at
+/// `{url}`, `file`, `raw_input`, `reduce`, `unichr` and `cmp`.
+const PY2_LIBRARY: &str = r#"import bacula, string, commands, urllib2, urllib
 from string import join
 
 class Events:
@@ -434,6 +434,9 @@ class Events:
             raw_input()
         except EOFError:
             print "raw_input EOFError"
+        query = urllib.urlencode({"job": "web fd"})
+        print "urllib", query, urllib.quote("a b/c"), urllib.urlopen("{url}/hook", query).read()
+        print "builtins", reduce(lambda a, b: a * b, [1, 2, 3, 4]), unichr(233) == u"\u00e9", cmp(1, 2), cmp("b", "a")
 
 bacula.set_events(Events())
 "#;
@@ -482,7 +485,7 @@ fn hook_server() -> (String, std::sync::mpsc::Receiver<String>) {
 }
 
 #[test]
-fn a_python_2_script_uses_string_commands_urllib2_file_and_raw_input_in_a_real_job() {
+fn a_python_2_script_uses_string_commands_urllib_file_raw_input_and_reduce_in_a_real_job() {
     let (url, bodies) = hook_server();
     let s = setup_with("fd-secret", Some(&PY2_LIBRARY.replace("{url}", &url)));
     wait_for_script(&s);
@@ -494,8 +497,10 @@ fn a_python_2_script_uses_string_commands_urllib2_file_and_raw_input_in_a_real_j
         "urllib2 str received job=1",
         "HTTPError 404",
         "URLError URLError",
-        "file import bacula, string, commands, urllib2",
+        "file import bacula, string, commands, urllib2, urllib",
         "raw_input EOFError",
+        "urllib job=web+fd a%20b/c received job=web+fd",
+        "builtins 24 True -1 1",
     ] {
         assert!(
             out.lines().any(|l| l.ends_with(&format!(": {line}"))),
@@ -503,12 +508,15 @@ fn a_python_2_script_uses_string_commands_urllib2_file_and_raw_input_in_a_real_j
         );
     }
     assert_eq!(bodies.try_recv().unwrap(), "job=1");
+    assert_eq!(bodies.try_recv().unwrap(), "job=web+fd");
     let log = s.log();
     for warning in [
         "DirStartUp.py:1: warning: Python 2 commands is rdird's legacy version of it",
         "DirStartUp.py:6: warning: Python 2 string.split is rdird's legacy version of it",
         "DirStartUp.py:21: warning: Python 2 name file is open",
         "DirStartUp.py:25: warning: Python 2 name raw_input is input",
+        "DirStartUp.py:28: warning: Python 2 urllib.urlencode is rdird's legacy version of it",
+        "DirStartUp.py:30: warning: Python 2 name reduce is functools.reduce",
     ] {
         assert!(log.contains(warning), "no {warning:?} in:\n{log}");
     }

@@ -3,12 +3,13 @@
 //! Python 2 meaning: `except E, name:` with a name bound by nothing else
 //! (Python 3.14 reads that line as a list of two exceptions and fails at
 //! run time), a read of `xrange`, `unicode`, `basestring`, `long`, `file`,
-//! `raw_input`, `has_key`, `iteritems`, `iterkeys` or `itervalues` that the
-//! module does not define itself, or a use of Python 2's library (`import
-//! commands`, `import urllib2`, `string.split`). A Python 2 module runs
-//! with the builtins of legacy_support.py: those names, and imports of
-//! `subprocess` (pipes of str), `string`, `commands` and `urllib2` as
-//! Python 2 had them.
+//! `raw_input`, `reduce`, `unichr`, `cmp`, `has_key`, `iteritems`,
+//! `iterkeys` or `itervalues` that the module does not define itself, or a
+//! use of Python 2's library (`import commands`, `import urllib2`,
+//! `string.split`, `urllib.urlencode`). A Python 2 module runs with the
+//! builtins of legacy_support.py: those names, and imports of `subprocess`
+//! (pipes of str), `string`, `commands`, `urllib` and `urllib2` as Python
+//! 2 had them.
 
 use std::collections::HashSet;
 
@@ -23,13 +24,16 @@ const SUPPORT_SOURCE: &str = include_str!("legacy_support.py");
 const SUPPORT_MODULE: &str = "_rdird_legacy";
 
 /// Python 2 builtin names and what they are in Python 3.
-const PY2_NAMES: [(&str, &str); 6] = [
+const PY2_NAMES: [(&str, &str); 9] = [
     ("xrange", "range"),
     ("unicode", "str"),
     ("basestring", "str"),
     ("long", "int"),
     ("file", "open"),
     ("raw_input", "input"),
+    ("reduce", "functools.reduce"),
+    ("unichr", "chr"),
+    ("cmp", "(a > b) - (a < b)"),
 ];
 const PY2_DICT_METHODS: [&str; 4] = ["has_key", "iteritems", "iterkeys", "itervalues"];
 

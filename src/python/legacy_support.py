@@ -1,9 +1,10 @@
 """rdird's support for Director scripts in the Python 2 dialect: the syntax
 tree scan that tells a Python 2 module, the builtins such a module runs
-with (Python 2's names, and its library modules `string`, `commands` and
-`urllib2` as Python 2 had them), and the finder that loads helper modules
-from the scripts folder through the same front end."""
+with (Python 2's names, and its library modules `string`, `commands`,
+`urllib` and `urllib2` as Python 2 had them), and the finder that loads
+helper modules from the scripts folder through the same front end."""
 
+import functools
 import sys
 import os
 import builtins as _builtins
@@ -27,26 +28,33 @@ def _walk(node):
 # Python 2's modules that Python 3 dropped, provided to Python 2 modules.
 PY2_MODULES = ("commands", "urllib2")
 
-# The functions of Python 2's string module that Python 3's has not.
-PY2_STRING_FUNCTIONS = (
+# The functions of Python 2's string and urllib modules that Python 3's
+# have not, by module.
+PY2_FUNCTIONS = {}
+PY2_FUNCTIONS["string"] = (
     "atof", "atoi", "atol", "capitalize", "center", "count", "expandtabs",
     "find", "index", "join", "joinfields", "ljust", "lower", "lstrip",
     "maketrans", "replace", "rfind", "rindex", "rjust", "rsplit", "rstrip",
     "split", "splitfields", "strip", "swapcase", "translate", "upper",
     "zfill",
 )
+PY2_FUNCTIONS["urllib"] = (
+    "quote", "quote_plus", "unquote", "unquote_plus", "urlencode",
+    "urlopen", "urlretrieve",
+)
 
 
 def scan(source, path):
     """The names the module binds anywhere; (name, line) of every name and
     every attribute it reads; and (name, line) of each use of Python 2's
-    library: an import of a module of PY2_MODULES, a `string.split` of
-    PY2_STRING_FUNCTIONS where `string` is only ever the imported module."""
+    library: an import of a module of PY2_MODULES, a `string.split` or
+    `urllib.urlencode` of PY2_FUNCTIONS where `string` or `urllib` is only
+    ever the imported module."""
     tree = compile(source, path, "exec", _ast.PyCF_ONLY_AST)
     bound, names, attrs = set(), [], []
     # Names bound otherwise than by an import (`string = "x"`).
     assigned = set()
-    library, string_calls = [], []
+    library, calls = [], []
     for n in _walk(tree):
         if isinstance(n, _ast.Name):
             if isinstance(n.ctx, _ast.Load):
@@ -69,18 +77,13 @@ def scan(source, path):
             assigned.add(n.name)
         elif isinstance(n, _ast.Attribute):
             attrs.append((n.attr, n.lineno))
-            if (
-                isinstance(n.value, _ast.Name)
-                and n.value.id == "string"
-                and n.attr in PY2_STRING_FUNCTIONS
-            ):
-                string_calls.append(("string." + n.attr, n.lineno))
+            if isinstance(n.value, _ast.Name) and n.attr in PY2_FUNCTIONS.get(n.value.id, ()):
+                calls.append((n.value.id, n.attr, n.lineno))
         if isinstance(n, _ast.Import):
             library.extend((a.name, n.lineno) for a in n.names if a.name in PY2_MODULES)
         elif isinstance(n, _ast.ImportFrom) and n.level == 0 and n.module in PY2_MODULES:
             library.append((n.module, n.lineno))
-    if "string" not in assigned:
-        library.extend(string_calls)
+    library.extend((m + "." + f, line) for m, f, line in calls if m not in assigned)
     return bound, names, attrs, sorted(library, key=lambda use: use[1])
 
 
@@ -207,6 +210,40 @@ def _legacy_commands():
     return mod
 
 
+class _TextResponse:
+    """A response whose body reads as str, as Python 2's did."""
+
+    def __init__(self, real):
+        self._real = real
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._real.close()
+
+    def __iter__(self):
+        return (_str(line) for line in self._real)
+
+    def read(self, *args):
+        return _str(self._real.read(*args))
+
+    def readline(self, *args):
+        return _str(self._real.readline(*args))
+
+    def readlines(self, *args):
+        return [_str(line) for line in self._real.readlines(*args)]
+
+
+def _urlopen(url, data=None, *args, **kw):
+    import urllib.request
+
+    return _TextResponse(urllib.request.urlopen(url, _text(data), *args, **kw))
+
+
 def _legacy_urllib2():
     import urllib.request as request
     import urllib.error as error
@@ -219,41 +256,36 @@ def _legacy_urllib2():
         def __init__(self, url, data=None, headers={}, *args, **kw):
             super().__init__(url, _text(data), headers, *args, **kw)
 
-    class Response:
-        """A response whose body reads as str, as Python 2's did."""
-
-        def __init__(self, real):
-            self._real = real
-
-        def __getattr__(self, name):
-            return getattr(self._real, name)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self._real.close()
-
-        def __iter__(self):
-            return (_str(line) for line in self._real)
-
-        def read(self, *args):
-            return _str(self._real.read(*args))
-
-        def readline(self, *args):
-            return _str(self._real.readline(*args))
-
-        def readlines(self, *args):
-            return [_str(line) for line in self._real.readlines(*args)]
-
-    def urlopen(url, data=None, *args, **kw):
-        return Response(request.urlopen(url, _text(data), *args, **kw))
-
+    Request.__module__ = "urllib2"
     mod.__dict__.update(
         Request=Request,
-        urlopen=urlopen,
+        urlopen=_urlopen,
         URLError=error.URLError,
         HTTPError=error.HTTPError,
+    )
+    return mod
+
+
+def _legacy_urllib():
+    import urllib
+    import urllib.error
+    import urllib.parse as parse
+    import urllib.request as request
+    import types
+
+    mod = types.ModuleType("urllib", "Python 2's urllib, on urllib.parse and urllib.request.")
+    mod.__dict__.update({k: v for k, v in vars(urllib).items() if not k.startswith("__")})
+    mod.__dict__.update(
+        parse=parse,
+        request=request,
+        error=urllib.error,
+        quote=parse.quote,
+        quote_plus=parse.quote_plus,
+        unquote=parse.unquote,
+        unquote_plus=parse.unquote_plus,
+        urlencode=parse.urlencode,
+        urlopen=_urlopen,
+        urlretrieve=request.urlretrieve,
     )
     return mod
 
@@ -294,6 +326,7 @@ _LEGACY_MODULES = {
     "string": _legacy_string,
     "commands": _legacy_commands,
     "urllib2": _legacy_urllib2,
+    "urllib": _legacy_urllib,
 }
 _legacy = {}
 
@@ -307,8 +340,9 @@ def _import(name, globals=None, locals=None, fromlist=(), level=0):
 
 
 # The builtins of a Python 2 module: its print statement, Python 2's names
-# for str, int, range, open and input, and its imports of subprocess (pipes
-# of str), string, commands and urllib2.
+# for str, int, range, open, input, functools.reduce and chr, its cmp, and
+# its imports of subprocess (pipes of str), string, commands, urllib and
+# urllib2.
 builtins = dict(vars(_builtins))
 builtins.update(
     xrange=range,
@@ -317,6 +351,9 @@ builtins.update(
     long=int,
     file=open,
     raw_input=input,
+    reduce=functools.reduce,
+    unichr=chr,
+    cmp=lambda a, b: (a > b) - (a < b),
     _py2_print=_py2_print,
     __import__=_import,
 )
