@@ -90,6 +90,13 @@ fn a_script_holding_the_catalogs_write_lock_leaves_consoles_answering_with_the_l
         .query_row("SELECT COUNT(*) FROM Job", [], |r| r.get(0))
         .unwrap();
     assert_eq!(jobs, 2, "a job was created while the catalog was locked");
+    // Locker's own end could not be recorded: its report says so.
+    let out = s.console_or_kill("wait\nmessages\n", Duration::from_secs(30));
+    let warning = out
+        .lines()
+        .find(|l| l.contains("JobId 2: Warning: Error updating job record."))
+        .unwrap_or_else(|| panic!("Locker's report: {out}"));
+    assert!(warning.contains("write lock"), "{warning}");
 }
 
 /// docs/python.md's read-only connection, at JobEnd: it counts the Job
