@@ -356,3 +356,201 @@ fn output_to_an_ended_job_or_outside_events_reaches_the_directors_messages_and_l
     assert!(log.contains("python: written to ended job 1"), "{log}");
     assert!(log.contains("python: printed at import"), "{log}");
 }
+
+#[test]
+fn long_literals_ur_strings_and_softspace_are_python_2s_and_what_is_left_is_reported_at_its_own_line(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("DirStartUp.py");
+    let body = "import bacula\n\
+                MODE = 0777\n\
+                print \"at import\"\n\
+                BIG = 10L + 0x1FL + 0777L\n\
+                PATTERN = ur\"\\d+\"\n\
+                class E:\n\
+                \x20   def JobStart(self, job):\n\
+                \x20       job.JobReport = \"%d %r %s\" % (BIG, PATTERN, \"10L ur''\")\n\
+                \x20       for i in range(3): print i,\n\
+                \x20       print\n\
+                bacula.set_events(E())\n";
+    std::fs::write(&script, body).unwrap();
+    let o = rdird(&[
+        "script",
+        "simulate",
+        script.to_str().unwrap(),
+        "--events",
+        "JobStart",
+    ]);
+    let text = format!("{}{}", stdout(&o), common::stderr(&o));
+    assert!(o.status.success(), "{text}");
+    assert!(text.contains("  552 '\\\\d+' 10L ur''\n"), "{text}");
+    // Python 2's softspace: no space is left at the end of the line.
+    assert!(text.contains("  0 1 2\n"), "{text}");
+    for warning in [
+        "DirStartUp.py:4: warning: rewrote Python 2 long literal to Python 3",
+        "DirStartUp.py:5: warning: rewrote Python 2 ur\"\" string to Python 3",
+    ] {
+        assert!(text.contains(warning), "no {warning:?} in:\n{text}");
+    }
+    // A tuple parameter on line 12, after lines the front end rewrites.
+    std::fs::write(&script, format!("{body}def unpack((a, b)):\n    pass\n")).unwrap();
+    let o = rdird(&["script", "check", script.to_str().unwrap()]);
+    let text = format!("{}{}", stdout(&o), common::stderr(&o));
+    assert!(!o.status.success(), "{text}");
+    assert!(
+        text.contains(&format!("File \"{}\", line 12\n", script.display()))
+            && text.contains("def unpack((a, b)):"),
+        "{text}"
+    );
+}
+
+/// Python 2's library in a legacy script: `string`'s functions,
+/// `commands`, `urllib2` and `urllib` against the test's HTTP server at
+/// `{url}`, `file`, `raw_input`, `reduce`, `unichr` and `cmp`.
+const PY2_LIBRARY: &str = r#"import bacula, string, commands, urllib2, urllib
+from string import join
+
+class Events:
+    def JobStart(self, job):
+        words = string.split("  backup of  web-fd ")
+        print "string", join(words, "-"), string.upper(words[0]), string.atoi("ff", 16), string.strip("  x  "), string.replace("a.b.c", ".", "/")
+        status, output = commands.getstatusoutput("echo out; echo err >&2; exit 2")
+        print "commands", status, output.split("\n"), commands.getoutput("echo one")
+        reply = urllib2.urlopen(urllib2.Request("{url}/hook", "job=%d" % job.JobId))
+        body = reply.read()
+        print "urllib2", type(body).__name__, body
+        try:
+            urllib2.urlopen("{url}/missing")
+        except urllib2.HTTPError, e:
+            print "HTTPError", e.code
+        try:
+            urllib2.urlopen("http://127.0.0.1:1/")
+        except urllib2.URLError, e:
+            print "URLError", e.__class__.__name__
+        f = file(__file__)
+        print "file", f.readline().strip()
+        f.close()
+        try:
+            raw_input()
+        except EOFError:
+            print "raw_input EOFError"
+        query = urllib.urlencode({"job": "web fd"})
+        print "urllib", query, urllib.quote("a b/c"), urllib.urlopen("{url}/hook", query).read()
+        print "builtins", reduce(lambda a, b: a * b, [1, 2, 3, 4]), unichr(233) == u"\u00e9", cmp(1, 2), cmp("b", "a")
+
+bacula.set_events(Events())
+"#;
+
+/// An HTTP server that answers `POST /hook` with `received <body>` and
+/// anything else with 404, and hands over each request body it got.
+fn hook_server() -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            reader.read_line(&mut request).unwrap();
+            let mut length = 0;
+            loop {
+                let mut header = String::new();
+                reader.read_line(&mut header).unwrap();
+                if header.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let body = String::from_utf8(body).unwrap();
+            let answer = if request.starts_with("POST /hook ") {
+                let text = format!("received {body}");
+                let _ = tx.send(body);
+                format!(
+                    "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{text}",
+                    text.len()
+                )
+            } else {
+                "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_string()
+            };
+            stream.write_all(answer.as_bytes()).unwrap();
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn a_python_2_script_uses_string_commands_urllib_file_raw_input_and_reduce_in_a_real_job() {
+    let (url, bodies) = hook_server();
+    let s = setup_with("fd-secret", Some(&PY2_LIBRARY.replace("{url}", &url)));
+    wait_for_script(&s);
+    let out = s.console("run job=Backup yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    for line in [
+        "string backup-of-web-fd BACKUP 255 x a/b/c",
+        "commands 512 ['out', 'err'] one",
+        "urllib2 str received job=1",
+        "HTTPError 404",
+        "URLError URLError",
+        "file import bacula, string, commands, urllib2, urllib",
+        "raw_input EOFError",
+        "urllib job=web+fd a%20b/c received job=web+fd",
+        "builtins 24 True -1 1",
+    ] {
+        assert!(
+            out.lines().any(|l| l.ends_with(&format!(": {line}"))),
+            "no {line:?} in:\n{out}"
+        );
+    }
+    assert_eq!(bodies.try_recv().unwrap(), "job=1");
+    assert_eq!(bodies.try_recv().unwrap(), "job=web+fd");
+    let log = s.log();
+    for warning in [
+        "DirStartUp.py:1: warning: Python 2 commands is rdird's legacy version of it",
+        "DirStartUp.py:6: warning: Python 2 string.split is rdird's legacy version of it",
+        "DirStartUp.py:21: warning: Python 2 name file is open",
+        "DirStartUp.py:25: warning: Python 2 name raw_input is input",
+        "DirStartUp.py:28: warning: Python 2 urllib.urlencode is rdird's legacy version of it",
+        "DirStartUp.py:30: warning: Python 2 name reduce is functools.reduce",
+    ] {
+        assert!(log.contains(warning), "no {warning:?} in:\n{log}");
+    }
+}
+
+/// A legacy script that counts its imports in the working directory.
+const COUNTS_IMPORTS: &str = r#"import bacula, os
+open(os.path.join(bacula.WorkingDir, "imports"), "a").write("import\n")
+
+class Events:
+    def JobStart(self, job):
+        print "JobStart", job.JobId
+
+bacula.set_events(Events())
+"#;
+
+#[test]
+fn each_rewrite_warning_is_logged_once_however_many_interpreters_load_the_script() {
+    let mut s = setup_with("fd-secret", Some(COUNTS_IMPORTS));
+    wait_for_script(&s);
+    let warning = "DirStartUp.py:6: warning: rewrote Python 2 print statement to Python 3";
+    let logged = |s: &Setup| s.log().matches(warning).count();
+    let imports = s.root.path().join("dir/imports");
+    let out = s.console("run job=Backup yes\nwait\npython restart\nrun job=Backup yes\nwait\n");
+    assert!(out.contains("Python interpreter restarted."), "{out}");
+    let loads = std::fs::read_to_string(&imports).unwrap().lines().count();
+    assert!(loads >= 3, "the script was imported {loads} times");
+    assert_eq!(logged(&s), 1, "{}", s.log());
+    // A changed file has its warnings said again, once.
+    let script = s.root.path().join("scripts/DirStartUp.py");
+    std::fs::write(&script, format!("{COUNTS_IMPORTS}# changed\n")).unwrap();
+    let out = s.console("python restart\nrun job=Backup yes\nwait\n");
+    assert!(out.contains("Python interpreter restarted."), "{out}");
+    assert_eq!(logged(&s), 2, "{}", s.log());
+    s.stop_director();
+    assert_eq!(logged(&s), 2, "{}", s.log());
+}

@@ -215,3 +215,56 @@ fn debug_level_100_shows_each_event_and_its_time() {
     }
     assert!(err.contains("set VolumeName"), "{err}");
 }
+
+#[test]
+fn the_bacula_modules_attributes_are_read_only_and_set_events_and_write_stay_callable() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("DirStartUp.py");
+    std::fs::write(
+        &script,
+        r#"import bacula
+
+class Events:
+    def JobStart(self, job):
+        for attempt in ("bacula.Name = 'other-dir'", "bacula.set_events = None",
+                        "bacula.write = print", "del bacula.write"):
+            try:
+                exec(attempt)
+                job.JobReport = "allowed: " + attempt
+            except AttributeError as e:
+                job.JobReport = "refused: %s" % e
+        bacula.set_events(Events())
+        bacula.write("still %s\n" % bacula.Name)
+
+    def JobEnd(self, job):
+        job.JobReport = "JobEnd delivered"
+
+bacula.set_events(Events())
+"#,
+    )
+    .unwrap();
+    let o = rdird(&[
+        "script",
+        "simulate",
+        script.to_str().unwrap(),
+        "--events",
+        "JobStart,JobEnd",
+    ]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}{}", stderr(&o));
+    for line in [
+        "  refused: bacula.Name is read-only\n",
+        "  refused: bacula.set_events is read-only\n",
+        "  refused: bacula.write is read-only\n",
+        "  still simulated-dir\n",
+        "  JobEnd delivered\n",
+    ] {
+        assert!(out.contains(line), "no {line:?} in:\n{out}");
+    }
+    assert!(!out.contains("allowed:"), "{out}");
+    assert_eq!(
+        out.matches("refused: bacula.write is read-only").count(),
+        2,
+        "{out}"
+    );
+}

@@ -32,6 +32,25 @@ use crate::config::{Config, Kind};
 /// tables.
 const MIGRATIONS: &[&str] = &["bacula 9.6 tables"];
 
+/// How long a statement waits for a lock another connection holds on the
+/// catalog (a script's open transaction, a program writing the file)
+/// before it fails. The Director's connection is shared by every job and
+/// console behind one lock: a wait without bound there (bacula-dir 9.6.7's
+/// busy handler in cats/sqlite.c retries for ever) stops them all.
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What an SQLite error says, naming the lock when it is one.
+pub(crate) fn describe(e: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
+    match e.sqlite_error_code() {
+        Some(DatabaseBusy | DatabaseLocked) => format!(
+            "{e}: another connection has held the catalog's write lock for over {} s (a script's open transaction, or a program writing the file); the statement was not carried out",
+            BUSY_TIMEOUT.as_secs()
+        ),
+        _ => e.to_string(),
+    }
+}
+
 /// A catalog error, with the database it happened in.
 #[derive(Debug)]
 pub struct CatalogError {
@@ -82,7 +101,7 @@ impl Catalog {
     pub fn open(path: &Path) -> Result<Catalog, CatalogError> {
         let err = |e: rusqlite::Error| CatalogError {
             db: path.to_path_buf(),
-            message: e.to_string(),
+            message: describe(&e),
         };
         let real = crate::files::catalog_target(path).map_err(|message| CatalogError {
             db: path.to_path_buf(),
@@ -93,8 +112,7 @@ impl Catalog {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_NOFOLLOW;
         let db = Connection::open_with_flags(&real, flags).map_err(err)?;
-        db.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(err)?;
+        db.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
         let mut c = Catalog {
             db,
             path: path.to_path_buf(),
@@ -122,7 +140,7 @@ impl Catalog {
     pub fn close_cleanly(&self) -> Result<(), CatalogError> {
         let err = |e: rusqlite::Error| CatalogError {
             db: self.path.clone(),
-            message: e.to_string(),
+            message: describe(&e),
         };
         self.db
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
@@ -183,7 +201,7 @@ impl Catalog {
     pub(crate) fn err(&self, e: rusqlite::Error) -> CatalogError {
         CatalogError {
             db: self.path.clone(),
-            message: e.to_string(),
+            message: describe(&e),
         }
     }
 
@@ -212,7 +230,7 @@ impl Catalog {
         for (i, name) in MIGRATIONS.iter().enumerate().skip(done as usize) {
             let tx = self.db.transaction().map_err(|e| CatalogError {
                 db: self.path.clone(),
-                message: e.to_string(),
+                message: describe(&e),
             })?;
             if i == 0 && !made_by_bacula {
                 for stmt in schema::create_statements() {
@@ -228,7 +246,7 @@ impl Catalog {
                     )
                     .map_err(|e| CatalogError {
                         db: self.path.clone(),
-                        message: e.to_string(),
+                        message: describe(&e),
                     })?;
                 }
                 tx.execute(
@@ -237,7 +255,7 @@ impl Catalog {
                 )
                 .map_err(|e| CatalogError {
                     db: self.path.clone(),
-                    message: e.to_string(),
+                    message: describe(&e),
                 })?;
             }
             tx.execute(
@@ -246,11 +264,11 @@ impl Catalog {
             )
             .map_err(|e| CatalogError {
                 db: self.path.clone(),
-                message: e.to_string(),
+                message: describe(&e),
             })?;
             tx.commit().map_err(|e| CatalogError {
                 db: self.path.clone(),
-                message: e.to_string(),
+                message: describe(&e),
             })?;
         }
         Ok(())

@@ -119,7 +119,7 @@ impl QueryConnection {
     fn open_with_limit(path: &Path, limit: Duration) -> Result<QueryConnection, CatalogError> {
         let err = |e: rusqlite::Error| CatalogError {
             db: path.to_path_buf(),
-            message: e.to_string(),
+            message: super::describe(&e),
         };
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
@@ -129,8 +129,7 @@ impl QueryConnection {
             message,
         })?;
         let db = Connection::open_with_flags(real, flags).map_err(err)?;
-        db.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(err)?;
+        db.busy_timeout(super::BUSY_TIMEOUT).map_err(err)?;
         db.pragma_update(None, "query_only", true).map_err(err)?;
         // One value is built whole before any cap on the reply can look at
         // it (`printf('%.900000000c', 'x')`): SQLite refuses to make a

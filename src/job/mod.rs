@@ -630,7 +630,9 @@ fn run_job_steps(
         .catalog()
         .job_ended(job_id, status, &clock::local(end).sql(), errors)
     {
-        tracing::error!("{e}");
+        // In the job's report too, as bacula-dir says it (job.c
+        // update_job_end): the catalog keeps the job as running.
+        say(&format!("Warning: Error updating job record. {e}"));
     }
     let cfg = director.config();
     // The report of a job that failed is an error, as bacula-dir sends it

@@ -2,11 +2,14 @@
 //! compile as Python 3 is; one that does is when its syntax tree shows
 //! Python 2 meaning: `except E, name:` with a name bound by nothing else
 //! (Python 3.14 reads that line as a list of two exceptions and fails at
-//! run time), or a read of `xrange`, `unicode`, `basestring`, `long`,
-//! `has_key`, `iteritems`, `iterkeys` or `itervalues` that the module
-//! does not define itself. A Python 2 module runs with the builtins of
-//! legacy_support.py: those four names, and `import subprocess` whose
-//! pipes carry str.
+//! run time), a read of `xrange`, `unicode`, `basestring`, `long`, `file`,
+//! `raw_input`, `reduce`, `unichr`, `cmp`, `has_key`, `iteritems`,
+//! `iterkeys` or `itervalues` that the module does not define itself, or a
+//! use of Python 2's library (`import commands`, `import urllib2`,
+//! `string.split`, `urllib.urlencode`). A Python 2 module runs with the
+//! builtins of legacy_support.py: those names, and imports of `subprocess`
+//! (pipes of str), `string`, `commands`, `urllib` and `urllib2` as Python
+//! 2 had them.
 
 use std::collections::HashSet;
 
@@ -21,11 +24,16 @@ const SUPPORT_SOURCE: &str = include_str!("legacy_support.py");
 const SUPPORT_MODULE: &str = "_rdird_legacy";
 
 /// Python 2 builtin names and what they are in Python 3.
-const PY2_NAMES: [(&str, &str); 4] = [
+const PY2_NAMES: [(&str, &str); 9] = [
     ("xrange", "range"),
     ("unicode", "str"),
     ("basestring", "str"),
     ("long", "int"),
+    ("file", "open"),
+    ("raw_input", "input"),
+    ("reduce", "functools.reduce"),
+    ("unichr", "chr"),
+    ("cmp", "(a > b) - (a < b)"),
 ];
 const PY2_DICT_METHODS: [&str; 4] = ["has_key", "iteritems", "iterkeys", "itervalues"];
 
@@ -38,11 +46,16 @@ pub(crate) struct Hints {
     pub builtin_names: Vec<(usize, &'static str, &'static str)>,
     /// A Python 2 dict method is called and the module defines none.
     pub dict_methods: bool,
+    /// Uses of Python 2's library: (line, module or `string` function).
+    pub library: Vec<(usize, String)>,
 }
 
 impl Hints {
     pub(crate) fn is_python2(&self) -> bool {
-        !self.unbound_except.is_empty() || !self.builtin_names.is_empty() || self.dict_methods
+        !self.unbound_except.is_empty()
+            || !self.builtin_names.is_empty()
+            || self.dict_methods
+            || !self.library.is_empty()
     }
 }
 
@@ -108,11 +121,12 @@ pub(crate) fn hints(vm: &VirtualMachine, source: &str, path: &str) -> PyResult<H
     let result = scan.call((source.to_string(), path.to_string()), vm)?;
     let parts = result
         .downcast_ref::<PyTuple>()
-        .filter(|t| t.len() == 3)
-        .ok_or_else(|| vm.new_type_error("scan must return three parts"))?;
+        .filter(|t| t.len() == 4)
+        .ok_or_else(|| vm.new_type_error("scan must return four parts"))?;
     let bound = str_set(&parts[0], vm)?;
     let names = read_pairs(&parts[1], vm)?;
     let attrs = read_pairs(&parts[2], vm)?;
+    let library = read_pairs(&parts[3], vm)?;
     let unbound_except = super::legacy::except_comma_names(source)
         .into_iter()
         .map(|(_, n)| n)
@@ -135,5 +149,9 @@ pub(crate) fn hints(vm: &VirtualMachine, source: &str, path: &str) -> PyResult<H
         unbound_except,
         builtin_names,
         dict_methods,
+        library: library
+            .into_iter()
+            .map(|(name, line)| (line, name))
+            .collect(),
     })
 }

@@ -10,7 +10,7 @@ use rustpython_vm::builtins::PyStrRef;
 use rustpython_vm::{PyResult, VirtualMachine};
 
 use super::dialect;
-use super::load::compile_script;
+use super::load::{compile_script, log_warnings};
 
 /// Puts the scripts folder's finder first on `sys.meta_path`.
 pub(crate) fn install(vm: &VirtualMachine, scripts_dir: &Path) -> PyResult<()> {
@@ -18,9 +18,7 @@ pub(crate) fn install(vm: &VirtualMachine, scripts_dir: &Path) -> PyResult<()> {
         "compile_module",
         |source: PyStrRef, path: PyStrRef, vm: &VirtualMachine| -> PyResult {
             let compiled = compile_script(vm, source.as_ref(), path.as_ref(), true)?;
-            for w in &compiled.warnings {
-                tracing::warn!("{w}");
-            }
+            log_warnings(source.as_ref(), &compiled.warnings);
             Ok(vm
                 .ctx
                 .new_tuple(vec![

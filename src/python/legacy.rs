@@ -1,12 +1,13 @@
 //! The legacy-dialect front end: rewrites the Python 2 statements that
 //! Bacula 2.x Director scripts used into Python 3, so those scripts run
 //! unmodified. It handles `print x, y` (multi-line strings and `print (a),
-//! b` included), `print >>f, x`, a trailing comma after print, bare
-//! `print`, `except E, e:`, `raise E, "msg"`, `exec "code"`, backticks,
-//! `<>`, `0777` octals, and the dict methods `has_key`, `iteritems`,
-//! `iterkeys` and `itervalues`. (The Python 2 names `xrange`, `unicode`,
-//! `basestring` and `long` are builtins of a Python 2 module, see
-//! dialect.rs.)
+//! b` included), `print >>f, x`, a trailing comma after print (Python 2's
+//! softspace), bare `print`, `except E, e:`, `raise E, "msg"`, `exec "code"`, backticks,
+//! `<>`, `0777` octals, `10L` longs, `ur"..."` strings, and the dict
+//! methods `has_key`, `iteritems`, `iterkeys` and `itervalues`. (The
+//! Python 2 names `xrange`, `unicode`, `basestring` and `long`, and the
+//! library names of legacy_support.py, are builtins of a Python 2 module,
+//! see dialect.rs.)
 //!
 //! Rewrites never add or remove line breaks, so tracebacks keep the line
 //! numbers of the file the administrator wrote. Which sources are Python 2
@@ -152,7 +153,14 @@ struct Edit {
     with: String,
 }
 
-/// A `print` statement at `[s, e)` as a call.
+/// The builtin of a Python 2 module that does what the print statement
+/// did (legacy_support.py): one space between items, a space before the
+/// first when the last print statement ended in a comma (Python 2's
+/// softspace, so `print i,` in a loop then `print` leaves no space at the
+/// end of the line), and no newline after one that does.
+const PRINT_STATEMENT: &str = "_py2_print";
+
+/// A `print` statement at `[s, e)` as a call of PRINT_STATEMENT.
 fn print_call(src: &str, m: &[u8], s: usize, e: usize) -> Option<String> {
     let after = s + 5;
     let rest_m = &m[after..e];
@@ -205,12 +213,12 @@ fn print_call(src: &str, m: &[u8], s: usize, e: usize) -> Option<String> {
         parts.push(args.to_string());
     }
     if soft_space {
-        parts.push("end=\" \"".to_string());
+        parts.push("soft=True".to_string());
     }
     if let Some(f) = file {
         parts.push(format!("file={f}"));
     }
-    Some(format!("print({})", parts.join(", ")))
+    Some(format!("{PRINT_STATEMENT}({})", parts.join(", ")))
 }
 
 /// The parenthesis that closes the one at `open`.
@@ -333,8 +341,62 @@ const DICT_METHODS: [(&str, &str); 4] = [
     ("itervalues", "values"),
 ];
 
-/// Backquotes, `<>`, octals and dict methods, which may sit inside
-/// statements rewritten later.
+/// The edits for the number `token` at `at`: a long's `L` suffix goes
+/// (`10L`, `0x1FL`; every Python 3 int is long) and a `0777` octal
+/// becomes `0o777`.
+fn number_edits(
+    src: &[u8],
+    token: &[u8],
+    at: usize,
+    edits: &mut Vec<Edit>,
+    done: &mut Vec<Rewrite>,
+) {
+    let digits = match token.split_last() {
+        Some((b'L' | b'l', rest)) if is_integer(rest) => {
+            edits.push(Edit {
+                from: at + rest.len(),
+                to: at + token.len(),
+                with: String::new(),
+            });
+            done.push(Rewrite {
+                line: line_of(src, at),
+                what: "long literal",
+            });
+            rest
+        }
+        _ => token,
+    };
+    let octal = digits.len() > 1
+        && digits[0] == b'0'
+        && digits.iter().all(|c| (b'0'..=b'7').contains(c))
+        && digits.iter().any(|&c| c != b'0');
+    if octal {
+        edits.push(Edit {
+            from: at,
+            to: at + 1,
+            with: "0o".into(),
+        });
+        done.push(Rewrite {
+            line: line_of(src, at),
+            what: "octal literal",
+        });
+    }
+}
+
+/// Whether `t` is an integer literal of Python 2: decimal, `0x`, `0o`,
+/// `0b`, or a `0777` octal.
+fn is_integer(t: &[u8]) -> bool {
+    let radix = |prefix: &[u8], ok: fn(&u8) -> bool| {
+        t.len() > 2 && t[..2].eq_ignore_ascii_case(prefix) && t[2..].iter().all(ok)
+    };
+    radix(b"0x", u8::is_ascii_hexdigit)
+        || radix(b"0o", |c| (b'0'..=b'7').contains(c))
+        || radix(b"0b", |c| matches!(c, b'0' | b'1'))
+        || (!t.is_empty() && t.iter().all(u8::is_ascii_digit))
+}
+
+/// Backquotes, `<>`, octal and long literals, `ur""` strings and dict
+/// methods, which may sit inside statements rewritten later.
 fn rewrite_operators(src: &str, done: &mut Vec<Rewrite>) -> String {
     let bytes = src.as_bytes();
     let m = mask(bytes);
@@ -361,26 +423,26 @@ fn rewrite_operators(src: &str, done: &mut Vec<Rewrite>) -> String {
                     });
                 }
             }
-        } else if m[i] == b'0'
-            && m.get(i + 1).is_some_and(u8::is_ascii_digit)
-            && (i == 0 || !(is_ident(m[i - 1]) || m[i - 1] == b'.'))
-        {
+        } else if m[i].is_ascii_digit() && (i == 0 || !(is_ident(m[i - 1]) || m[i - 1] == b'.')) {
             let end = (i..m.len())
-                .find(|&j| !m[j].is_ascii_digit())
+                .find(|&j| !(is_ident(m[j]) || m[j] == b'.'))
                 .unwrap_or(m.len());
-            let octal = m[i..end].iter().all(|c| (b'0'..=b'7').contains(c))
-                && !m.get(end).is_some_and(|&c| is_ident(c) || c == b'.');
-            if octal {
-                edits.push(Edit {
-                    from: i,
-                    to: i + 1,
-                    with: "0o".into(),
-                });
-                done.push(Rewrite {
-                    line: line_of(bytes, i),
-                    what: "octal literal",
-                });
-            }
+            number_edits(bytes, &m[i..end], i, &mut edits, done);
+        } else if matches!(m[i], b'u' | b'U')
+            && matches!(m.get(i + 1), Some(b'r' | b'R'))
+            && matches!(m.get(i + 2), Some(b'\'' | b'"'))
+            && (i == 0 || !is_ident(m[i - 1]))
+        {
+            // Python 2's raw unicode string: every Python 3 str is unicode.
+            edits.push(Edit {
+                from: i,
+                to: i + 1,
+                with: String::new(),
+            });
+            done.push(Rewrite {
+                line: line_of(bytes, i),
+                what: "ur\"\" string",
+            });
         } else if m[i] == b'.' {
             for (old, new) in DICT_METHODS {
                 let name = &m[i + 1..];
@@ -506,18 +568,18 @@ mod tests {
 
     #[test]
     fn print_statements_become_calls() {
-        assert_eq!(rw("print \"a\", b\n"), "print(\"a\", b)\n");
-        assert_eq!(rw("    print\n"), "    print()\n");
-        assert_eq!(rw("print x,\n"), "print(x, end=\" \")\n");
+        assert_eq!(rw("print \"a\", b\n"), "_py2_print(\"a\", b)\n");
+        assert_eq!(rw("    print\n"), "    _py2_print()\n");
+        assert_eq!(rw("print x,\n"), "_py2_print(x, soft=True)\n");
         assert_eq!(
             rw("print >>sys.stderr, \"oops\"\n"),
-            "print(\"oops\", file=sys.stderr)\n"
+            "_py2_print(\"oops\", file=sys.stderr)\n"
         );
-        assert_eq!(rw("print >>f\n"), "print(file=f)\n");
-        assert_eq!(rw("if x: print x; y = 1\n"), "if x: print(x); y = 1\n");
+        assert_eq!(rw("print >>f\n"), "_py2_print(file=f)\n");
+        assert_eq!(rw("if x: print x; y = 1\n"), "if x: _py2_print(x); y = 1\n");
         assert_eq!(
             rw("print \"%d\" % (1,)  # note\n"),
-            "print(\"%d\" % (1,))  # note\n"
+            "_py2_print(\"%d\" % (1,))  # note\n"
         );
     }
 
@@ -540,7 +602,7 @@ mod tests {
     fn multi_line_prints_keep_their_lines() {
         let src = "print \"a\", (1,\n       2)\nx = 1\n";
         let out = rw(src);
-        assert_eq!(out, "print(\"a\", (1,\n       2))\nx = 1\n");
+        assert_eq!(out, "_py2_print(\"a\", (1,\n       2))\nx = 1\n");
         assert_eq!(out.lines().count(), src.lines().count());
     }
 
@@ -574,10 +636,10 @@ mod tests {
 
     #[test]
     fn more_python_2_statements_become_python_3() {
-        assert_eq!(rw("print (a), b\n"), "print((a), b)\n");
+        assert_eq!(rw("print (a), b\n"), "_py2_print((a), b)\n");
         assert_eq!(
             rw("print \"\"\"one\ntwo\"\"\" % x\ny = 1\n"),
-            "print(\"\"\"one\ntwo\"\"\" % x)\ny = 1\n"
+            "_py2_print(\"\"\"one\ntwo\"\"\" % x)\ny = 1\n"
         );
         assert_eq!(
             rw("raise ValueError, \"bad\"\n"),
@@ -613,6 +675,24 @@ mod tests {
             vec![(3, "e".to_string()), (5, "C".to_string())]
         );
         assert!(except_comma_names("except (A, B):\n  pass\nexcept A, e.x:\n").is_empty());
+    }
+
+    #[test]
+    fn long_literals_and_raw_unicode_strings_become_python_3() {
+        assert_eq!(rw("x = 10L + 0x1FL + 7l\n"), "x = 10 + 0x1F + 7\n");
+        assert_eq!(rw("m = 0777L\n"), "m = 0o777\n");
+        assert_eq!(rw("p = ur\"\\d+\" + UR'x'\n"), "p = r\"\\d+\" + R'x'\n");
+        for src in [
+            "s = \"10L ur''\"  # 10L\n",
+            "x = 1.5 + 1e5 + 10j + 00\n",
+            "f(tour'x')\n",
+            "u = u\"x\" + r\"y\"\n",
+        ] {
+            assert_eq!(rw(src), src);
+        }
+        let (_, r) = rewrite("a = 1\nb = 2L\nc = ur'x'\n", &|_| true);
+        let lines: Vec<(usize, &str)> = r.iter().map(|r| (r.line, r.what)).collect();
+        assert_eq!(lines, vec![(2, "long literal"), (3, "ur\"\" string")]);
     }
 
     #[test]

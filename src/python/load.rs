@@ -3,7 +3,10 @@
 //! `DirStartUp` module with output captured, and finding the handlers it
 //! registered.
 
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
+use std::sync::{LazyLock, Mutex};
 
 use rustpython_vm::builtins::{PyBaseExceptionRef, PyDictRef};
 use rustpython_vm::compiler::Mode;
@@ -66,9 +69,13 @@ pub fn compile_script(
             if rewrites.is_empty() {
                 return Err(err.into_pyexception(vm, Some(source)));
             }
+            // Rewrites keep every line where it was: the first construct
+            // the front end leaves is reported at its own line, in the
+            // text the administrator wrote, not at an earlier line that
+            // only the original failed on.
             match vm.compile(&out, Mode::Exec, path.to_string()) {
                 Ok(_) => (out, rewrites, None),
-                Err(_) => return Err(err.into_pyexception(vm, Some(source))),
+                Err(left) => return Err(left.into_pyexception(vm, Some(source))),
             }
         }
     };
@@ -89,6 +96,12 @@ pub fn compile_script(
             .iter()
             .map(|(line, py2, py3)| (*line, format!("Python 2 name {py2} is {py3}"))),
     );
+    warnings.extend(hints.library.iter().map(|(line, name)| {
+        (
+            *line,
+            format!("Python 2 {name} is rdird's legacy version of it"),
+        )
+    }));
     warnings.sort_by_key(|(line, _)| *line);
     Ok(Compiled {
         code,
@@ -98,6 +111,27 @@ pub fn compile_script(
             .collect(),
         python2: true,
     })
+}
+
+/// The warnings already logged, each with the text of the file it is
+/// about.
+static LOGGED: LazyLock<Mutex<HashSet<(u64, String)>>> = LazyLock::new(Mutex::default);
+
+/// Logs the warnings of one compiled file whose text is `source`, each
+/// once: every interpreter of a load compiles the same text (the spares,
+/// a memory reload, a `python restart` to an unchanged script), and one
+/// line per rewrite is what the administrator has to read. A changed
+/// file has its warnings logged again.
+pub(crate) fn log_warnings(source: &str, warnings: &[String]) {
+    let mut hasher = DefaultHasher::new();
+    source.hash(&mut hasher);
+    let text = hasher.finish();
+    let mut logged = LOGGED.lock().unwrap_or_else(|e| e.into_inner());
+    for w in warnings {
+        if logged.insert((text, w.clone())) {
+            tracing::warn!("{w}");
+        }
+    }
 }
 
 /// Loads the startup script, whose text is `source` (read once by the
@@ -120,9 +154,7 @@ pub(crate) fn load_script(
     }
     let shown = path.display().to_string();
     let compiled = compile_script(vm, source, &shown, legacy)?;
-    for w in &compiled.warnings {
-        tracing::warn!("{w}");
-    }
+    log_warnings(source, &compiled.warnings);
     let dict: PyDictRef = vm.ctx.new_dict();
     dict.set_item("__file__", vm.ctx.new_str(shown.as_str()).into(), vm)?;
     if compiled.python2 {
