@@ -60,6 +60,7 @@ fn scratch_host(tag: &str, source: &str) -> (ScriptHost, PathBuf) {
         event_timeout: Duration::from_secs(30),
         legacy_syntax: false,
         memory_limit: 0,
+        program: env!("CARGO_BIN_EXE_rdird").into(),
     };
     let (host, loaded) = ScriptHost::start(cfg, Arc::new(Catalog));
     loaded.unwrap_or_else(|e| panic!("the {tag} script loads: {e}"));
@@ -140,6 +141,7 @@ fn main() {
         event_timeout: Duration::from_secs(30),
         legacy_syntax: true,
         memory_limit: 0,
+        program: env!("CARGO_BIN_EXE_rdird").into(),
     };
     let t0 = Instant::now();
     let (host, loaded) = ScriptHost::start(cfg, Arc::new(Catalog));

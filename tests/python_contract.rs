@@ -119,6 +119,7 @@ fn config(dir: &std::path::Path, timeout: Duration) -> HostConfig {
         event_timeout: timeout,
         legacy_syntax: true,
         memory_limit: 0,
+        program: env!("CARGO_BIN_EXE_rdird").into(),
     }
 }
 
