@@ -36,6 +36,9 @@ use crate::job::{JobEvent, JobState};
 /// The descriptor the host hands the socket on as.
 pub(crate) const CHANNEL_FD: i32 = 3;
 
+/// The exit status of a process whose socket the script closed or broke.
+pub(crate) const LOST_CHANNEL: i32 = 99;
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -49,10 +52,12 @@ struct Link {
 }
 
 impl Link {
+    /// Sends a message; a socket that no longer takes one (the script
+    /// closed it) ends the process, which is all the host can be told.
     fn tell(&self, msg: &FromChild) {
-        // The host gone, this process is killed with it (PR_SET_PDEATHSIG):
-        // nothing to do about a failed write.
-        let _ = protocol::send(&mut *lock(&self.writer), msg);
+        if protocol::send(&mut *lock(&self.writer), msg).is_err() {
+            std::process::exit(LOST_CHANNEL);
+        }
     }
 
     /// Sends a request and waits for its reply; None once the host is gone.

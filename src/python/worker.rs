@@ -21,7 +21,7 @@ use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use super::child::CHANNEL_FD;
+use super::child::{CHANNEL_FD, LOST_CHANNEL};
 use super::host::HostConfig;
 use super::pool::GRACE;
 use super::protocol::{self, Call, ChildConfig, FromChild, Reply, ToChild};
@@ -350,21 +350,46 @@ impl Worker {
         lock(&self.exit_done).take();
     }
 
-    /// Reaps the process once its socket has closed: kills its group
-    /// first (a process that closed its socket may still run, and what it
-    /// started with it) and says how it ended.
+    /// Reaps the process once its socket has closed and says how it
+    /// ended: a process that closed its socket and does not exit at once
+    /// (or left what it started running) has its group killed.
     fn reap(&self) -> String {
+        let started = Instant::now();
+        let mut status = None;
+        while status.is_none() && started.elapsed() < REAP_WAIT {
+            status = match lock(&self.process).as_mut().map(Child::try_wait) {
+                Some(Ok(None)) => None,
+                Some(Ok(Some(s))) => Some(Ok(s)),
+                Some(Err(e)) => Some(Err(e)),
+                None => return "ended".into(),
+            };
+            if status.is_none() {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        let by_itself = status.is_some();
         self.kill_group();
         let mut process = lock(&self.process);
-        let status = process.take().map(|mut c| c.wait());
+        let status = match status {
+            Some(s) => s,
+            None => match process.as_mut().map(Child::wait) {
+                Some(s) => s,
+                None => return "ended".into(),
+            },
+        };
+        *process = None;
+        let by_host = lock(&self.kill_reason).is_some();
         match status {
-            Some(Ok(s)) => match (s.code(), s.signal()) {
+            Ok(s) if by_itself || by_host => match (s.code(), s.signal()) {
+                (Some(LOST_CHANNEL), _) => format!(
+                    "lost its connection to the Director (the script closed or broke it) and exited with status {LOST_CHANNEL}"
+                ),
                 (Some(code), _) => format!("exited with status {code}"),
                 (None, Some(sig)) => format!("was killed by signal {sig} ({})", signal_name(sig)),
                 _ => format!("ended ({s})"),
             },
-            Some(Err(e)) => format!("ended (cannot read its status: {e})"),
-            None => "ended".into(),
+            Ok(_) => "closed its connection to the Director while still running, and was killed".into(),
+            Err(e) => format!("ended (cannot read its status: {e})"),
         }
     }
 
@@ -577,6 +602,9 @@ fn signal_name(sig: i32) -> &'static str {
         _ => "signal",
     }
 }
+
+/// How long a process whose socket closed may take to exit on its own.
+const REAP_WAIT: Duration = Duration::from_millis(300);
 
 /// How long a thread waiting for the other side polls before it sleeps:
 /// waking a sleeping thread costs tens of microseconds on a virtual
