@@ -1,6 +1,8 @@
 //! Benchmarks of the script host (make bench): NewVolume event round trips
-//! with the example script, start-up to "script loaded", and the JobStart
-//! latency of a job while another job's JobEnd takes 5 s.
+//! with the example script (to an interpreter process and back), start-up
+//! to "script loaded", the memory of the host and of its interpreter
+//! processes, and the JobStart latency of a job while another job's JobEnd
+//! takes 5 s.
 //!
 //! Prints one `name value unit` line per figure; bench/run.sh puts them
 //! beside CPython's in bench/results.md.
@@ -39,6 +41,29 @@ fn peak_rss_kib() -> u64 {
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// The peak resident memory of the interpreter processes this process
+/// started (its children), summed.
+fn interpreters_peak_rss_kib() -> u64 {
+    let me = std::process::id().to_string();
+    std::fs::read_dir("/proc")
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+                .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok())
+                .filter(|st| {
+                    st.lines()
+                        .find_map(|l| l.strip_prefix("PPid:"))
+                        .is_some_and(|p| p.trim() == me)
+                })
+                .filter_map(|st| {
+                    st.lines()
+                        .find_map(|l| l.strip_prefix("VmHWM:"))
+                        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                })
+                .sum()
+        })
         .unwrap_or(0)
 }
 
@@ -181,6 +206,12 @@ fn main() {
         startup.as_secs_f64() * 1e3
     );
     println!("peak_rss_mib {:.1}", peak_rss_kib() as f64 / 1024.0);
+    // The interpreters run in processes of their own (the loaded one and
+    // the spare).
+    println!(
+        "interpreters_peak_rss_mib {:.1}",
+        interpreters_peak_rss_kib() as f64 / 1024.0
+    );
     host.exit();
     let (noop_median, noop_p99) = noop_dispatch(events);
     println!("noop_event_median_us {noop_median:.2}");

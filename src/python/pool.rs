@@ -35,9 +35,10 @@ pub(crate) const GRACE: Duration = Duration::from_secs(1);
 const MAX_SPAWNS: usize = 4 * MAX_INTERPRETERS;
 const SPAWN_WINDOW: Duration = Duration::from_secs(10);
 
-/// The most loaded processes kept holding no job (the spare and one
-/// more): the rest go, with their memory.
-const MAX_IDLE: usize = 2;
+/// How many processes holding no job are kept loaded (or loading): the
+/// next job's home, and the spare that takes the place of the one after
+/// it while it loads. More than that go, with their memory.
+const SPARES: usize = 2;
 
 #[derive(Default)]
 struct State {
@@ -211,29 +212,36 @@ impl Pool {
         }
     }
 
-    /// Starts loading one more process when none of the current ones is
-    /// free or loading, below the cap and the spawn budget; lets the
-    /// processes past [`MAX_IDLE`] that hold no job go.
+    /// Once the first process has loaded: the spare starts loading.
+    pub(crate) fn warm(&self) {
+        let mut s = lock(&self.state);
+        self.keep_spare(&mut s);
+    }
+
+    /// Starts loading one more process when fewer than [`SPARES`] of the
+    /// current ones hold no job, below the cap and the spawn budget; lets
+    /// the loaded ones past [`SPARES`] that hold no job go.
     fn keep_spare(&self, s: &mut State) {
         let idle = |w: &Arc<Worker>| {
             w.homed.load(Ordering::SeqCst) == 0 && w.in_flight.load(Ordering::SeqCst) == 0
         };
-        let spare = s
+        let spares = s
             .current
             .iter()
-            .any(|w| idle(w) && matches!(w.load_state(), LoadState::Ready | LoadState::Loading));
+            .filter(|w| idle(w) && matches!(w.load_state(), LoadState::Ready | LoadState::Loading))
+            .count();
         let mut kept = 0;
         s.current.retain(|w| {
             if idle(w) && w.load_state() == LoadState::Ready {
                 kept += 1;
-                if kept > MAX_IDLE {
+                if kept > SPARES {
                     w.kill("the pool holds more idle interpreter processes than it keeps");
                     return false;
                 }
             }
             true
         });
-        if spare || s.current.len() >= MAX_INTERPRETERS || s.disabled.is_some() {
+        if spares >= SPARES || s.current.len() >= MAX_INTERPRETERS || s.disabled.is_some() {
             return;
         }
         let Some(script) = s.script.clone() else {

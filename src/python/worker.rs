@@ -250,6 +250,11 @@ impl Worker {
         let seq = self.next_seq.fetch_add(1, Ordering::SeqCst);
         let (tx, rx) = channel();
         lock(&self.pending).insert(seq, tx);
+        // A process that ended before the line above answers nothing more.
+        if let Some(why) = self.death() {
+            lock(&self.pending).remove(&seq);
+            return Delivery::Died(why);
+        }
         let data = job.data().clone();
         lock(&self.jobs).insert(data.job_id, job.clone());
         let now = Instant::now();
