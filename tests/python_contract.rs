@@ -1056,6 +1056,53 @@ fn past_twice_the_memory_limit_a_process_is_killed_and_its_job_goes_on_with_the_
 // ---------------------------------------------------------------- restart
 
 #[test]
+fn failed_restarts_never_disable_python_and_the_old_script_stays_in_service() {
+    let s = start_with(
+        "import bacula\nclass E:\n    def JobStart(self, job): job.JobReport = 'old script'\nbacula.set_events(E())\n",
+        Duration::from_secs(1),
+    );
+    assert_eq!(s.loaded, Ok(()));
+    let path = s.dir.path().join("DirStartUp.py");
+    // It swallows every TimeoutError of its import.
+    std::fs::write(
+        &path,
+        "import time\nwhile True:\n    try:\n        time.sleep(3600)\n    except BaseException:\n        pass\n",
+    )
+    .unwrap();
+    for i in 0..6 {
+        let err = s.host.restart().unwrap_err();
+        assert!(err.contains("did not finish importing"), "{i}: {err}");
+        assert!(!err.contains("disabled"), "{i}: {err}");
+        let job = job_state(10 + i);
+        s.host.event(&job, JobEvent::JobStart);
+        assert_eq!(
+            job.messages(),
+            vec!["old script"],
+            "after failed restart {i}"
+        );
+    }
+    std::fs::write(
+        &path,
+        "import bacula\nclass E:\n    def JobStart(self, job) job.JobReport = 'x'\n",
+    )
+    .unwrap();
+    let err = s.host.restart().unwrap_err();
+    assert!(
+        err.contains("SyntaxError") && !err.contains("disabled"),
+        "{err}"
+    );
+    std::fs::write(
+        &path,
+        "import bacula\nclass E:\n    def JobStart(self, job): job.JobReport = 'fixed script'\nbacula.set_events(E())\n",
+    )
+    .unwrap();
+    s.host.restart().unwrap();
+    let job = job_state(99);
+    s.host.event(&job, JobEvent::JobStart);
+    assert_eq!(job.messages(), vec!["fixed script"]);
+}
+
+#[test]
 fn restart_keeps_the_old_script_when_the_new_one_is_broken_and_takes_a_fixed_one() {
     let s = start("import bacula\nclass E:\n    def JobStart(self, job): job.JobReport = 'v1'\nbacula.set_events(E())\n");
     let path = s.dir.path().join("DirStartUp.py");

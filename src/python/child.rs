@@ -250,8 +250,8 @@ fn run(cfg: &ChildConfig, link: &Link, director: Arc<dyn ScriptCalls>, rx: &Rece
                 let done = serving.deliver(seq, *job, event, time_left_ms);
                 link.tell(&done);
             }
-            ToChild::Exit { time_left_ms } => {
-                serving.exit_event(Duration::from_millis(time_left_ms));
+            ToChild::Exit { limit_ms } => {
+                serving.exit_event(Duration::from_millis(limit_ms));
                 link.tell(&FromChild::ExitDone);
                 return;
             }

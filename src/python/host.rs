@@ -150,7 +150,6 @@ impl ScriptHost {
                 if let Some(p) = &cfg.script {
                     tracing::info!("Python script loaded from {}", p.display());
                 }
-                self.pool.warm();
                 Ok(())
             }
             Err(msg) => {

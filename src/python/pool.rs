@@ -79,7 +79,8 @@ impl Pool {
         &self.ctx
     }
 
-    /// Reads the script and starts loading it in a first process.
+    /// Reads the script and starts loading it in a first process and the
+    /// spare.
     pub(crate) fn start(&self) -> Result<Arc<Worker>, String> {
         let path = self.ctx.cfg.script.clone().ok_or("no Scripts Directory")?;
         let script = Arc::new(Script::read(&path).map_err(|tb| self.import_error(&tb))?);
@@ -88,6 +89,9 @@ impl Pool {
         s.spawns.push_back(Instant::now());
         s.script = Some(script);
         s.current.push(w.clone());
+        // The spare loads beside the first: a job the first job's JobStart
+        // starts does not wait for a load.
+        self.keep_spare(&mut s);
         Ok(w)
     }
 
@@ -210,12 +214,6 @@ impl Pool {
                 return None;
             }
         }
-    }
-
-    /// Once the first process has loaded: the spare starts loading.
-    pub(crate) fn warm(&self) {
-        let mut s = lock(&self.state);
-        self.keep_spare(&mut s);
     }
 
     /// Starts loading one more process when fewer than [`SPARES`] of the
@@ -396,8 +394,7 @@ impl Pool {
         };
         if let Some(w) = worker {
             if w.wait_loaded(deadline) == LoadState::Ready {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if !w.exit(left, deadline) {
+                if !w.exit(limit, deadline) {
                     tracing::error!("Python: the Exit event did not return in time; the Director stops without it");
                 }
             } else {

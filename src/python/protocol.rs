@@ -46,8 +46,8 @@ pub(crate) enum ToChild {
         event: JobEvent,
         time_left_ms: u64,
     },
-    /// Deliver Exit.
-    Exit { time_left_ms: u64 },
+    /// Deliver Exit, within `limit_ms` (what its TimeoutError says).
+    Exit { limit_ms: u64 },
     /// The answer to the [`FromChild::Request`] numbered `id`.
     Reply { id: u64, reply: Reply },
 }

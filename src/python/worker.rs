@@ -307,7 +307,7 @@ impl Worker {
         let sent = protocol::send(
             &mut *lock(&self.writer),
             &ToChild::Exit {
-                time_left_ms: millis(limit),
+                limit_ms: millis(limit),
             },
         );
         sent.is_ok()
@@ -542,7 +542,8 @@ fn start_process(ctx: &Context) -> std::io::Result<(Child, UnixStream)> {
     // SAFETY: getpid has no preconditions.
     let director = unsafe { libc::getpid() };
     let mut cmd = Command::new(&ctx.cfg.program);
-    cmd.arg("script-host")
+    cmd.args(crate::logging::args())
+        .arg("script-host")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
