@@ -394,3 +394,32 @@ fn an_interpreter_past_the_memory_limit_is_killed_and_later_jobs_run_in_a_fresh_
     assert!(pid(next).is_some(), "{messages}");
     assert_ne!(pid(next), pid(greedy), "{messages}");
 }
+
+#[test]
+fn the_interpreters_of_a_director_running_as_nobody_run_as_nobody() {
+    const NOBODY: u32 = 65534;
+    let script = "import bacula, os\n\
+         class E:\n\
+         \x20   def JobStart(self, job): job.JobReport = 'JobStart as uid %d' % os.getuid()\n\
+         bacula.set_events(E())\n";
+    let s = setup_conf_args(
+        "fd-secret",
+        Some(script),
+        |p| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(p.root, std::fs::Permissions::from_mode(0o755)).unwrap();
+            std::os::unix::fs::chown(p.root.join("dir"), Some(NOBODY), Some(NOBODY)).unwrap();
+            admin_jobs(&["Quick"])
+        },
+        &["-u", "nobody", "-g", "nogroup"],
+    );
+    wait_log(&s.root.path().join("dir.log"), "Python script loaded");
+    let id = job_ids(&s.console("run job=Quick yes\n"))[0];
+    wait_ended(&s, id, Instant::now(), Duration::from_secs(30));
+    let messages = s.console("messages\n");
+    assert!(
+        report_of(&messages, id).contains(&format!("JobStart as uid {NOBODY}")),
+        "{messages}\n{}",
+        s.log()
+    );
+}
