@@ -44,24 +44,25 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// The peak resident memory of the interpreter processes this process
-/// started (its children), summed.
-fn interpreters_peak_rss_kib() -> u64 {
+/// The memory of the interpreter processes this process started (its
+/// children), summed as their proportional set sizes: the binary's pages
+/// they share are counted once, not once per process.
+fn interpreters_pss_kib() -> u64 {
     let me = std::process::id().to_string();
+    let field = |text: &str, name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().trim_end_matches("kB").trim().to_string())
+    };
     std::fs::read_dir("/proc")
         .map(|d| {
             d.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-                .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok())
-                .filter(|st| {
-                    st.lines()
-                        .find_map(|l| l.strip_prefix("PPid:"))
-                        .is_some_and(|p| p.trim() == me)
+                .filter(|pid| {
+                    std::fs::read_to_string(format!("/proc/{pid}/status"))
+                        .is_ok_and(|st| field(&st, "PPid:").as_deref() == Some(me.as_str()))
                 })
-                .filter_map(|st| {
-                    st.lines()
-                        .find_map(|l| l.strip_prefix("VmHWM:"))
-                        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-                })
+                .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok())
+                .filter_map(|st| field(&st, "Pss:")?.parse::<u64>().ok())
                 .sum()
         })
         .unwrap_or(0)
@@ -209,8 +210,8 @@ fn main() {
     // The interpreters run in processes of their own (the loaded one and
     // the spare).
     println!(
-        "interpreters_peak_rss_mib {:.1}",
-        interpreters_peak_rss_kib() as f64 / 1024.0
+        "interpreters_pss_mib {:.1}",
+        interpreters_pss_kib() as f64 / 1024.0
     );
     host.exit();
     let (noop_median, noop_p99) = noop_dispatch(events);
