@@ -118,7 +118,8 @@ enum Answer {
 /// The host's handle on one interpreter process.
 pub(crate) struct Worker {
     pub(crate) pid: u32,
-    writer: Mutex<UnixStream>,
+    /// The socket's writing side (None for a process that never started).
+    writer: Mutex<Option<UnixStream>>,
     /// The process until it is reaped.
     process: Mutex<Option<Child>>,
     load: Mutex<LoadState>,
@@ -150,28 +151,26 @@ impl Worker {
     /// background; a process that cannot start is a failed load.
     pub(crate) fn spawn(ctx: Arc<Context>, script: &Script) -> Arc<Worker> {
         match start_process(&ctx) {
-            Ok((child, ours)) => {
-                let w = Arc::new(Worker::new(child.id(), &ours));
+            Ok((child, reader, writer)) => {
+                let w = Arc::new(Worker::new(child.id(), Some(writer)));
                 *lock(&w.process) = Some(child);
-                let start = ToChild::Start(child_config(&ctx.cfg, script));
-                let sent = protocol::send(&mut *lock(&w.writer), &start);
-                if let Err(e) = sent {
+                if let Err(e) = w.send(&ToChild::Start(child_config(&ctx.cfg, script))) {
+                    w.kill("it could not be sent the script");
                     w.ended(format!("could not be sent the script: {e}"));
                     return w;
                 }
-                let reader = w.clone();
+                let me = w.clone();
                 let spawned = std::thread::Builder::new()
                     .name(format!("script-host {}", w.pid))
-                    .spawn(move || reader.read(&ctx, ours));
+                    .spawn(move || me.read(&ctx, reader));
                 if let Err(e) = spawned {
-                    w.kill(&format!("no reader thread could be started for it: {e}"));
+                    w.kill("no reader thread could be started for it");
                     w.ended(format!("has no reader thread: {e}"));
                 }
                 w
             }
             Err(e) => {
-                let (a, _) = UnixStream::pair().expect("a socket pair");
-                let w = Arc::new(Worker::new(0, &a));
+                let w = Arc::new(Worker::new(0, None));
                 w.ended(format!(
                     "could not be started from {}: {e}",
                     ctx.cfg.program.display()
@@ -181,10 +180,10 @@ impl Worker {
         }
     }
 
-    fn new(pid: u32, ours: &UnixStream) -> Worker {
+    fn new(pid: u32, writer: Option<UnixStream>) -> Worker {
         Worker {
             pid,
-            writer: Mutex::new(ours.try_clone().expect("cloning a socket")),
+            writer: Mutex::new(writer),
             process: Mutex::new(None),
             load: Mutex::new(LoadState::Loading),
             loaded: Condvar::new(),
@@ -199,6 +198,13 @@ impl Worker {
             kill_reason: Mutex::new(None),
             retired: AtomicBool::new(false),
             over_limit_since: Mutex::new(None),
+        }
+    }
+
+    fn send(&self, msg: &ToChild) -> std::io::Result<()> {
+        match lock(&self.writer).as_mut() {
+            Some(w) => protocol::send(w, msg),
+            None => Err(std::io::Error::other("the process never started")),
         }
     }
 
@@ -263,15 +269,12 @@ impl Worker {
             *until = (*until).max(now) + limit;
             *until
         };
-        let sent = protocol::send(
-            &mut *lock(&self.writer),
-            &ToChild::Event {
-                seq,
-                job: Box::new(data),
-                event,
-                time_left_ms: millis(deadline - now),
-            },
-        );
+        let sent = self.send(&ToChild::Event {
+            seq,
+            job: Box::new(data),
+            event,
+            time_left_ms: millis(deadline - now),
+        });
         if let Err(e) = sent {
             lock(&self.pending).remove(&seq);
             return Delivery::Died(
@@ -304,12 +307,9 @@ impl Worker {
     pub(crate) fn exit(&self, limit: Duration, deadline: Instant) -> bool {
         let (tx, rx) = channel();
         *lock(&self.exit_done) = Some(tx);
-        let sent = protocol::send(
-            &mut *lock(&self.writer),
-            &ToChild::Exit {
-                limit_ms: millis(limit),
-            },
-        );
+        let sent = self.send(&ToChild::Exit {
+            limit_ms: millis(limit),
+        });
         sent.is_ok()
             && rx
                 .recv_timeout(deadline.saturating_duration_since(Instant::now()) + GRACE)
@@ -428,7 +428,7 @@ impl Worker {
             FromChild::Failed(tb) => self.set_load(LoadState::Failed(tb)),
             FromChild::Request { id, job_id, call } => {
                 let reply = self.serve(&*ctx.director, job_id, call);
-                let _ = protocol::send(&mut *lock(&self.writer), &ToChild::Reply { id, reply });
+                let _ = self.send(&ToChild::Reply { id, reply });
             }
             FromChild::DirectorMessage(line) => ctx.director.director_message(&line),
             FromChild::PassOn { job_id, messages } => {
@@ -536,8 +536,9 @@ fn child_config(cfg: &HostConfig, script: &Script) -> ChildConfig {
 /// Starts `<program> script-host` in a process group of its own, with
 /// stdin and stdout on /dev/null, the Director's standard error (its log)
 /// as its own, the socket as [`CHANNEL_FD`] and no other descriptor.
-fn start_process(ctx: &Context) -> std::io::Result<(Child, UnixStream)> {
+fn start_process(ctx: &Context) -> std::io::Result<(Child, UnixStream, UnixStream)> {
     let (ours, theirs) = UnixStream::pair()?;
+    let writer = ours.try_clone()?;
     let theirs_fd = theirs.as_raw_fd();
     // SAFETY: getpid has no preconditions.
     let director = unsafe { libc::getpid() };
@@ -554,7 +555,7 @@ fn start_process(ctx: &Context) -> std::io::Result<(Child, UnixStream)> {
     }
     let child = ctx.spawner.spawn(cmd)?;
     drop(theirs);
-    Ok((child, ours))
+    Ok((child, ours, writer))
 }
 
 /// In the forked child, before exec: its own process group (so that a
