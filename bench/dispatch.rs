@@ -1,6 +1,8 @@
 //! Benchmarks of the script host (make bench): NewVolume event round trips
-//! with the example script, start-up to "script loaded", and the JobStart
-//! latency of a job while another job's JobEnd takes 5 s.
+//! with the example script (to an interpreter process and back), start-up
+//! to "script loaded", the memory of the host and of its interpreter
+//! processes, and the JobStart latency of a job while another job's JobEnd
+//! takes 5 s.
 //!
 //! Prints one `name value unit` line per figure; bench/run.sh puts them
 //! beside CPython's in bench/results.md.
@@ -42,6 +44,30 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// The memory of the interpreter processes this process started (its
+/// children), summed as their proportional set sizes: the binary's pages
+/// they share are counted once, not once per process.
+fn interpreters_pss_kib() -> u64 {
+    let me = std::process::id().to_string();
+    let field = |text: &str, name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().trim_end_matches("kB").trim().to_string())
+    };
+    std::fs::read_dir("/proc")
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+                .filter(|pid| {
+                    std::fs::read_to_string(format!("/proc/{pid}/status"))
+                        .is_ok_and(|st| field(&st, "PPid:").as_deref() == Some(me.as_str()))
+                })
+                .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok())
+                .filter_map(|st| field(&st, "Pss:")?.parse::<u64>().ok())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]
@@ -60,6 +86,7 @@ fn scratch_host(tag: &str, source: &str) -> (ScriptHost, PathBuf) {
         event_timeout: Duration::from_secs(30),
         legacy_syntax: false,
         memory_limit: 0,
+        program: env!("CARGO_BIN_EXE_rdird").into(),
     };
     let (host, loaded) = ScriptHost::start(cfg, Arc::new(Catalog));
     loaded.unwrap_or_else(|e| panic!("the {tag} script loads: {e}"));
@@ -140,6 +167,7 @@ fn main() {
         event_timeout: Duration::from_secs(30),
         legacy_syntax: true,
         memory_limit: 0,
+        program: env!("CARGO_BIN_EXE_rdird").into(),
     };
     let t0 = Instant::now();
     let (host, loaded) = ScriptHost::start(cfg, Arc::new(Catalog));
@@ -179,6 +207,12 @@ fn main() {
         startup.as_secs_f64() * 1e3
     );
     println!("peak_rss_mib {:.1}", peak_rss_kib() as f64 / 1024.0);
+    // The interpreters run in processes of their own (the loaded one and
+    // the spare).
+    println!(
+        "interpreters_pss_mib {:.1}",
+        interpreters_pss_kib() as f64 / 1024.0
+    );
     host.exit();
     let (noop_median, noop_p99) = noop_dispatch(events);
     println!("noop_event_median_us {noop_median:.2}");

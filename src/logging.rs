@@ -12,8 +12,24 @@ pub fn level_for(debug: u32) -> Level {
     }
 }
 
+/// The `-d` options logging was set up with, for the processes the
+/// Director starts from its own binary (python/worker.rs): their lines go
+/// to the same standard error, and must look the same.
+static OPTIONS: std::sync::OnceLock<(u32, bool)> = std::sync::OnceLock::new();
+
+/// The `-d` arguments that set up logging as in this process.
+pub fn args() -> Vec<String> {
+    let (debug, timestamps) = OPTIONS.get().copied().unwrap_or((0, false));
+    let mut args = vec!["-d".to_string(), debug.to_string()];
+    if timestamps {
+        args.extend(["-d".to_string(), "t".to_string()]);
+    }
+    args
+}
+
 /// Sends log lines to standard error from now on.
 pub fn init(debug: u32, timestamps: bool) {
+    let _ = OPTIONS.set((debug, timestamps));
     let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         // A standard error nobody reads (a closed pipe) loses the line;

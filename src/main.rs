@@ -80,6 +80,11 @@ fn cli() -> Command {
                 .help("configuration file (instead of -c)"),
         )
         .subcommand(
+            // One interpreter of the Director's script host, which starts
+            // it with its socket as descriptor 3 (python/child.rs).
+            Command::new("script-host").hide(true),
+        )
+        .subcommand(
             Command::new("script")
                 .about("try a Director Python script without a Director")
                 .subcommand_required(true)
@@ -243,6 +248,7 @@ fn run(m: &ArgMatches) -> Result<(), String> {
             }
         }
         Some(("script", sub)) => return script(sub),
+        Some(("script-host", _)) => python::child::main(),
         _ => {}
     }
     let account = rdird::privileges::resolve(

@@ -119,6 +119,7 @@ fn config(dir: &std::path::Path, timeout: Duration) -> HostConfig {
         event_timeout: timeout,
         legacy_syntax: true,
         memory_limit: 0,
+        program: env!("CARGO_BIN_EXE_rdird").into(),
     }
 }
 
@@ -958,58 +959,148 @@ fn an_endless_job_start_that_swallows_exceptions_is_still_stopped() {
 }
 
 #[test]
-fn past_the_memory_limit_the_script_is_reloaded_and_running_jobs_keep_their_events() {
+fn past_the_memory_limit_a_process_takes_no_new_job_and_its_running_jobs_keep_their_events() {
     let dir = tempfile::tempdir().unwrap();
     let imports = dir.path().join("imports");
     std::fs::write(
         dir.path().join("DirStartUp.py"),
         format!(
-            "import bacula\n\
-             open('{}', 'a').write('imported\\n')\n\
+            "import bacula, os\n\
+             open('{}', 'a').write('%d\\n' % os.getpid())\n\
+             kept = []\n\
              class J:\n\
-             \x20   def NewVolume(self, job): job.JobReport = 'kept'\n\
+             \x20   def NewVolume(self, job): job.JobReport = 'kept in %d' % os.getpid()\n\
              class E:\n\
-             \x20   def JobStart(self, job): job.set_events(J())\n\
+             \x20   def JobStart(self, job):\n\
+             \x20       job.set_events(J())\n\
+             \x20       if job.JobId == 1:\n\
+             \x20           kept.append(b'x' * (130 * 1000 * 1000))\n\
+             \x20       job.JobReport = 'started in %d' % os.getpid()\n\
              bacula.set_events(E())\n",
             imports.display()
         ),
     )
     .unwrap();
-    let count = || std::fs::read_to_string(&imports).unwrap().lines().count();
     let director = Arc::new(TestDirector::default());
-    // Any Director is over a limit of one byte.
+    // Over the limit with 130 MB kept, under twice it: retired, not killed.
     let cfg = HostConfig {
-        memory_limit: 1,
-        ..config(dir.path(), Duration::from_secs(2))
+        memory_limit: 100 * 1000 * 1000,
+        ..config(dir.path(), Duration::from_secs(5))
     };
     let (host, loaded) = ScriptHost::start(cfg, director);
     loaded.unwrap();
+    let pid_of = |m: &str| m.rsplit(' ').next().unwrap().parse::<i32>().unwrap();
+    let alive = |pid: i32| unsafe { libc::kill(pid, 0) } == 0;
     let job = job_state(1);
     host.event(&job, JobEvent::JobStart);
-    // The first interpreter and the spare loaded when it became busy.
-    std::thread::sleep(Duration::from_millis(500));
-    let before = count();
-    for id in 100..120 {
-        let other = job_state(id);
-        host.event(&other, JobEvent::JobStart);
-        host.event(&other, JobEvent::JobEnd);
-    }
+    let greedy = pid_of(&job.messages()[0]);
+    let other = job_state(2);
+    host.event(&other, JobEvent::JobStart);
+    assert_ne!(
+        pid_of(&other.messages()[0]),
+        greedy,
+        "a new job went to the process over the limit"
+    );
+    let out = host.event(&job, JobEvent::NewVolume);
+    assert!(out.delivered, "the job lost its events object: {out:?}");
+    assert_eq!(job.messages().last().unwrap(), &format!("kept in {greedy}"));
+    assert!(alive(greedy), "the process was killed with a job in it");
+    host.event(&job, JobEvent::JobEnd);
     let started = std::time::Instant::now();
-    while count() == before {
+    while alive(greedy) {
         assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the script was never loaded again"
+            started.elapsed() < Duration::from_secs(5),
+            "the retired process is still there after its last job ended"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    std::thread::sleep(Duration::from_millis(200));
-    let out = host.event(&job, JobEvent::NewVolume);
-    assert!(out.delivered, "the job lost its events object: {out:?}");
-    assert_eq!(job.messages().last().unwrap(), "kept");
+    host.exit();
+}
+
+#[test]
+fn past_twice_the_memory_limit_a_process_is_killed_and_its_job_goes_on_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("DirStartUp.py"),
+        "import bacula, time\n\
+         kept = []\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       kept.append(b'x' * (300 * 1000 * 1000))\n\
+         \x20       time.sleep(30)\n\
+         bacula.set_events(E())\n",
+    )
+    .unwrap();
+    let cfg = HostConfig {
+        memory_limit: 100 * 1000 * 1000,
+        ..config(dir.path(), Duration::from_secs(60))
+    };
+    let (host, loaded) = ScriptHost::start(cfg, Arc::new(TestDirector::default()));
+    loaded.unwrap();
+    let job = job_state(1);
+    let started = std::time::Instant::now();
+    let out = host.event(&job, JobEvent::JobStart);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the process was not killed: {:?}",
+        started.elapsed()
+    );
+    let err = out.error.unwrap_or_default();
+    assert!(err.contains("over twice Python Memory Limit"), "{err}");
+    assert_eq!(job.data().errors, 1);
+    let next = job_state(2);
+    host.event(&next, JobEvent::JobEnd);
     host.exit();
 }
 
 // ---------------------------------------------------------------- restart
+
+#[test]
+fn failed_restarts_never_disable_python_and_the_old_script_stays_in_service() {
+    let s = start_with(
+        "import bacula\nclass E:\n    def JobStart(self, job): job.JobReport = 'old script'\nbacula.set_events(E())\n",
+        Duration::from_secs(1),
+    );
+    assert_eq!(s.loaded, Ok(()));
+    let path = s.dir.path().join("DirStartUp.py");
+    // It swallows every TimeoutError of its import.
+    std::fs::write(
+        &path,
+        "import time\nwhile True:\n    try:\n        time.sleep(3600)\n    except BaseException:\n        pass\n",
+    )
+    .unwrap();
+    for i in 0..6 {
+        let err = s.host.restart().unwrap_err();
+        assert!(err.contains("did not finish importing"), "{i}: {err}");
+        assert!(!err.contains("disabled"), "{i}: {err}");
+        let job = job_state(10 + i);
+        s.host.event(&job, JobEvent::JobStart);
+        assert_eq!(
+            job.messages(),
+            vec!["old script"],
+            "after failed restart {i}"
+        );
+    }
+    std::fs::write(
+        &path,
+        "import bacula\nclass E:\n    def JobStart(self, job) job.JobReport = 'x'\n",
+    )
+    .unwrap();
+    let err = s.host.restart().unwrap_err();
+    assert!(
+        err.contains("SyntaxError") && !err.contains("disabled"),
+        "{err}"
+    );
+    std::fs::write(
+        &path,
+        "import bacula\nclass E:\n    def JobStart(self, job): job.JobReport = 'fixed script'\nbacula.set_events(E())\n",
+    )
+    .unwrap();
+    s.host.restart().unwrap();
+    let job = job_state(99);
+    s.host.event(&job, JobEvent::JobStart);
+    assert_eq!(job.messages(), vec!["fixed script"]);
+}
 
 #[test]
 fn restart_keeps_the_old_script_when_the_new_one_is_broken_and_takes_a_fixed_one() {

@@ -8,7 +8,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The events of one job, in the order they may come.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum JobEvent {
     JobStart,
     JobInit,
@@ -54,7 +54,7 @@ impl JobEvent {
 }
 
 /// The Catalog resource as scripts see it (`job.CatalogRes`).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CatalogRes {
     pub db_name: Option<String>,
     pub address: Option<String>,
@@ -65,8 +65,9 @@ pub struct CatalogRes {
     pub vendor: String,
 }
 
-/// A job's attributes, as the Director keeps them up to date.
-#[derive(Debug, Clone)]
+/// A job's attributes, as the Director keeps them up to date (and sends
+/// them to the script host's interpreter processes before each event).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct JobData {
     /// The Job resource's name.
     pub job: String,

@@ -1,13 +1,14 @@
 //! The script host's handle, the side of it the rest of the Director
-//! calls: every event goes to an interpreter of the pool (pool.rs) over
-//! that interpreter's channel, and the caller waits for the reply at most
-//! the event's time limit and a second. A handler still running then is
-//! given up on: the job goes on with the timeout in its report, and the
-//! interpreter is replaced. Loading at start-up, `python restart`, the
-//! memory limit (memory.rs) and Exit at shutdown are bounded the same way.
+//! calls: every event of a job goes to the job's interpreter process
+//! (pool.rs, worker.rs), and the caller waits for its end at most the
+//! event's time limit (counted from the end of the event queued ahead of
+//! it there) and a second. A handler still running then is given up on:
+//! its process is killed, with everything it started, and the job goes on
+//! with the timeout in its report. Loading at start-up, `python restart`,
+//! the memory limit (memory.rs) and Exit at shutdown are bounded the same
+//! way.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::channel;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,8 +16,7 @@ use super::load::STARTUP_MODULE;
 use super::memory::MemoryLimit;
 use super::module::DirectorInfo;
 use super::pool::{Pool, GRACE};
-use super::watchdog::Watchdog;
-use super::worker::{spin_recv_until, Context, Work};
+use super::worker::{Context, Delivery, Spawner, Worker};
 use crate::job::events::{EventOutcome, ScriptCalls, ScriptEvents};
 use crate::job::{JobEvent, JobState};
 
@@ -39,7 +39,21 @@ impl HostConfig {
             ),
             legacy_syntax: dir.bool("PythonLegacySyntax").unwrap_or(true),
             memory_limit: dir.int("PythonMemoryLimit").unwrap_or(0).max(0) as u64,
+            program: own_binary(),
         }
+    }
+}
+
+/// The running Director's own binary, to start interpreter processes
+/// from. `/proc/self/exe` rather than the path it names: exec'd in the
+/// forked child it is still the Director's image, even once a package
+/// upgrade has replaced (and so unlinked) the file.
+pub(crate) fn own_binary() -> PathBuf {
+    let proc = PathBuf::from("/proc/self/exe");
+    if proc.exists() {
+        proc
+    } else {
+        std::env::current_exe().unwrap_or(proc)
     }
 }
 
@@ -54,15 +68,20 @@ pub struct HostConfig {
     pub event_timeout: Duration,
     /// `Python Legacy Syntax`.
     pub legacy_syntax: bool,
-    /// `Python Memory Limit` in bytes (0: none): when the Director's
-    /// resident memory passes it, the script is loaded again in a fresh
-    /// interpreter and the old one goes once its running jobs end.
+    /// `Python Memory Limit` in bytes (0: none), per interpreter process:
+    /// past it the process takes no new job and goes once its jobs end;
+    /// past twice it, or over it for longer than the event time limit, it
+    /// is killed.
     pub memory_limit: u64,
+    /// The rdird binary whose hidden `script-host` subcommand runs one
+    /// interpreter (a test that builds a host in its own process names
+    /// the rdird it built).
+    pub program: PathBuf,
 }
 
 /// The most Exit may take at shutdown, whatever `Python Event Timeout`
-/// says: with the grace a caller gives a handler, the whole stop stays
-/// within 10 s.
+/// says: with the grace a caller gives a handler and a process's start,
+/// the whole stop stays within 10 s.
 const EXIT_LIMIT: Duration = Duration::from_secs(4);
 
 /// The handle the Director keeps: cheap to clone, usable from any thread.
@@ -108,26 +127,23 @@ impl ScriptHost {
     fn begin(
         cfg: HostConfig,
         director: Arc<dyn ScriptCalls>,
-    ) -> (ScriptHost, Result<Arc<super::worker::Worker>, String>) {
-        let watchdog = Watchdog::start(watchdog_tick(cfg.event_timeout));
+    ) -> (ScriptHost, Result<Arc<Worker>, String>) {
+        let memory_limit = cfg.memory_limit;
         let pool = Arc::new(Pool::new(Arc::new(Context {
             cfg,
             director,
-            watchdog,
+            spawner: Spawner::start(),
         })));
         let first = pool.start();
         if let Err(e) = &first {
             pool.disable(e.clone());
         }
-        let host = ScriptHost {
-            pool,
-            memory: Arc::default(),
-        };
-        (host, first)
+        let memory = MemoryLimit::start(&pool, memory_limit);
+        (ScriptHost { pool, memory }, first)
     }
 
     /// Waits for the first load and logs how it went.
-    fn settle(&self, w: &Arc<super::worker::Worker>) -> Result<(), String> {
+    fn settle(&self, w: &Arc<Worker>) -> Result<(), String> {
         let cfg = &self.pool.context().cfg;
         match self.pool.wait_load(w, Instant::now() + cfg.event_timeout) {
             Ok(()) => {
@@ -145,55 +161,59 @@ impl ScriptHost {
 }
 
 impl ScriptEvents for ScriptHost {
-    /// Delivers `event` for `job` and waits until its handler returns, or
-    /// its deadline and a second have passed.
+    /// Delivers `event` for `job` in the job's interpreter process and
+    /// waits until its handler returns, or its deadline and a second
+    /// have passed.
     fn event(&self, job: &Arc<JobState>, event: JobEvent) -> EventOutcome {
         let limit = self.pool.context().cfg.event_timeout;
-        let deadline = Instant::now() + limit;
         let job_id = job.data().job_id;
-        let Some(pick) = self.pool.pick(job_id, event.is_daemon_event(), deadline) else {
+        let Some((w, lost)) = self.pool.pick(job_id, Instant::now() + limit) else {
             return EventOutcome::default();
         };
-        let (reply, rx) = channel();
-        let sent = pick.worker.send(Work::Event {
-            job: job.clone(),
-            event,
-            deadline,
-            home: pick.home,
-            reply,
-        });
-        let out = if sent {
-            match spin_recv_until(&rx, Some(deadline + GRACE)) {
-                Ok(out) => out,
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                    self.pool.abandon(&pick.worker);
-                    give_up(job, event, limit)
-                }
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => EventOutcome::default(),
-            }
-        } else {
-            EventOutcome::default()
-        };
-        self.pool.done(&pick);
-        if event == JobEvent::JobEnd {
-            self.pool.job_ended(job_id, &pick);
+        if let Some(how) = lost {
+            let text = format!(
+                "Python: {how}; the events object this job registered there is gone, and its later events run in another interpreter process"
+            );
+            job.message(&text);
+            tracing::warn!("JobId {job_id}: {text}");
         }
-        self.memory.event(&self.pool);
+        let out = match w.deliver(job, event, limit) {
+            Delivery::Done(out) => out,
+            Delivery::TimedOut => {
+                self.pool.remove(
+                    &w,
+                    &format!(
+                        "JobId {job_id}'s {} handler did not stop at its time limit",
+                        event.name()
+                    ),
+                );
+                give_up(job, event, limit)
+            }
+            Delivery::Died(how) => {
+                self.pool.remove(&w, &how);
+                died(job, event, w.pid, &how)
+            }
+        };
+        self.pool.done(&w);
+        if event == JobEvent::JobEnd {
+            self.pool.job_ended(job_id);
+        }
+        self.memory.check(&self.pool, &w);
         out
     }
 
-    /// `python restart`: a new interpreter replaces the old one only if the
-    /// startup script loads in it.
+    /// `python restart`: a new interpreter process replaces the current
+    /// ones only if the startup script loads in it.
     fn restart(&self) -> Result<(), String> {
         self.pool.reload()
     }
 
-    /// Delivers Exit, within [`EXIT_LIMIT`] at most, and stops the host.
+    /// Delivers Exit, within [`EXIT_LIMIT`] at most, and stops the host:
+    /// every interpreter process is killed.
     fn exit(&self) {
-        let ctx = self.pool.context();
-        let limit = ctx.cfg.event_timeout.min(EXIT_LIMIT);
+        let limit = self.pool.context().cfg.event_timeout.min(EXIT_LIMIT);
+        self.memory.stop();
         self.pool.exit(limit);
-        ctx.watchdog.stop();
     }
 }
 
@@ -202,10 +222,24 @@ impl ScriptEvents for ScriptHost {
 fn give_up(job: &Arc<JobState>, event: JobEvent, limit: Duration) -> EventOutcome {
     let name = event.name();
     let text = format!(
-        "TimeoutError: Python event {name} exceeded {} and did not stop within {} more (it is blocked where the time limit cannot reach); the job goes on without it, and the interpreter it runs in is given up",
+        "TimeoutError: Python event {name} exceeded {} and did not stop within {} more; the job goes on without it, and the interpreter process it ran in is killed with everything it started",
         show_timeout(limit),
         show_timeout(GRACE)
     );
+    fail(job, event, text, limit + GRACE)
+}
+
+/// The report of an event whose interpreter process ended under it.
+fn died(job: &Arc<JobState>, event: JobEvent, pid: u32, how: &str) -> EventOutcome {
+    let text = format!(
+        "the interpreter process {pid} running the Python event {} {how}; the job goes on without it",
+        event.name()
+    );
+    fail(job, event, text, Duration::ZERO)
+}
+
+fn fail(job: &Arc<JobState>, event: JobEvent, text: String, elapsed: Duration) -> EventOutcome {
+    let name = event.name();
     job.message(&format!("Python error in {name} event:\n{text}"));
     job.data().errors += 1;
     tracing::error!(
@@ -215,14 +249,8 @@ fn give_up(job: &Arc<JobState>, event: JobEvent, limit: Duration) -> EventOutcom
     EventOutcome {
         delivered: true,
         error: Some(text),
-        elapsed: limit + GRACE,
+        elapsed,
     }
-}
-
-/// How often the watchdog looks at the deadlines: a tenth of the limit,
-/// from 10 to 100 ms.
-fn watchdog_tick(limit: Duration) -> Duration {
-    (limit / 10).clamp(Duration::from_millis(10), Duration::from_millis(100))
 }
 
 /// A time limit as the error message says it (`30 sec`).

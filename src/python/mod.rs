@@ -4,6 +4,7 @@
 //! (`job::events::ScriptEvents`) on the job engine's types; nothing outside
 //! the Director's start-up and the `python` console command depends on it.
 
+pub mod child;
 mod dialect;
 pub mod host;
 mod importer;
@@ -15,6 +16,7 @@ mod memory;
 pub mod module;
 pub mod output;
 mod pool;
+mod protocol;
 pub mod simulate;
 mod stdlib;
 mod watchdog;

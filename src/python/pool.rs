@@ -1,51 +1,61 @@
-//! The pool of interpreters a script host runs: which interpreter an event
-//! goes to, a warm spare so that a job's JobStart never waits for a load,
-//! loading a new generation of the script (`python restart`, the memory
-//! limit) with the old one kept until its jobs end, and giving up on an
-//! interpreter stuck in a handler that will not stop.
+//! The pool of interpreter processes a script host runs (worker.rs): which
+//! process a job's events go to, a warm spare so that a job's JobStart
+//! never waits for a load, loading a new generation of the script
+//! (`python restart`) with the old processes kept until their jobs end,
+//! and killing a process that is stuck, too big, or no longer needed.
 //!
 //! The rules (docs/python.md, "Time limits and concurrency", says them for
-//! script authors):
-//! a job lives in the interpreter that handled its first event, and every
-//! event of its events object goes there, in order. A daemon event
-//! (JobStart, JobEnd) goes there too when that interpreter is free and
-//! runs the current script, else to any free one, with a Job object made
-//! for the call. At most [`MAX_INTERPRETERS`] run one script generation.
+//! script authors): every event of a job goes to its home, the process its
+//! first event ran in, JobEnd included, in order. A new job is homed in a
+//! loaded process that holds no job, else in a new one (below
+//! [`MAX_INTERPRETERS`]), else in the one holding the fewest jobs. A job
+//! whose home died is homed anew at its next event, without the events
+//! object it had registered, and its report says so.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::host::show_timeout;
 use super::load::STARTUP_MODULE;
-use super::worker::{Context, LoadState, Script, Work, Worker};
+use super::worker::{Context, LoadState, Script, Worker};
 
-/// The most interpreters one script generation runs at once (each holds
-/// 6 to 10 MiB): past it, a job's first event waits for a busy one.
+/// The most interpreter processes one script generation runs at once
+/// (each holds 10 to 20 MiB): past it, new jobs share them.
 pub(crate) const MAX_INTERPRETERS: usize = 8;
 
-/// The most interpreters given up on while stuck in a handler (each keeps
-/// a thread and its memory): past it Python is disabled.
-pub(crate) const MAX_ABANDONED: usize = 4;
-
 /// How long past its deadline a caller waits for a handler to return
-/// before it gives the interpreter up.
+/// before it kills the process it runs in.
 pub(crate) const GRACE: Duration = Duration::from_secs(1);
+
+/// The most processes started in [`SPAWN_WINDOW`]: a script that kills
+/// every process it runs in (at import, or in every event) cannot make
+/// the Director fork without end.
+const MAX_SPAWNS: usize = 4 * MAX_INTERPRETERS;
+const SPAWN_WINDOW: Duration = Duration::from_secs(10);
+
+/// How many processes holding no job are kept loaded (or loading): the
+/// next job's home, and the spare that takes the place of the one after
+/// it while it loads. More than that go, with their memory.
+const SPARES: usize = 2;
 
 #[derive(Default)]
 struct State {
-    /// The current generation's interpreters (loaded or loading).
+    /// The current generation's processes (loaded or loading).
     current: Vec<Arc<Worker>>,
-    /// Interpreters of older generations that still hold running jobs.
+    /// Processes that take no new job (an older generation, or past the
+    /// memory limit) and still hold running jobs.
     retiring: Vec<Arc<Worker>>,
     /// Where each job lives.
     homes: HashMap<i64, Arc<Worker>>,
-    generation: u64,
+    /// Jobs whose home ended, and how: said in their next event's report.
+    lost: HashMap<i64, String>,
     script: Option<Arc<Script>>,
     /// Why Python is off, once the script could not be loaded.
     disabled: Option<String>,
-    abandoned: usize,
+    /// When the recent processes were started.
+    spawns: VecDeque<Instant>,
 }
 
 pub(crate) struct Pool {
@@ -55,12 +65,6 @@ pub(crate) struct Pool {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Where one event goes.
-pub(crate) struct Pick {
-    pub(crate) worker: Arc<Worker>,
-    pub(crate) home: bool,
 }
 
 impl Pool {
@@ -75,29 +79,52 @@ impl Pool {
         &self.ctx
     }
 
-    /// Reads the script and starts loading it in a first interpreter.
+    /// Reads the script and starts loading it in a first process and the
+    /// spare.
     pub(crate) fn start(&self) -> Result<Arc<Worker>, String> {
         let path = self.ctx.cfg.script.clone().ok_or("no Scripts Directory")?;
-        let script = Arc::new(Script::read(&self.ctx.cfg, &path)?);
+        let script = Arc::new(Script::read(&path).map_err(|tb| self.import_error(&tb))?);
         let mut s = lock(&self.state);
-        s.generation = 1;
-        let w = Worker::spawn(self.ctx.clone(), 1, script.clone());
+        let w = Worker::spawn(self.ctx.clone(), &script);
+        s.spawns.push_back(Instant::now());
         s.script = Some(script);
         s.current.push(w.clone());
+        // The spare loads beside the first: a job the first job's JobStart
+        // starts does not wait for a load.
+        self.keep_spare(&mut s);
         Ok(w)
     }
 
+    /// The error of a script that could not be imported at start-up, as
+    /// bacula-dir says it.
+    fn import_error(&self, tb: &str) -> String {
+        format!(
+            "{}: ERROR Could not import Python script {}. Python disabled.\n{tb}",
+            self.ctx.cfg.info.name,
+            self.script_name()
+        )
+    }
+
+    fn script_name(&self) -> String {
+        self.ctx
+            .cfg
+            .script
+            .as_ref()
+            .map(|p| p.with_extension("").display().to_string())
+            .unwrap_or_default()
+    }
+
     /// Waits for `w`'s load until `deadline` + the grace; a load that does
-    /// not end by then is given up on.
+    /// not end by then is killed.
     pub(crate) fn wait_load(&self, w: &Arc<Worker>, deadline: Instant) -> Result<(), String> {
         match w.wait_loaded(deadline + GRACE) {
             LoadState::Ready => Ok(()),
-            LoadState::Failed(msg) => {
-                self.remove(w);
-                Err(msg)
+            LoadState::Failed(tb) => {
+                self.remove(w, "its import failed");
+                Err(self.import_error(&tb))
             }
             LoadState::Loading => {
-                self.abandon(w);
+                self.remove(w, "its import did not finish in time");
                 Err(format!(
                     "{}: ERROR Python script {STARTUP_MODULE} did not finish importing within {}. Python disabled.",
                     self.ctx.cfg.info.name,
@@ -113,51 +140,51 @@ impl Pool {
         lock(&self.state).disabled = Some(why);
     }
 
-    /// The interpreter `job_id`'s event goes to, marked busy; None when
-    /// Python is off or no interpreter is loaded by `deadline`.
-    pub(crate) fn pick(&self, job_id: i64, daemon: bool, deadline: Instant) -> Option<Pick> {
+    /// The process `job_id`'s event goes to, marked busy, and, when the
+    /// job's earlier home has ended since its last event, how; None when
+    /// Python is off or no process is loaded by `deadline`.
+    pub(crate) fn pick(
+        &self,
+        job_id: i64,
+        deadline: Instant,
+    ) -> Option<(Arc<Worker>, Option<String>)> {
         loop {
             let mut s = lock(&self.state);
             if s.disabled.is_some() || s.script.is_none() {
                 return None;
             }
-            let generation = s.generation;
+            sweep(&mut s);
+            let lost = s.lost.remove(&job_id);
             if let Some(home) = s.homes.get(&job_id).cloned() {
-                if !daemon || (home.generation == generation && home.is_free()) {
-                    home.in_flight.fetch_add(1, Ordering::SeqCst);
-                    return Some(Pick {
-                        worker: home,
-                        home: true,
-                    });
-                }
+                home.in_flight.fetch_add(1, Ordering::SeqCst);
+                return Some((home, lost));
             }
+            let ready = |w: &&Arc<Worker>| w.load_state() == LoadState::Ready;
             let free = s
                 .current
                 .iter()
-                .filter(|w| w.is_free())
-                .min_by_key(|w| w.homed.load(Ordering::SeqCst))
+                .filter(ready)
+                .find(|w| w.homed.load(Ordering::SeqCst) == 0 && w.is_free())
                 .cloned();
-            let full = s.current.len() >= MAX_INTERPRETERS;
             let chosen = free.or_else(|| {
-                // At the cap, queue behind the least busy loaded one.
-                full.then(|| {
-                    s.current
-                        .iter()
-                        .filter(|w| w.load_state() == LoadState::Ready)
-                        .min_by_key(|w| w.in_flight.load(Ordering::SeqCst))
-                        .cloned()
-                })
-                .flatten()
+                (s.current.len() >= MAX_INTERPRETERS)
+                    .then(|| {
+                        s.current
+                            .iter()
+                            .filter(ready)
+                            .min_by_key(|w| {
+                                w.homed.load(Ordering::SeqCst) + w.in_flight.load(Ordering::SeqCst)
+                            })
+                            .cloned()
+                    })
+                    .flatten()
             });
             if let Some(w) = chosen {
                 w.in_flight.fetch_add(1, Ordering::SeqCst);
-                let home = !s.homes.contains_key(&job_id);
-                if home {
-                    w.homed.fetch_add(1, Ordering::SeqCst);
-                    s.homes.insert(job_id, w.clone());
-                }
+                w.homed.fetch_add(1, Ordering::SeqCst);
+                s.homes.insert(job_id, w.clone());
                 self.keep_spare(&mut s);
-                return Some(Pick { worker: w, home });
+                return Some((w, lost));
             }
             self.keep_spare(&mut s);
             let loading = s
@@ -166,97 +193,134 @@ impl Pool {
                 .find(|w| w.load_state() == LoadState::Loading)
                 .cloned();
             drop(s);
-            let w = loading?;
+            let Some(w) = loading else {
+                tracing::error!(
+                    "Python: no interpreter process for JobId {job_id}'s event: {MAX_SPAWNS} were started in the last {} sec; the event is skipped",
+                    SPAWN_WINDOW.as_secs()
+                );
+                return None;
+            };
             match w.wait_loaded(deadline) {
                 LoadState::Ready => continue,
-                LoadState::Failed(msg) => {
-                    self.remove(&w);
-                    self.disable(msg);
-                    return None;
+                LoadState::Failed(why) => {
+                    tracing::error!(
+                        "Python: an interpreter process did not load the script: {why}"
+                    );
+                    self.remove(&w, "its import failed");
                 }
-                LoadState::Loading => return None,
+                LoadState::Loading => {}
+            }
+            if Instant::now() >= deadline {
+                return None;
             }
         }
     }
 
-    /// Starts loading one more interpreter when none of the current ones
-    /// is free or loading, below the cap.
+    /// Starts loading one more process when fewer than [`SPARES`] of the
+    /// current ones hold no job, below the cap and the spawn budget; lets
+    /// the loaded ones past [`SPARES`] that hold no job go.
     fn keep_spare(&self, s: &mut State) {
-        let spare = s.current.iter().any(|w| {
-            w.in_flight.load(Ordering::SeqCst) == 0
-                && !matches!(w.load_state(), LoadState::Failed(_))
+        let idle = |w: &Arc<Worker>| {
+            w.homed.load(Ordering::SeqCst) == 0 && w.in_flight.load(Ordering::SeqCst) == 0
+        };
+        let spares = s
+            .current
+            .iter()
+            .filter(|w| idle(w) && matches!(w.load_state(), LoadState::Ready | LoadState::Loading))
+            .count();
+        let mut kept = 0;
+        s.current.retain(|w| {
+            if idle(w) && w.load_state() == LoadState::Ready {
+                kept += 1;
+                if kept > SPARES {
+                    w.kill("the pool holds more idle interpreter processes than it keeps");
+                    return false;
+                }
+            }
+            true
         });
-        if spare || s.current.len() >= MAX_INTERPRETERS || s.disabled.is_some() {
+        if spares >= SPARES || s.current.len() >= MAX_INTERPRETERS || s.disabled.is_some() {
             return;
         }
         let Some(script) = s.script.clone() else {
             return;
         };
-        s.current
-            .push(Worker::spawn(self.ctx.clone(), s.generation, script));
+        let now = Instant::now();
+        while s
+            .spawns
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > SPAWN_WINDOW)
+        {
+            s.spawns.pop_front();
+        }
+        if s.spawns.len() >= MAX_SPAWNS {
+            return;
+        }
+        s.spawns.push_back(now);
+        let w = Worker::spawn(self.ctx.clone(), &script);
+        s.current.push(w);
     }
 
-    /// The event sent to `p` was answered.
-    pub(crate) fn done(&self, p: &Pick) {
-        p.worker.in_flight.fetch_sub(1, Ordering::SeqCst);
+    /// The event sent to `w` has ended.
+    pub(crate) fn done(&self, w: &Arc<Worker>) {
+        w.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 
-    /// The job ended: its Job object goes from the interpreter it lived
-    /// in, and an old interpreter with no job left goes with it.
-    pub(crate) fn job_ended(&self, job_id: i64, p: &Pick) {
+    /// The job ended: it leaves its home, and a retiring process with no
+    /// job left goes.
+    pub(crate) fn job_ended(&self, job_id: i64) {
         let mut s = lock(&self.state);
+        s.lost.remove(&job_id);
         let Some(home) = s.homes.remove(&job_id) else {
             return;
         };
-        if !Arc::ptr_eq(&home, &p.worker) {
-            home.send(Work::Forget(job_id));
-        }
-        if home.homed.fetch_sub(1, Ordering::SeqCst) == 1 && home.generation != s.generation {
+        home.forget(job_id);
+        if home.homed.fetch_sub(1, Ordering::SeqCst) == 1
+            && s.retiring.iter().any(|w| Arc::ptr_eq(w, &home))
+        {
             s.retiring.retain(|w| !Arc::ptr_eq(w, &home));
+            home.kill("its last job has ended");
         }
     }
 
-    fn remove(&self, w: &Arc<Worker>) {
+    /// Kills `w` (for `why`) and takes it out of the pool: its jobs lose
+    /// their events objects, and are told so at their next event.
+    pub(crate) fn remove(&self, w: &Arc<Worker>, why: &str) {
+        w.kill(why);
         let mut s = lock(&self.state);
         s.current.retain(|x| !Arc::ptr_eq(x, w));
         s.retiring.retain(|x| !Arc::ptr_eq(x, w));
+        lose_homes(&mut s, w, &format!("was killed ({why})"));
+        self.keep_spare(&mut s);
     }
 
-    /// Gives up on an interpreter stuck in a handler or an import: it gets
-    /// no more work, its jobs lose their events objects, its thread ends
-    /// on its own if the handler ever returns. Past [`MAX_ABANDONED`],
-    /// Python is disabled.
-    pub(crate) fn abandon(&self, w: &Arc<Worker>) {
-        w.abandoned.store(true, Ordering::SeqCst);
+    /// No new job goes to `w` any more (past the memory limit); it goes
+    /// when its last job ends, at once if it holds none.
+    pub(crate) fn retire(&self, w: &Arc<Worker>) {
+        w.retired.store(true, Ordering::SeqCst);
         let mut s = lock(&self.state);
+        let before = s.current.len();
         s.current.retain(|x| !Arc::ptr_eq(x, w));
-        s.retiring.retain(|x| !Arc::ptr_eq(x, w));
-        let before = s.homes.len();
-        s.homes.retain(|_, x| !Arc::ptr_eq(x, w));
-        let lost = before - s.homes.len();
-        s.abandoned += 1;
-        tracing::error!(
-            "Python: an interpreter stuck in a handler past its time limit is given up ({} of at most {MAX_ABANDONED}); {lost} running job(s) lose the events objects they registered in it",
-            s.abandoned
-        );
-        if s.abandoned > MAX_ABANDONED {
-            let why = format!(
-                "{}: ERROR {} Python interpreters are stuck in handlers that did not stop at their time limit. Python disabled until the Director restarts.",
-                self.ctx.cfg.info.name, s.abandoned
-            );
-            tracing::error!("{why}");
-            s.disabled = Some(why);
-            s.current.clear();
-            s.retiring.clear();
-            s.homes.clear();
+        if s.current.len() == before {
             return;
+        }
+        if w.homed.load(Ordering::SeqCst) == 0 && w.in_flight.load(Ordering::SeqCst) == 0 {
+            w.kill("it is over Python Memory Limit and holds no job");
+        } else {
+            s.retiring.push(w.clone());
         }
         self.keep_spare(&mut s);
     }
 
-    /// Loads the script again in a new generation; the old interpreters
-    /// keep their running jobs and go when those end. On failure nothing
-    /// changes.
+    /// Every live process, for the memory limit's looks.
+    pub(crate) fn workers(&self) -> Vec<Arc<Worker>> {
+        let s = lock(&self.state);
+        s.current.iter().chain(&s.retiring).cloned().collect()
+    }
+
+    /// Loads the script again in a new process; the old ones keep their
+    /// running jobs and go when those end. On failure nothing changes:
+    /// the previous script stays in service.
     pub(crate) fn reload(&self) -> Result<(), String> {
         let path = self
             .ctx
@@ -264,20 +328,23 @@ impl Pool {
             .script
             .clone()
             .ok_or("Python scripting is off: the Director has no Scripts Directory")?;
-        let generation = {
-            let s = lock(&self.state);
-            if s.abandoned > MAX_ABANDONED {
-                return Err(s.disabled.clone().unwrap_or_default());
-            }
-            s.generation + 1
+        let failed = |tb: &str| {
+            format!(
+                "{}: ERROR Could not import Python script {}.\n{tb}",
+                self.ctx.cfg.info.name,
+                self.script_name()
+            )
         };
-        let script = Arc::new(Script::read(&self.ctx.cfg, &path)?);
-        let w = Worker::spawn(self.ctx.clone(), generation, script.clone());
+        let script = Arc::new(Script::read(&path).map_err(|tb| failed(&tb))?);
+        let w = Worker::spawn(self.ctx.clone(), &script);
         match w.wait_loaded(Instant::now() + self.ctx.cfg.event_timeout + GRACE) {
             LoadState::Ready => {}
-            LoadState::Failed(msg) => return Err(msg),
+            LoadState::Failed(tb) => {
+                w.kill("its import failed");
+                return Err(failed(&tb));
+            }
             LoadState::Loading => {
-                self.abandon(&w);
+                w.kill("its import did not finish in time");
                 return Err(format!(
                     "Python script {STARTUP_MODULE} did not finish importing within {}",
                     show_timeout(self.ctx.cfg.event_timeout)
@@ -286,23 +353,21 @@ impl Pool {
         }
         let mut s = lock(&self.state);
         let old = std::mem::replace(&mut s.current, vec![w]);
-        s.retiring.extend(
-            old.into_iter()
-                .filter(|w| w.homed.load(Ordering::SeqCst) > 0),
-        );
-        s.generation = s.generation.max(generation);
+        for o in old {
+            if o.homed.load(Ordering::SeqCst) > 0 || o.in_flight.load(Ordering::SeqCst) > 0 {
+                s.retiring.push(o);
+            } else {
+                o.kill("python restart replaced it");
+            }
+        }
         s.script = Some(script);
         s.disabled = None;
+        self.keep_spare(&mut s);
         Ok(())
     }
 
-    /// Running jobs, for the memory limit's message.
-    pub(crate) fn running_jobs(&self) -> usize {
-        lock(&self.state).homes.len()
-    }
-
-    /// Delivers Exit within `limit` (in a free interpreter, or a fresh one
-    /// when every one is busy), then lets every interpreter go.
+    /// Delivers Exit within `limit` (in a free process, or a fresh one
+    /// when every one is busy), then kills every process.
     pub(crate) fn exit(&self, limit: Duration) {
         let deadline = Instant::now() + limit;
         let worker = {
@@ -310,10 +375,18 @@ impl Pool {
             if s.disabled.is_some() {
                 None
             } else {
+                sweep(&mut s);
                 let free = s.current.iter().find(|w| w.is_free()).cloned();
-                free.or_else(|| {
+                let loading = s
+                    .current
+                    .iter()
+                    .find(|w| {
+                        w.load_state() == LoadState::Loading && w.homed.load(Ordering::SeqCst) == 0
+                    })
+                    .cloned();
+                free.or(loading).or_else(|| {
                     let script = s.script.clone()?;
-                    let w = Worker::spawn(self.ctx.clone(), s.generation, script);
+                    let w = Worker::spawn(self.ctx.clone(), &script);
                     s.current.push(w.clone());
                     Some(w)
                 })
@@ -321,15 +394,7 @@ impl Pool {
         };
         if let Some(w) = worker {
             if w.wait_loaded(deadline) == LoadState::Ready {
-                let (reply, rx) = std::sync::mpsc::channel();
-                if w.send(Work::Exit {
-                    deadline,
-                    limit,
-                    reply,
-                }) && rx
-                    .recv_timeout(deadline.saturating_duration_since(Instant::now()) + GRACE)
-                    .is_err()
-                {
+                if !w.exit(limit, deadline) {
                     tracing::error!("Python: the Exit event did not return in time; the Director stops without it");
                 }
             } else {
@@ -337,9 +402,44 @@ impl Pool {
             }
         }
         let mut s = lock(&self.state);
-        s.current.clear();
-        s.retiring.clear();
-        s.homes.clear();
+        let s = &mut *s;
+        for w in s.current.drain(..).chain(s.retiring.drain(..)) {
+            w.kill("the Director is stopping");
+        }
+        for (_, w) in s.homes.drain() {
+            w.kill("the Director is stopping");
+        }
         s.script = None;
+    }
+}
+
+/// Takes processes that have ended out of the pool.
+fn sweep(s: &mut State) {
+    let dead: Vec<(Arc<Worker>, String)> = s
+        .current
+        .iter()
+        .chain(&s.retiring)
+        .filter_map(|w| w.death().map(|why| (w.clone(), why)))
+        .collect();
+    for (w, why) in dead {
+        s.current.retain(|x| !Arc::ptr_eq(x, &w));
+        s.retiring.retain(|x| !Arc::ptr_eq(x, &w));
+        lose_homes(s, &w, &why);
+    }
+}
+
+/// The jobs homed in `w` lose it (it `how`, as in "exited with status 7"):
+/// each is homed anew at its next event.
+fn lose_homes(s: &mut State, w: &Arc<Worker>, how: &str) {
+    let lost: Vec<i64> = s
+        .homes
+        .iter()
+        .filter(|(_, x)| Arc::ptr_eq(x, w))
+        .map(|(id, _)| *id)
+        .collect();
+    for id in lost {
+        s.homes.remove(&id);
+        s.lost
+            .insert(id, format!("the interpreter process {} {how}", w.pid));
     }
 }

@@ -275,6 +275,7 @@ pub fn simulate(
         event_timeout: timeout,
         legacy_syntax: legacy,
         memory_limit: 0,
+        program: super::host::own_binary(),
     };
     let (host, loaded) = ScriptHost::start(cfg, director.clone());
     if loaded.is_err() {

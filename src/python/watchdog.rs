@@ -1,6 +1,6 @@
-//! The per-handler time limit. Each interpreter thread has a [`Timer`];
-//! one watchdog thread per script host looks at every timer on its ticks
-//! and, past a timer's deadline, raises `TimeoutError` in that
+//! The per-handler time limit, inside an interpreter process (child.rs).
+//! The interpreter's thread has a [`Timer`]; a watchdog thread looks at
+//! it on its ticks and, past a timer's deadline, raises `TimeoutError` in that
 //! interpreter and sends its thread a signal that makes a blocking system
 //! call (sleep, socket, select, waitpid, read) return EINTR, so that the
 //! interpreter's EINTR loop runs the check that raises it. It keeps doing
@@ -11,7 +11,7 @@
 //! Arming and disarming only store the deadline: timing an event costs no
 //! thread wake-up.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once, Weak};
 use std::time::{Duration, Instant};
 
@@ -28,9 +28,8 @@ struct Armed {
 pub struct Timer {
     armed: Mutex<Option<Armed>>,
     signals: UserSignalSender,
-    /// The interpreter's thread, while it runs (None once it has ended,
-    /// so that no signal goes to a thread that no longer exists).
-    thread: Mutex<Option<libc::pthread_t>>,
+    /// The interpreter's thread, which lives as long as its process.
+    thread: libc::pthread_t,
     next: AtomicU64,
     /// The handler being timed; a late interrupt checks it and does nothing.
     active: Arc<AtomicU64>,
@@ -74,11 +73,6 @@ impl Timer {
         Timing { timer: self }
     }
 
-    /// The interpreter's thread is ending: no more signals to it.
-    pub fn end(&self) {
-        *lock(&self.thread) = None;
-    }
-
     /// Raises the timeout in the interpreter if its handler is past its
     /// deadline, and interrupts the system call it may be blocked in.
     fn fire(&self, now: Instant) {
@@ -105,13 +99,10 @@ impl Timer {
             }
         }));
         drop(armed);
-        if let Some(thread) = *lock(&self.thread) {
-            // SAFETY: the thread is alive while `thread` is Some (end() is
-            // called before it returns, under the same lock), and the
-            // signal's handler does nothing.
-            unsafe {
-                libc::pthread_kill(thread, interrupt_signal());
-            }
+        // SAFETY: the interpreter's thread lives as long as its process
+        // (child.rs), and the signal's handler does nothing.
+        unsafe {
+            libc::pthread_kill(self.thread, interrupt_signal());
         }
     }
 }
@@ -143,7 +134,6 @@ fn install_interrupt_handler() {
 /// The watchdog thread's handle.
 pub struct Watchdog {
     timers: Mutex<Vec<Weak<Timer>>>,
-    stop: AtomicBool,
 }
 
 impl Watchdog {
@@ -152,7 +142,6 @@ impl Watchdog {
         install_interrupt_handler();
         let w = Arc::new(Watchdog {
             timers: Mutex::new(Vec::new()),
-            stop: AtomicBool::new(false),
         });
         let weak = Arc::downgrade(&w);
         std::thread::Builder::new()
@@ -170,7 +159,7 @@ impl Watchdog {
         let t = Arc::new(Timer {
             armed: Mutex::new(None),
             signals,
-            thread: Mutex::new(Some(thread)),
+            thread,
             next: AtomicU64::new(1),
             active: Arc::new(AtomicU64::new(0)),
             pending: Arc::new(AtomicUsize::new(0)),
@@ -178,20 +167,12 @@ impl Watchdog {
         lock(&self.timers).push(Arc::downgrade(&t));
         t
     }
-
-    /// Stops the watchdog thread at its next tick.
-    pub fn stop(&self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
 }
 
 fn watch(w: &Weak<Watchdog>, tick: Duration) {
     loop {
         std::thread::sleep(tick);
         let Some(w) = w.upgrade() else { return };
-        if w.stop.load(Ordering::SeqCst) {
-            return;
-        }
         let now = Instant::now();
         let timers: Vec<Arc<Timer>> = {
             let mut list = lock(&w.timers);

@@ -1,25 +1,30 @@
-//! One interpreter of the pool, on its own OS thread: it loads the startup
-//! script under the time limit, then delivers the events it is sent, in
-//! the order they come, each under its deadline, and keeps the Job object
-//! of every job whose events live in it. The handlers run on the
-//! interpreter's main VM, the only one the watchdog can interrupt.
+//! The host's handle on one interpreter process (`rdird script-host`,
+//! child.rs): starting it, sending it events and waiting for their end
+//! within the time limit, serving the calls its script makes into the
+//! Director, and killing it. The process is disposable: it holds no
+//! descriptor of the Director's but its socket, dies with the Director
+//! (PR_SET_PDEATHSIG), and whatever it does to itself ends with it.
+//!
+//! Each process has a reader thread here: it takes the process's answers
+//! and requests off the socket, makes the requests on the Director (none
+//! of them waits for the script host, so a script's call cannot deadlock
+//! it), and at the socket's end reaps the process and fails what waited.
 
 use std::collections::HashMap;
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{channel, Receiver, Sender};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use rustpython_vm::{PyObjectRef, PyPayload};
-
-use super::host::{show_timeout, HostConfig};
-use super::interpreter::{build_interpreter, release_freed_memory, Loaded};
-use super::job::PyJob;
-use super::load::{arity, load_script, method, traceback, STARTUP_MODULE};
-use super::module::{self, EVENTS_ATTR};
-use super::output;
-use super::watchdog::{Timer, Watchdog};
+use super::child::{CHANNEL_FD, LOST_CHANNEL};
+use super::host::HostConfig;
+use super::pool::GRACE;
+use super::protocol::{self, Call, ChildConfig, FromChild, Reply, ToChild};
 use crate::job::events::{EventOutcome, ScriptCalls};
 use crate::job::{JobEvent, JobState};
 
@@ -31,15 +36,10 @@ pub(crate) struct Script {
 }
 
 impl Script {
-    /// Reads the script; the error is the one a failed import gives.
-    pub(crate) fn read(cfg: &HostConfig, path: &Path) -> Result<Script, String> {
-        let source = std::fs::read_to_string(path).map_err(|e| {
-            import_error(
-                cfg,
-                path,
-                &format!("FileNotFoundError: cannot read {}: {e}", path.display()),
-            )
-        })?;
+    /// Reads the script; the error is the traceback a failed import gives.
+    pub(crate) fn read(path: &Path) -> Result<Script, String> {
+        let source = std::fs::read_to_string(path)
+            .map_err(|e| format!("FileNotFoundError: cannot read {}: {e}", path.display()))?;
         Ok(Script {
             path: path.to_path_buf(),
             source,
@@ -47,92 +47,165 @@ impl Script {
     }
 }
 
-/// The error of a script that could not be imported, as bacula-dir says it.
-fn import_error(cfg: &HostConfig, path: &Path, tb: &str) -> String {
-    format!(
-        "{}: ERROR Could not import Python script {}. Python disabled.\n{tb}",
-        cfg.info.name,
-        path.with_extension("").display()
-    )
-}
-
-/// What every interpreter of a host shares.
+/// What every interpreter process of a host shares.
 pub(crate) struct Context {
     pub(crate) cfg: HostConfig,
     pub(crate) director: Arc<dyn ScriptCalls>,
-    pub(crate) watchdog: Arc<Watchdog>,
-}
-
-pub(crate) enum Work {
-    Event {
-        job: Arc<JobState>,
-        event: JobEvent,
-        deadline: Instant,
-        /// The job lives here: its Job object stays until JobEnd.
-        home: bool,
-        reply: Sender<EventOutcome>,
-    },
-    /// The job ended in another interpreter: its Job object here goes.
-    Forget(i64),
-    Exit {
-        deadline: Instant,
-        /// The limit the deadline came from, for the message.
-        limit: Duration,
-        reply: Sender<()>,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum LoadState {
-    Loading,
-    Ready,
-    Failed(String),
-}
-
-/// The pool's handle on one interpreter thread. Dropping the last handle
-/// closes its channel: the thread ends once its handler returns.
-pub(crate) struct Worker {
-    tx: Mutex<Sender<Work>>,
-    /// The load of the script this interpreter runs (a `python restart`
-    /// or a memory reload makes a new generation).
-    pub(crate) generation: u64,
-    load: Mutex<LoadState>,
-    loaded: Condvar,
-    /// Requests sent and not answered yet.
-    pub(crate) in_flight: AtomicUsize,
-    /// Jobs whose Job object (and events object) lives here.
-    pub(crate) homed: AtomicUsize,
-    /// Given up on: what its handler does from now on reaches no report.
-    pub(crate) abandoned: AtomicBool,
+    pub(crate) spawner: Spawner,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+type SpawnRequest = (Command, Sender<std::io::Result<Child>>);
+
+/// The one thread that starts interpreter processes. A process's
+/// PR_SET_PDEATHSIG fires when the *thread* that forked it ends, so they
+/// are all forked from this thread, which lives as long as the host.
+pub(crate) struct Spawner {
+    tx: Mutex<Sender<SpawnRequest>>,
+}
+
+impl Spawner {
+    pub(crate) fn start() -> Spawner {
+        let (tx, rx) = channel::<SpawnRequest>();
+        std::thread::Builder::new()
+            .name("script-spawner".into())
+            .spawn(move || {
+                for (mut cmd, reply) in rx {
+                    let _ = reply.send(cmd.spawn());
+                }
+            })
+            .expect("spawning the script host's spawner thread");
+        Spawner { tx: Mutex::new(tx) }
+    }
+
+    fn spawn(&self, cmd: Command) -> std::io::Result<Child> {
+        let (reply, rx) = channel();
+        lock(&self.tx)
+            .send((cmd, reply))
+            .map_err(|_| std::io::Error::other("the spawner thread has ended"))?;
+        rx.recv()
+            .map_err(|_| std::io::Error::other("the spawner thread has ended"))?
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum LoadState {
+    Loading,
+    Ready,
+    /// The import failed (its traceback) or the process could not start
+    /// or ended (why).
+    Failed(String),
+}
+
+/// How an event sent to a process ended.
+pub(crate) enum Delivery {
+    Done(EventOutcome),
+    /// No answer by the deadline and the grace after it.
+    TimedOut,
+    /// The process ended first: how.
+    Died(String),
+}
+
+/// The answer a waiting event gets from the reader thread.
+enum Answer {
+    Done(EventOutcome, protocol::Changes),
+    Died(String),
+}
+
+/// The host's handle on one interpreter process.
+pub(crate) struct Worker {
+    pub(crate) pid: u32,
+    /// The socket's writing side (None for a process that never started).
+    writer: Mutex<Option<UnixStream>>,
+    /// The process until it is reaped.
+    process: Mutex<Option<Child>>,
+    load: Mutex<LoadState>,
+    loaded: Condvar,
+    /// Events sent and not answered yet.
+    pub(crate) in_flight: AtomicUsize,
+    /// Jobs whose Job object (and events object) lives here.
+    pub(crate) homed: AtomicUsize,
+    /// The deadline of the last event queued here: the next one's time
+    /// limit starts from it.
+    queue_until: Mutex<Instant>,
+    next_seq: AtomicU64,
+    pending: Mutex<HashMap<u64, Sender<Answer>>>,
+    /// The jobs whose events run here, for the calls their scripts make.
+    jobs: Mutex<HashMap<i64, Arc<JobState>>>,
+    exit_done: Mutex<Option<Sender<()>>>,
+    /// Why the process ended, once it has.
+    ended: Mutex<Option<String>>,
+    /// Why the host killed it, for the events it had queued.
+    kill_reason: Mutex<Option<String>>,
+    /// Past the memory limit: no new job comes here.
+    pub(crate) retired: AtomicBool,
+    /// Since when its memory is over the limit.
+    pub(crate) over_limit_since: Mutex<Option<Instant>>,
+}
+
 impl Worker {
-    /// Starts an interpreter thread that loads `script` in the background.
-    pub(crate) fn spawn(ctx: Arc<Context>, generation: u64, script: Arc<Script>) -> Arc<Worker> {
-        let (tx, rx) = channel();
-        let w = Arc::new(Worker {
-            tx: Mutex::new(tx),
-            generation,
+    /// Starts an interpreter process that loads `script` in the
+    /// background; a process that cannot start is a failed load.
+    pub(crate) fn spawn(ctx: Arc<Context>, script: &Script) -> Arc<Worker> {
+        match start_process(&ctx) {
+            Ok((child, reader, writer)) => {
+                let w = Arc::new(Worker::new(child.id(), Some(writer)));
+                *lock(&w.process) = Some(child);
+                if let Err(e) = w.send(&ToChild::Start(child_config(&ctx.cfg, script))) {
+                    w.kill("it could not be sent the script");
+                    w.ended(format!("could not be sent the script: {e}"));
+                    return w;
+                }
+                let me = w.clone();
+                let spawned = std::thread::Builder::new()
+                    .name(format!("script-host {}", w.pid))
+                    .spawn(move || me.read(&ctx, reader));
+                if let Err(e) = spawned {
+                    w.kill("no reader thread could be started for it");
+                    w.ended(format!("has no reader thread: {e}"));
+                }
+                w
+            }
+            Err(e) => {
+                let w = Arc::new(Worker::new(0, None));
+                w.ended(format!(
+                    "could not be started from {}: {e}",
+                    ctx.cfg.program.display()
+                ));
+                w
+            }
+        }
+    }
+
+    fn new(pid: u32, writer: Option<UnixStream>) -> Worker {
+        Worker {
+            pid,
+            writer: Mutex::new(writer),
+            process: Mutex::new(None),
             load: Mutex::new(LoadState::Loading),
             loaded: Condvar::new(),
             in_flight: AtomicUsize::new(0),
             homed: AtomicUsize::new(0),
-            abandoned: AtomicBool::new(false),
-        });
-        let me = Arc::downgrade(&w);
-        let spawned = std::thread::Builder::new()
-            .name("script-host".into())
-            .spawn(move || run(&ctx, &script, &me, rx));
-        if let Err(e) = spawned {
-            w.set_load(LoadState::Failed(format!(
-                "cannot start a Python interpreter thread: {e}"
-            )));
+            queue_until: Mutex::new(Instant::now()),
+            next_seq: AtomicU64::new(1),
+            pending: Mutex::default(),
+            jobs: Mutex::default(),
+            exit_done: Mutex::new(None),
+            ended: Mutex::new(None),
+            kill_reason: Mutex::new(None),
+            retired: AtomicBool::new(false),
+            over_limit_since: Mutex::new(None),
         }
-        w
+    }
+
+    fn send(&self, msg: &ToChild) -> std::io::Result<()> {
+        match lock(&self.writer).as_mut() {
+            Some(w) => protocol::send(w, msg),
+            None => Err(std::io::Error::other("the process never started")),
+        }
     }
 
     fn set_load(&self, state: LoadState) {
@@ -166,237 +239,389 @@ impl Worker {
         self.in_flight.load(Ordering::SeqCst) == 0 && self.load_state() == LoadState::Ready
     }
 
-    pub(crate) fn send(&self, work: Work) -> bool {
-        lock(&self.tx).send(work).is_ok()
-    }
-}
-
-/// The interpreter thread: load, then serve until every handle is gone.
-fn run(ctx: &Context, script: &Script, me: &std::sync::Weak<Worker>, rx: Receiver<Work>) {
-    module::INFO.with(|i| *i.borrow_mut() = ctx.cfg.info.clone());
-    output::set_director(ctx.director.clone());
-    let dir = script
-        .path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let (interp, signals) = build_interpreter(&dir);
-    let timer = ctx.watchdog.timer(signals);
-    let limit = ctx.cfg.event_timeout;
-    let result = {
-        let _timing = timer.arm(
-            Instant::now() + limit,
-            format!(
-                "Python script {STARTUP_MODULE} did not finish importing within {}",
-                show_timeout(limit)
-            ),
-        );
-        interp.enter(|vm| {
-            load_script(vm, &script.path, &script.source, ctx.cfg.legacy_syntax)
-                .map_err(|e| traceback(vm, &e))
-        })
-    };
-    let loaded = Loaded { interp };
-    let state = match result {
-        Ok(()) => LoadState::Ready,
-        Err(tb) => LoadState::Failed(import_error(&ctx.cfg, &script.path, &tb)),
-    };
-    let ready = state == LoadState::Ready;
-    match me.upgrade() {
-        Some(w) => w.set_load(state),
-        None => return timer.end(),
-    }
-    if ready {
-        let mut serving = Serving {
-            ctx,
-            loaded: &loaded,
-            timer: &timer,
-            me,
-            jobs: HashMap::new(),
-        };
-        while let Ok(work) = spin_recv(&rx) {
-            serving.serve(work);
-        }
-    }
-    timer.end();
-    // The interpreter's own memory is freed only now, after Loaded's drop
-    // emptied its modules: give it back, or this thread's allocator arena
-    // keeps it (a new interpreter runs on a new thread, so a new arena).
-    drop(loaded);
-    release_freed_memory();
-}
-
-struct Serving<'a> {
-    ctx: &'a Context,
-    loaded: &'a Loaded,
-    timer: &'a Timer,
-    me: &'a std::sync::Weak<Worker>,
-    /// The Job objects of the jobs that live here.
-    jobs: HashMap<i64, PyObjectRef>,
-}
-
-impl Serving<'_> {
-    fn serve(&mut self, work: Work) {
-        match work {
-            Work::Event {
-                job,
-                event,
-                deadline,
-                home,
-                reply,
-            } => {
-                let out = self.deliver(&job, event, deadline, home);
-                let _ = reply.send(out);
-            }
-            Work::Forget(id) => {
-                self.jobs.remove(&id);
-            }
-            Work::Exit {
-                deadline,
-                limit,
-                reply,
-            } => {
-                self.exit_event(deadline, limit);
-                let _ = reply.send(());
-            }
-        }
+    /// Why the process ended, if it has.
+    pub(crate) fn death(&self) -> Option<String> {
+        lock(&self.ended).clone()
     }
 
-    fn new_pyjob(&self, job: &Arc<JobState>) -> PyObjectRef {
-        self.loaded.interp.enter(|vm| {
-            PyJob::new(job.clone(), self.ctx.director.clone())
-                .into_ref(&vm.ctx)
-                .into()
-        })
-    }
-
-    /// The job's Job object: the one that lives here, or (a daemon event
-    /// of a job that lives in another interpreter) a new one for this call.
-    fn deliver(
-        &mut self,
-        job: &Arc<JobState>,
-        event: JobEvent,
-        deadline: Instant,
-        home: bool,
-    ) -> EventOutcome {
-        let id = job.data().job_id;
-        let pyjob = match self.jobs.get(&id) {
-            Some(j) => j.clone(),
-            None => {
-                let j = self.new_pyjob(job);
-                if home {
-                    self.jobs.insert(id, j.clone());
-                }
-                j
-            }
-        };
-        let out = self.call(job, event, &pyjob, deadline);
-        if event == JobEvent::JobEnd {
-            self.jobs.remove(&id);
-        }
-        out
-    }
-
-    fn call(
+    /// Sends `event` and waits for its end: its time limit runs from the
+    /// end of the event queued ahead of it here, if any, and the grace
+    /// after that is the most the caller waits.
+    pub(crate) fn deliver(
         &self,
         job: &Arc<JobState>,
         event: JobEvent,
-        pyjob: &PyObjectRef,
-        deadline: Instant,
-    ) -> EventOutcome {
-        let name = event.name();
-        let job_id = job.data().job_id;
-        let limit = self.ctx.cfg.event_timeout;
-        self.loaded.interp.enter(|vm| {
-            let target = if event.is_daemon_event() {
-                vm.import("bacula", 0)
-                    .ok()
-                    .and_then(|m| m.get_attr(EVENTS_ATTR, vm).ok())
-            } else {
-                pyjob.downcast_ref::<PyJob>().and_then(|j| j.events())
-            };
-            let Some(m) = target.and_then(|t| method(vm, &t, name)) else {
-                tracing::trace!("JobId {job_id}: the script has no {name} method");
-                return EventOutcome::default();
-            };
-            job.data().event = Some(event);
-            output::enter_job(Some(job.clone()));
-            let started = Instant::now();
-            let timing = self.timer.arm(
-                deadline.min(started + limit),
-                format!("Python event {name} exceeded {}", show_timeout(limit)),
+        limit: Duration,
+    ) -> Delivery {
+        let seq = self.next_seq.fetch_add(1, Ordering::SeqCst);
+        let (tx, rx) = channel();
+        lock(&self.pending).insert(seq, tx);
+        // A process that ended before the line above answers nothing more.
+        if let Some(why) = self.death() {
+            lock(&self.pending).remove(&seq);
+            return Delivery::Died(why);
+        }
+        let data = job.data().clone();
+        lock(&self.jobs).insert(data.job_id, job.clone());
+        let now = Instant::now();
+        let deadline = {
+            let mut until = lock(&self.queue_until);
+            *until = (*until).max(now) + limit;
+            *until
+        };
+        let sent = self.send(&ToChild::Event {
+            seq,
+            job: Box::new(data),
+            event,
+            time_left_ms: millis(deadline - now),
+        });
+        if let Err(e) = sent {
+            lock(&self.pending).remove(&seq);
+            return Delivery::Died(
+                self.death()
+                    .unwrap_or_else(|| format!("could not be sent the event: {e}")),
             );
-            let result = m.call((pyjob.clone(),), vm);
-            drop(timing);
-            let elapsed = started.elapsed();
-            output::leave_job();
-            job.data().event = None;
-            tracing::trace!("JobId {job_id}: event {name} took {elapsed:?}");
-            let given_up = self
-                .me
-                .upgrade()
-                .map_or(true, |w| w.abandoned.load(Ordering::SeqCst));
-            let error = result.err().map(|e| {
-                let tb = traceback(vm, &e);
-                if !given_up {
-                    job.message(&format!("Python error in {name} event:\n{tb}"));
-                    job.data().errors += 1;
-                }
-                tracing::error!("JobId {job_id}: Python error in {name} event:\n{tb}");
-                tb
-            });
-            EventOutcome {
-                delivered: true,
-                error,
-                elapsed,
+        }
+        match spin_recv_until(&rx, deadline + GRACE) {
+            Ok(Answer::Done(out, changes)) => {
+                apply(job, changes);
+                Delivery::Done(out)
             }
-        })
+            Ok(Answer::Died(why)) => Delivery::Died(why),
+            Err(RecvTimeoutError::Timeout) => {
+                lock(&self.pending).remove(&seq);
+                Delivery::TimedOut
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                Delivery::Died(self.death().unwrap_or_else(|| "ended".into()))
+            }
+        }
     }
 
-    /// Exit: with the arity the script's method declares.
-    fn exit_event(&mut self, deadline: Instant, limit: Duration) {
-        self.jobs.clear();
-        self.loaded.interp.enter(|vm| {
-            let target = vm
-                .import("bacula", 0)
-                .ok()
-                .and_then(|m| m.get_attr(EVENTS_ATTR, vm).ok());
-            let Some(m) = target.and_then(|t| method(vm, &t, "Exit")) else {
-                return;
-            };
-            let timing = self.timer.arm(
-                deadline,
-                format!("Python event Exit exceeded {}", show_timeout(limit)),
-            );
-            let result = match arity(vm, &m) {
-                Some(n) if n >= 1 => m.call((vm.ctx.none(),), vm),
-                _ => m.call((), vm),
-            };
-            drop(timing);
-            if let Err(e) = result {
-                tracing::error!("Python error in Exit event:\n{}", traceback(vm, &e));
-            }
+    /// The job ended: its calls no longer come here.
+    pub(crate) fn forget(&self, job_id: i64) {
+        lock(&self.jobs).remove(&job_id);
+    }
+
+    /// Delivers Exit and waits for it until `deadline` and the grace.
+    pub(crate) fn exit(&self, limit: Duration, deadline: Instant) -> bool {
+        let (tx, rx) = channel();
+        *lock(&self.exit_done) = Some(tx);
+        let sent = self.send(&ToChild::Exit {
+            limit_ms: millis(limit),
         });
+        sent.is_ok()
+            && rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()) + GRACE)
+                .is_ok()
+    }
+
+    /// Kills the process and everything it started (its process group);
+    /// its reader thread reaps it. The events queued in it end with `why`.
+    pub(crate) fn kill(&self, why: &str) {
+        lock(&self.kill_reason).get_or_insert_with(|| why.to_string());
+        self.kill_group();
+    }
+
+    fn kill_group(&self) {
+        let process = lock(&self.process);
+        let pid = i32::try_from(self.pid).unwrap_or(0);
+        if process.is_some() && pid > 0 {
+            // SAFETY: kill has no memory preconditions; the group is the
+            // process's own (it called setpgid(0, 0) before exec), and it
+            // is not reaped yet (under the lock), so the id is not reused.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+        }
+    }
+
+    /// The process has ended (`how`): what waited on it fails.
+    fn ended(&self, how: String) {
+        let why = match lock(&self.kill_reason).clone() {
+            Some(reason) => format!("{how}: {reason}"),
+            None => how,
+        };
+        lock(&self.ended).get_or_insert(why.clone());
+        if self.load_state() == LoadState::Loading {
+            self.set_load(LoadState::Failed(format!(
+                "the interpreter process {} {why}",
+                self.pid
+            )));
+        }
+        for (_, waiting) in lock(&self.pending).drain() {
+            let _ = waiting.send(Answer::Died(why.clone()));
+        }
+        lock(&self.exit_done).take();
+    }
+
+    /// Reaps the process once its socket has closed and says how it
+    /// ended: a process that closed its socket and does not exit at once
+    /// (or left what it started running) has its group killed.
+    fn reap(&self) -> String {
+        let started = Instant::now();
+        let mut status = None;
+        while status.is_none() && started.elapsed() < REAP_WAIT {
+            status = match lock(&self.process).as_mut().map(Child::try_wait) {
+                Some(Ok(None)) => None,
+                Some(Ok(Some(s))) => Some(Ok(s)),
+                Some(Err(e)) => Some(Err(e)),
+                None => return "ended".into(),
+            };
+            if status.is_none() {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        let by_itself = status.is_some();
+        self.kill_group();
+        let mut process = lock(&self.process);
+        let status = match status {
+            Some(s) => s,
+            None => match process.as_mut().map(Child::wait) {
+                Some(s) => s,
+                None => return "ended".into(),
+            },
+        };
+        *process = None;
+        let by_host = lock(&self.kill_reason).is_some();
+        match status {
+            Ok(s) if by_itself || by_host => match (s.code(), s.signal()) {
+                (Some(LOST_CHANNEL), _) => format!(
+                    "lost its connection to the Director (the script closed or broke it) and exited with status {LOST_CHANNEL}"
+                ),
+                (Some(code), _) => format!("exited with status {code}"),
+                (None, Some(sig)) => format!("was killed by signal {sig} ({})", signal_name(sig)),
+                _ => format!("ended ({s})"),
+            },
+            Ok(_) => "closed its connection to the Director while still running, and was killed".into(),
+            Err(e) => format!("ended (cannot read its status: {e})"),
+        }
+    }
+
+    /// The reader thread.
+    fn read(&self, ctx: &Context, mut sock: UnixStream) {
+        loop {
+            match protocol::receive::<FromChild>(&mut sock) {
+                Ok(msg) => self.handle(ctx, msg),
+                Err(e) => {
+                    if e.kind() != std::io::ErrorKind::UnexpectedEof {
+                        tracing::error!(
+                            "Python interpreter process {}: broken message: {e}",
+                            self.pid
+                        );
+                    }
+                    break;
+                }
+            }
+        }
+        let how = self.reap();
+        let ended_by_host = lock(&self.kill_reason).is_some();
+        if !ended_by_host && lock(&self.exit_done).is_none() {
+            tracing::warn!("Python interpreter process {} {how}", self.pid);
+        }
+        self.ended(how);
+    }
+
+    fn handle(&self, ctx: &Context, msg: FromChild) {
+        match msg {
+            FromChild::Loaded => self.set_load(LoadState::Ready),
+            FromChild::Failed(tb) => self.set_load(LoadState::Failed(tb)),
+            FromChild::Request { id, job_id, call } => {
+                let reply = self.serve(&*ctx.director, job_id, call);
+                let _ = self.send(&ToChild::Reply { id, reply });
+            }
+            FromChild::DirectorMessage(line) => ctx.director.director_message(&line),
+            FromChild::PassOn { job_id, messages } => {
+                let job = lock(&self.jobs).get(&job_id).cloned();
+                match job {
+                    Some(job) => {
+                        for m in &messages {
+                            job.message(m);
+                        }
+                        ctx.director.pass_on(&job);
+                    }
+                    None => {
+                        for m in &messages {
+                            tracing::info!("python: JobId {job_id}: {m}");
+                            ctx.director.director_message(m);
+                        }
+                    }
+                }
+            }
+            FromChild::EventDone {
+                seq,
+                delivered,
+                error,
+                elapsed_ms,
+                changes,
+            } => {
+                let waiting = lock(&self.pending).remove(&seq);
+                if lock(&self.pending).is_empty() {
+                    *lock(&self.queue_until) = Instant::now();
+                }
+                let out = EventOutcome {
+                    delivered,
+                    error,
+                    elapsed: Duration::from_millis(elapsed_ms),
+                };
+                if let Some(w) = waiting {
+                    let _ = w.send(Answer::Done(out, changes));
+                }
+            }
+            FromChild::ExitDone => {
+                if let Some(done) = lock(&self.exit_done).as_ref() {
+                    let _ = done.send(());
+                }
+            }
+        }
+    }
+
+    /// Makes a script's call on the Director.
+    fn serve(&self, director: &dyn ScriptCalls, job_id: i64, call: Call) -> Reply {
+        let job = || {
+            lock(&self.jobs).get(&job_id).cloned().unwrap_or_else(|| {
+                JobState::new(crate::job::JobData {
+                    job_id,
+                    ..Default::default()
+                })
+            })
+        };
+        match call {
+            Call::NumVols(pool) => Reply::Int(director.num_vols(&pool)),
+            Call::VolumeExists(name) => Reply::Bool(director.volume_exists(&name)),
+            Call::Run(command) => Reply::Run(director.run(&job(), &command)),
+            Call::Cancel(id) => Reply::Bool(director.cancel(id)),
+            Call::LevelChanged(level) => {
+                let job = job();
+                job.data().level = level;
+                director.level_changed(&job);
+                Reply::Done
+            }
+            Call::JobRunning(id) => Reply::Bool(director.job_running(id)),
+        }
     }
 }
+
+/// Applies what a script changed in an event to the real job.
+fn apply(job: &JobState, changes: protocol::Changes) {
+    {
+        let mut d = job.data();
+        d.level = changes.level;
+        d.priority = changes.priority;
+        d.volume_name = changes.volume_name;
+        d.errors += changes.errors_added;
+    }
+    for m in &changes.messages {
+        job.message(m);
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn child_config(cfg: &HostConfig, script: &Script) -> ChildConfig {
+    ChildConfig {
+        name: cfg.info.name.clone(),
+        version: cfg.info.version.clone(),
+        config_file: cfg.info.config_file.clone(),
+        working_dir: cfg.info.working_dir.clone(),
+        event_timeout_ms: millis(cfg.event_timeout),
+        legacy_syntax: cfg.legacy_syntax,
+        path: script.path.clone(),
+        source: script.source.clone(),
+    }
+}
+
+/// Starts `<program> script-host` in a process group of its own, with
+/// stdin and stdout on /dev/null, the Director's standard error (its log)
+/// as its own, the socket as [`CHANNEL_FD`] and no other descriptor.
+fn start_process(ctx: &Context) -> std::io::Result<(Child, UnixStream, UnixStream)> {
+    let (ours, theirs) = UnixStream::pair()?;
+    let writer = ours.try_clone()?;
+    let theirs_fd = theirs.as_raw_fd();
+    // SAFETY: getpid has no preconditions.
+    let director = unsafe { libc::getpid() };
+    let mut cmd = Command::new(&ctx.cfg.program);
+    cmd.args(crate::logging::args())
+        .arg("script-host")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    // SAFETY: the closure runs in the forked child before exec and makes
+    // only async-signal-safe system calls.
+    unsafe {
+        cmd.pre_exec(move || prepare_child(director, theirs_fd));
+    }
+    let child = ctx.spawner.spawn(cmd)?;
+    drop(theirs);
+    Ok((child, ours, writer))
+}
+
+/// In the forked child, before exec: its own process group (so that a
+/// kill reaches what it starts), SIGKILL when the Director dies, the
+/// socket as CHANNEL_FD, every other descriptor closed, no blocked signal.
+fn prepare_child(director: libc::pid_t, sock: libc::c_int) -> std::io::Result<()> {
+    let fail = || Err(std::io::Error::last_os_error());
+    // SAFETY: plain system calls on this process's own state, all
+    // async-signal-safe.
+    unsafe {
+        if libc::setpgid(0, 0) != 0 {
+            return fail();
+        }
+        if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+            return fail();
+        }
+        // The Director may have died before the line above.
+        if libc::getppid() != director {
+            libc::_exit(1);
+        }
+        if sock == CHANNEL_FD {
+            if libc::fcntl(sock, libc::F_SETFD, 0) != 0 {
+                return fail();
+            }
+        } else if libc::dup2(sock, CHANNEL_FD) < 0 {
+            return fail();
+        }
+        let first = (CHANNEL_FD + 1) as libc::c_uint;
+        if libc::syscall(libc::SYS_close_range, first, libc::c_uint::MAX, 0) != 0 {
+            for fd in CHANNEL_FD + 1..65536 {
+                libc::close(fd);
+            }
+        }
+        let mut none: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut none);
+        libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+    }
+    Ok(())
+}
+
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGINT => "SIGINT",
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGPIPE => "SIGPIPE",
+        _ => "signal",
+    }
+}
+
+/// How long a process whose socket closed may take to exit on its own.
+const REAP_WAIT: Duration = Duration::from_millis(300);
 
 /// How long a thread waiting for the other side polls before it sleeps:
 /// waking a sleeping thread costs tens of microseconds on a virtual
 /// machine, more than most event handlers take.
 const SPIN: Duration = Duration::from_micros(200);
 
-/// Receives from `rx`, polling for a moment before blocking.
-fn spin_recv<T>(rx: &Receiver<T>) -> Result<T, std::sync::mpsc::RecvError> {
-    spin_recv_until(rx, None).map_err(|_| std::sync::mpsc::RecvError)
-}
-
 /// Receives from `rx` until `deadline`, polling for a moment before
 /// blocking.
-pub(crate) fn spin_recv_until<T>(
-    rx: &Receiver<T>,
-    deadline: Option<Instant>,
-) -> Result<T, std::sync::mpsc::RecvTimeoutError> {
-    use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
+fn spin_recv_until<T>(rx: &Receiver<T>, deadline: Instant) -> Result<T, RecvTimeoutError> {
+    use std::sync::mpsc::TryRecvError;
     let start = Instant::now();
     loop {
         match rx.try_recv() {
@@ -404,10 +629,7 @@ pub(crate) fn spin_recv_until<T>(
             Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
             Err(TryRecvError::Empty) if start.elapsed() < SPIN => std::hint::spin_loop(),
             Err(TryRecvError::Empty) => {
-                return match deadline {
-                    None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-                    Some(d) => rx.recv_timeout(d.saturating_duration_since(Instant::now())),
-                }
+                return rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
             }
         }
     }

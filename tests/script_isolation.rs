@@ -1,0 +1,425 @@
+//! Every interpreter runs in a process of its own, on a real site: a
+//! handler stuck where the time limit cannot reach it (a regex backtrack,
+//! os.system) costs only its own job; what a handler does to its process
+//! (ignore SIGTERM, fork, close descriptors, os._exit) never reaches the
+//! Director; a job's events all run in one interpreter; Python Memory
+//! Limit bounds each interpreter process.
+
+mod common;
+use common::site::*;
+
+use std::time::{Duration, Instant};
+
+/// Admin jobs named `names`, which need neither client nor storage.
+fn admin_jobs(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| {
+            format!(
+                "Job {{ Name = {n}; Type = Admin; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }}\n"
+            )
+        })
+        .collect()
+}
+
+fn job_ids(out: &str) -> Vec<i64> {
+    out.lines()
+        .filter_map(|l| l.split("JobId=").nth(1))
+        .filter_map(|v| v.trim().parse().ok())
+        .collect()
+}
+
+fn running(status: &str) -> bool {
+    matches!(
+        status,
+        "C" | "R" | "c" | "d" | "j" | "s" | "p" | "F" | "S" | "m" | "M"
+    )
+}
+
+/// Waits until job `id` has ended; how long after `since` it did.
+fn wait_ended(s: &Setup, id: i64, since: Instant, limit: Duration) -> Duration {
+    while running(&s.job_status(id)) {
+        assert!(
+            since.elapsed() < limit,
+            "JobId {id} still running after {limit:?}:\n{}",
+            s.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    since.elapsed()
+}
+
+/// Sends SIGTERM to the Director; how long it took to stop.
+fn stop(s: &mut Setup) -> Duration {
+    let started = Instant::now();
+    unsafe { libc::kill(s.dir.0.id() as i32, libc::SIGTERM) };
+    loop {
+        if s.dir.0.try_wait().unwrap().is_some() {
+            return started.elapsed();
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            unsafe { libc::kill(s.dir.0.id() as i32, libc::SIGKILL) };
+            panic!("the Director is still running 30 s after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The report lines of job `id` among the console's messages: from its
+/// first line to the next job's.
+fn report_of(messages: &str, id: i64) -> String {
+    messages
+        .split(" test-dir JobId ")
+        .filter(|part| part.starts_with(&format!("{id}: ")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every process whose command line is `argv`, as /proc shows it.
+fn processes_running(argv: &[&str]) -> Vec<u32> {
+    let want = argv.join("\0") + "\0";
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c == want.as_bytes())
+        })
+        .collect()
+}
+
+/// The processes whose parent is `pid`.
+fn children_of(pid: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/stat")).is_ok_and(|st| {
+                st.rsplit(')')
+                    .next()
+                    .and_then(|rest| rest.split_whitespace().nth(1))
+                    .and_then(|ppid| ppid.parse::<u32>().ok())
+                    == Some(pid)
+            })
+        })
+        .collect()
+}
+
+/// Resident memory of `pid` in bytes.
+fn rss(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/statm"))
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .unwrap_or(0)
+        * 4096
+}
+
+#[test]
+fn handlers_stuck_in_a_regex_and_in_os_system_cost_only_their_own_jobs() {
+    // A duration of its own, to tell its sleep from any other's.
+    let sleep = format!("{}", 3000 + std::process::id() % 1000);
+    let script = format!(
+        "import bacula, os, re\n\
+         class J:\n\
+         \x20   def JobRun(self, job): job.JobReport = 'JobRun of %d' % job.JobId\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       job.set_events(J())\n\
+         \x20       if job.Job == 'Regex':\n\
+         \x20           re.match('(a*)*b', 'a' * 40)\n\
+         \x20       elif job.Job == 'System':\n\
+         \x20           os.system('sleep {sleep}')\n\
+         \x20   def JobEnd(self, job): job.JobReport = 'JobEnd of %d' % job.JobId\n\
+         \x20   def Exit(self): print('Exit was called')\n\
+         bacula.set_events(E())\n"
+    );
+    let mut s = setup_director(
+        "fd-secret",
+        Some(&script),
+        "  Python Event Timeout = 2 sec\n",
+        |_| admin_jobs(&["Regex", "System", "Quick"]),
+    );
+    let started = Instant::now();
+    let stuck = job_ids(&s.console("run job=Regex yes\nrun job=System yes\n"));
+    assert_eq!(stuck.len(), 2);
+    let meanwhile = job_ids(&s.console("run job=Quick yes\n"))[0];
+    for &id in &stuck {
+        let took = wait_ended(&s, id, started, Duration::from_secs(30));
+        // The limit, the grace, and the console's own time.
+        assert!(took < Duration::from_secs(5), "JobId {id} took {took:?}");
+    }
+    wait_ended(&s, meanwhile, started, Duration::from_secs(30));
+    let restart = s.console("python restart\n");
+    assert!(
+        restart.contains("Python interpreter restarted."),
+        "{restart}"
+    );
+    let after = job_ids(&s.console("run job=Quick yes\n"))[0];
+    wait_ended(&s, after, started, Duration::from_secs(30));
+    let messages = s.console("messages\n");
+    for &id in &stuck {
+        let report = report_of(&messages, id);
+        assert!(
+            report.contains("TimeoutError: Python event JobStart exceeded 2 sec"),
+            "JobId {id}:\n{report}\n{messages}"
+        );
+    }
+    for id in [meanwhile, after] {
+        let report = report_of(&messages, id);
+        assert!(
+            report.contains(&format!("JobRun of {id}"))
+                && report.contains(&format!("JobEnd of {id}")),
+            "JobId {id} missed events:\n{report}\n{messages}"
+        );
+    }
+    let took = stop(&mut s);
+    assert!(took < Duration::from_secs(10), "SIGTERM took {took:?}");
+    assert!(s.log().contains("Exit was called"), "{}", s.log());
+    // A killed process is gone once the kernel has torn it down.
+    let stopped = Instant::now();
+    while !processes_running(&["sleep", &sleep]).is_empty() {
+        assert!(
+            stopped.elapsed() < Duration::from_secs(2),
+            "os.system's sleep outlived the Director"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_handler_that_ignores_sigterm_does_not_keep_the_director_running() {
+    let script = "import bacula, signal\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       signal.signal(signal.SIGTERM, signal.SIG_IGN)\n\
+         \x20       signal.signal(signal.SIGINT, signal.SIG_IGN)\n\
+         \x20       job.JobReport = 'SIGTERM ignored'\n\
+         bacula.set_events(E())\n";
+    let mut s = setup_conf("fd-secret", Some(script), |_| admin_jobs(&["Ignorer"]));
+    let id = job_ids(&s.console("run job=Ignorer yes\n"))[0];
+    wait_ended(&s, id, Instant::now(), Duration::from_secs(30));
+    let messages = s.console("messages\n");
+    assert!(messages.contains("SIGTERM ignored"), "{messages}");
+    let took = stop(&mut s);
+    assert!(took < Duration::from_secs(10), "SIGTERM took {took:?}");
+}
+
+#[test]
+fn a_process_a_handler_forks_holds_nothing_of_the_director_once_it_stops() {
+    let script = "import bacula, os, time\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       if os.fork() == 0:\n\
+         \x20           time.sleep(3600)\n\
+         \x20           os._exit(0)\n\
+         \x20       job.JobReport = 'forked'\n\
+         bacula.set_events(E())\n";
+    let mut s = setup_conf("fd-secret", Some(script), |_| admin_jobs(&["Forker"]));
+    let id = job_ids(&s.console("run job=Forker yes\n"))[0];
+    wait_ended(&s, id, Instant::now(), Duration::from_secs(30));
+    // The interpreter processes hold no descriptor of the Director's: no
+    // listening socket, no catalog, no log.
+    let director = s.dir.0.id();
+    let hosts = children_of(director);
+    assert!(!hosts.is_empty(), "no interpreter process");
+    for pid in hosts {
+        let fds: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .unwrap()
+            .filter_map(|e| {
+                let e = e.ok()?;
+                let target = std::fs::read_link(e.path()).ok()?;
+                Some(format!(
+                    "{} -> {}",
+                    e.file_name().to_str()?,
+                    target.display()
+                ))
+            })
+            .collect();
+        // Its one socket, the one to the Director, under two numbers.
+        let mut sockets: Vec<&str> = fds
+            .iter()
+            .filter_map(|f| f.split(" -> ").nth(1).filter(|t| t.starts_with("socket:")))
+            .collect();
+        sockets.dedup();
+        assert!(
+            sockets.len() <= 1
+                && !fds
+                    .iter()
+                    .any(|f| f.contains(".db") || f.contains("dir.conf")),
+            "interpreter process {pid} holds {fds:?}"
+        );
+        assert!(
+            fds.iter().any(|f| f.starts_with("0 -> /dev/null")),
+            "{fds:?}"
+        );
+    }
+    s.switch_director(Director::Rdird);
+    let out = s.console("status dir\n");
+    assert!(out.contains("test-dir"), "{out}");
+}
+
+#[test]
+fn closing_descriptors_or_os_exit_in_a_handler_fails_only_that_job() {
+    let script = "import bacula, os\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       if job.Job == 'Closer':\n\
+         \x20           for fd in range(3, 31):\n\
+         \x20               try:\n\
+         \x20                   os.close(fd)\n\
+         \x20               except OSError:\n\
+         \x20                   pass\n\
+         \x20       elif job.Job == 'Exiter':\n\
+         \x20           os._exit(7)\n\
+         \x20       job.JobReport = 'JobStart of %d' % job.JobId\n\
+         \x20   def JobEnd(self, job): job.JobReport = 'JobEnd of %d' % job.JobId\n\
+         bacula.set_events(E())\n";
+    let s = setup_conf("fd-secret", Some(script), |_| {
+        admin_jobs(&["Closer", "Exiter", "Quick"])
+    });
+    let started = Instant::now();
+    let closer = job_ids(&s.console("run job=Closer yes\n"))[0];
+    wait_ended(&s, closer, started, Duration::from_secs(30));
+    let exiter = job_ids(&s.console("run job=Exiter yes\n"))[0];
+    wait_ended(&s, exiter, started, Duration::from_secs(30));
+    let next = job_ids(&s.console("run job=Quick yes\n"))[0];
+    wait_ended(&s, next, started, Duration::from_secs(30));
+    let messages = s.console("messages\n");
+    let report = report_of(&messages, closer);
+    assert!(
+        report.contains("Python error in JobStart event:")
+            && report.contains("lost its connection to the Director"),
+        "{report}\n{messages}"
+    );
+    let report = report_of(&messages, exiter);
+    assert!(
+        report.contains("Python error in JobStart event:")
+            && report.contains("exited with status 7"),
+        "{report}\n{messages}"
+    );
+    let report = report_of(&messages, next);
+    assert!(
+        report.contains(&format!("JobStart of {next}"))
+            && report.contains(&format!("JobEnd of {next}")),
+        "{report}\n{messages}"
+    );
+}
+
+#[test]
+fn state_a_script_keeps_in_job_start_is_there_at_job_end_with_slow_jobs_at_once() {
+    let script = "import bacula, time\n\
+         class J:\n\
+         \x20   def JobRun(self, job):\n\
+         \x20       if job.Job.startswith('Slow'):\n\
+         \x20           time.sleep(1.5)\n\
+         class E:\n\
+         \x20   def __init__(self): self.start = {}\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       self.start[job.JobId] = time.time()\n\
+         \x20       job.set_events(J())\n\
+         \x20   def JobEnd(self, job):\n\
+         \x20       job.JobReport = 'JobEnd of %d after %.1f s' % (job.JobId, time.time() - self.start.pop(job.JobId))\n\
+         bacula.set_events(E())\n";
+    let names = ["Quick1", "Slow1", "Quick2", "Slow2", "Quick3", "Slow3"];
+    let s = setup_conf("fd-secret", Some(script), |_| admin_jobs(&names));
+    let started = Instant::now();
+    let mut ids = Vec::new();
+    for round in 0..2 {
+        let input: String = names.iter().map(|n| format!("run job={n} yes\n")).collect();
+        ids.extend(job_ids(&s.console(&input)));
+        if round == 0 {
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+    assert_eq!(ids.len(), 12);
+    for &id in &ids {
+        wait_ended(&s, id, started, Duration::from_secs(60));
+    }
+    let messages = s.console("messages\n");
+    assert!(!messages.contains("KeyError"), "{messages}");
+    for &id in &ids {
+        assert!(
+            messages.contains(&format!("JobEnd of {id} after")),
+            "JobId {id}:\n{messages}"
+        );
+    }
+}
+
+#[test]
+fn an_interpreter_past_the_memory_limit_is_killed_and_later_jobs_run_in_a_fresh_one() {
+    let script = "import bacula, os, time\n\
+         kept = []\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       job.JobReport = 'JobStart in %d' % os.getpid()\n\
+         \x20       if job.Job == 'Greedy':\n\
+         \x20           kept.append(b'x' * (300 * 1000 * 1000))\n\
+         \x20           time.sleep(20)\n\
+         bacula.set_events(E())\n";
+    let s = setup_director(
+        "fd-secret",
+        Some(script),
+        "  Python Memory Limit = 100 MB\n  Python Event Timeout = 30 sec\n",
+        |_| admin_jobs(&["Greedy", "Quick"]),
+    );
+    let director = s.dir.0.id();
+    let total = || rss(director) + children_of(director).into_iter().map(rss).sum::<u64>();
+    let started = Instant::now();
+    let greedy = job_ids(&s.console("run job=Greedy yes\n"))[0];
+    let took = wait_ended(&s, greedy, started, Duration::from_secs(30));
+    assert!(
+        took < Duration::from_secs(15),
+        "the greedy interpreter was not killed: its job took {took:?}"
+    );
+    let after_kill = total();
+    assert!(
+        after_kill < 200 * 1024 * 1024,
+        "the Director and its interpreters hold {} MiB after the kill",
+        after_kill >> 20
+    );
+    let next = job_ids(&s.console("run job=Quick yes\n"))[0];
+    wait_ended(&s, next, started, Duration::from_secs(30));
+    let messages = s.console("messages\n");
+    let report = report_of(&messages, greedy);
+    assert!(
+        report.contains("over twice Python Memory Limit"),
+        "{report}\n{messages}"
+    );
+    let pid = |id: i64| {
+        report_of(&messages, id)
+            .split("JobStart in ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .map(str::to_string)
+    };
+    assert!(pid(next).is_some(), "{messages}");
+    assert_ne!(pid(next), pid(greedy), "{messages}");
+}
+
+#[test]
+fn the_interpreters_of_a_director_running_as_nobody_run_as_nobody() {
+    const NOBODY: u32 = 65534;
+    let script = "import bacula, os\n\
+         class E:\n\
+         \x20   def JobStart(self, job): job.JobReport = 'JobStart as uid %d' % os.getuid()\n\
+         bacula.set_events(E())\n";
+    let s = setup_conf_args(
+        "fd-secret",
+        Some(script),
+        |p| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(p.root, std::fs::Permissions::from_mode(0o755)).unwrap();
+            std::os::unix::fs::chown(p.root.join("dir"), Some(NOBODY), Some(NOBODY)).unwrap();
+            admin_jobs(&["Quick"])
+        },
+        &["-u", "nobody", "-g", "nogroup"],
+    );
+    wait_log(&s.root.path().join("dir.log"), "Python script loaded");
+    let id = job_ids(&s.console("run job=Quick yes\n"))[0];
+    wait_ended(&s, id, Instant::now(), Duration::from_secs(30));
+    let messages = s.console("messages\n");
+    assert!(
+        report_of(&messages, id).contains(&format!("JobStart as uid {NOBODY}")),
+        "{messages}\n{}",
+        s.log()
+    );
+}
