@@ -172,6 +172,13 @@ fn serve(sock: UnixStream) -> Result<(), String> {
         .name("script-host-reader".into())
         .spawn(move || read_host(&mut reader, &l, &tx))
         .map_err(|e| format!("cannot start the socket's reader: {e}"))?;
+    let l = link.clone();
+    super::load::send_warnings_to(Box::new(move |text, lines| {
+        l.tell(&FromChild::Warnings {
+            text,
+            lines: lines.to_vec(),
+        })
+    }));
     let director: Arc<dyn ScriptCalls> = Arc::new(Remote { link: link.clone() });
     run(&cfg, &link, director, &rx);
     Ok(())

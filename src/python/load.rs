@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
-use std::sync::{LazyLock, Mutex};
+use std::sync::{LazyLock, Mutex, OnceLock};
 
 use rustpython_vm::builtins::{PyBaseExceptionRef, PyDictRef};
 use rustpython_vm::compiler::Mode;
@@ -126,12 +126,31 @@ pub(crate) fn log_warnings(source: &str, warnings: &[String]) {
     let mut hasher = DefaultHasher::new();
     source.hash(&mut hasher);
     let text = hasher.finish();
+    match WARNING_SINK.get() {
+        Some(sink) => sink(text, warnings),
+        None => log_warnings_of(text, warnings),
+    }
+}
+
+/// Logs each of `warnings`, about a file whose text hashes to `text`,
+/// unless it was logged already.
+pub(crate) fn log_warnings_of(text: u64, warnings: &[String]) {
     let mut logged = LOGGED.lock().unwrap_or_else(|e| e.into_inner());
     for w in warnings {
         if logged.insert((text, w.clone())) {
             tracing::warn!("{w}");
         }
     }
+}
+
+/// Where an interpreter process sends its warnings instead of logging
+/// them: to the Director, which logs each once for all its interpreters.
+type WarningSink = Box<dyn Fn(u64, &[String]) + Send + Sync>;
+static WARNING_SINK: OnceLock<WarningSink> = OnceLock::new();
+
+/// Sends this process's warnings to `sink` from now on.
+pub(crate) fn send_warnings_to(sink: WarningSink) {
+    let _ = WARNING_SINK.set(sink);
 }
 
 /// Loads the startup script, whose text is `source` (read once by the

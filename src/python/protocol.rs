@@ -100,6 +100,9 @@ pub(crate) enum FromChild {
     },
     /// A line of script output that belongs to no job in flight.
     DirectorMessage(String),
+    /// Warnings of the dialect front end about a file whose text hashes
+    /// to `text`, for the host to log once for all its interpreters.
+    Warnings { text: u64, lines: Vec<String> },
     /// Report lines a script wrote to a job in flight outside its events.
     PassOn {
         job_id: i64,

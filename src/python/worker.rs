@@ -431,6 +431,7 @@ impl Worker {
                 let _ = self.send(&ToChild::Reply { id, reply });
             }
             FromChild::DirectorMessage(line) => ctx.director.director_message(&line),
+            FromChild::Warnings { text, lines } => super::load::log_warnings_of(text, &lines),
             FromChild::PassOn { job_id, messages } => {
                 let job = lock(&self.jobs).get(&job_id).cloned();
                 match job {
