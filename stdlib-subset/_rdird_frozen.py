@@ -1,5 +1,5 @@
 """The finder and loader of the standard library modules rdird keeps packed
-with xz (every frozen module but the few each interpreter imports at
+with zstd (every frozen module but the few each interpreter imports at
 start-up, which RustPython's FrozenImporter finds). It sits on sys.meta_path
 just after FrozenImporter and behaves like it: the module's spec says
 origin 'frozen', a package gets an empty __path__ (its submodules are found

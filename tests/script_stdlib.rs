@@ -91,7 +91,7 @@ fn every_module_of_the_library_imports_from_the_binary_alone() {
 }
 
 /// An interpreter's start-up imports only modules of RustPython's frozen
-/// table (stdlib-subset/boot.txt): none of the xz-packed library is
+/// table (stdlib-subset/boot.txt): none of the zstd-packed library is
 /// unpacked before the script runs. A module the script imports is
 /// unpacked then, with what it imports and nothing more, and is a frozen
 /// module like the others (origin "frozen", a package with an empty

@@ -2,7 +2,7 @@
 //! DirStartUp.py that DirStartUp imports goes through the same legacy
 //! front end (rewrites, warnings, Python 2 builtins); only top-level names
 //! found in that folder are handled. The packed standard library's: the
-//! frozen modules kept xz-compressed (`stdlib.rs`) are unpacked as a script
+//! frozen modules kept zstd-compressed (`stdlib.rs`) are unpacked as a script
 //! imports them, by the finder of `stdlib-subset/_rdird_frozen.py`.
 
 use std::path::Path;

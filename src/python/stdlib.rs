@@ -7,14 +7,14 @@
 //! The library is in two stores. The modules every interpreter imports
 //! before its script runs (`stdlib-subset/boot.txt`) are in RustPython's own
 //! frozen format, handed to the interpreter's builder: lz4 per module,
-//! decoded as each is imported. Every other module is an xz stream of its
-//! own, unpacked by the finder of `importer.rs` when a script imports that
-//! module: a process unpacks nothing at start-up and holds only the modules
-//! its scripts imported.
+//! decoded as each is imported. Every other module is a zstd frame of its
+//! own (all compressed with one dictionary, trained on them), unpacked by
+//! the finder of `importer.rs` when a script imports that module: a process
+//! unpacks nothing at start-up and holds only the modules its scripts
+//! imported.
 
-use std::io::Read;
 use std::path::Path;
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 use rustpython_compiler_core::bytecode::BasicBag;
 use rustpython_compiler_core::frozen::{FrozenLib, FrozenModulesIter};
@@ -22,6 +22,8 @@ use rustpython_compiler_core::marshal;
 use rustpython_vm::builtins::PyCode;
 use rustpython_vm::common::rc::PyRc;
 use rustpython_vm::{PyRef, PyResult, VirtualMachine};
+use zstd::bulk::Decompressor;
+use zstd::dict::DecoderDictionary;
 
 /// Where zoneinfo looks for the system's time zones: CPython's default on
 /// Linux (Debian's tzdata installs /usr/share/zoneinfo). RustPython's
@@ -31,8 +33,11 @@ const TZPATH: &str = "/usr/share/zoneinfo:/usr/lib/zoneinfo:/usr/share/lib/zonei
 /// The boot modules, in RustPython's frozen format.
 static BOOT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stdlib.boot"));
 
-/// Every other module's marshalled code object, an xz stream each.
+/// Every other module's marshalled code object, a zstd frame each.
 static PACKED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stdlib.packed"));
+
+/// The dictionary the packed modules are compressed with.
+static DICTIONARY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stdlib.dict"));
 
 /// Where a packed module's stream is in `PACKED`.
 pub(crate) struct PackedModule {
@@ -60,15 +65,18 @@ pub(crate) fn packed_module(name: &str) -> Option<&'static PackedModule> {
         .map(|i| &PACKED_MODULES[i])
 }
 
-/// A packed module's code object, unpacked (the stream alone: nothing else
+/// A packed module's code object, unpacked (its frame alone: nothing else
 /// is unpacked, nothing is kept but the code object).
 pub(crate) fn unpack(vm: &VirtualMachine, module: &PackedModule) -> PyResult<PyRef<PyCode>> {
-    let stream = &PACKED[module.start..module.start + module.len];
-    let mut data = Vec::with_capacity(module.size);
-    let unpacked = xz::read::XzDecoder::new(stream).read_to_end(&mut data);
-    let code = unpacked
+    // Prepared once a process: the dictionary's tables, shared by every
+    // interpreter's imports.
+    static PREPARED: OnceLock<DecoderDictionary<'static>> = OnceLock::new();
+    let dictionary = PREPARED.get_or_init(|| DecoderDictionary::copy(DICTIONARY));
+    let frame = &PACKED[module.start..module.start + module.len];
+    let code = Decompressor::with_prepared_dictionary(dictionary)
+        .and_then(|mut d| d.decompress(frame, module.size))
         .map_err(|e| e.to_string())
-        .and_then(|_| {
+        .and_then(|data| {
             marshal::deserialize_code(&mut data.as_slice(), BasicBag).map_err(|e| format!("{e:?}"))
         })
         .map_err(|e| {
