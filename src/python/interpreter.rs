@@ -43,7 +43,7 @@ pub(crate) fn build_interpreter(
     interp.enter(|vm| {
         if let Err(e) = importer::install_packed_stdlib(vm) {
             tracing::error!(
-                "Python: the standard library but its start-up modules cannot be imported: {}",
+                "Python: of the standard library only the start-up modules import: {}",
                 super::load::traceback(vm, &e)
             );
         }

@@ -39,7 +39,7 @@ static PACKED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stdlib.packed")
 /// The dictionary the packed modules are compressed with.
 static DICTIONARY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stdlib.dict"));
 
-/// Where a packed module's stream is in `PACKED`.
+/// Where a packed module's frame is in `PACKED`.
 pub(crate) struct PackedModule {
     pub(crate) name: &'static str,
     pub(crate) package: bool,
@@ -76,6 +76,9 @@ pub(crate) fn unpack(vm: &VirtualMachine, module: &PackedModule) -> PyResult<PyR
     let code = Decompressor::with_prepared_dictionary(dictionary)
         .and_then(|mut d| d.decompress(frame, module.size))
         .map_err(|e| e.to_string())
+        // Through BasicBag and new_ref_from_bytecode: the constant bag that
+        // makes Python objects of the constants directly, with frozensets,
+        // is private to RustPython.
         .and_then(|data| {
             marshal::deserialize_code(&mut data.as_slice(), BasicBag).map_err(|e| format!("{e:?}"))
         })
