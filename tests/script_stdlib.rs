@@ -90,6 +90,42 @@ fn every_module_of_the_library_imports_from_the_binary_alone() {
     assert_eq!(report(&o), expected);
 }
 
+/// An interpreter's start-up imports only modules of RustPython's frozen
+/// table (stdlib-subset/boot.txt): none of the zstd-packed library is
+/// unpacked before the script runs. A module the script imports is
+/// unpacked then, with what it imports and nothing more, and is a frozen
+/// module like the others (origin "frozen", a package with an empty
+/// `__path__` whose submodules import).
+#[test]
+fn a_script_start_unpacks_no_module_and_an_import_unpacks_only_what_it_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = "import bacula, sys\n\
+                  def packed():\n\
+                  \x20   loader = lambda m: getattr(getattr(m, '__spec__', None), 'loader', None)\n\
+                  \x20   return sorted(n for n, m in list(sys.modules.items())\n\
+                  \x20                 if getattr(loader(m), '__module__', None) == '_rdird_frozen')\n\
+                  at_start = packed()\n\
+                  import email.mime.text\n\
+                  after = packed()\n\
+                  class Events:\n\
+                  \x20   def JobStart(self, job):\n\
+                  \x20       job.JobReport = 'at start: %s' % at_start\n\
+                  \x20       job.JobReport = 'email: %s %s' % (email.__spec__.origin, email.__path__)\n\
+                  \x20       job.JobReport = 'email.mime.text: %s' % ('email.mime.text' in after)\n\
+                  \x20       job.JobReport = 'tomllib: %s' % ('tomllib' in after)\n\
+                  bacula.set_events(Events())\n";
+    let o = simulate_in(dir.path(), script, &[]);
+    assert_eq!(
+        report(&o),
+        [
+            "at start: []",
+            "email: frozen []",
+            "email.mime.text: True",
+            "tomllib: False"
+        ]
+    );
+}
+
 #[test]
 fn nothing_is_read_from_the_hosts_python() {
     let dir = tempfile::tempdir().unwrap();

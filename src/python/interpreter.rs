@@ -9,7 +9,7 @@ use std::path::Path;
 use rustpython_vm::signal::user_signal_channel;
 use rustpython_vm::{Interpreter, PyObjectRef, Settings};
 
-use super::{module, stdlib};
+use super::{importer, module, stdlib};
 
 fn settings(scripts_dir: &Path) -> Settings {
     let mut s = Settings::default();
@@ -34,13 +34,19 @@ pub(crate) fn build_interpreter(
     let interp = builder
         .add_native_modules(&defs)
         .add_native_module(bacula)
-        .add_frozen_modules(stdlib::frozen_modules())
+        .add_frozen_modules(stdlib::boot_modules())
         .init_hook(move |vm| {
             vm.set_user_signal_channel(rx);
             stdlib::confine_path(vm, &dir);
         })
         .build();
     interp.enter(|vm| {
+        if let Err(e) = importer::install_packed_stdlib(vm) {
+            tracing::error!(
+                "Python: of the standard library only the start-up modules import: {}",
+                super::load::traceback(vm, &e)
+            );
+        }
         if let Err(e) = stdlib::configure(vm) {
             tracing::error!(
                 "Python: zoneinfo has no system time zones: {}",

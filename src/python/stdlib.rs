@@ -3,38 +3,95 @@
 //! `stdlib-subset/excluded.txt` leaves out), and the process-wide TLS set-up
 //! its `ssl` module needs. Nothing is read from a Python installed on the
 //! host.
+//!
+//! The library is in two stores. The modules every interpreter imports
+//! before its script runs (`stdlib-subset/boot.txt`) are in RustPython's own
+//! frozen format, handed to the interpreter's builder: lz4 per module,
+//! decoded as each is imported. Every other module is a zstd frame of its
+//! own (all compressed with one dictionary, trained on them), unpacked by
+//! the finder of `importer.rs` when a script imports that module: a process
+//! unpacks nothing at start-up and holds only the modules its scripts
+//! imported.
 
-use std::io::Read;
 use std::path::Path;
 use std::sync::{Once, OnceLock};
 
+use rustpython_compiler_core::bytecode::BasicBag;
 use rustpython_compiler_core::frozen::{FrozenLib, FrozenModulesIter};
+use rustpython_compiler_core::marshal;
+use rustpython_vm::builtins::PyCode;
 use rustpython_vm::common::rc::PyRc;
-use rustpython_vm::{PyResult, VirtualMachine};
+use rustpython_vm::{PyRef, PyResult, VirtualMachine};
+use zstd::bulk::Decompressor;
+use zstd::dict::DecoderDictionary;
 
 /// Where zoneinfo looks for the system's time zones: CPython's default on
 /// Linux (Debian's tzdata installs /usr/share/zoneinfo). RustPython's
 /// sysconfig has no TZPATH, which would leave zoneinfo with none at all.
 const TZPATH: &str = "/usr/share/zoneinfo:/usr/lib/zoneinfo:/usr/share/lib/zoneinfo:/etc/zoneinfo";
 
-/// The library frozen by build.rs, xz-compressed: one lz4-compressed code
-/// object a module inside, which the importer decompresses when a script
-/// imports that module. xz over the whole takes the binary 2 MB below
-/// lz4 alone.
-static STDLIB_XZ: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stdlib.frozen.xz"));
+/// The boot modules, in RustPython's frozen format.
+static BOOT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stdlib.boot"));
 
-/// The frozen modules, by name, for an interpreter's builder. The first
-/// interpreter of the process unpacks the library; the others share it.
-pub(crate) fn frozen_modules() -> FrozenModulesIter<'static> {
-    static LIB: OnceLock<&'static [u8]> = OnceLock::new();
-    let lib = LIB.get_or_init(|| {
-        let mut out = Vec::new();
-        xz::read::XzDecoder::new(STDLIB_XZ)
-            .read_to_end(&mut out)
-            .expect("the frozen library built into the binary unpacks");
-        Box::leak(out.into_boxed_slice())
-    });
-    FrozenLib::from_ref(*lib).decode()
+/// Every other module's marshalled code object, a zstd frame each.
+static PACKED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stdlib.packed"));
+
+/// The dictionary the packed modules are compressed with.
+static DICTIONARY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stdlib.dict"));
+
+/// Where a packed module's frame is in `PACKED`.
+pub(crate) struct PackedModule {
+    pub(crate) name: &'static str,
+    pub(crate) package: bool,
+    start: usize,
+    len: usize,
+    /// The marshalled code object's size, unpacked.
+    size: usize,
+}
+
+/// The packed modules, sorted by name (build.rs writes them so).
+static PACKED_MODULES: &[PackedModule] = &include!(concat!(env!("OUT_DIR"), "/stdlib_index.rs"));
+
+/// The boot modules, by name, for an interpreter's builder.
+pub(crate) fn boot_modules() -> FrozenModulesIter<'static> {
+    FrozenLib::from_ref(BOOT).decode()
+}
+
+/// The packed module of that name, if there is one.
+pub(crate) fn packed_module(name: &str) -> Option<&'static PackedModule> {
+    PACKED_MODULES
+        .binary_search_by(|m| m.name.cmp(name))
+        .ok()
+        .map(|i| &PACKED_MODULES[i])
+}
+
+/// A packed module's code object, unpacked (its frame alone: nothing else
+/// is unpacked, nothing is kept but the code object).
+pub(crate) fn unpack(vm: &VirtualMachine, module: &PackedModule) -> PyResult<PyRef<PyCode>> {
+    // Prepared once a process: the dictionary's tables, shared by every
+    // interpreter's imports.
+    static PREPARED: OnceLock<DecoderDictionary<'static>> = OnceLock::new();
+    let dictionary = PREPARED.get_or_init(|| DecoderDictionary::copy(DICTIONARY));
+    let frame = &PACKED[module.start..module.start + module.len];
+    let code = Decompressor::with_prepared_dictionary(dictionary)
+        .and_then(|mut d| d.decompress(frame, module.size))
+        .map_err(|e| e.to_string())
+        // Through BasicBag and new_ref_from_bytecode: the constant bag that
+        // makes Python objects of the constants directly, with frozensets,
+        // is private to RustPython.
+        .and_then(|data| {
+            marshal::deserialize_code(&mut data.as_slice(), BasicBag).map_err(|e| format!("{e:?}"))
+        })
+        .map_err(|e| {
+            vm.new_import_error(
+                format!(
+                    "the frozen module {} built into rdird does not unpack: {e}",
+                    module.name
+                ),
+                vm.ctx.new_str(module.name),
+            )
+        })?;
+    Ok(PyCode::new_ref_from_bytecode(vm, code))
 }
 
 /// Gives RustPython's rustls-based `ssl` module its crypto provider (ring),
