@@ -102,7 +102,10 @@ pub(crate) enum FromChild {
     DirectorMessage(String),
     /// Warnings of the dialect front end about a file whose text hashes
     /// to `text`, for the host to log once for all its interpreters.
-    Warnings { text: u64, lines: Vec<String> },
+    Warnings {
+        text: u64,
+        lines: Vec<String>,
+    },
     /// Report lines a script wrote to a job in flight outside its events.
     PassOn {
         job_id: i64,

@@ -26,7 +26,7 @@ use super::host::HostConfig;
 use super::pool::GRACE;
 use super::protocol::{self, Call, ChildConfig, FromChild, Reply, ToChild};
 use crate::job::events::{EventOutcome, ScriptCalls};
-use crate::job::{JobEvent, JobState};
+use crate::job::{names, JobEvent, JobState};
 
 /// The startup script as read from disk once per load, so that every
 /// interpreter of one generation runs the same text.
@@ -261,7 +261,14 @@ impl Worker {
             lock(&self.pending).remove(&seq);
             return Delivery::Died(why);
         }
-        let data = job.data().clone();
+        // The real job says which event is being delivered, as the
+        // mirror does, for the calls the script makes meanwhile.
+        let data = {
+            let mut d = job.data();
+            d.event = Some(event);
+            d.clone()
+        };
+        let _delivering = Delivering(job);
         lock(&self.jobs).insert(data.job_id, job.clone());
         let now = Instant::now();
         let deadline = {
@@ -284,7 +291,12 @@ impl Worker {
         }
         match spin_recv_until(&rx, deadline + GRACE) {
             Ok(Answer::Done(out, changes)) => {
-                apply(job, changes);
+                if let Err(why) = apply(job, event, changes) {
+                    tracing::error!(
+                        "Python interpreter process {} sent a change the contract does not allow, ignored: {why}",
+                        self.pid
+                    );
+                }
                 Delivery::Done(out)
             }
             Ok(Answer::Died(why)) => Delivery::Died(why),
@@ -493,9 +505,28 @@ impl Worker {
             Call::Run(command) => Reply::Run(director.run(&job(), &command)),
             Call::Cancel(id) => Reply::Bool(director.cancel(id)),
             Call::LevelChanged(level) => {
-                let job = job();
-                job.data().level = level;
-                director.level_changed(&job);
+                // Only a job in one of its own events here, at a moment
+                // the contract lets a script set the level.
+                let Some(job) = lock(&self.jobs).get(&job_id).cloned() else {
+                    return Reply::Done;
+                };
+                let fits = {
+                    let mut d = job.data();
+                    let event = d.event;
+                    let ok = level_fits(&d, event, level);
+                    if ok {
+                        d.level = level;
+                    }
+                    ok
+                };
+                if fits {
+                    director.level_changed(&job);
+                } else {
+                    tracing::error!(
+                        "Python interpreter process {} set level {level:?} of JobId {job_id} where the contract does not allow it; ignored",
+                        self.pid
+                    );
+                }
                 Reply::Done
             }
             Call::JobRunning(id) => Reply::Bool(director.job_running(id)),
@@ -503,18 +534,55 @@ impl Worker {
     }
 }
 
-/// Applies what a script changed in an event to the real job.
-fn apply(job: &JobState, changes: protocol::Changes) {
-    {
-        let mut d = job.data();
-        d.level = changes.level;
-        d.priority = changes.priority;
-        d.volume_name = changes.volume_name;
-        d.errors += changes.errors_added;
+/// Marks a job's event as delivered once dropped.
+struct Delivering<'a>(&'a JobState);
+
+impl Drop for Delivering<'_> {
+    fn drop(&mut self) {
+        self.0.data().event = None;
     }
+}
+
+/// Applies what a script changed in an event to the real job, after the
+/// contract's checks (made in the interpreter process already; the
+/// Director does not take a process's word for them).
+fn apply(job: &JobState, event: JobEvent, changes: protocol::Changes) -> Result<(), String> {
+    let result = {
+        let mut d = job.data();
+        let setup = matches!(event, JobEvent::JobStart | JobEvent::JobInit);
+        d.errors += changes.errors_added.max(0);
+        if changes.level != d.level && !level_fits(&d, Some(event), changes.level) {
+            Err(format!("level {:?} in {}", changes.level, event.name()))
+        } else if changes.priority != d.priority
+            && !(setup && (1..=100).contains(&changes.priority))
+        {
+            Err(format!("priority {} in {}", changes.priority, event.name()))
+        } else if changes.volume_name != d.volume_name
+            && !(event == JobEvent::NewVolume && names::is_legal_volume_name(&changes.volume_name))
+        {
+            Err(format!(
+                "volume name {:?} in {}",
+                changes.volume_name,
+                event.name()
+            ))
+        } else {
+            d.level = changes.level;
+            d.priority = changes.priority;
+            d.volume_name = changes.volume_name;
+            Ok(())
+        }
+    };
     for m in &changes.messages {
         job.message(m);
     }
+    result
+}
+
+/// Whether a script may set `level` on the job now: in JobStart or
+/// JobInit, a level of the job's type.
+fn level_fits(d: &crate::job::JobData, event: Option<JobEvent>, level: char) -> bool {
+    matches!(event, Some(JobEvent::JobStart | JobEvent::JobInit))
+        && names::level_for_type(names::level_name(level), d.job_type) == Some(level)
 }
 
 fn millis(d: Duration) -> u64 {
