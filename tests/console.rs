@@ -967,3 +967,18 @@ fn waiting_jobs_start_by_priority() {
     assert!(starts[1].contains("Job=High."), "{out}");
     assert!(starts[2].contains("Job=Low."), "{out}");
 }
+
+#[test]
+fn run_refuses_a_level_that_does_not_fit_the_job_type_and_records_nothing() {
+    let d = start();
+    let out = d.console(
+        "run job=WebBackup level=VolumeToCatalog yes\nrun job=WebBackup level=Bogus yes\nlist jobs\n",
+    );
+    assert!(
+        out.contains("Level \"VolumeToCatalog\" not valid for a Backup job."),
+        "{out}"
+    );
+    assert!(out.contains("Level \"Bogus\" not valid."), "{out}");
+    assert!(!out.contains("Job queued"), "{out}");
+    assert!(!out.contains("WebBackup."), "{out}");
+}

@@ -178,11 +178,9 @@ fn job_data(
     req: &RunRequest,
 ) -> Result<JobData, String> {
     let job_type = names::type_letter(res.str("Type").unwrap_or("Backup")).unwrap_or('B');
-    let level = match (req.level.as_deref(), res.str("Level")) {
-        (Some(l), _) | (None, Some(l)) if job_type != 'D' && job_type != 'R' => {
-            names::level_letter(l).ok_or_else(|| format!("level {l} is not a job level"))?
-        }
-        _ => ' ',
+    let level = match req.level.as_deref().or(res.str("Level")) {
+        Some(l) => names::run_level(l, job_type)?,
+        None => ' ',
     };
     let client = res.str("Client").unwrap_or_default().to_string();
     let catalog = cfg

@@ -77,6 +77,32 @@ pub fn level_for_type(name: &str, job_type: char) -> Option<char> {
         .map(|(l, _, _)| *l)
 }
 
+/// The level a `run` command (or the Job resource) gives a job of type
+/// `job_type` (a type letter): a level of that type. Admin and Restore
+/// jobs have none: a level name there is checked and then ignored.
+/// bacula-dir 9.6.7 (ua_select.c get_level_from_name) takes any level
+/// for any type, so that a Backup would run at VolumeToCatalog and the
+/// catalog record it so; rdird refuses the level instead.
+pub fn run_level(name: &str, job_type: char) -> Result<char, String> {
+    let letter = level_letter(name)
+        .filter(|l| *l != ' ')
+        .ok_or_else(|| format!("Level \"{name}\" not valid."))?;
+    let fits: &[char] = match job_type {
+        'B' => &['F', 'I', 'D', 'S', 'B', 'f'],
+        'V' => &['C', 'V', 'O', 'd', 'A'],
+        'C' | 'g' => &['F', 'I', 'D'],
+        _ => return Ok(' '),
+    };
+    if fits.contains(&letter) {
+        Ok(letter)
+    } else {
+        Err(format!(
+            "Level \"{name}\" not valid for a {} job.",
+            type_name(job_type)
+        ))
+    }
+}
+
 /// The level letter for a configuration level name (`Incremental` → `I`).
 pub fn level_letter(name: &str) -> Option<char> {
     LEVELS
@@ -109,6 +135,12 @@ mod tests {
         assert_eq!(level_for_type("Full", 'V'), None);
         assert_eq!(level_for_type("full", 'B'), Some('F'));
         assert_eq!(level_for_type("Full", 'D'), None);
+        assert_eq!(run_level("incremental", 'B'), Ok('I'));
+        assert_eq!(run_level("Catalog", 'V'), Ok('C'));
+        assert!(run_level("VolumeToCatalog", 'B').is_err());
+        assert!(run_level("Full", 'V').is_err());
+        assert_eq!(run_level("Full", 'D'), Ok(' '));
+        assert!(run_level("Bogus", 'D').is_err());
     }
 
     #[test]
