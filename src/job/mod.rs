@@ -304,6 +304,7 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
             canceled: canceled.clone(),
         },
     );
+    director.messages().job_started(job_id, cfg.clone());
     let d = director.clone();
     let res = res.clone();
     let spec = req.restore.clone();
