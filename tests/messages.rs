@@ -1554,3 +1554,42 @@ fn a_running_job_keeps_the_messages_resource_it_started_with_across_a_reload() {
         recorded(r, "first")
     );
 }
+
+#[test]
+fn a_duplicate_of_a_job_that_allows_none_is_canceled_at_once_and_mailed() {
+    let s = setup_conf("fd-secret", None, |p| {
+        let m = recording_mailer(p.root, "m");
+        format!(
+            "Messages {{ Name = E; mailcommand = \"{}\"; mail = m = all; catalog = all }}\n\
+             Pool {{ Name = NoLab; Pool Type = Backup }}\n\
+             Job {{ Name = DupJ; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = NoLab; Messages = E; Allow Duplicate Jobs = no }}\n",
+            m.display()
+        )
+    });
+    let r = &s.root.path().to_path_buf();
+    let first = job_id_of(&s.console("run job=DupJ yes\n"));
+    std::thread::sleep(Duration::from_secs(2));
+    let second = job_id_of(&s.console("run job=DupJ yes\n"));
+    let out = s.console_within(&format!("wait jobid={second}\n"), Duration::from_secs(30));
+    assert_eq!(s.job_status(second), "A", "{out}");
+    assert_eq!(s.job_status(first), "R", "{out}");
+    let joblog = s.console(&format!("list joblog jobid={second}\n"));
+    assert!(
+        joblog.contains(&format!(
+            "Fatal error: JobId {first} already running. Duplicate job not allowed."
+        )),
+        "{joblog}"
+    );
+    wait_until(
+        Duration::from_secs(20),
+        || "no mail".into(),
+        || !recorded(r, "m").is_empty(),
+    );
+    let mail = recorded(r, "m").pop().unwrap();
+    assert!(
+        mail.contains(&format!("JobId:                  {second}")),
+        "{mail}"
+    );
+    assert!(mail.contains("Canceled"), "{mail}");
+    s.console(&format!("cancel jobid={first}\n"));
+}
