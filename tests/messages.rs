@@ -1593,3 +1593,51 @@ fn a_duplicate_of_a_job_that_allows_none_is_canceled_at_once_and_mailed() {
     assert!(mail.contains("Canceled"), "{mail}");
     s.console(&format!("cancel jobid={first}\n"));
 }
+
+#[test]
+fn a_jobs_mail_is_not_held_behind_the_directors_own_operator_mails() {
+    let mail_dir = tempfile::tempdir().unwrap();
+    let d = mail_dir.path();
+    // A slow relay for the Director's own operator mails: 40 s each.
+    let slow = executable(d, "slow.sh", "#!/bin/sh\ncat > /dev/null\nsleep 40\n");
+    let daemon = format!(
+        "Messages {{\n  Name = Daemon\n  operatorcommand = \"{}\"\n  operator = op1 = security\n  operator = op2 = security\n  operator = op3 = security\n  operator = op4 = security\n}}",
+        slow.display()
+    );
+    let m = recording_mailer(d, "m");
+    let lone = Lone::start(
+        |_| {
+            format!(
+                "Messages {{ Name = J; mailcommand = \"{}\"; mail = m = all }}\n\
+                 Job {{ Name = Failing; Type = Backup; Client = lone-fd; FileSet = Set; Storage = File; Pool = Full; Messages = J; RunBeforeJob = \"/bin/false\" }}\n",
+                m.display()
+            )
+        },
+        Some(&daemon),
+        None,
+        false,
+    );
+    // A Hello that is none: a security message to the four operators.
+    {
+        use std::io::{Read, Write};
+        let mut c = std::net::TcpStream::connect(("127.0.0.1", lone.port)).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+        let hello = b"Hello two words calling 102\n";
+        let mut p = (hello.len() as u32).to_be_bytes().to_vec();
+        p.extend_from_slice(hello);
+        c.write_all(&p).unwrap();
+        let _ = c.read_to_end(&mut Vec::new());
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let ran = Instant::now();
+    lone.console("run job=Failing yes\nwait\n");
+    wait_until(
+        Duration::from_secs(60),
+        || "no job mail".into(),
+        || !recorded(d, "m").is_empty(),
+    );
+    let took = ran.elapsed();
+    eprintln!("the job's mail came {took:?} after it was run, beside 4 held operator mails");
+    // Behind the operator mails it comes after their 40 s.
+    assert!(took < Duration::from_secs(20), "{took:?}");
+}
