@@ -327,6 +327,7 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
         .spawn(move || run_job(&d, &res, &state, &canceled, sched, spec.as_deref()));
     if let Err(e) = spawned {
         lock(&director.jobs().active).remove(&job_id);
+        director.messages().job_ended(job_id);
         return Err(format!("cannot start a thread for the job: {e}"));
     }
     Ok(job_id)

@@ -553,9 +553,10 @@ impl Messages {
         }
     }
 
-    /// The job ended: the destinations that failed in it and work again
-    /// are said to, and what it waited for slow ones is forgotten.
-    fn job_ended(&self, job_id: i64) {
+    /// The job ended (or never started): the destinations that failed in
+    /// it and work again are said to, and what it waited for slow ones and
+    /// the configuration it started with are forgotten.
+    pub fn job_ended(&self, job_id: i64) {
         lock(&self.waited).retain(|(_, j), _| *j != job_id);
         lock(&self.started_with).remove(&job_id);
         let mut again = Vec::new();
