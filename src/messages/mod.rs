@@ -134,6 +134,10 @@ const MAIL_COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 /// to be lost.
 const STOP_WAIT: Duration = Duration::from_secs(5);
 
+/// How long the Director's stop waits for the lines queued for its
+/// standard output and error to be written.
+const STANDARD_WAIT: Duration = Duration::from_secs(1);
+
 /// How long one line may wait for a destination that is alive but slow
 /// (a full FIFO, a full syslog socket) before it is lost.
 const ROOM_WAIT: Duration = Duration::from_millis(100);
@@ -247,13 +251,17 @@ pub fn director_message(director: &Director, ty: Type, text: &str) {
     {
         Some(res) => deliver(director, 0, res, ty, &line),
         None => {
-            // A standard output nobody reads (a closed pipe) must not take
-            // the caller down, as println! would.
-            let _ = writeln!(
-                std::io::stdout(),
-                "{} {line}",
-                clock::local(clock::now()).message()
+            // Through the stdout destination's queue: a standard output
+            // nobody drains or a closed pipe must neither hold nor take
+            // down the caller.
+            let stamped = format!(
+                "{} {}\n",
+                clock::local(clock::now()).message(),
+                escape_controls(&line, true)
             );
+            if let Err(why) = Stream::Stdout.write(&stamped) {
+                tracing::warn!("a message of the Director's own is lost: {why}");
+            }
         }
     }
 }
@@ -734,6 +742,7 @@ impl Messages {
             }
         }
         self.outbox.close(director, STOP_WAIT);
+        standard::drain(STANDARD_WAIT);
     }
 }
 

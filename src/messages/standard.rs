@@ -7,8 +7,10 @@
 //! pipe stays full.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// How many lines may wait for a stream that does not take them.
 const QUEUE: usize = 1024;
@@ -25,6 +27,16 @@ impl Stream {
         match self {
             Stream::Stdout => "stdout",
             Stream::Stderr => "stderr",
+        }
+    }
+
+    /// The lines queued and not yet written.
+    fn pending(self) -> &'static AtomicUsize {
+        static OUT: AtomicUsize = AtomicUsize::new(0);
+        static ERR: AtomicUsize = AtomicUsize::new(0);
+        match self {
+            Stream::Stdout => &OUT,
+            Stream::Stderr => &ERR,
         }
     }
 
@@ -50,6 +62,7 @@ impl Stream {
                             }
                             Stream::Stderr => std::io::stderr().lock().write_all(line.as_bytes()),
                         };
+                        self.pending().fetch_sub(1, Ordering::SeqCst);
                     }
                 });
             if let Err(e) = spawned {
@@ -61,7 +74,12 @@ impl Stream {
 
     /// Queues `line` for the stream; an error says why it was lost.
     pub(super) fn write(self, line: &str) -> Result<(), String> {
-        match self.sender().try_send(line.to_string()) {
+        self.pending().fetch_add(1, Ordering::SeqCst);
+        let sent = self.sender().try_send(line.to_string());
+        if sent.is_err() {
+            self.pending().fetch_sub(1, Ordering::SeqCst);
+        }
+        match sent {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(_)) => Err(format!(
                 "{} does not take what is written to it ({QUEUE} lines wait)",
@@ -69,5 +87,18 @@ impl Stream {
             )),
             Err(TrySendError::Disconnected(_)) => Err(format!("{} has no writer", self.place())),
         }
+    }
+}
+
+/// At the Director's stop: waits `wait` at most for the lines queued for
+/// both streams to be written (a stream nobody drains keeps them).
+pub(super) fn drain(wait: Duration) {
+    let until = Instant::now() + wait;
+    while [Stream::Stdout, Stream::Stderr]
+        .iter()
+        .any(|s| s.pending().load(Ordering::SeqCst) > 0)
+        && Instant::now() < until
+    {
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
