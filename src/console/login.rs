@@ -86,15 +86,16 @@ impl Login {
 
 /// The console a Hello names: `Hello *UserAgent* calling 100` or
 /// `Hello monitor calling 100`. A name is one word, as bacula-dir reads
-/// it (ua_server.c, `sscanf(.., "Hello %127s calling %d", ..)`): a Hello
-/// whose name holds whitespace or a control character is no Hello, so
-/// such a name never reaches a log or a mail.
+/// it (authenticate.c authenticate_user_agent, `sscanf(.., "Hello %127s
+/// calling %d", ..)`, which stops at the first whitespace): a Hello whose
+/// name holds whitespace or a control character is refused, so such a
+/// name never reaches a log or a mail.
 pub fn console_name(hello: &str) -> Option<&str> {
     let name = hello
         .strip_prefix("Hello ")?
         .trim_end_matches('\n')
-        .rsplit_once(" calling")?
-        .0;
+        .split(" calling")
+        .next()?;
     let word = |c: char| !c.is_whitespace() && !c.is_control();
     Some(name).filter(|n| {
         !n.is_empty() && n.len() <= crate::config::MAX_NAME_LENGTH && n.chars().all(word)
@@ -299,6 +300,7 @@ mod tests {
             Some("*UserAgent*")
         );
         assert_eq!(console_name("Hello monitor calling 100"), Some("monitor"));
+        assert_eq!(console_name("Hello monitor\n"), Some("monitor"));
         for forged in [
             "Hello evil\n01-Dec 15:21 test-dir JobId 7: Termination: Backup OK\nx calling 102\n",
             "Hello two words calling 102",
