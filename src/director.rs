@@ -135,7 +135,7 @@ impl Director {
     pub fn daemon_message(&self, job_id: i64, messages: Option<&str>, line: &str) {
         let (ty, text) = crate::messages::daemon_line(line)
             .unwrap_or((crate::messages::Type::of_text(line), line));
-        let text = crate::messages::one_line(text);
+        let text = crate::messages::continued(text);
         crate::messages::job_message(self, job_id, messages, ty, &text);
     }
 

@@ -1030,7 +1030,7 @@ fn control_characters_of_a_file_name_are_written_escaped_and_forge_no_line() {
     for text in [&appended, &mail] {
         assert!(
             text.contains("is a different filesystem")
-                && text.contains("s\\x1b]0;pwn\\x07\\x0a01-Dec 13:25"),
+                && text.contains("s\\x1b]0;pwn\\x07\n  01-Dec 13:25"),
             "{text}"
         );
         assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text}");
@@ -1038,4 +1038,606 @@ fn control_characters_of_a_file_name_are_written_escaped_and_forge_no_line() {
     }
     let joblog = s.console(&format!("list joblog jobid={id}\n"));
     assert!(!joblog.contains('\x1b'), "{joblog}");
+}
+
+/// A Director alone, on `lone_director_conf` with `extra` and its Daemon
+/// Messages replaced by `daemon` when given: no file or storage daemon,
+/// so its jobs are those whose RunBeforeJob fails before one is needed.
+/// Its standard output is a pipe the test never reads when `stuck_stdout`
+/// (a stalled `| logger`); else it goes to dir.log with its standard error.
+struct Lone {
+    dir: Proc,
+    root: tempfile::TempDir,
+    port: u16,
+    _stdout: Option<std::os::fd::OwnedFd>,
+}
+
+impl Lone {
+    fn start(
+        extra: impl Fn(&Path) -> String,
+        daemon: Option<&str>,
+        syslog: Option<&Path>,
+        stuck_stdout: bool,
+    ) -> Lone {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        let port = common::free_port();
+        let conf = lone_director_conf(r, port, &extra(r));
+        if let Some(daemon) = daemon {
+            let text = std::fs::read_to_string(&conf)
+                .unwrap()
+                .replace("Messages { Name = Daemon; Console = all }", daemon);
+            std::fs::write(&conf, text).unwrap();
+        }
+        let log = std::fs::File::create(r.join("dir.log")).unwrap();
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rdird"));
+        cmd.arg("-f")
+            .arg("-c")
+            .arg(&conf)
+            .stdin(std::process::Stdio::null())
+            .stderr(log.try_clone().unwrap());
+        if let Some(path) = syslog {
+            cmd.env("RDIRD_SYSLOG_SOCKET", path);
+        }
+        let stdout = if stuck_stdout {
+            use std::os::fd::FromRawFd;
+            let mut fds = [0; 2];
+            assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+            let (reader, writer) = unsafe {
+                (
+                    std::os::fd::OwnedFd::from_raw_fd(fds[0]),
+                    std::os::fd::OwnedFd::from_raw_fd(fds[1]),
+                )
+            };
+            cmd.stdout(writer);
+            Some(reader)
+        } else {
+            cmd.stdout(log);
+            None
+        };
+        let dir = Proc(cmd.spawn().unwrap());
+        wait_director(port, &r.join("dir.log"));
+        wait_log(&r.join("dir.log"), "listening for consoles");
+        write(
+            r,
+            "bconsole.conf",
+            &format!(
+                "Director {{\n  Name = lone-dir\n  DIRport = {port}\n  address = 127.0.0.1\n  Password = \"p\"\n}}\n"
+            ),
+        );
+        Lone {
+            dir,
+            root,
+            port,
+            _stdout: stdout,
+        }
+    }
+
+    fn console_within(&self, input: &str, limit: Duration) -> String {
+        common::bconsole_within(&self.root.path().join("bconsole.conf"), input, limit)
+            .unwrap_or_else(|e| {
+                unsafe { libc::kill(self.dir.0.id() as i32, libc::SIGKILL) };
+                panic!("{e}")
+            })
+    }
+
+    fn console(&self, input: &str) -> String {
+        self.console_within(input, Duration::from_secs(120))
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.root.path().join("dir.log")).unwrap_or_default()
+    }
+}
+
+/// A syslog socket the test reads, `per_record` a record (a slow
+/// reader); what it got, when `done` is set.
+fn syslog_reader(
+    path: &Path,
+    per_record: Duration,
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<Vec<String>> {
+    let socket = std::os::unix::net::UnixDatagram::bind(path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    std::thread::spawn(move || {
+        let mut records = Vec::new();
+        let mut buf = [0u8; 2048];
+        while !done.load(std::sync::atomic::Ordering::SeqCst) {
+            if let Ok(n) = socket.recv(&mut buf) {
+                records.push(String::from_utf8_lossy(&buf[..n]).to_string());
+                std::thread::sleep(per_record);
+            }
+        }
+        records
+    })
+}
+
+#[test]
+fn a_console_hello_naming_several_lines_leaves_one_line_in_every_destination() {
+    let forged = "01-Dec 15:21 lone-dir JobId 7: Termination:            Backup OK";
+    let sock_dir = tempfile::tempdir().unwrap();
+    let sock = sock_dir.path().join("log");
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = syslog_reader(&sock, Duration::ZERO, done.clone());
+    let mail_dir = tempfile::tempdir().unwrap();
+    let mailer = recording_mailer(mail_dir.path(), "daemon");
+    let daemon = format!(
+        "Messages {{\n  Name = Daemon\n  mailcommand = \"{}\"\n  mail = root = all\n  append = \"{}/bacula.log\" = all\n  syslog = all\n  console = all\n}}",
+        mailer.display(),
+        mail_dir.path().display()
+    );
+    let mut lone = Lone::start(|_| String::new(), Some(&daemon), Some(&sock), false);
+    // No password needed: the Hello alone, then any answer.
+    {
+        use std::io::{Read, Write};
+        let mut c = std::net::TcpStream::connect(("127.0.0.1", lone.port)).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+        let packet = |text: &str| {
+            let mut p = (text.len() as u32).to_be_bytes().to_vec();
+            p.extend_from_slice(text.as_bytes());
+            p
+        };
+        c.write_all(&packet(&format!("Hello evil\n{forged}\nx calling 102\n")))
+            .unwrap();
+        let _ = c.write_all(&packet("any answer\n"));
+        let mut rest = Vec::new();
+        let _ = c.read_to_end(&mut rest);
+    }
+    let appended_at = mail_dir.path().join("bacula.log");
+    wait_until(
+        Duration::from_secs(20),
+        || "no security violation appended".into(),
+        || std::fs::read_to_string(&appended_at).is_ok_and(|t| t.contains("Security violation")),
+    );
+    let messages = lone.console("messages\n");
+    std::thread::sleep(Duration::from_millis(500));
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let syslog: String = reader
+        .join()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.split_once(" bacula-dir: ")
+                .map_or("", |x| x.1)
+                .to_string()
+                + "\n"
+        })
+        .collect();
+    // The Daemon mail goes at the stop.
+    unsafe { libc::kill(lone.dir.0.id() as i32, libc::SIGTERM) };
+    let _ = lone.dir.0.wait();
+    let mail = recorded(mail_dir.path(), "daemon").join("\n");
+    let appended = std::fs::read_to_string(&appended_at).unwrap();
+    for (place, text) in [
+        ("append", &appended),
+        ("syslog", &syslog),
+        ("messages", &messages),
+        ("mail", &mail),
+    ] {
+        assert!(text.contains("Security violation"), "{place}: {text}");
+        // The forged text is in the one line that says the violation.
+        for line in text.lines().filter(|l| l.contains("Backup OK")) {
+            assert!(line.contains("Security violation"), "{place}: {text}");
+        }
+        assert!(
+            !text.lines().any(|l| l.starts_with(forged)),
+            "{place}: {text}"
+        );
+    }
+}
+
+#[test]
+fn a_slow_syslog_a_slow_fifo_and_an_undrained_stdout_hold_a_job_a_few_seconds_at_most() {
+    let sock_dir = tempfile::tempdir().unwrap();
+    let sock = sock_dir.path().join("log");
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // 50 records a second: syslog-ng with flow control to a slow place.
+    let syslog = syslog_reader(&sock, Duration::from_millis(20), done.clone());
+    let fifo_dir = tempfile::tempdir().unwrap();
+    let fifo = fifo_dir.path().join("fifo");
+    let c = std::ffi::CString::new(fifo.display().to_string()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    // A log shipper that reads 256 bytes every 20 ms.
+    let shipper = {
+        let fifo = fifo.clone();
+        let done = done.clone();
+        std::thread::spawn(move || {
+            use std::io::Read;
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut f = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(&fifo)
+                .unwrap();
+            let mut got = 0usize;
+            let mut buf = [0u8; 256];
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                got += f.read(&mut buf).unwrap_or(0);
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            got
+        })
+    };
+    let lone = Lone::start(
+        |r| {
+            let chatty = executable(
+                r,
+                "chatty.sh",
+                "#!/bin/sh\nseq 1 9000 | sed 's/^/a line of the script, number /'\nexit 1\n",
+            );
+            format!(
+                "Messages {{ Name = Slow; stdout = all; syslog = all; append = \"{}\" = all; catalog = all }}\n\
+                 Job {{ Name = Chatty; Type = Backup; Client = lone-fd; FileSet = Set; Storage = File; Pool = Full; Messages = Slow; RunBeforeJob = \"{}\" }}\n",
+                fifo.display(),
+                chatty.display()
+            )
+        },
+        None,
+        Some(&sock),
+        true,
+    );
+    let started = Instant::now();
+    let out = lone.console_within("run job=Chatty yes\nwait\n", Duration::from_secs(120));
+    let took = started.elapsed();
+    eprintln!("a job of 9,000 messages to a slow syslog, a slow FIFO and an undrained stdout took {took:?}");
+    let id = job_id_of(&out);
+    // Each slow destination may cost the job 5 s; bacula-dir goes at
+    // the slowest reader's pace (minutes here), or for ever on the pipe.
+    assert!(took < Duration::from_secs(60), "{took:?}");
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let records = syslog.join().unwrap().len();
+    let shipped = shipper.join().unwrap();
+    eprintln!("syslog got {records} records, the FIFO's reader {shipped} bytes");
+    let joblog = lone.console(&format!("list joblog jobid={id}\n"));
+    // Once each in the job's log, however often they failed and worked
+    // again.
+    assert_eq!(count(&joblog, "Message delivery ERROR"), 3, "{joblog}");
+    for place in ["stdout", "syslog", &fifo.display().to_string()] {
+        let said = format!("Messages to {place} are lost until it works again");
+        assert_eq!(count(&joblog, &said), 1, "{said}: {joblog}");
+    }
+    assert!(joblog.contains("number 9000"), "{joblog}");
+    let log = lone.log();
+    assert_eq!(count(&log, "fifo failed"), 1, "{log}");
+}
+
+#[test]
+fn a_script_that_prints_without_end_costs_the_director_little_memory_and_says_what_it_left_out() {
+    let lone = Lone::start(
+        |r| {
+            // 100 MB on one line, then 101,000 short ones.
+            let big = executable(
+                r,
+                "big.sh",
+                "#!/bin/sh\nhead -c 100000000 /dev/zero | tr '\\0' x\necho\nseq 1 101000\nexit 1\n",
+            );
+            format!(
+                "Messages {{ Name = Kept; catalog = all; append = \"{}/kept.log\" = all }}\n\
+                 Job {{ Name = Big; Type = Backup; Client = lone-fd; FileSet = Set; Storage = File; Pool = Full; Messages = Kept; RunBeforeJob = \"{}\" }}\n",
+                r.display(),
+                big.display()
+            )
+        },
+        None,
+        None,
+        false,
+    );
+    let id = job_id_of(&lone.console("run job=Big yes\nwait\n"));
+    let status = std::fs::read_to_string(format!("/proc/{}/status", lone.dir.0.id())).unwrap();
+    let peak_kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    eprintln!("peak RSS with a RunBeforeJob printing 100 MB: {peak_kib} kB");
+    assert!(peak_kib < 100 * 1024, "peak {peak_kib} kB");
+    let kept = std::fs::metadata(lone.root.path().join("kept.log"))
+        .unwrap()
+        .len();
+    assert!(kept < 16 << 20, "the append file took {kept} bytes");
+    let joblog = lone.console(&format!("list joblog jobid={id}\n"));
+    assert!(
+        joblog.contains("more bytes of this line left out"),
+        "{}",
+        &joblog[..joblog.len().min(4000)]
+    );
+    assert!(
+        joblog.contains("after the first 100000 left out"),
+        "{}",
+        &joblog[joblog.len().saturating_sub(4000)..]
+    );
+    assert!(
+        joblog.contains("BeforeJob: 99999\n"),
+        "a line of the script is missing"
+    );
+}
+
+#[test]
+fn what_a_script_or_a_mail_program_prints_reaches_the_job_log_escaped() {
+    let forged = "01-Dec 13:25 lone-dir JobId 99: Termination:            Backup OK";
+    let lone = Lone::start(
+        |r| {
+            // A relay's answer that bsmtp echoes, with a terminal escape.
+            let mailer = executable(
+                r,
+                "mailer.sh",
+                &format!(
+                    "#!/bin/sh\ncat > /dev/null\nprintf '550 5.7.1 \\033]0;pwned\\007\\033[2Jno\\n{forged}\\n'\nexit 1\n"
+                ),
+            );
+            // A raw 8-bit CSI, a right-to-left override, a backslash.
+            let script = executable(
+                r,
+                "odd.sh",
+                "#!/bin/sh\nprintf 'raw\\23331m invoice\\342\\200\\256cod.exe lit\\\\x0aname\\n'\nexit 1\n",
+            );
+            format!(
+                "Messages {{ Name = Esc; mailcommand = \"{}\"; mail = root = all; catalog = all; append = \"{}/esc.log\" = all }}\n\
+                 Job {{ Name = Odd; Type = Backup; Client = lone-fd; FileSet = Set; Storage = File; Pool = Full; Messages = Esc; RunBeforeJob = \"{}\" }}\n",
+                mailer.display(),
+                r.display(),
+                script.display()
+            )
+        },
+        None,
+        None,
+        false,
+    );
+    let id = job_id_of(&lone.console("run job=Odd yes\nwait\n"));
+    wait_until(
+        Duration::from_secs(20),
+        || lone.log(),
+        || lone.log().contains("550 5.7.1"),
+    );
+    let joblog = common::bconsole_raw(
+        &lone.root.path().join("bconsole.conf"),
+        format!("list joblog jobid={id}\n").as_bytes(),
+    );
+    let appended = std::fs::read(lone.root.path().join("esc.log")).unwrap();
+    for text in [&joblog, &appended] {
+        let shown = String::from_utf8_lossy(text);
+        assert!(!text.contains(&0x1b) && !text.contains(&0x9b), "{shown}");
+        assert!(!shown.contains('\u{202e}'), "{shown}");
+        assert!(
+            shown.contains("raw\\x9b31m invoice\\u{202e}cod.exe lit\\\\x0aname"),
+            "{shown}"
+        );
+    }
+    let shown = String::from_utf8_lossy(&joblog);
+    assert!(
+        shown.contains("550 5.7.1 \\x1b]0;pwned\\x07\\x1b[2Jno"),
+        "{shown}"
+    );
+    assert!(!shown.lines().any(|l| l.starts_with(forged)), "{shown}");
+}
+
+/// A Pool without volumes nor Label Format, and a Job to it whose
+/// Messages resource `messages` is given: the job waits for a volume, and
+/// the storage daemon asks for one (its mount request, several lines).
+fn waiting_job(messages: &str) -> String {
+    format!(
+        "Pool {{ Name = NoLab; Pool Type = Backup }}\n\
+         Job {{ Name = WaitVol; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = NoLab; Messages = {messages} }}\n"
+    )
+}
+
+#[test]
+fn the_storage_daemons_mount_request_keeps_its_lines_and_no_line_of_it_passes_for_a_message() {
+    let s = setup_conf("fd-secret", None, |p| {
+        let op = recording_mailer(p.root, "op");
+        format!(
+            "Messages {{ Name = W; operatorcommand = \"{} %r\"; operator = op = mount; console = all }}\n{}",
+            op.display(),
+            waiting_job("W")
+        )
+    });
+    let r = &s.root.path().to_path_buf();
+    let id = job_id_of(&s.console("run job=WaitVol yes\n"));
+    wait_until(
+        Duration::from_secs(30),
+        || format!("no operator mail: {}", s.log()),
+        || recorded(r, "op").iter().any(|m| m.contains("Media type")),
+    );
+    let mail = recorded(r, "op").join("\n");
+    let messages = s.console("messages\n");
+    s.console(&format!("cancel jobid={id}\n"));
+    for text in [&mail, &messages] {
+        assert!(!text.contains("\\x0a"), "{text}");
+        let lines: Vec<&str> = text.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.contains("Cannot find any appendable volumes."))
+            .unwrap_or_else(|| panic!("{text}"));
+        // bacula-dir 9.6.7's five lines; those after the first indented.
+        assert!(
+            lines[at + 1]
+                .starts_with("  Please use the \"label\" command to create a new Volume for:"),
+            "{text}"
+        );
+        assert!(lines[at + 2].trim_start().starts_with("Storage:"), "{text}");
+        assert!(lines[at + 3].trim_start().starts_with("Pool:"), "{text}");
+        assert!(lines[at + 3].contains("NoLab"), "{text}");
+        assert!(
+            lines[at + 4].trim_start().starts_with("Media type:"),
+            "{text}"
+        );
+        assert!(
+            lines[at + 1..at + 5].iter().all(|l| l.starts_with("  ")),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_jobs_operator_mail_goes_at_once_while_a_stalled_relay_holds_the_job_mails() {
+    let s = setup_conf("fd-secret", None, |p| {
+        // A relay that takes the connection and never answers.
+        let stalled = executable(
+            p.root,
+            "stalled.sh",
+            "#!/bin/sh\ncat > /dev/null\nsleep 60\n",
+        );
+        let op = recording_mailer(p.root, "op");
+        format!(
+            "Messages {{ Name = H; mailcommand = \"{}\"; mail = m = all; Mail Command Timeout = 60; operatorcommand = \"{} %r\"; operator = op = mount }}\n\
+             Job {{ Name = HBad; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = H; RunBeforeJob = \"/bin/false\" }}\n{}",
+            stalled.display(),
+            op.display(),
+            waiting_job("H")
+        )
+    });
+    let r = &s.root.path().to_path_buf();
+    // Eight job mails: four held by the relay, four waiting behind them.
+    s.console(&"run job=HBad yes\nwait\n".repeat(8));
+    let asked = Instant::now();
+    let id = job_id_of(&s.console("run job=WaitVol yes\n"));
+    wait_until(
+        Duration::from_secs(40),
+        || format!("no operator mail: {}", s.log()),
+        || recorded(r, "op").iter().any(|m| m.contains("Media type")),
+    );
+    let took = asked.elapsed();
+    eprintln!("the operator mail came {took:?} after the job was run, behind 8 held job mails");
+    s.console(&format!("cancel jobid={id}\n"));
+    // Behind the job mails it comes after their 60 s.
+    assert!(took < Duration::from_secs(30), "{took:?}");
+}
+
+#[test]
+fn a_running_job_keeps_the_messages_resource_it_started_with_across_a_reload() {
+    let s = setup_conf("fd-secret", None, |p| {
+        let w = recording_mailer(p.root, "w");
+        let first = recording_mailer(p.root, "first");
+        // The file's first Messages resource mails elsewhere.
+        format!(
+            "Messages {{ Name = Other; mailcommand = \"{}\"; mail = x = all }}\n\
+             Messages {{ Name = W; mailcommand = \"{}\"; mail = m = all; console = all }}\n{}",
+            first.display(),
+            w.display(),
+            waiting_job("W")
+        )
+    });
+    let r = &s.root.path().to_path_buf();
+    let id = job_id_of(&s.console("run job=WaitVol yes\n"));
+    let said = std::cell::RefCell::new(String::new());
+    wait_until(
+        Duration::from_secs(30),
+        || format!("the job never waited: {} {}", said.borrow(), s.log()),
+        || {
+            said.borrow_mut().push_str(&s.console("messages\n"));
+            said.borrow().contains("Please use the")
+        },
+    );
+    let conf = r.join("dir.conf");
+    let text = std::fs::read_to_string(&conf)
+        .unwrap()
+        .replace("Messages { Name = W;", "Messages { Name = W2;")
+        .replace("Messages = W }", "Messages = W2 }");
+    std::fs::write(&conf, text).unwrap();
+    assert!(s.console("reload\n").contains("reloaded"), "{}", s.log());
+    s.console(&format!("cancel jobid={id}\nwait\n"));
+    wait_until(
+        Duration::from_secs(20),
+        || "no mail".into(),
+        || !recorded(r, "w").is_empty(),
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let mails = recorded(r, "w");
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    assert!(mails[0].contains("Termination:"), "{}", mails[0]);
+    assert!(mails[0].contains("Start Backup"), "{}", mails[0]);
+    assert!(
+        recorded(r, "first").is_empty(),
+        "{:#?}",
+        recorded(r, "first")
+    );
+}
+
+#[test]
+fn a_duplicate_of_a_job_that_allows_none_is_canceled_at_once_and_mailed() {
+    let s = setup_conf("fd-secret", None, |p| {
+        let m = recording_mailer(p.root, "m");
+        format!(
+            "Messages {{ Name = E; mailcommand = \"{}\"; mail = m = all; catalog = all }}\n\
+             Pool {{ Name = NoLab; Pool Type = Backup }}\n\
+             Job {{ Name = DupJ; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = NoLab; Messages = E; Allow Duplicate Jobs = no }}\n",
+            m.display()
+        )
+    });
+    let r = &s.root.path().to_path_buf();
+    let first = job_id_of(&s.console("run job=DupJ yes\n"));
+    std::thread::sleep(Duration::from_secs(2));
+    let second = job_id_of(&s.console("run job=DupJ yes\n"));
+    let out = s.console_within(&format!("wait jobid={second}\n"), Duration::from_secs(30));
+    assert_eq!(s.job_status(second), "A", "{out}");
+    assert_eq!(s.job_status(first), "R", "{out}");
+    let joblog = s.console(&format!("list joblog jobid={second}\n"));
+    assert!(
+        joblog.contains(&format!(
+            "Fatal error: JobId {first} already running. Duplicate job not allowed."
+        )),
+        "{joblog}"
+    );
+    wait_until(
+        Duration::from_secs(20),
+        || "no mail".into(),
+        || !recorded(r, "m").is_empty(),
+    );
+    let mail = recorded(r, "m").pop().unwrap();
+    assert!(
+        mail.contains(&format!("JobId:                  {second}")),
+        "{mail}"
+    );
+    assert!(mail.contains("Canceled"), "{mail}");
+    s.console(&format!("cancel jobid={first}\n"));
+}
+
+#[test]
+fn a_jobs_mail_is_not_held_behind_the_directors_own_operator_mails() {
+    let mail_dir = tempfile::tempdir().unwrap();
+    let d = mail_dir.path();
+    // A slow relay for the Director's own operator mails: 40 s each.
+    let slow = executable(d, "slow.sh", "#!/bin/sh\ncat > /dev/null\nsleep 40\n");
+    let daemon = format!(
+        "Messages {{\n  Name = Daemon\n  operatorcommand = \"{}\"\n  operator = op1 = security\n  operator = op2 = security\n  operator = op3 = security\n  operator = op4 = security\n}}",
+        slow.display()
+    );
+    let m = recording_mailer(d, "m");
+    let lone = Lone::start(
+        |_| {
+            format!(
+                "Messages {{ Name = J; mailcommand = \"{}\"; mail = m = all }}\n\
+                 Job {{ Name = Failing; Type = Backup; Client = lone-fd; FileSet = Set; Storage = File; Pool = Full; Messages = J; RunBeforeJob = \"/bin/false\" }}\n",
+                m.display()
+            )
+        },
+        Some(&daemon),
+        None,
+        false,
+    );
+    // A Hello that is none: a security message to the four operators.
+    {
+        use std::io::{Read, Write};
+        let mut c = std::net::TcpStream::connect(("127.0.0.1", lone.port)).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+        let hello = b"Hello two words calling 102\n";
+        let mut p = (hello.len() as u32).to_be_bytes().to_vec();
+        p.extend_from_slice(hello);
+        c.write_all(&p).unwrap();
+        let _ = c.read_to_end(&mut Vec::new());
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let ran = Instant::now();
+    lone.console("run job=Failing yes\nwait\n");
+    wait_until(
+        Duration::from_secs(60),
+        || "no job mail".into(),
+        || !recorded(d, "m").is_empty(),
+    );
+    let took = ran.elapsed();
+    eprintln!("the job's mail came {took:?} after it was run, beside 4 held operator mails");
+    // Behind the operator mails it comes after their 40 s.
+    assert!(took < Duration::from_secs(20), "{took:?}");
 }

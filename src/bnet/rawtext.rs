@@ -40,7 +40,14 @@ pub fn encode(text: &str) -> Vec<u8> {
 }
 
 fn is_stand_in(c: char) -> bool {
-    (BASE..=BASE + 0xff).contains(&u32::from(c))
+    byte_of(c).is_some()
+}
+
+/// The raw byte `c` stands for, if it is a stand-in.
+pub fn byte_of(c: char) -> Option<u8> {
+    u32::from(c)
+        .checked_sub(BASE)
+        .and_then(|b| u8::try_from(b).ok())
 }
 
 #[cfg(test)]

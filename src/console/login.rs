@@ -85,13 +85,21 @@ impl Login {
 }
 
 /// The console a Hello names: `Hello *UserAgent* calling 100` or
-/// `Hello monitor calling 100`.
+/// `Hello monitor calling 100`. A name is one word, as bacula-dir reads
+/// it (authenticate.c authenticate_user_agent, `sscanf(.., "Hello %127s
+/// calling %d", ..)`, which stops at the first whitespace): a Hello whose
+/// name holds whitespace or a control character is refused, so such a
+/// name never reaches a log or a mail.
 pub fn console_name(hello: &str) -> Option<&str> {
-    hello
-        .strip_prefix("Hello ")
-        .and_then(|rest| rest.split(" calling").next())
-        .map(str::trim)
-        .filter(|n| !n.is_empty() && n.len() <= crate::config::MAX_NAME_LENGTH)
+    let name = hello
+        .strip_prefix("Hello ")?
+        .trim_end_matches('\n')
+        .split(" calling")
+        .next()?;
+    let word = |c: char| !c.is_whitespace() && !c.is_control();
+    Some(name).filter(|n| {
+        !n.is_empty() && n.len() <= crate::config::MAX_NAME_LENGTH && n.chars().all(word)
+    })
 }
 
 /// How long a console has for its whole login, from the Hello to the
@@ -283,5 +291,24 @@ mod tests {
         assert!(nobody(claimed(&with, "blank")));
         assert!(nobody(claimed(&with, "nosuch")));
         assert!(nobody(claimed(&config(""), "*UserAgent*")));
+    }
+
+    #[test]
+    fn a_hello_names_one_word_or_nothing() {
+        assert_eq!(
+            console_name("Hello *UserAgent* calling 102\n"),
+            Some("*UserAgent*")
+        );
+        assert_eq!(console_name("Hello monitor calling 100"), Some("monitor"));
+        assert_eq!(console_name("Hello monitor\n"), Some("monitor"));
+        for forged in [
+            "Hello evil\n01-Dec 15:21 test-dir JobId 7: Termination: Backup OK\nx calling 102\n",
+            "Hello two words calling 102",
+            "Hello tab\there calling 102",
+            "Hello esc\x1b[2J calling 102",
+            "Hello  calling 102",
+        ] {
+            assert_eq!(console_name(forged), None, "{forged:?}");
+        }
     }
 }

@@ -91,6 +91,20 @@ impl Jobs {
         }
     }
 
+    /// The first job in flight started before `job_id` of the same Job
+    /// resource and type: what `Allow Duplicate Jobs = no` refuses to run
+    /// beside (bacula-dir's allow_duplicate_job compares name and type).
+    fn duplicate_of(&self, job_id: i64, job: &str, job_type: char) -> Option<i64> {
+        lock(&self.active)
+            .iter()
+            .filter(|(id, j)| {
+                let d = j.state.data();
+                **id < job_id && d.job == job && d.job_type == job_type
+            })
+            .map(|(id, _)| *id)
+            .min()
+    }
+
     /// A copy of the state of a job in flight.
     pub fn data(&self, job_id: i64) -> Option<JobData> {
         lock(&self.active)
@@ -302,6 +316,7 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
             canceled: canceled.clone(),
         },
     );
+    director.messages().job_started(job_id, cfg.clone());
     let d = director.clone();
     let res = res.clone();
     let spec = req.restore.clone();
@@ -310,6 +325,7 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
         .spawn(move || run_job(&d, &res, &state, &canceled, sched, spec.as_deref()));
     if let Err(e) = spawned {
         lock(&director.jobs().active).remove(&job_id);
+        director.messages().job_ended(job_id);
         return Err(format!("cannot start a thread for the job: {e}"));
     }
     Ok(job_id)
@@ -470,12 +486,25 @@ fn run_job_steps(
     let job_id = state.data().job_id;
     let msgs = res.str("Messages").map(str::to_string);
     let say = |text: &str| director.job_message(job_id, msgs.as_deref(), text);
+    // As bacula-dir 9.6.7 (job.c allow_duplicate_job, from do_backup_init
+    // and its kin): the new job is canceled, never queued behind the one
+    // in flight. (Cancel Queued/Running/Lower Level Duplicates are not
+    // supported: the configuration says so.)
+    if !res.bool("AllowDuplicateJobs").unwrap_or(true) {
+        let job_type = state.data().job_type;
+        if let Some(other) = director.jobs().duplicate_of(job_id, &res.name, job_type) {
+            say(&format!(
+                "Fatal error: JobId {other} already running. Duplicate job not allowed."
+            ));
+            canceled.store(true, Ordering::SeqCst);
+        }
+    }
     event(director, res, state, JobEvent::JobStart);
     // JobInit sees the level after promotion.
     let is_backup = state.data().job_type == 'B';
     let mut prepared = None;
     let mut fatal = None;
-    if is_backup {
+    if is_backup && !canceled.load(Ordering::SeqCst) {
         match backup::prepare(director, res, state, &say) {
             Ok(p) => prepared = Some(p),
             Err(e) => fatal = Some(e),

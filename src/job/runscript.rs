@@ -2,7 +2,8 @@
 //! Director: shell commands with Bacula's `%` substitutions, and console
 //! commands. Commands for the client need the file daemon (`peer/`).
 
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Arc;
 
 use super::{names, JobData, JobState};
@@ -203,18 +204,11 @@ pub fn run(
             msgs,
             &format!("shell command: run {label} \"{cmd}\""),
         );
-        match Command::new("/bin/sh").arg("-c").arg(&cmd).output() {
-            Ok(out) => {
-                let text = format!(
-                    "{}{}",
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                for line in text.lines() {
-                    director.job_message(job_id, msgs, &format!("{label}: {line}"));
-                }
-                if !out.status.success() {
-                    let code = out.status.code().unwrap_or(-1);
+        let say = |line: &str| director.job_message(job_id, msgs, &format!("{label}: {line}"));
+        match run_shell(&cmd, &say) {
+            Ok(status) => {
+                if !status.success() {
+                    let code = status.code().unwrap_or(-1);
                     director.job_message(
                         job_id,
                         msgs,
@@ -242,8 +236,133 @@ pub fn run(
     ok
 }
 
+/// The most of one line of a script's output a message holds (a syslog
+/// record's 1023 bytes four times); the rest of the line is left out, and
+/// said to be. (bacula-dir 9.6.7 reads it in pieces of 500 bytes,
+/// runscript.c `run_command`'s fgets, each a message, and keeps no bound.)
+const LINE_MOST: usize = 4096;
+
+/// The most lines of a script's output that become messages; the rest is
+/// read and left out, and said to be, so that a script that prints
+/// without end fills neither the catalog nor the logs.
+const LINES_MOST: usize = 100_000;
+
+/// Runs `cmd` with the shell, its standard output and error on one pipe
+/// (as bacula-dir's open_bpipe mode "r"), each line of what it prints
+/// given to `say` as it comes: what the Director holds of it is one line
+/// of `LINE_MOST` bytes at most, whatever the script prints.
+fn run_shell(cmd: &str, say: &dyn Fn(&str)) -> std::io::Result<ExitStatus> {
+    let (reader, writer) = pipe()?;
+    let mut child = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdin(Stdio::null())
+        .stdout(writer.try_clone()?)
+        .stderr(writer)
+        .spawn()?;
+    let (mut cut, mut left_out, mut left_bytes) = (0usize, 0usize, 0u64);
+    let mut said = 0usize;
+    let mut reader = BufReader::new(reader);
+    let mut line = Vec::with_capacity(LINE_MOST);
+    loop {
+        line.clear();
+        let (read, more) = read_line_capped(&mut reader, &mut line)?;
+        if read == 0 {
+            break;
+        }
+        if said == LINES_MOST {
+            left_out += 1;
+            left_bytes += read;
+            continue;
+        }
+        said += 1;
+        if more > 0 {
+            cut += 1;
+        }
+        let text = crate::bnet::rawtext::decode(&line);
+        let text = text.trim_end_matches(['\n', '\r']);
+        if more > 0 {
+            say(&format!(
+                "{text} ... ({more} more bytes of this line left out)"
+            ));
+        } else {
+            say(text);
+        }
+    }
+    if cut > 0 || left_out > 0 {
+        say(&format!(
+            "the output was {} line(s) of more than {LINE_MOST} bytes, cut; {left_out} line(s) ({left_bytes} bytes) after the first {LINES_MOST} left out",
+            cut
+        ));
+    }
+    child.wait()
+}
+
+/// A pipe, both ends closed on exec: the end to read, the end to write.
+fn pipe() -> std::io::Result<(std::fs::File, std::os::fd::OwnedFd)> {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: pipe2(2) fills the two descriptors, which only these owners
+    // hold from here on.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: as above.
+    unsafe {
+        Ok((
+            std::fs::File::from_raw_fd(fds[0]),
+            std::os::fd::OwnedFd::from_raw_fd(fds[1]),
+        ))
+    }
+}
+
+/// Reads one line (its newline included) into `line`, keeping
+/// `LINE_MOST` bytes of it at most; with how many bytes it read and how
+/// many it left out.
+fn read_line_capped(r: &mut impl BufRead, line: &mut Vec<u8>) -> std::io::Result<(u64, u64)> {
+    let (mut read, mut more) = (0u64, 0u64);
+    loop {
+        let buf = match r.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            return Ok((read, more));
+        }
+        let (piece, done) = match buf.iter().position(|b| *b == b'\n') {
+            Some(i) => (&buf[..=i], true),
+            None => (buf, false),
+        };
+        let n = piece.len();
+        let room = LINE_MOST.saturating_sub(line.len()).min(n);
+        line.extend_from_slice(&piece[..room]);
+        more += (n - room) as u64;
+        read += n as u64;
+        r.consume(n);
+        if done {
+            return Ok((read, more));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_long_line_keeps_its_beginning_and_counts_the_rest() {
+        let text = format!("{}\nshort\n", "x".repeat(super::LINE_MOST + 5));
+        let mut r = std::io::BufReader::with_capacity(7, text.as_bytes());
+        let mut line = Vec::new();
+        assert_eq!(
+            super::read_line_capped(&mut r, &mut line).unwrap(),
+            (super::LINE_MOST as u64 + 6, 6)
+        );
+        assert_eq!(line.len(), super::LINE_MOST);
+        line.clear();
+        assert_eq!(super::read_line_capped(&mut r, &mut line).unwrap(), (6, 0));
+        assert_eq!(line, b"short\n");
+    }
+
     #[test]
     fn codes_are_replaced_and_unknown_ones_kept() {
         let code = |k: char| (k == 'c').then(|| "web-fd".to_string());

@@ -13,16 +13,18 @@
 mod body;
 mod mail;
 mod outbox;
+mod standard;
 mod syslog;
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use body::Body;
 use outbox::{Mail, Outbox};
+use standard::Stream;
 
 use crate::clock;
 use crate::config::schema::Dest;
@@ -132,6 +134,21 @@ const MAIL_COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 /// to be lost.
 const STOP_WAIT: Duration = Duration::from_secs(5);
 
+/// How long the Director's stop waits for the lines queued for its
+/// standard output and error to be written.
+const STANDARD_WAIT: Duration = Duration::from_secs(1);
+
+/// How long one line may wait for a destination that is alive but slow
+/// (a full FIFO, a full syslog socket) before it is lost.
+const ROOM_WAIT: Duration = Duration::from_millis(100);
+
+/// How long, in all, one job's lines may wait for one slow destination:
+/// past it, a line that finds no room is lost at once, so a slow reader
+/// costs a job this much at most (bacula-dir 9.6.7 goes at the reader's
+/// pace: a syslog reader of 50 records a second holds a job of 60,000
+/// messages for 20 minutes).
+const JOB_WAIT: Duration = Duration::from_secs(5);
+
 /// A mail being collected: the lines for one mail destination of one job
 /// (or of the Director itself).
 struct Batch {
@@ -156,11 +173,21 @@ impl Batch {
     }
 }
 
-/// A destination that fails: how many messages it lost since it did, and
-/// the jobs whose log says so.
+/// A destination that failed: whether it still fails, how many messages
+/// it lost, and the jobs whose log said so. It is kept, once it works
+/// again, until those jobs end: one that fails on and off (a FIFO whose
+/// reader drains it now and then) is said once per job, not at each turn.
 struct Failing {
+    down: bool,
     lost: usize,
     told: HashSet<i64>,
+}
+
+impl Failing {
+    /// No running job's log said it fails.
+    fn untold(&self) -> bool {
+        self.told.iter().all(|j| *j <= 0)
+    }
 }
 
 /// The Director's message state: the mails being collected, the `file`
@@ -172,8 +199,14 @@ pub struct Messages {
     batches: Mutex<HashMap<i64, Vec<Batch>>>,
     files_begun: Mutex<HashSet<String>>,
     outbox: Arc<Outbox>,
-    /// By destination: a file's path, `syslog`, `catalog`.
+    /// By destination: a file's path, `syslog`, `stdout`, `catalog`.
     failing: Mutex<HashMap<String, Failing>>,
+    /// How long each job's lines waited for each slow destination.
+    waited: Mutex<HashMap<(String, i64), Duration>>,
+    /// The configuration each running job started with: its messages go
+    /// to the Messages resource it named then, whatever a `reload` did
+    /// since (bacula-dir's jcr holds its resources until it ends).
+    started_with: Mutex<HashMap<i64, Arc<Config>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -193,13 +226,6 @@ fn destinations(res: &Resource) -> Vec<&Destination> {
         .collect()
 }
 
-/// The Messages resource called `name`, or the first one (a job whose
-/// Messages is not found still reports somewhere).
-fn resource<'c>(cfg: &'c Config, name: Option<&str>) -> Option<&'c Resource> {
-    name.and_then(|m| cfg.find(Kind::Messages, m))
-        .or_else(|| cfg.all(Kind::Messages).next())
-}
-
 fn timeout_of(res: &Resource) -> Duration {
     res.int("MailCommandTimeout")
         .filter(|s| *s > 0)
@@ -213,64 +239,104 @@ fn timeout_of(res: &Resource) -> Duration {
 /// (the Daemon Messages); its mail destinations collect it, and the batch
 /// is mailed when the next job ends and when the Director stops, as
 /// bacula-dir does. A Director without `Messages` prints it on stdout,
-/// as bacula-dir does.
+/// as bacula-dir does. Its text may hold a peer's (a console's name, a
+/// script's output), so each line after its first is a continuation line.
 pub fn director_message(director: &Director, ty: Type, text: &str) {
     let cfg = director.config();
     let dir = cfg.director();
-    let line = format!("{} JobId 0: {}{text}", dir.name, ty.heading());
+    let line = format!("{} JobId 0: {}{}", dir.name, ty.heading(), continued(text));
     match dir
         .str("Messages")
         .and_then(|m| cfg.find(Kind::Messages, m))
     {
         Some(res) => deliver(director, 0, res, ty, &line),
         None => {
-            // A standard output nobody reads (a closed pipe) must not take
-            // the caller down, as println! would.
-            let _ = writeln!(
-                std::io::stdout(),
-                "{} {line}",
-                clock::local(clock::now()).message()
+            // Through the stdout destination's queue: a standard output
+            // nobody drains or a closed pipe must neither hold nor take
+            // down the caller.
+            let stamped = format!(
+                "{} {}\n",
+                clock::local(clock::now()).message(),
+                escape_controls(&line, true)
             );
+            if let Err(why) = Stream::Stdout.write(&stamped) {
+                tracing::warn!("a message of the Director's own is lost: {why}");
+            }
         }
     }
 }
 
 /// A job's message, headed (`<name> JobId <n>: …`), to the destinations
-/// of the Messages resource `messages` (the job's).
+/// of the Messages resource `messages` (the job's), as the configuration
+/// the job started with has it. A job always names one (the
+/// configuration refuses a Job without), so a name not found is a fault:
+/// the message goes to rdird's log, never to another resource's
+/// recipients.
 pub fn job_message(director: &Director, job_id: i64, messages: Option<&str>, ty: Type, line: &str) {
-    let cfg = director.config();
-    if let Some(res) = resource(&cfg, messages) {
-        deliver(director, job_id, res, ty, line);
+    let cfg = director.messages().config_of(director, job_id);
+    match messages.and_then(|m| cfg.find(Kind::Messages, m)) {
+        Some(res) => deliver(director, job_id, res, ty, line),
+        None => tracing::warn!(
+            "JobId {job_id} names no Messages resource that exists ({messages:?}); its message: {}",
+            escape_controls(line, false)
+        ),
     }
 }
 
-/// `text` with its control characters written as `\xNN` (`\n` too unless
-/// `lines`): a file name holding an escape sequence or a newline reaches
-/// the administrator's terminal, log and mail as text, and cannot forge a
-/// line of its own. bacula-dir 9.6.7 writes them raw (message.c
-/// dispatch_message fputs the message as it came); rdird does better.
-fn escape_controls(text: &str, lines: bool) -> std::borrow::Cow<'_, str> {
-    let raw = |c: char| !c.is_control() || c == '\t' || (lines && c == '\n');
-    if text.chars().all(raw) {
+/// `text` as it may be written to a terminal, log or mail: a control
+/// character (C0, DEL, C1), the stand-in of a raw byte (bnet/rawtext.rs)
+/// and the backslash itself are written `\xNN` (the backslash `\\`, so
+/// that the escaped form reads back one way), a bidi override or isolate
+/// (U+202A–U+202E, U+2066–U+2069) `\u{NNNN}`; a tab stays, and so does a
+/// newline if `lines`. A file name holding an escape sequence, a newline
+/// or a right-to-left override reaches the administrator as the bytes it
+/// holds and cannot forge a line or hide its end. bacula-dir 9.6.7
+/// writes them raw (message.c dispatch_message fputs the message as it
+/// came); rdird does better.
+pub fn escape_controls(text: &str, lines: bool) -> std::borrow::Cow<'_, str> {
+    let escaped = |c: char| match c {
+        '\t' => false,
+        '\n' => !lines,
+        '\\' => true,
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => true,
+        c => c.is_control() || crate::bnet::rawtext::byte_of(c).is_some(),
+    };
+    if !text.chars().any(escaped) {
         return text.into();
     }
-    text.chars()
-        .map(|c| {
-            if raw(c) {
-                c.to_string()
-            } else {
-                format!("\\x{:02x}", c as u32)
-            }
-        })
-        .collect::<String>()
-        .into()
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if !escaped(c) {
+            out.push(c);
+        } else if c == '\\' {
+            out.push_str("\\\\");
+        } else if let Some(b) = crate::bnet::rawtext::byte_of(c) {
+            out.push_str(&format!("\\x{b:02x}"));
+        } else if (c as u32) < 0x100 {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+        }
+    }
+    out.into()
 }
 
-/// A daemon's message on one line: what a daemon sends comes from what it
-/// reads (file names), so a newline in it is written escaped, as any
-/// other control character.
-pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
-    escape_controls(text.trim_end_matches('\n'), false)
+/// What goes before each line after the first of a message whose text came
+/// from a peer (a daemon's, a console's): the line break is kept, so that
+/// the storage daemon's mount request stays readable as it wrote it, but
+/// no such line starts at the left margin, where it could pass for a
+/// message of its own (bacula-dir 9.6.7 writes them as they came).
+pub const CONTINUATION: &str = "  ";
+
+/// A peer's text, its line breaks kept as continuation lines (each after
+/// the first begun with `CONTINUATION`); the other characters are escaped
+/// where the text is delivered.
+pub fn continued(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = text.trim_end_matches('\n');
+    if !text.contains('\n') {
+        return text.into();
+    }
+    text.replace('\n', &format!("\n{CONTINUATION}")).into()
 }
 
 /// Every destination of `res` whose filter takes `ty` gets the line,
@@ -304,18 +370,25 @@ fn deliver(director: &Director, job_id: i64, res: &Resource, ty: Type, line: &st
             Dest::Catalog => {}
             Dest::Append => messages.write_file(director, job_id, place, &stamped, false),
             Dest::File => messages.write_file(director, job_id, place, &stamped, true),
-            Dest::Stdout => {
-                let mut out = std::io::stdout().lock();
-                let _ = out.write_all(stamped.as_bytes());
-                let _ = out.flush();
+            Dest::Stdout | Dest::Stderr => {
+                let stream = match d.dest {
+                    Dest::Stdout => Stream::Stdout,
+                    _ => Stream::Stderr,
+                };
+                match stream.write(&stamped) {
+                    Ok(()) => messages.worked(stream.place()),
+                    Err(why) => messages.failed(director, job_id, stream.place(), &why),
+                }
             }
-            Dest::Stderr => {
-                let _ = std::io::stderr().lock().write_all(stamped.as_bytes());
+            Dest::Syslog => {
+                let allowed = messages.allowance("syslog", job_id);
+                let (sent, waited) = syslog::send(ty, line, allowed);
+                messages.spent("syslog", job_id, waited);
+                match sent {
+                    Ok(()) => messages.worked("syslog"),
+                    Err(why) => messages.failed(director, job_id, "syslog", &why),
+                }
             }
-            Dest::Syslog => match syslog::send(ty, line) {
-                Ok(()) => messages.worked("syslog"),
-                Err(why) => messages.failed(director, job_id, "syslog", &why),
-            },
             // Bacula's daemons send these to their Director; the
             // Director has none above it (bacula-dir drops them too).
             Dest::Director => {}
@@ -348,6 +421,46 @@ fn deliver(director: &Director, job_id: i64, res: &Resource, ty: Type, line: &st
     }
 }
 
+fn works_again(place: &str, lost: usize) {
+    tracing::warn!(
+        "Message delivery to {place} works again; {lost} message(s) were lost while it failed"
+    );
+}
+
+/// Writes `bytes` to a file opened without blocking, waiting at most
+/// `allowed` in all for room (a FIFO whose reader is slow); with how long
+/// it waited.
+fn write_waiting(
+    f: &mut std::fs::File,
+    mut bytes: &[u8],
+    allowed: Duration,
+) -> (std::io::Result<()>, Duration) {
+    use std::os::fd::AsRawFd;
+    let started = Instant::now();
+    while !bytes.is_empty() {
+        match f.write(bytes) {
+            Ok(0) => return (Err(std::io::ErrorKind::WriteZero.into()), started.elapsed()),
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                let left = allowed.saturating_sub(started.elapsed());
+                if left.is_zero() {
+                    return (Err(e), started.elapsed());
+                }
+                let mut fd = libc::pollfd {
+                    fd: f.as_raw_fd(),
+                    events: libc::POLLOUT,
+                    revents: 0,
+                };
+                // SAFETY: poll(2) on one descriptor this process owns.
+                unsafe { libc::poll(&mut fd, 1, left.as_millis().max(1) as i32) };
+            }
+            Err(e) => return (Err(e), started.elapsed()),
+        }
+    }
+    (Ok(()), started.elapsed())
+}
+
 /// A message about delivering messages: to rdird's log and, for a job,
 /// to its catalog Log (`list joblog` shows it), never back through the
 /// destinations that failed.
@@ -357,13 +470,16 @@ fn delivery_error(director: &Director, job_id: i64, why: &str) {
 }
 
 /// A delivery error in the job's catalog Log only (rdird's log has it).
+/// `why` may hold what a mail program printed (an SMTP server's answer
+/// echoed by bsmtp): it is escaped as a message is.
 fn job_log(director: &Director, job_id: i64, why: &str) {
     if job_id > 0 {
         let now = clock::local(clock::now());
         let text = format!(
-            "{} {} JobId {job_id}: Message delivery ERROR: {why}\n",
+            "{} {} JobId {job_id}: Message delivery ERROR: {}\n",
             now.message(),
-            director.config().director().name
+            director.config().director().name,
+            escape_controls(&continued(why), true)
         );
         if let Err(e) = director.catalog().insert_log(job_id, &now.sql(), &text) {
             tracing::error!("{e}");
@@ -372,14 +488,30 @@ fn job_log(director: &Director, job_id: i64, why: &str) {
 }
 
 impl Messages {
+    /// The job starts with `cfg`: its messages keep to it until it ends.
+    pub fn job_started(&self, job_id: i64, cfg: Arc<Config>) {
+        lock(&self.started_with).insert(job_id, cfg);
+    }
+
+    /// The configuration the job started with; the Director's own
+    /// messages, and a job's that come after its end, take the current one.
+    fn config_of(&self, director: &Director, job_id: i64) -> Arc<Config> {
+        lock(&self.started_with)
+            .get(&job_id)
+            .cloned()
+            .unwrap_or_else(|| director.config())
+    }
+
     /// A message to the destination `place` was lost: said once, in
-    /// rdird's log and in the job's, until it works again; the jobs that
-    /// lose messages to it after that get one line in their log each.
+    /// rdird's log and in the job's; each other job that loses messages to
+    /// it, while it fails or until the jobs told end, gets one line in its
+    /// log.
     fn failed(&self, director: &Director, job_id: i64, place: &str, why: &str) {
         let mut failing = lock(&self.failing);
         match failing.get_mut(place) {
             Some(f) => {
                 f.lost += 1;
+                f.down = true;
                 let first_of_job = job_id > 0 && f.told.insert(job_id);
                 drop(failing);
                 if first_of_job {
@@ -394,6 +526,7 @@ impl Messages {
                 failing.insert(
                     place.to_string(),
                     Failing {
+                        down: true,
                         lost: 1,
                         told: HashSet::from([job_id]),
                     },
@@ -410,24 +543,69 @@ impl Messages {
         }
     }
 
-    /// The destination `place` took a message: if it had failed, that it
-    /// works again, with how many messages it lost.
+    /// The destination `place` took a message: if it had failed, and no
+    /// running job was told so, that it works again, with how many
+    /// messages it lost (else that is said when the last of those jobs
+    /// ends).
     fn worked(&self, place: &str) {
-        let Some(f) = lock(&self.failing).remove(place) else {
+        let mut failing = lock(&self.failing);
+        let Some(f) = failing.get_mut(place) else {
             return;
         };
-        tracing::warn!(
-            "Message delivery to {place} works again; {} message(s) were lost while it failed",
-            f.lost
-        );
+        f.down = false;
+        if f.untold() {
+            let lost = f.lost;
+            failing.remove(place);
+            drop(failing);
+            works_again(place, lost);
+        }
+    }
+
+    /// The job ended (or never started): the destinations that failed in
+    /// it and work again are said to, and what it waited for slow ones and
+    /// the configuration it started with are forgotten.
+    pub fn job_ended(&self, job_id: i64) {
+        lock(&self.waited).retain(|(_, j), _| *j != job_id);
+        lock(&self.started_with).remove(&job_id);
+        let mut again = Vec::new();
+        lock(&self.failing).retain(|place, f| {
+            f.told.remove(&job_id);
+            let done = !f.down && f.untold();
+            if done {
+                again.push((place.clone(), f.lost));
+            }
+            !done
+        });
+        for (place, lost) in again {
+            works_again(&place, lost);
+        }
+    }
+
+    /// How long the next line of the job may wait for the slow destination
+    /// `place`: `ROOM_WAIT`, less once the job has waited `JOB_WAIT` in all.
+    fn allowance(&self, place: &str, job_id: i64) -> Duration {
+        let used = lock(&self.waited)
+            .get(&(place.to_string(), job_id))
+            .copied()
+            .unwrap_or_default();
+        ROOM_WAIT.min(JOB_WAIT.saturating_sub(used))
+    }
+
+    fn spent(&self, place: &str, job_id: i64, waited: Duration) {
+        if !waited.is_zero() {
+            *lock(&self.waited)
+                .entry((place.to_string(), job_id))
+                .or_default() += waited;
+        }
     }
 
     /// Appends to the file at `path`, opened for each line so that a file
     /// logrotate moved away is followed by a new one at `path`; a `file`
     /// destination (`truncate`) is emptied the first time it is written
-    /// after the Director started. Opened and written without waiting: a
-    /// FIFO nobody reads (or a device that would block) loses the line and
-    /// says so, it never holds the job.
+    /// after the Director started. Opened without waiting: a FIFO nobody
+    /// reads loses the line and says so; one whose reader is slow gives
+    /// the line a short wait (`allowance`), so it holds the job a few
+    /// seconds at most.
     fn write_file(&self, director: &Director, job_id: i64, path: &str, line: &str, truncate: bool) {
         let begin = truncate && lock(&self.files_begun).insert(path.to_string());
         let opened = std::fs::OpenOptions::new()
@@ -437,7 +615,12 @@ impl Messages {
             .truncate(begin)
             .custom_flags(libc::O_NONBLOCK)
             .open(path);
-        let written = opened.and_then(|mut f| f.write_all(line.as_bytes()));
+        let written = opened.and_then(|mut f| {
+            let allowed = self.allowance(path, job_id);
+            let (written, waited) = write_waiting(&mut f, line.as_bytes(), allowed);
+            self.spent(path, job_id, waited);
+            written
+        });
         match written {
             Ok(()) => self.worked(path),
             Err(e) => self.failed(
@@ -493,6 +676,7 @@ impl Messages {
         let job_id = codes.job_id();
         let ok = codes.ended_ok();
         let batches = lock(&self.batches).remove(&job_id).unwrap_or_default();
+        self.job_ended(job_id);
         for b in batches {
             let wanted = match b.dest {
                 Dest::MailOnError => !ok,
@@ -558,6 +742,7 @@ impl Messages {
             }
         }
         self.outbox.close(director, STOP_WAIT);
+        standard::drain(STANDARD_WAIT);
     }
 }
 

@@ -9,6 +9,13 @@
 //! (in the job's log for a job's mail) and the programs still running
 //! are killed with their process groups. The queue holds at most one
 //! waiting mail per place; a mail waits for a free sender.
+//!
+//! A job's operator mail (a mount request: someone must act for the job
+//! to go on) goes ahead of every other mail and has a sender of its own,
+//! so a stalled relay that holds the job mails does not hold it; and the
+//! Director's own mails (JobId 0: refused logins) take one sender at
+//! most, so a flood of them does not hold the jobs' mails. bacula-dir
+//! 9.6.7 sends each job's mail on the job's own thread.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex};
@@ -20,7 +27,8 @@ use super::{delivery_error, lock};
 use crate::config::schema::Dest;
 use crate::director::Director;
 
-/// The most mail programs running at once, Director-wide.
+/// The most mail programs running at once for mails other than a job's
+/// operator mail, Director-wide; one more runs a job's operator mail.
 const SENDERS: usize = 4;
 
 /// A mail to send.
@@ -53,6 +61,11 @@ impl Mail {
     }
 }
 
+/// A job's operator mail: it goes first, on a sender of its own.
+fn urgent(place: &Place) -> bool {
+    place.0 > 0 && place.1 == Dest::Operator
+}
+
 /// How a mail is named in a delivery error.
 fn what(job_id: i64, to: &str) -> String {
     match job_id {
@@ -79,12 +92,25 @@ struct State {
 }
 
 impl State {
-    /// The first waiting mail whose place gets no mail now.
+    /// The first waiting mail that may go now: its place gets no mail
+    /// now, and there is a sender for its kind (a job's operator mail
+    /// first; the others while fewer than `SENDERS` of them are sent, the
+    /// Director's own while none of them is).
     fn next(&mut self) -> Option<Mail> {
+        let sending =
+            |f: &dyn Fn(&Place) -> bool| self.sending.iter().filter(|s| f(&s.place)).count();
+        let others = sending(&|p| !urgent(p));
+        let own = sending(&|p| p.0 == 0);
+        let may_go = |m: &Mail| {
+            let place = m.place();
+            !self.sending.iter().any(|s| s.place == place)
+                && (urgent(&place) || (others < SENDERS && (place.0 != 0 || own == 0)))
+        };
         let at = self
             .waiting
             .iter()
-            .position(|m| !self.sending.iter().any(|s| s.place == m.place()))?;
+            .position(|m| urgent(&m.place()) && may_go(m))
+            .or_else(|| self.waiting.iter().position(may_go))?;
         self.waiting.remove(at)
     }
 }
@@ -114,7 +140,7 @@ impl Outbox {
             Some(w) => w.body.append(mail.body),
             None => st.waiting.push_back(mail),
         }
-        if st.senders >= SENDERS {
+        if st.senders >= SENDERS + usize::from(urgent(&place)) {
             return;
         }
         let Some(director) = director.handle() else {

@@ -4,9 +4,10 @@
 //! `bacula-dir`, the name syslog(3) gives bacula-dir's records, so that a
 //! site's rsyslog rules for it keep matching).
 //!
-//! A syslog daemon that stops reading must not hold a job: the socket
-//! never blocks, a record it cannot take at once is given a short while,
-//! and after that syslog is left alone for `REST` (what comes meanwhile is
+//! A syslog daemon that stops reading, or reads slowly, must not hold a
+//! job: the socket never blocks, a record it cannot take at once is given
+//! the short while the caller allows (a few seconds in all per job), and
+//! after that syslog is left alone for `REST` (what comes meanwhile is
 //! lost, counted by the caller). bacula-dir's syslog(3) waits for as long
 //! as the socket stays full, on the job's thread.
 //!
@@ -27,8 +28,6 @@ const FACILITY: u8 = 3 << 3;
 /// The most of a line one record holds, as in Bacula's send_to_syslog; a
 /// longer line goes on in the next records (Bacula drops the rest).
 const MOST: usize = 1023;
-/// How long a record may wait for room in a full socket.
-const ROOM_WAIT: Duration = Duration::from_millis(100);
 /// How long syslog is left alone after it failed.
 const REST: Duration = Duration::from_secs(30);
 
@@ -69,15 +68,15 @@ fn pieces(mut line: &str) -> Vec<&str> {
     }
 }
 
-/// Waits `ROOM_WAIT` at most for room in the socket.
-fn room(socket: &UnixDatagram) {
+/// Waits `wait` at most for room in the socket.
+fn room(socket: &UnixDatagram, wait: Duration) {
     let mut fd = libc::pollfd {
         fd: socket.as_raw_fd(),
         events: libc::POLLOUT,
         revents: 0,
     };
     // SAFETY: poll(2) on one descriptor this process owns.
-    unsafe { libc::poll(&mut fd, 1, ROOM_WAIT.as_millis() as i32) };
+    unsafe { libc::poll(&mut fd, 1, wait.as_millis() as i32) };
 }
 
 fn connect(path: &str) -> std::io::Result<UnixDatagram> {
@@ -88,10 +87,17 @@ fn connect(path: &str) -> std::io::Result<UnixDatagram> {
 }
 
 /// Sends `text` to syslog, one record a line (a line longer than a record
-/// goes on in the next ones, each after the first headed `...`). An error
-/// says why the message was lost: syslog failed, or it is resting after a
-/// failure.
-pub(super) fn send(ty: Type, text: &str) -> Result<(), String> {
+/// goes on in the next ones, each after the first headed `...`), waiting
+/// `allowed` at most in all for room in a full socket; with how long it
+/// waited. An error says why the message was lost: syslog failed, or it
+/// is resting after a failure.
+pub(super) fn send(ty: Type, text: &str, allowed: Duration) -> (Result<(), String>, Duration) {
+    let started = Instant::now();
+    let sent = send_waiting(ty, text, started + allowed);
+    (sent, started.elapsed())
+}
+
+fn send_waiting(ty: Type, text: &str, deadline: Instant) -> Result<(), String> {
     let path = std::env::var("RDIRD_SYSLOG_SOCKET").unwrap_or_else(|_| "/dev/log".to_string());
     let mut st = lock(&STATE);
     if let Some(until) = st.resting_until {
@@ -113,7 +119,7 @@ pub(super) fn send(ty: Type, text: &str) -> Result<(), String> {
     for line in text.lines() {
         for (i, piece) in pieces(line).into_iter().enumerate() {
             let record = format!("{head}{}{piece}", if i > 0 { "..." } else { "" });
-            if let Err(e) = send_record(&mut st, &path, record.as_bytes()) {
+            if let Err(e) = send_record(&mut st, &path, record.as_bytes(), deadline) {
                 st.socket = None;
                 st.resting_until = Some(Instant::now() + REST);
                 return Err(format!(
@@ -126,14 +132,19 @@ pub(super) fn send(ty: Type, text: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn send_record(st: &mut State, path: &str, record: &[u8]) -> std::io::Result<()> {
+fn send_record(
+    st: &mut State,
+    path: &str,
+    record: &[u8],
+    deadline: Instant,
+) -> std::io::Result<()> {
     if st.socket.is_none() {
         st.socket = Some(connect(path)?);
     }
     let socket = st.socket.as_ref().expect("connected above");
     match socket.send(record) {
         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-            room(socket);
+            room(socket, deadline.saturating_duration_since(Instant::now()));
             socket.send(record).map(|_| ())
         }
         // A syslog daemon that was restarted has a new socket at the path.
