@@ -423,3 +423,221 @@ fn the_interpreters_of_a_director_running_as_nobody_run_as_nobody() {
         s.log()
     );
 }
+
+/// Python that writes one length-prefixed JSON frame `body` to the
+/// Director's socket, as a script forging the protocol would.
+const FORGE: &str = "import os, struct\n\
+     def forge(body):\n\
+     \x20   data = body.encode()\n\
+     \x20   os.write(3, struct.pack('<I', len(data)) + data)\n";
+
+/// The state letter /proc gives `pid` (R, S, Z, T, ...).
+fn proc_state(pid: u32) -> Option<char> {
+    let st = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    st.rsplit(')')
+        .next()?
+        .split_whitespace()
+        .next()?
+        .chars()
+        .next()
+}
+
+#[test]
+fn a_process_that_floods_its_socket_and_stops_itself_holds_up_no_job_and_not_the_stop() {
+    let script = format!(
+        "{FORGE}import bacula, signal, threading\n\
+         def flood():\n\
+         \x20   for i in range(100000):\n\
+         \x20       forge('{{\"Request\":{{\"id\":%d,\"job_id\":0,\"call\":{{\"JobRunning\":1}}}}}}' % i)\n\
+         \x20   os.kill(os.getpid(), signal.SIGSTOP)\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       if job.Job == 'Flooder':\n\
+         \x20           threading.Thread(target=flood, daemon=True).start()\n\
+         \x20       job.JobReport = 'JobStart of %d' % job.JobId\n\
+         bacula.set_events(E())\n"
+    );
+    let mut s = setup_director(
+        "fd-secret",
+        Some(&script),
+        "  Python Event Timeout = 2\n",
+        |_| admin_jobs(&["Flooder", "Quick"]),
+    );
+    let started = Instant::now();
+    let flooder = job_ids(&s.console("run job=Flooder yes\n"))[0];
+    wait_ended(&s, flooder, started, Duration::from_secs(30));
+    // The flood fills the socket and the process stops itself.
+    let director = s.dir.0.id();
+    let since = Instant::now();
+    while !children_of(director)
+        .iter()
+        .any(|p| proc_state(*p) == Some('T'))
+    {
+        assert!(
+            since.elapsed() < Duration::from_secs(60),
+            "no interpreter process stopped itself:\n{}",
+            s.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The Director's replies fill the socket behind it.
+    std::thread::sleep(Duration::from_secs(1));
+    let started = Instant::now();
+    let next = job_ids(&s.console("run job=Quick yes\n"))[0];
+    wait_ended(&s, next, started, Duration::from_secs(20));
+    let messages = s.console("messages\n");
+    let report = report_of(&messages, next);
+    assert!(
+        report.contains(&format!("JobStart of {next}")),
+        "{report}\n{messages}\n{}",
+        s.log()
+    );
+    let took = stop(&mut s);
+    assert!(took < Duration::from_secs(10), "SIGTERM took {took:?}");
+}
+
+#[test]
+fn what_a_script_leaves_running_outside_its_group_keeps_no_socket_and_no_zombie() {
+    let tag = 3000 + std::process::id() % 1000;
+    let pidfile = format!("/tmp/rdird-forked-{}", std::process::id());
+    let script = format!(
+        "import bacula, os, time\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       os.system('setsid sleep {tag} &')\n\
+         \x20       pid = os.fork()\n\
+         \x20       if pid == 0:\n\
+         \x20           os.setsid()\n\
+         \x20           time.sleep(3600)\n\
+         \x20           os._exit(0)\n\
+         \x20       open('{pidfile}', 'w').write(str(pid))\n\
+         \x20       job.JobReport = 'left them running'\n\
+         bacula.set_events(E())\n"
+    );
+    let s = setup_conf("fd-secret", Some(&script), |_| admin_jobs(&["Leaver"]));
+    let id = job_ids(&s.console("run job=Leaver yes\n"))[0];
+    wait_ended(&s, id, Instant::now(), Duration::from_secs(30));
+    let forked: u32 = std::fs::read_to_string(&pidfile).unwrap().parse().unwrap();
+    let sleeps = processes_running(&["sleep", &tag.to_string()]);
+    let cleanup = || {
+        for pid in sleeps.iter().chain([&forked]) {
+            unsafe { libc::kill(*pid as i32, libc::SIGKILL) };
+        }
+        let _ = std::fs::remove_file(&pidfile);
+    };
+    // A program the script runs does not get the Director's socket.
+    let held: Vec<String> = sleeps
+        .iter()
+        .flat_map(|pid| std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap())
+        .filter_map(|e| {
+            Some(
+                std::fs::read_link(e.ok()?.path())
+                    .ok()?
+                    .display()
+                    .to_string(),
+            )
+        })
+        .filter(|t| t.starts_with("socket:"))
+        .collect();
+    if sleeps.is_empty() || !held.is_empty() {
+        cleanup();
+        panic!("sleep {tag}: {sleeps:?} holds {held:?}");
+    }
+    // The restart kills the idle process; the Director reaps it although
+    // the forked copy still holds the socket's other side.
+    let out = s.console("python restart\n");
+    let director = s.dir.0.id();
+    let since = Instant::now();
+    let zombies = loop {
+        let z: Vec<u32> = children_of(director)
+            .into_iter()
+            .filter(|p| proc_state(*p) == Some('Z'))
+            .collect();
+        if z.is_empty() || since.elapsed() > Duration::from_secs(5) {
+            break z;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    cleanup();
+    assert!(
+        out.contains("restarted") && zombies.is_empty(),
+        "{out}\nunreaped: {zombies:?}\n{}",
+        s.log()
+    );
+}
+
+#[test]
+fn a_forged_load_result_kills_only_the_process_that_sent_it() {
+    let script = format!(
+        "{FORGE}import bacula\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       if job.Job == 'Forger':\n\
+         \x20           forge('{{\"Failed\":\"forged failure\"}}' if job.JobId % 2 else '\"Loaded\"')\n\
+         \x20       job.JobReport = 'JobStart of %d' % job.JobId\n\
+         bacula.set_events(E())\n"
+    );
+    let s = setup_conf("fd-secret", Some(&script), |_| {
+        admin_jobs(&["Forger", "Quick"])
+    });
+    let started = Instant::now();
+    for _ in 0..10 {
+        let id = job_ids(&s.console("run job=Forger yes\n"))[0];
+        wait_ended(&s, id, started, Duration::from_secs(60));
+    }
+    let next = job_ids(&s.console("run job=Quick yes\n"))[0];
+    wait_ended(&s, next, started, Duration::from_secs(60));
+    let messages = s.console("messages\n");
+    let report = report_of(&messages, next);
+    let log = s.log();
+    assert!(
+        report.contains(&format!("JobStart of {next}"))
+            && log.contains("sent a load result while not loading: it is killed and replaced"),
+        "{report}\n{messages}\n{log}"
+    );
+}
+
+#[test]
+fn a_python_restart_during_the_start_up_import_leaves_python_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let go = dir.path().join("go");
+    // The start-up imports (the first process's and the spare's) are
+    // slow; the restart's, once `go` exists, is not.
+    let script = format!(
+        "import bacula, os, time\n\
+         open('{0}/%d' % os.getpid(), 'w').close()\n\
+         if not os.path.exists('{1}'):\n\
+         \x20   time.sleep(5)\n\
+         class E:\n\
+         \x20   def JobStart(self, job): job.JobReport = 'JobStart of %d' % job.JobId\n\
+         bacula.set_events(E())\n",
+        dir.path().display(),
+        go.display()
+    );
+    let s = setup_director(
+        "fd-secret",
+        Some(&script),
+        "  Python Event Timeout = 15\n",
+        |_| admin_jobs(&["Quick"]),
+    );
+    let since = Instant::now();
+    while std::fs::read_dir(dir.path()).unwrap().count() < 2 {
+        assert!(since.elapsed() < Duration::from_secs(30), "{}", s.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::fs::write(&go, "").unwrap();
+    let out = s.console("python restart\n");
+    // Past the start-up import.
+    std::thread::sleep(Duration::from_secs(6));
+    let id = job_ids(&s.console("run job=Quick yes\n"))[0];
+    wait_ended(&s, id, Instant::now(), Duration::from_secs(30));
+    let messages = s.console("messages\n");
+    let report = report_of(&messages, id);
+    let log = s.log();
+    assert!(
+        out.contains("restarted")
+            && report.contains(&format!("JobStart of {id}"))
+            && !log.contains("Python disabled"),
+        "{out}\n{report}\n{messages}\n{log}"
+    );
+}

@@ -153,7 +153,7 @@ impl ScriptHost {
                 Ok(())
             }
             Err(msg) => {
-                self.pool.disable(msg.clone());
+                self.pool.startup_failed(msg.clone());
                 Err(msg)
             }
         }

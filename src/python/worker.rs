@@ -120,6 +120,11 @@ pub(crate) struct Worker {
     pub(crate) pid: u32,
     /// The socket's writing side (None for a process that never started).
     writer: Mutex<Option<UnixStream>>,
+    /// The socket once more, outside the writer's lock, to shut it when
+    /// the process is killed: the reader thread then sees its end even
+    /// while something the script started (outside the process group)
+    /// still holds the other side.
+    closer: Option<UnixStream>,
     /// The process until it is reaped.
     process: Mutex<Option<Child>>,
     load: Mutex<LoadState>,
@@ -151,8 +156,8 @@ impl Worker {
     /// background; a process that cannot start is a failed load.
     pub(crate) fn spawn(ctx: Arc<Context>, script: &Script) -> Arc<Worker> {
         match start_process(&ctx) {
-            Ok((child, reader, writer)) => {
-                let w = Arc::new(Worker::new(child.id(), Some(writer)));
+            Ok((child, reader, writer, closer)) => {
+                let w = Arc::new(Worker::new(child.id(), Some(writer), Some(closer)));
                 *lock(&w.process) = Some(child);
                 if let Err(e) = w.send(&ToChild::Start(child_config(&ctx.cfg, script))) {
                     w.kill("it could not be sent the script");
@@ -170,7 +175,7 @@ impl Worker {
                 w
             }
             Err(e) => {
-                let w = Arc::new(Worker::new(0, None));
+                let w = Arc::new(Worker::new(0, None, None));
                 w.ended(format!(
                     "could not be started from {}: {e}",
                     ctx.cfg.program.display()
@@ -180,10 +185,11 @@ impl Worker {
         }
     }
 
-    fn new(pid: u32, writer: Option<UnixStream>) -> Worker {
+    fn new(pid: u32, writer: Option<UnixStream>, closer: Option<UnixStream>) -> Worker {
         Worker {
             pid,
             writer: Mutex::new(writer),
+            closer,
             process: Mutex::new(None),
             load: Mutex::new(LoadState::Loading),
             loaded: Condvar::new(),
@@ -201,11 +207,28 @@ impl Worker {
         }
     }
 
+    /// Sends `msg` within [`WRITE_TIMEOUT`]: a process that does not take
+    /// it by then (stopped, or not reading while its script floods the
+    /// socket) is killed, as is one whose message broke off half-way.
     fn send(&self, msg: &ToChild) -> std::io::Result<()> {
-        match lock(&self.writer).as_mut() {
+        let sent = match lock(&self.writer).as_mut() {
             Some(w) => protocol::send(w, msg),
-            None => Err(std::io::Error::other("the process never started")),
+            None => return Err(std::io::Error::other("the process never started")),
+        };
+        if let Err(e) = &sent {
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) {
+                self.kill(&format!(
+                    "it took nothing the Director sent it for {} sec",
+                    WRITE_TIMEOUT.as_secs()
+                ));
+            } else {
+                self.kill(&format!("a message to it could not be sent ({e})"));
+            }
         }
+        sent
     }
 
     fn set_load(&self, state: LoadState) {
@@ -237,6 +260,17 @@ impl Worker {
     /// Loaded and running no handler.
     pub(crate) fn is_free(&self) -> bool {
         self.in_flight.load(Ordering::SeqCst) == 0 && self.load_state() == LoadState::Ready
+    }
+
+    /// Stopped (SIGSTOP, or a debugger holds it), as /proc says: it would
+    /// answer nothing until its time limit.
+    pub(crate) fn is_stopped(&self) -> bool {
+        std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).is_ok_and(|st| {
+            st.rsplit(')')
+                .next()
+                .and_then(|rest| rest.split_whitespace().next())
+                .is_some_and(|state| state == "T" || state == "t")
+        })
     }
 
     /// Why the process ended, if it has.
@@ -300,10 +334,9 @@ impl Worker {
                 Delivery::Done(out)
             }
             Ok(Answer::Died(why)) => Delivery::Died(why),
-            Err(RecvTimeoutError::Timeout) => {
-                lock(&self.pending).remove(&seq);
-                Delivery::TimedOut
-            }
+            // The entry stays: a late EventDone is then not taken for a
+            // forged one before the caller kills the process.
+            Err(RecvTimeoutError::Timeout) => Delivery::TimedOut,
             Err(RecvTimeoutError::Disconnected) => {
                 Delivery::Died(self.death().unwrap_or_else(|| "ended".into()))
             }
@@ -328,11 +361,25 @@ impl Worker {
                 .is_ok()
     }
 
-    /// Kills the process and everything it started (its process group);
-    /// its reader thread reaps it. The events queued in it end with `why`.
+    /// Kills the process and everything it started (its process group)
+    /// and shuts its socket, so that its reader thread reaps it whoever
+    /// else holds the other side. The events queued in it end with `why`.
     pub(crate) fn kill(&self, why: &str) {
         lock(&self.kill_reason).get_or_insert_with(|| why.to_string());
         self.kill_group();
+        if let Some(sock) = &self.closer {
+            let _ = sock.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// A message that has no place now: the process (its script) broke
+    /// the protocol, and is killed; the pool replaces it.
+    fn broken(&self, what: &str) {
+        tracing::error!(
+            "Python interpreter process {} sent {what}: it is killed and replaced",
+            self.pid
+        );
+        self.kill(&format!("it sent {what}"));
     }
 
     fn kill_group(&self) {
@@ -398,6 +445,7 @@ impl Worker {
         let by_host = lock(&self.kill_reason).is_some();
         match status {
             Ok(s) if by_itself || by_host => match (s.code(), s.signal()) {
+                (None, Some(libc::SIGKILL)) if by_host => "was killed".into(),
                 (Some(LOST_CHANNEL), _) => format!(
                     "lost its connection to the Director (the script closed or broke it) and exited with status {LOST_CHANNEL}"
                 ),
@@ -416,7 +464,9 @@ impl Worker {
             match protocol::receive::<FromChild>(&mut sock) {
                 Ok(msg) => self.handle(ctx, msg),
                 Err(e) => {
-                    if e.kind() != std::io::ErrorKind::UnexpectedEof {
+                    // A process the Director killed may reset the socket.
+                    let killed = lock(&self.kill_reason).is_some();
+                    if e.kind() != std::io::ErrorKind::UnexpectedEof && !killed {
                         tracing::error!(
                             "Python interpreter process {}: broken message: {e}",
                             self.pid
@@ -436,6 +486,9 @@ impl Worker {
 
     fn handle(&self, ctx: &Context, msg: FromChild) {
         match msg {
+            FromChild::Loaded | FromChild::Failed(_) if self.load_state() != LoadState::Loading => {
+                self.broken("a load result while not loading")
+            }
             FromChild::Loaded => self.set_load(LoadState::Ready),
             FromChild::Failed(tb) => self.set_load(LoadState::Failed(tb)),
             FromChild::Request { id, job_id, call } => {
@@ -468,7 +521,9 @@ impl Worker {
                 elapsed_ms,
                 changes,
             } => {
-                let waiting = lock(&self.pending).remove(&seq);
+                let Some(waiting) = lock(&self.pending).remove(&seq) else {
+                    return self.broken(&format!("the end of event {seq}, which it was not sent"));
+                };
                 if lock(&self.pending).is_empty() {
                     *lock(&self.queue_until) = Instant::now();
                 }
@@ -477,13 +532,15 @@ impl Worker {
                     error,
                     elapsed: Duration::from_millis(elapsed_ms),
                 };
-                if let Some(w) = waiting {
-                    let _ = w.send(Answer::Done(out, changes));
-                }
+                let _ = waiting.send(Answer::Done(out, changes));
             }
             FromChild::ExitDone => {
-                if let Some(done) = lock(&self.exit_done).as_ref() {
-                    let _ = done.send(());
+                let done = lock(&self.exit_done).clone();
+                match done {
+                    Some(done) => {
+                        let _ = done.send(());
+                    }
+                    None => self.broken("the end of an Exit event it was not sent"),
                 }
             }
         }
@@ -605,9 +662,12 @@ fn child_config(cfg: &HostConfig, script: &Script) -> ChildConfig {
 /// Starts `<program> script-host` in a process group of its own, with
 /// stdin and stdout on /dev/null, the Director's standard error (its log)
 /// as its own, the socket as [`CHANNEL_FD`] and no other descriptor.
-fn start_process(ctx: &Context) -> std::io::Result<(Child, UnixStream, UnixStream)> {
+fn start_process(ctx: &Context) -> std::io::Result<(Child, UnixStream, UnixStream, UnixStream)> {
     let (ours, theirs) = UnixStream::pair()?;
+    // The socket's own option, so every clone's writes have the bound.
+    ours.set_write_timeout(Some(WRITE_TIMEOUT))?;
     let writer = ours.try_clone()?;
+    let closer = ours.try_clone()?;
     let theirs_fd = theirs.as_raw_fd();
     // SAFETY: getpid has no preconditions.
     let director = unsafe { libc::getpid() };
@@ -624,7 +684,7 @@ fn start_process(ctx: &Context) -> std::io::Result<(Child, UnixStream, UnixStrea
     }
     let child = ctx.spawner.spawn(cmd)?;
     drop(theirs);
-    Ok((child, ours, writer))
+    Ok((child, ours, writer, closer))
 }
 
 /// In the forked child, before exec: its own process group (so that a
@@ -678,6 +738,11 @@ fn signal_name(sig: i32) -> &'static str {
         _ => "signal",
     }
 }
+
+/// The most a write to a process may wait for room in its socket: the
+/// Director never waits on a process without a deadline, and SIGTERM's
+/// Exit (which sends too) still ends within 10 s.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How long a process whose socket closed may take to exit on its own.
 const REAP_WAIT: Duration = Duration::from_millis(300);
