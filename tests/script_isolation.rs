@@ -641,3 +641,47 @@ fn a_python_restart_during_the_start_up_import_leaves_python_on() {
         "{out}\n{report}\n{messages}\n{log}"
     );
 }
+
+#[test]
+fn job_run_in_a_loop_is_refused_past_the_jobs_the_director_holds_and_it_goes_on() {
+    let script = "import bacula\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       if job.Job == 'Looper':\n\
+         \x20           n = 0\n\
+         \x20           while n < 3000 and job.run('run job=Quick yes') > 0:\n\
+         \x20               n += 1\n\
+         \x20           job.JobReport = 'ran %d' % n\n\
+         bacula.set_events(E())\n";
+    // Quick waits behind its Job's limit of one: they pile up.
+    let s = setup_director(
+        "fd-secret",
+        Some(script),
+        "  Python Event Timeout = 120\n",
+        |_| {
+            admin_jobs(&["Looper"])
+                + "Job { Name = Quick; Type = Admin; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Maximum Concurrent Jobs = 1; RunBeforeJob = \"sleep 60\" }\n"
+        },
+    );
+    let started = Instant::now();
+    let looper = job_ids(&s.console("run job=Looper yes\n"))[0];
+    wait_ended(&s, looper, started, Duration::from_secs(180));
+    // The console's run is refused the same way (the Looper may have
+    // left its place: one more may fit).
+    let refused = s.console("run job=Quick yes\nrun job=Quick yes\n");
+    let messages = s.console("messages\n");
+    let report = report_of(&messages, looper);
+    let ran: usize = report
+        .split("ran ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("{report}\n{messages}"));
+    assert!(
+        (900..1000).contains(&ran)
+            && report.contains("failed: the Director already holds")
+            && refused.contains("the Director already holds 1000 jobs"),
+        "ran {ran}\n{report}\n{refused}"
+    );
+    let status = s.console("status dir\n");
+    assert!(status.contains("test-dir"), "{status}");
+}

@@ -445,7 +445,6 @@ impl Worker {
         let by_host = lock(&self.kill_reason).is_some();
         match status {
             Ok(s) if by_itself || by_host => match (s.code(), s.signal()) {
-                (None, Some(libc::SIGKILL)) if by_host => "was killed".into(),
                 (Some(LOST_CHANNEL), _) => format!(
                     "lost its connection to the Director (the script closed or broke it) and exited with status {LOST_CHANNEL}"
                 ),
