@@ -685,3 +685,37 @@ fn job_run_in_a_loop_is_refused_past_the_jobs_the_director_holds_and_it_goes_on(
     let status = s.console("status dir\n");
     assert!(status.contains("test-dir"), "{status}");
 }
+
+#[test]
+fn python_restarts_while_jobs_run_keep_the_interpreter_processes_bounded() {
+    let script = "import bacula, time\n\
+         class E:\n\
+         \x20   def JobStart(self, job): time.sleep(20)\n\
+         bacula.set_events(E())\n";
+    let s = setup_director(
+        "fd-secret",
+        Some(script),
+        "  Python Event Timeout = 60\n  Maximum Concurrent Jobs = 60\n",
+        |_| {
+            "Job { Name = Long; Type = Admin; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Maximum Concurrent Jobs = 60 }\n".to_string()
+        },
+    );
+    let director = s.dir.0.id();
+    let mut most = 0;
+    let mut restarts = String::new();
+    for _ in 0..4 {
+        let ids = job_ids(&s.console(&"run job=Long yes\n".repeat(8)));
+        assert_eq!(ids.len(), 8, "{}", s.log());
+        // Each is homed and in its JobStart, in a process of its own or
+        // shared.
+        std::thread::sleep(Duration::from_millis(1500));
+        most = most.max(children_of(director).len());
+        restarts += &s.console("python restart\n");
+        std::thread::sleep(Duration::from_millis(500));
+        most = most.max(children_of(director).len());
+    }
+    assert!(
+        most <= 12 && restarts.contains("restarted"),
+        "{most} interpreter processes at once\n{restarts}"
+    );
+}

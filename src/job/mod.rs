@@ -324,7 +324,11 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
         .name(format!("job {job_id}"))
         .spawn(move || run_job(&d, &res, &state, &canceled, sched, spec.as_deref()));
     if let Err(e) = spawned {
+        // Refused: the job leaves no trace, as if it had not been asked.
         lock(&director.jobs().active).remove(&job_id);
+        if let Err(e) = director.catalog().delete_job(job_id) {
+            tracing::error!("{e}");
+        }
         return Err(format!("cannot start a thread for the job: {e}"));
     }
     Ok(job_id)

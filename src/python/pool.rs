@@ -8,7 +8,8 @@
 //! script authors): every event of a job goes to its home, the process its
 //! first event ran in, JobEnd included, in order. A new job is homed in a
 //! loaded process that holds no job, else in a new one (below
-//! [`MAX_INTERPRETERS`]), else in the one holding the fewest jobs. A job
+//! [`MAX_INTERPRETERS`] of its load and [`MAX_LIVE`] in all), else in the
+//! one holding the fewest jobs. A job
 //! whose home died is homed anew at its next event, without the events
 //! object it had registered, and its report says so.
 
@@ -24,6 +25,11 @@ use super::worker::{Context, LoadState, Script, Worker};
 /// The most interpreter processes one script generation runs at once
 /// (each holds 10 to 20 MiB): past it, new jobs share them.
 pub(crate) const MAX_INTERPRETERS: usize = 8;
+
+/// The most live interpreter processes of every generation together:
+/// older loads' processes go only when their jobs end, so past it new
+/// jobs share the current load's, and `python restart` is refused.
+pub(crate) const MAX_LIVE: usize = MAX_INTERPRETERS + 4;
 
 /// How long past its deadline a caller waits for a handler to return
 /// before it kills the process it runs in.
@@ -184,7 +190,7 @@ impl Pool {
                 .find(|w| w.homed.load(Ordering::SeqCst) == 0 && w.is_free())
                 .cloned();
             let chosen = free.or_else(|| {
-                (s.current.len() >= MAX_INTERPRETERS)
+                (s.current.len() >= MAX_INTERPRETERS || live(&s) >= MAX_LIVE)
                     .then(|| {
                         s.current
                             .iter()
@@ -264,7 +270,11 @@ impl Pool {
             }
             true
         });
-        if spares >= SPARES || s.current.len() >= MAX_INTERPRETERS || s.disabled.is_some() {
+        if spares >= SPARES
+            || s.current.len() >= MAX_INTERPRETERS
+            || live(s) >= MAX_LIVE
+            || s.disabled.is_some()
+        {
             return;
         }
         let Some(script) = s.script.clone() else {
@@ -362,6 +372,17 @@ impl Pool {
             )
         };
         let script = Arc::new(Script::read(&path).map_err(|tb| failed(&tb))?);
+        {
+            let mut s = lock(&self.state);
+            sweep(&mut s);
+            let live = live(&s);
+            if live >= MAX_LIVE {
+                return Err(format!(
+                    "{live} interpreter processes are running, the most there may be ({MAX_LIVE}); those of earlier loads go when their jobs end: restart again then"
+                ));
+            }
+            s.spawns.push_back(Instant::now());
+        }
         let w = Worker::spawn(self.ctx.clone(), &script);
         match w.wait_loaded(Instant::now() + self.ctx.cfg.event_timeout + GRACE) {
             LoadState::Ready => {}
@@ -443,6 +464,11 @@ impl Pool {
         }
         s.script = None;
     }
+}
+
+/// The live processes of every load.
+fn live(s: &State) -> usize {
+    s.current.len() + s.retiring.len()
 }
 
 /// Takes out of the pool the processes that have ended, those that take
