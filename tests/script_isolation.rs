@@ -719,3 +719,45 @@ fn python_restarts_while_jobs_run_keep_the_interpreter_processes_bounded() {
         "{most} interpreter processes at once\n{restarts}"
     );
 }
+
+#[test]
+fn a_script_flooding_a_jobs_report_does_not_grow_the_director() {
+    let script = format!(
+        "{FORGE}import bacula, threading, time\n\
+         def flood(job_id):\n\
+         \x20   frame = '{{\"PassOn\":{{\"job_id\":%d,\"messages\":[\"%s\"]}}}}' % (job_id, 'y' * 1000000)\n\
+         \x20   for i in range(300):\n\
+         \x20       forge(frame)\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       t = threading.Thread(target=flood, args=(job.JobId,))\n\
+         \x20       t.start()\n\
+         \x20       t.join()\n\
+         \x20       time.sleep(1)\n\
+         bacula.set_events(E())\n"
+    );
+    let s = setup_director(
+        "fd-secret",
+        Some(&script),
+        "  Python Event Timeout = 60\n",
+        |_| admin_jobs(&["Flooder"]),
+    );
+    let director = s.dir.0.id();
+    let started = Instant::now();
+    let id = job_ids(&s.console("run job=Flooder yes\n"))[0];
+    let mut most = 0;
+    while running(&s.job_status(id)) {
+        most = most.max(rss(director));
+        assert!(started.elapsed() < Duration::from_secs(120), "{}", s.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let log = s.log();
+    assert!(
+        most < 150 << 20
+            && log.contains("what it says is dropped until the minute ends")
+            && log.len() < 50 << 20,
+        "the Director held {} MiB; log of {} bytes",
+        most >> 20,
+        log.len()
+    );
+}

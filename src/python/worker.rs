@@ -149,7 +149,23 @@ pub(crate) struct Worker {
     pub(crate) retired: AtomicBool,
     /// Since when its memory is over the limit.
     pub(crate) over_limit_since: Mutex<Option<Instant>>,
+    /// What it has said (messages, warnings) in the current minute.
+    said: Mutex<Said>,
 }
+
+/// A process's output budget: past [`SAY_LINES`] lines or [`SAY_BYTES`]
+/// bytes in a minute, what it says is dropped and counted, so a script's
+/// flood fills neither the Director's memory nor its logs.
+struct Said {
+    since: Instant,
+    lines: usize,
+    bytes: usize,
+    dropped: usize,
+}
+
+const SAY_WINDOW: Duration = Duration::from_secs(60);
+const SAY_LINES: usize = 10_000;
+const SAY_BYTES: usize = 10 << 20;
 
 impl Worker {
     /// Starts an interpreter process that loads `script` in the
@@ -204,6 +220,12 @@ impl Worker {
             kill_reason: Mutex::new(None),
             retired: AtomicBool::new(false),
             over_limit_since: Mutex::new(None),
+            said: Mutex::new(Said {
+                since: Instant::now(),
+                lines: 0,
+                bytes: 0,
+                dropped: 0,
+            }),
         }
     }
 
@@ -457,6 +479,48 @@ impl Worker {
         }
     }
 
+    /// The lines of `lines` within the process's output budget; the
+    /// others are dropped, said once when the budget runs out and counted
+    /// when the minute ends.
+    fn within_budget<'a>(&self, lines: &'a [String]) -> &'a [String] {
+        let mut said = lock(&self.said);
+        if said.since.elapsed() >= SAY_WINDOW {
+            if said.dropped > 0 {
+                tracing::warn!(
+                    "Python interpreter process {}: {} lines dropped in the last minute",
+                    self.pid,
+                    said.dropped
+                );
+            }
+            *said = Said {
+                since: Instant::now(),
+                lines: 0,
+                bytes: 0,
+                dropped: 0,
+            };
+        }
+        let mut kept = 0;
+        for l in lines {
+            if said.lines >= SAY_LINES || said.bytes + l.len() > SAY_BYTES {
+                break;
+            }
+            said.lines += 1;
+            said.bytes += l.len();
+            kept += 1;
+        }
+        if kept < lines.len() {
+            if said.dropped == 0 {
+                tracing::warn!(
+                    "Python interpreter process {} said more than {SAY_LINES} lines or {} MiB in a minute: what it says is dropped until the minute ends",
+                    self.pid,
+                    SAY_BYTES >> 20
+                );
+            }
+            said.dropped += lines.len() - kept;
+        }
+        &lines[..kept]
+    }
+
     /// The reader thread.
     fn read(&self, ctx: &Context, mut sock: UnixStream) {
         loop {
@@ -494,19 +558,29 @@ impl Worker {
                 let reply = self.serve(&*ctx.director, job_id, call);
                 let _ = self.send(&ToChild::Reply { id, reply });
             }
-            FromChild::DirectorMessage(line) => ctx.director.director_message(&line),
-            FromChild::Warnings { text, lines } => super::load::log_warnings_of(text, &lines),
+            FromChild::DirectorMessage(line) => {
+                for line in self.within_budget(std::slice::from_ref(&line)) {
+                    ctx.director.director_message(line);
+                }
+            }
+            FromChild::Warnings { text, lines } => {
+                let lines = self.within_budget(&lines);
+                if !lines.is_empty() {
+                    super::load::log_warnings_of(text, lines);
+                }
+            }
             FromChild::PassOn { job_id, messages } => {
+                let messages = self.within_budget(&messages);
                 let job = lock(&self.jobs).get(&job_id).cloned();
                 match job {
                     Some(job) => {
-                        for m in &messages {
+                        for m in messages {
                             job.message(m);
                         }
                         ctx.director.pass_on(&job);
                     }
                     None => {
-                        for m in &messages {
+                        for m in messages {
                             tracing::info!("python: JobId {job_id}: {m}");
                             ctx.director.director_message(m);
                         }
