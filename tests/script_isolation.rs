@@ -761,3 +761,40 @@ fn a_script_flooding_a_jobs_report_does_not_grow_the_director() {
         log.len()
     );
 }
+
+#[test]
+fn a_given_up_handler_that_left_its_process_group_is_killed_all_the_same() {
+    let pidfile = format!("/tmp/rdird-regrouped-{}", std::process::id());
+    let script = format!(
+        "import bacula, os, time\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       open('{pidfile}', 'w').write(str(os.getpid()))\n\
+         \x20       os.setpgid(0, os.getpgid(os.getppid()))\n\
+         \x20       while True:\n\
+         \x20           try:\n\
+         \x20               time.sleep(1)\n\
+         \x20           except BaseException:\n\
+         \x20               pass\n\
+         bacula.set_events(E())\n"
+    );
+    let s = setup_director(
+        "fd-secret",
+        Some(&script),
+        "  Python Event Timeout = 2\n",
+        |_| admin_jobs(&["Stuck"]),
+    );
+    let started = Instant::now();
+    let id = job_ids(&s.console("run job=Stuck yes\n"))[0];
+    wait_ended(&s, id, started, Duration::from_secs(30));
+    let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().parse().unwrap();
+    let _ = std::fs::remove_file(&pidfile);
+    let since = Instant::now();
+    while proc_state(pid).is_some_and(|st| st != 'Z') {
+        if since.elapsed() > Duration::from_secs(5) {
+            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+            panic!("the given-up interpreter process {pid} still runs");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

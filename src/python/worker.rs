@@ -408,11 +408,14 @@ impl Worker {
         let process = lock(&self.process);
         let pid = i32::try_from(self.pid).unwrap_or(0);
         if process.is_some() && pid > 0 {
+            // The process itself too: a script may have moved it to
+            // another group (setpgid), leaving only what it started here.
             // SAFETY: kill has no memory preconditions; the group is the
             // process's own (it called setpgid(0, 0) before exec), and it
             // is not reaped yet (under the lock), so the id is not reused.
             unsafe {
                 libc::kill(-pid, libc::SIGKILL);
+                libc::kill(pid, libc::SIGKILL);
             }
         }
     }
