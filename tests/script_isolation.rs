@@ -798,3 +798,43 @@ fn a_given_up_handler_that_left_its_process_group_is_killed_all_the_same() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn an_event_queued_behind_a_stuck_handler_runs_elsewhere_when_that_process_is_killed() {
+    let names: Vec<String> = (0..12).map(|i| format!("A{i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let script = "import bacula, time\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       if job.Job == 'A0':\n\
+         \x20           while True:\n\
+         \x20               try:\n\
+         \x20                   time.sleep(1)\n\
+         \x20               except BaseException:\n\
+         \x20                   pass\n\
+         \x20       time.sleep(1.5)\n\
+         \x20       job.JobReport = 'JobStart of %d' % job.JobId\n\
+         bacula.set_events(E())\n";
+    let s = setup_director(
+        "fd-secret",
+        Some(script),
+        "  Python Event Timeout = 2\n",
+        |_| admin_jobs(&names),
+    );
+    let runs: String = names.iter().map(|n| format!("run job={n} yes\n")).collect();
+    let ids = job_ids(&s.console(&runs));
+    assert_eq!(ids.len(), 12);
+    let started = Instant::now();
+    for id in &ids {
+        wait_ended(&s, *id, started, Duration::from_secs(60));
+    }
+    let messages = s.console("messages\n");
+    for id in &ids[1..] {
+        let report = report_of(&messages, *id);
+        assert!(
+            report.contains(&format!("JobStart of {id}")) && s.job_status(*id) == "T",
+            "JobId {id}: {}\n{report}\n{messages}",
+            s.job_status(*id)
+        );
+    }
+}

@@ -107,12 +107,16 @@ pub(crate) enum Delivery {
     TimedOut,
     /// The process ended first: how.
     Died(String),
+    /// The process ended before the event's handler started (it was
+    /// queued behind another's): it may be delivered elsewhere.
+    NotStarted(String),
 }
 
 /// The answer a waiting event gets from the reader thread.
 enum Answer {
     Done(EventOutcome, protocol::Changes),
     Died(String),
+    NotStarted(String),
 }
 
 /// The host's handle on one interpreter process.
@@ -138,6 +142,10 @@ pub(crate) struct Worker {
     queue_until: Mutex<Instant>,
     next_seq: AtomicU64,
     pending: Mutex<HashMap<u64, Sender<Answer>>>,
+    /// The events sent and not ended, in the order they were sent: the
+    /// process runs them one at a time in that order, so only the first
+    /// can have started.
+    sent: Mutex<std::collections::VecDeque<u64>>,
     /// The jobs whose events run here, for the calls their scripts make.
     jobs: Mutex<HashMap<i64, Arc<JobState>>>,
     exit_done: Mutex<Option<Sender<()>>>,
@@ -214,6 +222,7 @@ impl Worker {
             queue_until: Mutex::new(Instant::now()),
             next_seq: AtomicU64::new(1),
             pending: Mutex::default(),
+            sent: Mutex::default(),
             jobs: Mutex::default(),
             exit_done: Mutex::new(None),
             ended: Mutex::new(None),
@@ -233,8 +242,20 @@ impl Worker {
     /// it by then (stopped, or not reading while its script floods the
     /// socket) is killed, as is one whose message broke off half-way.
     fn send(&self, msg: &ToChild) -> std::io::Result<()> {
+        self.send_and(msg, || {})
+    }
+
+    /// As [`Worker::send`], calling `then` once `msg` is sent, before any
+    /// other message can be.
+    fn send_and(&self, msg: &ToChild, then: impl FnOnce()) -> std::io::Result<()> {
         let sent = match lock(&self.writer).as_mut() {
-            Some(w) => protocol::send(w, msg),
+            Some(w) => {
+                let sent = protocol::send(w, msg);
+                if sent.is_ok() {
+                    then();
+                }
+                sent
+            }
             None => return Err(std::io::Error::other("the process never started")),
         };
         if let Err(e) = &sent {
@@ -332,12 +353,13 @@ impl Worker {
             *until = (*until).max(now) + limit;
             *until
         };
-        let sent = self.send(&ToChild::Event {
+        let msg = ToChild::Event {
             seq,
             job: Box::new(data),
             event,
             time_left_ms: millis(deadline - now),
-        });
+        };
+        let sent = self.send_and(&msg, || lock(&self.sent).push_back(seq));
         if let Err(e) = sent {
             lock(&self.pending).remove(&seq);
             return Delivery::Died(
@@ -356,6 +378,7 @@ impl Worker {
                 Delivery::Done(out)
             }
             Ok(Answer::Died(why)) => Delivery::Died(why),
+            Ok(Answer::NotStarted(why)) => Delivery::NotStarted(why),
             // The entry stays: a late EventDone is then not taken for a
             // forged one before the caller kills the process.
             Err(RecvTimeoutError::Timeout) => Delivery::TimedOut,
@@ -433,8 +456,14 @@ impl Worker {
                 self.pid
             )));
         }
-        for (_, waiting) in lock(&self.pending).drain() {
-            let _ = waiting.send(Answer::Died(why.clone()));
+        let running = lock(&self.sent).front().copied();
+        for (seq, waiting) in lock(&self.pending).drain() {
+            let answer = if Some(seq) == running {
+                Answer::Died(why.clone())
+            } else {
+                Answer::NotStarted(why.clone())
+            };
+            let _ = waiting.send(answer);
         }
         lock(&self.exit_done).take();
     }
@@ -597,6 +626,7 @@ impl Worker {
                 elapsed_ms,
                 changes,
             } => {
+                lock(&self.sent).retain(|s| *s != seq);
                 let Some(waiting) = lock(&self.pending).remove(&seq) else {
                     return self.broken(&format!("the end of event {seq}, which it was not sent"));
                 };
