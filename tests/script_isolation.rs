@@ -573,7 +573,7 @@ fn a_forged_load_result_kills_only_the_process_that_sent_it() {
          class E:\n\
          \x20   def JobStart(self, job):\n\
          \x20       if job.Job == 'Forger':\n\
-         \x20           forge('{{\"Failed\":\"forged failure\"}}' if job.JobId % 2 else '\"Loaded\"')\n\
+         \x20           forge('{{\"Failed\":{{\"token\":0,\"traceback\":\"forged\"}}}}' if job.JobId % 2 else '{{\"Loaded\":{{\"token\":0}}}}')\n\
          \x20       job.JobReport = 'JobStart of %d' % job.JobId\n\
          bacula.set_events(E())\n"
     );
@@ -592,7 +592,8 @@ fn a_forged_load_result_kills_only_the_process_that_sent_it() {
     let log = s.log();
     assert!(
         report.contains(&format!("JobStart of {next}"))
-            && log.contains("sent a load result while not loading: it is killed and replaced"),
+            && log
+                .contains("sent a load result its loader did not make: it is killed and replaced"),
         "{report}\n{messages}\n{log}"
     );
 }
@@ -837,4 +838,33 @@ fn an_event_queued_behind_a_stuck_handler_runs_elsewhere_when_that_process_is_ki
             s.job_status(*id)
         );
     }
+}
+
+#[test]
+fn a_load_result_forged_at_import_is_not_taken_for_the_load() {
+    let script = format!(
+        "{FORGE}import bacula, time\n\
+         forge('{{\"Loaded\":{{\"token\":0}}}}')\n\
+         while True:\n\
+         \x20   try:\n\
+         \x20       time.sleep(1)\n\
+         \x20   except BaseException:\n\
+         \x20       pass\n"
+    );
+    let s = setup_director(
+        "fd-secret",
+        Some(&script),
+        "  Python Event Timeout = 2\n",
+        |_| admin_jobs(&["Quick"]),
+    );
+    let started = Instant::now();
+    let id = job_ids(&s.console("run job=Quick yes\n"))[0];
+    let took = wait_ended(&s, id, started, Duration::from_secs(60));
+    let log = s.log();
+    assert!(
+        !log.contains("Python script loaded")
+            && log.contains("sent a load result its loader did not make")
+            && took < Duration::from_secs(8),
+        "{took:?}\n{log}"
+    );
 }

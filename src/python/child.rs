@@ -247,8 +247,15 @@ fn run(cfg: &ChildConfig, link: &Link, director: Arc<dyn ScriptCalls>, rx: &Rece
     };
     let loaded = Loaded { interp };
     match result {
-        Ok(()) => link.tell(&FromChild::Loaded),
-        Err(tb) => return link.tell(&FromChild::Failed(tb)),
+        Ok(()) => link.tell(&FromChild::Loaded {
+            token: cfg.load_token,
+        }),
+        Err(traceback) => {
+            return link.tell(&FromChild::Failed {
+                token: cfg.load_token,
+                traceback,
+            })
+        }
     }
     let mut serving = Serving {
         director,

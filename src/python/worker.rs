@@ -122,6 +122,8 @@ enum Answer {
 /// The host's handle on one interpreter process.
 pub(crate) struct Worker {
     pub(crate) pid: u32,
+    /// What the process's loader says its load result with.
+    load_token: u64,
     /// The socket's writing side (None for a process that never started).
     writer: Mutex<Option<UnixStream>>,
     /// The socket once more, outside the writer's lock, to shut it when
@@ -183,7 +185,8 @@ impl Worker {
             Ok((child, reader, writer, closer)) => {
                 let w = Arc::new(Worker::new(child.id(), Some(writer), Some(closer)));
                 *lock(&w.process) = Some(child);
-                if let Err(e) = w.send(&ToChild::Start(child_config(&ctx.cfg, script))) {
+                let cfg = child_config(&ctx.cfg, script, w.load_token);
+                if let Err(e) = w.send(&ToChild::Start(cfg)) {
                     w.kill("it could not be sent the script");
                     w.ended(format!("could not be sent the script: {e}"));
                     return w;
@@ -210,8 +213,11 @@ impl Worker {
     }
 
     fn new(pid: u32, writer: Option<UnixStream>, closer: Option<UnixStream>) -> Worker {
+        use std::hash::BuildHasher;
         Worker {
             pid,
+            // RandomState's keys are random: the script cannot guess it.
+            load_token: std::collections::hash_map::RandomState::new().hash_one(pid),
             writer: Mutex::new(writer),
             closer,
             process: Mutex::new(None),
@@ -581,11 +587,18 @@ impl Worker {
 
     fn handle(&self, ctx: &Context, msg: FromChild) {
         match msg {
-            FromChild::Loaded | FromChild::Failed(_) if self.load_state() != LoadState::Loading => {
+            FromChild::Loaded { token } | FromChild::Failed { token, .. }
+                if token != self.load_token =>
+            {
+                self.broken("a load result its loader did not make")
+            }
+            FromChild::Loaded { .. } | FromChild::Failed { .. }
+                if self.load_state() != LoadState::Loading =>
+            {
                 self.broken("a load result while not loading")
             }
-            FromChild::Loaded => self.set_load(LoadState::Ready),
-            FromChild::Failed(tb) => self.set_load(LoadState::Failed(tb)),
+            FromChild::Loaded { .. } => self.set_load(LoadState::Ready),
+            FromChild::Failed { traceback, .. } => self.set_load(LoadState::Failed(traceback)),
             FromChild::Request { id, job_id, call } => {
                 let reply = self.serve(&*ctx.director, job_id, call);
                 let _ = self.send(&ToChild::Reply { id, reply });
@@ -752,7 +765,7 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-fn child_config(cfg: &HostConfig, script: &Script) -> ChildConfig {
+fn child_config(cfg: &HostConfig, script: &Script, load_token: u64) -> ChildConfig {
     ChildConfig {
         name: cfg.info.name.clone(),
         version: cfg.info.version.clone(),
@@ -762,6 +775,7 @@ fn child_config(cfg: &HostConfig, script: &Script) -> ChildConfig {
         legacy_syntax: cfg.legacy_syntax,
         path: script.path.clone(),
         source: script.source.clone(),
+        load_token,
     }
 }
 
