@@ -868,3 +868,31 @@ fn a_load_result_forged_at_import_is_not_taken_for_the_load() {
         "{took:?}\n{log}"
     );
 }
+
+#[test]
+fn job_run_from_exit_is_refused_and_leaves_no_job_behind() {
+    let out = format!("/tmp/rdird-exit-run-{}", std::process::id());
+    let script = format!(
+        "import bacula\n\
+         saved = []\n\
+         class E:\n\
+         \x20   def JobStart(self, job): saved.append(job)\n\
+         \x20   def Exit(self):\n\
+         \x20       open('{out}', 'w').write(str(saved[0].run('run job=Quick yes')))\n\
+         bacula.set_events(E())\n"
+    );
+    let mut s = setup_conf("fd-secret", Some(&script), |_| admin_jobs(&["Quick"]));
+    let id = job_ids(&s.console("run job=Quick yes\n"))[0];
+    wait_ended(&s, id, Instant::now(), Duration::from_secs(30));
+    stop(&mut s);
+    let ran = std::fs::read_to_string(&out).unwrap_or_default();
+    let _ = std::fs::remove_file(&out);
+    let jobs: i64 = s
+        .catalog()
+        .query_row("SELECT COUNT(*) FROM Job", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        ran == "-1" && jobs == 1,
+        "Exit's run gave {ran:?}; {jobs} jobs"
+    );
+}

@@ -245,6 +245,10 @@ fn job_data(
 /// Creates the job (catalog record, JobId) and starts its thread; the
 /// JobId. Never waits for the script host.
 pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> {
+    // A job started now (by Exit's job.run) would never run nor end.
+    if director.is_shutting_down() {
+        return Err("the Director is shutting down".into());
+    }
     let held = lock(&director.jobs().active).len();
     if held >= MAX_JOBS {
         return Err(format!(
