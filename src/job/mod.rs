@@ -41,7 +41,10 @@ struct Active {
 /// holds threads, and a script's `job.run` in a loop (or a flood of
 /// console `run`s) would otherwise start them until the process cannot
 /// start another (about 11,000 here) and dies. Past it `run` is refused.
-/// bacula-dir 9.6.7 has no such bound (jobq.c jobq_add queues any number).
+/// bacula-dir 9.6.7 has no such bound (jobq.c jobq_add queues any
+/// number), but there a waiting job holds no thread: its workers are as
+/// many as Maximum Concurrent Jobs (jobq_init), and only a job scheduled
+/// for later waits in a thread of its own (jobq_add, sched_wait).
 pub const MAX_JOBS: usize = 1000;
 
 /// The Director's jobs in flight.
