@@ -1232,3 +1232,30 @@ fn python_memory_limit_is_off_unless_set() {
     assert_eq!(conf(""), 0);
     assert_eq!(conf("  Python Memory Limit = 150 MB\n"), 150_000_000);
 }
+
+#[test]
+fn an_admin_jobs_level_written_back_unchanged_is_allowed_and_another_is_refused_in_good_english() {
+    let script = "import bacula\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       job.Level = job.Level\n\
+         \x20       try:\n\
+         \x20           job.Level = 'Full'\n\
+         \x20       except ValueError as e:\n\
+         \x20           job.JobReport = str(e)\n\
+         bacula.set_events(E())\n";
+    let s = start(script);
+    let job = JobState::new(JobData {
+        job_type: 'D',
+        level: ' ',
+        ..job_data(1)
+    });
+    let out = s.host.event(&job, JobEvent::JobStart);
+    assert_eq!(out.error, None);
+    assert_eq!(
+        job.messages(),
+        vec!["level \"Full\" does not fit an Admin job"]
+    );
+    assert_eq!(job.data().level, ' ');
+    assert_eq!(s.director.level_changes.load(Ordering::SeqCst), 0);
+}

@@ -423,3 +423,476 @@ fn the_interpreters_of_a_director_running_as_nobody_run_as_nobody() {
         s.log()
     );
 }
+
+/// Python that writes one length-prefixed JSON frame `body` to the
+/// Director's socket, as a script forging the protocol would.
+const FORGE: &str = "import os, struct\n\
+     def forge(body):\n\
+     \x20   data = body.encode()\n\
+     \x20   os.write(3, struct.pack('<I', len(data)) + data)\n";
+
+/// The state letter /proc gives `pid` (R, S, Z, T, ...).
+fn proc_state(pid: u32) -> Option<char> {
+    let st = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    st.rsplit(')')
+        .next()?
+        .split_whitespace()
+        .next()?
+        .chars()
+        .next()
+}
+
+#[test]
+fn a_process_that_floods_its_socket_and_stops_itself_holds_up_no_job_and_not_the_stop() {
+    let script = format!(
+        "{FORGE}import bacula, signal, threading\n\
+         def flood():\n\
+         \x20   for i in range(100000):\n\
+         \x20       forge('{{\"Request\":{{\"id\":%d,\"job_id\":0,\"call\":{{\"JobRunning\":1}}}}}}' % i)\n\
+         \x20   os.kill(os.getpid(), signal.SIGSTOP)\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       if job.Job == 'Flooder':\n\
+         \x20           threading.Thread(target=flood, daemon=True).start()\n\
+         \x20       job.JobReport = 'JobStart of %d' % job.JobId\n\
+         bacula.set_events(E())\n"
+    );
+    let mut s = setup_director(
+        "fd-secret",
+        Some(&script),
+        "  Python Event Timeout = 2\n",
+        |_| admin_jobs(&["Flooder", "Quick"]),
+    );
+    let started = Instant::now();
+    let flooder = job_ids(&s.console("run job=Flooder yes\n"))[0];
+    wait_ended(&s, flooder, started, Duration::from_secs(30));
+    // The flood fills the socket and the process stops itself.
+    let director = s.dir.0.id();
+    let since = Instant::now();
+    while !children_of(director)
+        .iter()
+        .any(|p| proc_state(*p) == Some('T'))
+    {
+        assert!(
+            since.elapsed() < Duration::from_secs(60),
+            "no interpreter process stopped itself:\n{}",
+            s.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The Director's replies fill the socket behind it.
+    std::thread::sleep(Duration::from_secs(1));
+    let started = Instant::now();
+    let next = job_ids(&s.console("run job=Quick yes\n"))[0];
+    wait_ended(&s, next, started, Duration::from_secs(20));
+    let messages = s.console("messages\n");
+    let report = report_of(&messages, next);
+    assert!(
+        report.contains(&format!("JobStart of {next}")),
+        "{report}\n{messages}\n{}",
+        s.log()
+    );
+    let took = stop(&mut s);
+    assert!(took < Duration::from_secs(10), "SIGTERM took {took:?}");
+}
+
+#[test]
+fn what_a_script_leaves_running_outside_its_group_keeps_no_socket_and_no_zombie() {
+    let tag = 3000 + std::process::id() % 1000;
+    let pidfile = format!("/tmp/rdird-forked-{}", std::process::id());
+    let script = format!(
+        "import bacula, os, time\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       os.system('setsid sleep {tag} &')\n\
+         \x20       pid = os.fork()\n\
+         \x20       if pid == 0:\n\
+         \x20           os.setsid()\n\
+         \x20           time.sleep(3600)\n\
+         \x20           os._exit(0)\n\
+         \x20       open('{pidfile}', 'w').write(str(pid))\n\
+         \x20       job.JobReport = 'left them running'\n\
+         bacula.set_events(E())\n"
+    );
+    let s = setup_conf("fd-secret", Some(&script), |_| admin_jobs(&["Leaver"]));
+    let id = job_ids(&s.console("run job=Leaver yes\n"))[0];
+    wait_ended(&s, id, Instant::now(), Duration::from_secs(30));
+    let forked: u32 = std::fs::read_to_string(&pidfile).unwrap().parse().unwrap();
+    let sleeps = processes_running(&["sleep", &tag.to_string()]);
+    let cleanup = || {
+        for pid in sleeps.iter().chain([&forked]) {
+            unsafe { libc::kill(*pid as i32, libc::SIGKILL) };
+        }
+        let _ = std::fs::remove_file(&pidfile);
+    };
+    // A program the script runs does not get the Director's socket.
+    let held: Vec<String> = sleeps
+        .iter()
+        .flat_map(|pid| std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap())
+        .filter_map(|e| {
+            Some(
+                std::fs::read_link(e.ok()?.path())
+                    .ok()?
+                    .display()
+                    .to_string(),
+            )
+        })
+        .filter(|t| t.starts_with("socket:"))
+        .collect();
+    if sleeps.is_empty() || !held.is_empty() {
+        cleanup();
+        panic!("sleep {tag}: {sleeps:?} holds {held:?}");
+    }
+    // The restart kills the idle process; the Director reaps it although
+    // the forked copy still holds the socket's other side.
+    let out = s.console("python restart\n");
+    let director = s.dir.0.id();
+    let since = Instant::now();
+    let zombies = loop {
+        let z: Vec<u32> = children_of(director)
+            .into_iter()
+            .filter(|p| proc_state(*p) == Some('Z'))
+            .collect();
+        if z.is_empty() || since.elapsed() > Duration::from_secs(5) {
+            break z;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    cleanup();
+    assert!(
+        out.contains("restarted") && zombies.is_empty(),
+        "{out}\nunreaped: {zombies:?}\n{}",
+        s.log()
+    );
+}
+
+#[test]
+fn a_forged_load_result_kills_only_the_process_that_sent_it() {
+    let script = format!(
+        "{FORGE}import bacula\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       if job.Job == 'Forger':\n\
+         \x20           forge('{{\"Failed\":{{\"token\":0,\"traceback\":\"forged\"}}}}' if job.JobId % 2 else '{{\"Loaded\":{{\"token\":0}}}}')\n\
+         \x20       job.JobReport = 'JobStart of %d' % job.JobId\n\
+         bacula.set_events(E())\n"
+    );
+    let s = setup_conf("fd-secret", Some(&script), |_| {
+        admin_jobs(&["Forger", "Quick"])
+    });
+    let started = Instant::now();
+    for _ in 0..10 {
+        let id = job_ids(&s.console("run job=Forger yes\n"))[0];
+        wait_ended(&s, id, started, Duration::from_secs(60));
+    }
+    let next = job_ids(&s.console("run job=Quick yes\n"))[0];
+    wait_ended(&s, next, started, Duration::from_secs(60));
+    let messages = s.console("messages\n");
+    let report = report_of(&messages, next);
+    let log = s.log();
+    assert!(
+        report.contains(&format!("JobStart of {next}"))
+            && log
+                .contains("sent a load result its loader did not make: it is killed and replaced"),
+        "{report}\n{messages}\n{log}"
+    );
+}
+
+#[test]
+fn a_python_restart_during_the_start_up_import_leaves_python_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let go = dir.path().join("go");
+    // The start-up imports (the first process's and the spare's) are
+    // slow; the restart's, once `go` exists, is not.
+    let script = format!(
+        "import bacula, os, time\n\
+         open('{0}/%d' % os.getpid(), 'w').close()\n\
+         if not os.path.exists('{1}'):\n\
+         \x20   time.sleep(5)\n\
+         class E:\n\
+         \x20   def JobStart(self, job): job.JobReport = 'JobStart of %d' % job.JobId\n\
+         bacula.set_events(E())\n",
+        dir.path().display(),
+        go.display()
+    );
+    let s = setup_director(
+        "fd-secret",
+        Some(&script),
+        "  Python Event Timeout = 15\n",
+        |_| admin_jobs(&["Quick"]),
+    );
+    let since = Instant::now();
+    while std::fs::read_dir(dir.path()).unwrap().count() < 2 {
+        assert!(since.elapsed() < Duration::from_secs(30), "{}", s.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::fs::write(&go, "").unwrap();
+    let out = s.console("python restart\n");
+    // Past the start-up import.
+    std::thread::sleep(Duration::from_secs(6));
+    let id = job_ids(&s.console("run job=Quick yes\n"))[0];
+    wait_ended(&s, id, Instant::now(), Duration::from_secs(30));
+    let messages = s.console("messages\n");
+    let report = report_of(&messages, id);
+    let log = s.log();
+    assert!(
+        out.contains("restarted")
+            && report.contains(&format!("JobStart of {id}"))
+            && !log.contains("Python disabled"),
+        "{out}\n{report}\n{messages}\n{log}"
+    );
+}
+
+#[test]
+fn job_run_in_a_loop_is_refused_past_the_jobs_the_director_holds_and_it_goes_on() {
+    let script = "import bacula\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       if job.Job == 'Looper':\n\
+         \x20           n = 0\n\
+         \x20           while n < 3000 and job.run('run job=Quick yes') > 0:\n\
+         \x20               n += 1\n\
+         \x20           job.JobReport = 'ran %d' % n\n\
+         bacula.set_events(E())\n";
+    // Quick waits behind its Job's limit of one: they pile up.
+    let s = setup_director(
+        "fd-secret",
+        Some(script),
+        "  Python Event Timeout = 120\n",
+        |_| {
+            admin_jobs(&["Looper"])
+                + "Job { Name = Quick; Type = Admin; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Maximum Concurrent Jobs = 1; RunBeforeJob = \"sleep 60\" }\n"
+        },
+    );
+    let started = Instant::now();
+    let looper = job_ids(&s.console("run job=Looper yes\n"))[0];
+    wait_ended(&s, looper, started, Duration::from_secs(180));
+    // The console's run is refused the same way (the Looper may have
+    // left its place: one more may fit).
+    let refused = s.console("run job=Quick yes\nrun job=Quick yes\n");
+    let messages = s.console("messages\n");
+    let report = report_of(&messages, looper);
+    let ran: usize = report
+        .split("ran ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("{report}\n{messages}"));
+    assert!(
+        (900..1000).contains(&ran)
+            && report.contains("failed: the Director already holds")
+            && refused.contains("the Director already holds 1000 jobs"),
+        "ran {ran}\n{report}\n{refused}"
+    );
+    let status = s.console("status dir\n");
+    assert!(status.contains("test-dir"), "{status}");
+}
+
+#[test]
+fn python_restarts_while_jobs_run_keep_the_interpreter_processes_bounded() {
+    let script = "import bacula, time\n\
+         class E:\n\
+         \x20   def JobStart(self, job): time.sleep(20)\n\
+         bacula.set_events(E())\n";
+    let s = setup_director(
+        "fd-secret",
+        Some(script),
+        "  Python Event Timeout = 60\n  Maximum Concurrent Jobs = 60\n",
+        |_| {
+            "Job { Name = Long; Type = Admin; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Maximum Concurrent Jobs = 60 }\n".to_string()
+        },
+    );
+    let director = s.dir.0.id();
+    let mut most = 0;
+    let mut restarts = String::new();
+    for _ in 0..4 {
+        let ids = job_ids(&s.console(&"run job=Long yes\n".repeat(8)));
+        assert_eq!(ids.len(), 8, "{}", s.log());
+        // Each is homed and in its JobStart, in a process of its own or
+        // shared.
+        std::thread::sleep(Duration::from_millis(1500));
+        most = most.max(children_of(director).len());
+        restarts += &s.console("python restart\n");
+        std::thread::sleep(Duration::from_millis(500));
+        most = most.max(children_of(director).len());
+    }
+    assert!(
+        most <= 12 && restarts.contains("restarted"),
+        "{most} interpreter processes at once\n{restarts}"
+    );
+}
+
+#[test]
+fn a_script_flooding_a_jobs_report_does_not_grow_the_director() {
+    let script = format!(
+        "{FORGE}import bacula, threading, time\n\
+         def flood(job_id):\n\
+         \x20   frame = '{{\"PassOn\":{{\"job_id\":%d,\"messages\":[\"%s\"]}}}}' % (job_id, 'y' * 1000000)\n\
+         \x20   for i in range(300):\n\
+         \x20       forge(frame)\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       t = threading.Thread(target=flood, args=(job.JobId,))\n\
+         \x20       t.start()\n\
+         \x20       t.join()\n\
+         \x20       time.sleep(1)\n\
+         bacula.set_events(E())\n"
+    );
+    let s = setup_director(
+        "fd-secret",
+        Some(&script),
+        "  Python Event Timeout = 60\n",
+        |_| admin_jobs(&["Flooder"]),
+    );
+    let director = s.dir.0.id();
+    let started = Instant::now();
+    let id = job_ids(&s.console("run job=Flooder yes\n"))[0];
+    let mut most = 0;
+    while running(&s.job_status(id)) {
+        most = most.max(rss(director));
+        assert!(started.elapsed() < Duration::from_secs(120), "{}", s.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let log = s.log();
+    assert!(
+        most < 150 << 20
+            && log.contains("what it says is dropped until the minute ends")
+            && log.len() < 50 << 20,
+        "the Director held {} MiB; log of {} bytes",
+        most >> 20,
+        log.len()
+    );
+}
+
+#[test]
+fn a_given_up_handler_that_left_its_process_group_is_killed_all_the_same() {
+    let pidfile = format!("/tmp/rdird-regrouped-{}", std::process::id());
+    let script = format!(
+        "import bacula, os, time\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       open('{pidfile}', 'w').write(str(os.getpid()))\n\
+         \x20       os.setpgid(0, os.getpgid(os.getppid()))\n\
+         \x20       while True:\n\
+         \x20           try:\n\
+         \x20               time.sleep(1)\n\
+         \x20           except BaseException:\n\
+         \x20               pass\n\
+         bacula.set_events(E())\n"
+    );
+    let s = setup_director(
+        "fd-secret",
+        Some(&script),
+        "  Python Event Timeout = 2\n",
+        |_| admin_jobs(&["Stuck"]),
+    );
+    let started = Instant::now();
+    let id = job_ids(&s.console("run job=Stuck yes\n"))[0];
+    wait_ended(&s, id, started, Duration::from_secs(30));
+    let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().parse().unwrap();
+    let _ = std::fs::remove_file(&pidfile);
+    let since = Instant::now();
+    while proc_state(pid).is_some_and(|st| st != 'Z') {
+        if since.elapsed() > Duration::from_secs(5) {
+            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+            panic!("the given-up interpreter process {pid} still runs");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn an_event_queued_behind_a_stuck_handler_runs_elsewhere_when_that_process_is_killed() {
+    let names: Vec<String> = (0..12).map(|i| format!("A{i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let script = "import bacula, time\n\
+         class E:\n\
+         \x20   def JobStart(self, job):\n\
+         \x20       if job.Job == 'A0':\n\
+         \x20           while True:\n\
+         \x20               try:\n\
+         \x20                   time.sleep(1)\n\
+         \x20               except BaseException:\n\
+         \x20                   pass\n\
+         \x20       time.sleep(1.5)\n\
+         \x20       job.JobReport = 'JobStart of %d' % job.JobId\n\
+         bacula.set_events(E())\n";
+    let s = setup_director(
+        "fd-secret",
+        Some(script),
+        "  Python Event Timeout = 2\n",
+        |_| admin_jobs(&names),
+    );
+    let runs: String = names.iter().map(|n| format!("run job={n} yes\n")).collect();
+    let ids = job_ids(&s.console(&runs));
+    assert_eq!(ids.len(), 12);
+    let started = Instant::now();
+    for id in &ids {
+        wait_ended(&s, *id, started, Duration::from_secs(60));
+    }
+    let messages = s.console("messages\n");
+    for id in &ids[1..] {
+        let report = report_of(&messages, *id);
+        assert!(
+            report.contains(&format!("JobStart of {id}")) && s.job_status(*id) == "T",
+            "JobId {id}: {}\n{report}\n{messages}",
+            s.job_status(*id)
+        );
+    }
+}
+
+#[test]
+fn a_load_result_forged_at_import_is_not_taken_for_the_load() {
+    let script = format!(
+        "{FORGE}import bacula, time\n\
+         forge('{{\"Loaded\":{{\"token\":0}}}}')\n\
+         while True:\n\
+         \x20   try:\n\
+         \x20       time.sleep(1)\n\
+         \x20   except BaseException:\n\
+         \x20       pass\n"
+    );
+    let s = setup_director(
+        "fd-secret",
+        Some(&script),
+        "  Python Event Timeout = 2\n",
+        |_| admin_jobs(&["Quick"]),
+    );
+    let started = Instant::now();
+    let id = job_ids(&s.console("run job=Quick yes\n"))[0];
+    let took = wait_ended(&s, id, started, Duration::from_secs(60));
+    let log = s.log();
+    assert!(
+        !log.contains("Python script loaded")
+            && log.contains("sent a load result its loader did not make")
+            && took < Duration::from_secs(8),
+        "{took:?}\n{log}"
+    );
+}
+
+#[test]
+fn job_run_from_exit_is_refused_and_leaves_no_job_behind() {
+    let out = format!("/tmp/rdird-exit-run-{}", std::process::id());
+    let script = format!(
+        "import bacula\n\
+         saved = []\n\
+         class E:\n\
+         \x20   def JobStart(self, job): saved.append(job)\n\
+         \x20   def Exit(self):\n\
+         \x20       open('{out}', 'w').write(str(saved[0].run('run job=Quick yes')))\n\
+         bacula.set_events(E())\n"
+    );
+    let mut s = setup_conf("fd-secret", Some(&script), |_| admin_jobs(&["Quick"]));
+    let id = job_ids(&s.console("run job=Quick yes\n"))[0];
+    wait_ended(&s, id, Instant::now(), Duration::from_secs(30));
+    stop(&mut s);
+    let ran = std::fs::read_to_string(&out).unwrap_or_default();
+    let _ = std::fs::remove_file(&out);
+    let jobs: i64 = s
+        .catalog()
+        .query_row("SELECT COUNT(*) FROM Job", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        ran == "-1" && jobs == 1,
+        "Exit's run gave {ran:?}; {jobs} jobs"
+    );
+}

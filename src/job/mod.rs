@@ -37,6 +37,16 @@ struct Active {
     canceled: Arc<AtomicBool>,
 }
 
+/// The most jobs the Director holds at once, waiting or running: each
+/// holds threads, and a script's `job.run` in a loop (or a flood of
+/// console `run`s) would otherwise start them until the process cannot
+/// start another (about 11,000 here) and dies. Past it `run` is refused.
+/// bacula-dir 9.6.7 has no such bound (jobq.c jobq_add queues any
+/// number), but there a waiting job holds no thread: its workers are as
+/// many as Maximum Concurrent Jobs (jobq_init), and only a job scheduled
+/// for later waits in a thread of its own (jobq_add, sched_wait).
+pub const MAX_JOBS: usize = 1000;
+
 /// The Director's jobs in flight.
 #[derive(Default)]
 pub struct Jobs {
@@ -250,6 +260,16 @@ fn job_data(
 /// Creates the job (catalog record, JobId) and starts its thread; the
 /// JobId. Never waits for the script host.
 pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> {
+    // A job started now (by Exit's job.run) would never run nor end.
+    if director.is_shutting_down() {
+        return Err("the Director is shutting down".into());
+    }
+    let held = lock(&director.jobs().active).len();
+    if held >= MAX_JOBS {
+        return Err(format!(
+            "the Director already holds {held} jobs waiting or running, the most it takes ({MAX_JOBS}); run it again once some have ended"
+        ));
+    }
     let cfg = director.config();
     let res = cfg
         .find(Kind::Job, &req.job)
@@ -324,8 +344,12 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
         .name(format!("job {job_id}"))
         .spawn(move || run_job(&d, &res, &state, &canceled, sched, spec.as_deref()));
     if let Err(e) = spawned {
+        // Refused: the job leaves no trace, as if it had not been asked.
         lock(&director.jobs().active).remove(&job_id);
         director.messages().job_ended(job_id);
+        if let Err(e) = director.catalog().delete_job(job_id) {
+            tracing::error!("{e}");
+        }
         return Err(format!("cannot start a thread for the job: {e}"));
     }
     Ok(job_id)
@@ -468,11 +492,21 @@ fn run_job(
 ) {
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
-        let watcher =
-            scope.spawn(|| watch_time_limits(director, res, state, canceled, &done, sched));
-        run_job_steps(director, res, state, canceled, (sched, restore));
+        let watcher = std::thread::Builder::new()
+            .name(format!("job {} limits", state.data().job_id))
+            .spawn_scoped(scope, || {
+                watch_time_limits(director, res, state, canceled, &done, sched)
+            });
+        // Out of threads: the job ends in error; the Director goes on.
+        let fatal = watcher
+            .as_ref()
+            .err()
+            .map(|e| format!("cannot start the thread that watches the job's time limits: {e}"));
+        run_job_steps(director, res, state, canceled, (sched, restore, fatal));
         done.store(true, Ordering::SeqCst);
-        watcher.thread().unpark();
+        if let Ok(w) = watcher {
+            w.thread().unpark();
+        }
     });
 }
 
@@ -481,7 +515,7 @@ fn run_job_steps(
     res: &Resource,
     state: &Arc<JobState>,
     canceled: &AtomicBool,
-    (sched, restore): (i64, Option<&RestoreSpec>),
+    (sched, restore, fatal): (i64, Option<&RestoreSpec>, Option<String>),
 ) {
     let job_id = state.data().job_id;
     let msgs = res.str("Messages").map(str::to_string);
@@ -503,8 +537,8 @@ fn run_job_steps(
     // JobInit sees the level after promotion.
     let is_backup = state.data().job_type == 'B';
     let mut prepared = None;
-    let mut fatal = None;
-    if is_backup && !canceled.load(Ordering::SeqCst) {
+    let mut fatal = fatal;
+    if is_backup && fatal.is_none() && !canceled.load(Ordering::SeqCst) {
         match backup::prepare(director, res, state, &say) {
             Ok(p) => prepared = Some(p),
             Err(e) => fatal = Some(e),

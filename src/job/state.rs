@@ -168,13 +168,46 @@ impl JobData {
     }
 }
 
+/// The most bytes of a job's report held in memory at once: lines are
+/// held only until the Director passes them on, and a script writing
+/// faster than that (or a line with no end) cannot make the Director
+/// grow; the lines past it are dropped, and counted in a note.
+pub const REPORT_BYTES: usize = 1 << 20;
+
 /// The job report as messages: each complete line a script writes is one.
 #[derive(Debug, Default)]
 struct Report {
+    /// The messages not passed on yet.
     messages: Vec<String>,
     partial: String,
-    /// How many of `messages` the Director has passed on.
-    passed_on: usize,
+    /// The bytes of `messages`.
+    held: usize,
+    /// Lines dropped past [`REPORT_BYTES`] since the last pass.
+    dropped: usize,
+}
+
+impl Report {
+    fn push(&mut self, line: String) {
+        if self.held + line.len() > REPORT_BYTES {
+            self.dropped += 1;
+        } else {
+            self.held += line.len();
+            self.messages.push(line);
+        }
+    }
+
+    /// The messages, with the note on the dropped ones.
+    fn with_note(&self) -> Vec<String> {
+        let mut out = self.messages.clone();
+        if self.dropped > 0 {
+            out.push(format!(
+                "{} more lines of this job's report were dropped: the Director holds at most {} KiB of it at once",
+                self.dropped,
+                REPORT_BYTES / 1024
+            ));
+        }
+        out
+    }
 }
 
 /// A job as the script host sees it; the Director keeps `data` current.
@@ -204,7 +237,7 @@ impl JobState {
 
     /// Adds one message to the job report.
     pub fn message(&self, text: &str) {
-        lock(&self.report).messages.push(text.to_string());
+        lock(&self.report).push(text.to_string());
     }
 
     /// Appends script output: every complete line becomes one message.
@@ -213,7 +246,12 @@ impl JobState {
         r.partial.push_str(text);
         while let Some(pos) = r.partial.find('\n') {
             let line: String = r.partial.drain(..=pos).collect();
-            r.messages.push(line.trim_end_matches('\n').to_string());
+            r.push(line.trim_end_matches('\n').to_string());
+        }
+        // A line with no end is bounded too.
+        if r.partial.len() > REPORT_BYTES {
+            let line = std::mem::take(&mut r.partial);
+            r.push(line);
         }
     }
 
@@ -222,21 +260,50 @@ impl JobState {
         let mut r = lock(&self.report);
         if !r.partial.is_empty() {
             let line = std::mem::take(&mut r.partial);
-            r.messages.push(line);
+            r.push(line);
         }
     }
 
-    /// The report's messages so far.
+    /// The report's messages not passed on yet.
     pub fn messages(&self) -> Vec<String> {
-        lock(&self.report).messages.clone()
+        lock(&self.report).with_note()
     }
 
     /// The messages written since the last call, for the Director to pass
-    /// on as they come.
+    /// on as they come; they are no longer held.
     pub fn new_messages(&self) -> Vec<String> {
         let mut r = lock(&self.report);
-        let from = r.passed_on.min(r.messages.len());
-        r.passed_on = r.messages.len();
-        r.messages[from..].to_vec()
+        let out = r.with_note();
+        r.messages.clear();
+        r.held = 0;
+        r.dropped = 0;
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_holds_at_most_its_cap_until_passed_on_and_says_how_many_it_dropped() {
+        let job = JobState::new(JobData::default());
+        let line = "x".repeat(1000);
+        for _ in 0..2000 {
+            job.write(&format!("{line}\n"));
+        }
+        let held = job.new_messages();
+        let bytes: usize = held.iter().map(String::len).sum();
+        assert!(bytes <= REPORT_BYTES + 200, "{bytes}");
+        assert_eq!(
+            held.last().unwrap(),
+            "952 more lines of this job's report were dropped: the Director holds at most 1024 KiB of it at once"
+        );
+        // Passed on, they are no longer held: the next lines fit again.
+        job.write("after\n");
+        assert_eq!(job.new_messages(), vec!["after".to_string()]);
+        // A line with no end is bounded too.
+        job.write(&"y".repeat(2 * REPORT_BYTES));
+        assert!(job.new_messages()[0].starts_with("1 more lines"));
     }
 }

@@ -111,13 +111,34 @@ pub fn converse(
     let closers = Mutex::new(sd.closer().into_iter().collect::<Vec<_>>());
     let finished = AtomicBool::new(false);
     std::thread::scope(|scope| {
-        let watcher = scope.spawn(|| watch(p, &finished, &closers));
-        let sd_thread = scope.spawn(move || {
+        // Out of threads: the job fails; the Director goes on.
+        let out_of_threads = |e: std::io::Error| format!("cannot start a thread for the job: {e}");
+        let watcher = match std::thread::Builder::new()
+            .spawn_scoped(scope, || watch(p, &finished, &closers))
+        {
+            Ok(w) => w,
+            Err(e) => {
+                out.fatal = Some(out_of_threads(e));
+                cancel_on_sd(p);
+                return;
+            }
+        };
+        let sd_thread = std::thread::Builder::new().spawn_scoped(scope, move || {
             let end = sd_loop(&mut sd, &mut handler);
             let _ = sd.signal(Signal::Terminate);
             sd.close();
             (handler.report, end)
         });
+        let sd_thread = match sd_thread {
+            Ok(t) => t,
+            Err(e) => {
+                out.fatal = Some(out_of_threads(e));
+                cancel_on_sd(p);
+                finished.store(true, Ordering::SeqCst);
+                watcher.thread().unpark();
+                return;
+            }
+        };
         match fd_part(out, &closers) {
             Ok(r) => out.fd = r,
             Err(e) => {

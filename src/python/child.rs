@@ -141,6 +141,17 @@ pub fn main() -> ! {
     // SAFETY: the host starts this process with the socket as CHANNEL_FD
     // (worker.rs); nothing else in the process owns that descriptor.
     let sock = unsafe { UnixStream::from_raw_fd(CHANNEL_FD) };
+    // What the script runs (os.system, os.popen, subprocess) must not
+    // inherit the Director's socket: a program that outlives the process
+    // would hold it open.
+    // SAFETY: fcntl on a descriptor this process owns.
+    if unsafe { libc::fcntl(CHANNEL_FD, libc::F_SETFD, libc::FD_CLOEXEC) } != 0 {
+        tracing::error!(
+            "Python interpreter process: cannot mark the Director's socket close-on-exec: {}",
+            std::io::Error::last_os_error()
+        );
+        std::process::exit(1)
+    }
     let code = match serve(sock) {
         Ok(()) => 0,
         Err(e) => {
@@ -236,8 +247,15 @@ fn run(cfg: &ChildConfig, link: &Link, director: Arc<dyn ScriptCalls>, rx: &Rece
     };
     let loaded = Loaded { interp };
     match result {
-        Ok(()) => link.tell(&FromChild::Loaded),
-        Err(tb) => return link.tell(&FromChild::Failed(tb)),
+        Ok(()) => link.tell(&FromChild::Loaded {
+            token: cfg.load_token,
+        }),
+        Err(traceback) => {
+            return link.tell(&FromChild::Failed {
+                token: cfg.load_token,
+                traceback,
+            })
+        }
     }
     let mut serving = Serving {
         director,

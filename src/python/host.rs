@@ -84,6 +84,10 @@ pub struct HostConfig {
 /// the whole stop stays within 10 s.
 const EXIT_LIMIT: Duration = Duration::from_secs(4);
 
+/// How many times an event that never started (its process was killed
+/// while it waited there) is delivered again in another process.
+const MAX_REDELIVERIES: usize = 3;
+
 /// The handle the Director keeps: cheap to clone, usable from any thread.
 #[derive(Clone)]
 pub struct ScriptHost {
@@ -153,7 +157,7 @@ impl ScriptHost {
                 Ok(())
             }
             Err(msg) => {
-                self.pool.disable(msg.clone());
+                self.pool.startup_failed(msg.clone());
                 Err(msg)
             }
         }
@@ -167,17 +171,31 @@ impl ScriptEvents for ScriptHost {
     fn event(&self, job: &Arc<JobState>, event: JobEvent) -> EventOutcome {
         let limit = self.pool.context().cfg.event_timeout;
         let job_id = job.data().job_id;
-        let Some((w, lost)) = self.pool.pick(job_id, Instant::now() + limit) else {
-            return EventOutcome::default();
+        let mut redeliveries = 0;
+        let (w, out) = loop {
+            let Some((w, lost)) = self.pool.pick(job_id, Instant::now() + limit) else {
+                return EventOutcome::default();
+            };
+            // Before JobStart has run the job has registered nothing.
+            if let (Some(how), false) = (lost, event == JobEvent::JobStart) {
+                let text = format!(
+                    "Python: {how}; the events object this job registered there is gone, and its later events run in another interpreter process"
+                );
+                job.message(&text);
+                tracing::warn!("JobId {job_id}: {text}");
+            }
+            match w.deliver(job, event, limit) {
+                // Queued behind another job's handler when its process
+                // was killed: it never ran, so it goes elsewhere.
+                Delivery::NotStarted(how) if redeliveries < MAX_REDELIVERIES => {
+                    redeliveries += 1;
+                    self.pool.remove(&w, &how);
+                    self.pool.done(&w);
+                }
+                delivery => break (w, delivery),
+            }
         };
-        if let Some(how) = lost {
-            let text = format!(
-                "Python: {how}; the events object this job registered there is gone, and its later events run in another interpreter process"
-            );
-            job.message(&text);
-            tracing::warn!("JobId {job_id}: {text}");
-        }
-        let out = match w.deliver(job, event, limit) {
+        let out = match out {
             Delivery::Done(out) => out,
             Delivery::TimedOut => {
                 self.pool.remove(
@@ -189,7 +207,7 @@ impl ScriptEvents for ScriptHost {
                 );
                 give_up(job, event, limit)
             }
-            Delivery::Died(how) => {
+            Delivery::Died(how) | Delivery::NotStarted(how) => {
                 self.pool.remove(&w, &how);
                 died(job, event, w.pid, &how)
             }

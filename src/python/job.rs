@@ -208,10 +208,20 @@ fn check_and_write(
             if !matches!(d.event, Some(JobEvent::JobStart | JobEvent::JobInit)) {
                 return wrong_event(name, "JobStart or JobInit", d.event, vm);
             }
+            // Writing back the level the job has changes nothing, even
+            // where no level fits the job's type (an Admin job's " ").
+            if v == names::level_name(d.level) {
+                return Ok(());
+            }
             let Some(letter) = names::level_for_type(&v, d.job_type) else {
+                let type_name = names::type_name(d.job_type);
+                let article = if type_name.starts_with(['A', 'E', 'I', 'O', 'U']) {
+                    "an"
+                } else {
+                    "a"
+                };
                 return Err(vm.new_value_error(format!(
-                    "level {v:?} does not fit a {} job",
-                    names::type_name(d.job_type)
+                    "level {v:?} does not fit {article} {type_name} job"
                 )));
             };
             d.level = letter;

@@ -8,7 +8,8 @@
 //! script authors): every event of a job goes to its home, the process its
 //! first event ran in, JobEnd included, in order. A new job is homed in a
 //! loaded process that holds no job, else in a new one (below
-//! [`MAX_INTERPRETERS`]), else in the one holding the fewest jobs. A job
+//! [`MAX_INTERPRETERS`] of its load and [`MAX_LIVE`] in all), else in the
+//! one holding the fewest jobs. A job
 //! whose home died is homed anew at its next event, without the events
 //! object it had registered, and its report says so.
 
@@ -24,6 +25,11 @@ use super::worker::{Context, LoadState, Script, Worker};
 /// The most interpreter processes one script generation runs at once
 /// (each holds 10 to 20 MiB): past it, new jobs share them.
 pub(crate) const MAX_INTERPRETERS: usize = 8;
+
+/// The most live interpreter processes of every generation together:
+/// older loads' processes go only when their jobs end, so past it new
+/// jobs share the current load's, and `python restart` is refused.
+pub(crate) const MAX_LIVE: usize = MAX_INTERPRETERS + 4;
 
 /// How long past its deadline a caller waits for a handler to return
 /// before it kills the process it runs in.
@@ -56,6 +62,9 @@ struct State {
     disabled: Option<String>,
     /// When the recent processes were started.
     spawns: VecDeque<Instant>,
+    /// How many times `python restart` has put a new load in service: a
+    /// start-up load that ends after one does not decide for Python.
+    restarts: u64,
 }
 
 pub(crate) struct Pool {
@@ -140,6 +149,20 @@ impl Pool {
         lock(&self.state).disabled = Some(why);
     }
 
+    /// The start-up load failed (`why`): Python is off, unless a `python
+    /// restart` has put a newer load in service meanwhile, which stays.
+    pub(crate) fn startup_failed(&self, why: String) {
+        let mut s = lock(&self.state);
+        if s.restarts > 0 {
+            tracing::warn!(
+                "{why}\n(python restart has loaded the script since; it stays in service)"
+            );
+        } else {
+            tracing::error!("{why}");
+            s.disabled = Some(why);
+        }
+    }
+
     /// The process `job_id`'s event goes to, marked busy, and, when the
     /// job's earlier home has ended since its last event, how; None when
     /// Python is off or no process is loaded by `deadline`.
@@ -167,7 +190,7 @@ impl Pool {
                 .find(|w| w.homed.load(Ordering::SeqCst) == 0 && w.is_free())
                 .cloned();
             let chosen = free.or_else(|| {
-                (s.current.len() >= MAX_INTERPRETERS)
+                (s.current.len() >= MAX_INTERPRETERS || live(&s) >= MAX_LIVE)
                     .then(|| {
                         s.current
                             .iter()
@@ -192,11 +215,19 @@ impl Pool {
                 .iter()
                 .find(|w| w.load_state() == LoadState::Loading)
                 .cloned();
+            let started = s.spawns.len();
             drop(s);
             let Some(w) = loading else {
+                let why = if started >= MAX_SPAWNS {
+                    format!(
+                        "{started} were started in the last {} sec, the most it starts in that time",
+                        SPAWN_WINDOW.as_secs()
+                    )
+                } else {
+                    "none is loaded or loading".to_string()
+                };
                 tracing::error!(
-                    "Python: no interpreter process for JobId {job_id}'s event: {MAX_SPAWNS} were started in the last {} sec; the event is skipped",
-                    SPAWN_WINDOW.as_secs()
+                    "Python: no interpreter process for JobId {job_id}'s event: {why}; the event is skipped"
                 );
                 return None;
             };
@@ -239,7 +270,11 @@ impl Pool {
             }
             true
         });
-        if spares >= SPARES || s.current.len() >= MAX_INTERPRETERS || s.disabled.is_some() {
+        if spares >= SPARES
+            || s.current.len() >= MAX_INTERPRETERS
+            || live(s) >= MAX_LIVE
+            || s.disabled.is_some()
+        {
             return;
         }
         let Some(script) = s.script.clone() else {
@@ -287,10 +322,11 @@ impl Pool {
     /// their events objects, and are told so at their next event.
     pub(crate) fn remove(&self, w: &Arc<Worker>, why: &str) {
         w.kill(why);
+        let how = w.death().unwrap_or_else(|| format!("was killed ({why})"));
         let mut s = lock(&self.state);
         s.current.retain(|x| !Arc::ptr_eq(x, w));
         s.retiring.retain(|x| !Arc::ptr_eq(x, w));
-        lose_homes(&mut s, w, &format!("was killed ({why})"));
+        lose_homes(&mut s, w, &how);
         self.keep_spare(&mut s);
     }
 
@@ -336,6 +372,17 @@ impl Pool {
             )
         };
         let script = Arc::new(Script::read(&path).map_err(|tb| failed(&tb))?);
+        {
+            let mut s = lock(&self.state);
+            sweep(&mut s);
+            let live = live(&s);
+            if live >= MAX_LIVE {
+                return Err(format!(
+                    "{live} interpreter processes are running, the most there may be ({MAX_LIVE}); those of earlier loads go when their jobs end: restart again then"
+                ));
+            }
+            s.spawns.push_back(Instant::now());
+        }
         let w = Worker::spawn(self.ctx.clone(), &script);
         match w.wait_loaded(Instant::now() + self.ctx.cfg.event_timeout + GRACE) {
             LoadState::Ready => {}
@@ -354,7 +401,12 @@ impl Pool {
         let mut s = lock(&self.state);
         let old = std::mem::replace(&mut s.current, vec![w]);
         for o in old {
-            if o.homed.load(Ordering::SeqCst) > 0 || o.in_flight.load(Ordering::SeqCst) > 0 {
+            // One still loading may be the start-up load, whose loader
+            // waits on it: it goes once its load has ended (sweep).
+            if o.homed.load(Ordering::SeqCst) > 0
+                || o.in_flight.load(Ordering::SeqCst) > 0
+                || o.load_state() == LoadState::Loading
+            {
                 s.retiring.push(o);
             } else {
                 o.kill("python restart replaced it");
@@ -362,6 +414,7 @@ impl Pool {
         }
         s.script = Some(script);
         s.disabled = None;
+        s.restarts += 1;
         self.keep_spare(&mut s);
         Ok(())
     }
@@ -413,8 +466,45 @@ impl Pool {
     }
 }
 
-/// Takes processes that have ended out of the pool.
+/// The live processes of every load.
+fn live(s: &State) -> usize {
+    s.current.len() + s.retiring.len()
+}
+
+/// Takes out of the pool the processes that have ended, those that take
+/// no job (neither loaded nor loading: a failed load, or a load result
+/// out of place), idle ones that are stopped, and retiring ones whose load
+/// has ended with no job in them.
 fn sweep(s: &mut State) {
+    let idle = |w: &Arc<Worker>| {
+        w.homed.load(Ordering::SeqCst) == 0 && w.in_flight.load(Ordering::SeqCst) == 0
+    };
+    let unusable = |w: &Arc<Worker>| match w.load_state() {
+        LoadState::Failed(_) => Some("its load failed"),
+        LoadState::Ready if idle(w) && w.is_stopped() => {
+            Some("it is stopped (SIGSTOP or a debugger) and would answer nothing")
+        }
+        _ => None,
+    };
+    let mut gone: Vec<(Arc<Worker>, &str)> = s
+        .current
+        .iter()
+        .filter_map(|w| unusable(w).map(|why| (w.clone(), why)))
+        .collect();
+    gone.extend(
+        s.retiring
+            .iter()
+            .filter(|w| idle(w) && w.load_state() != LoadState::Loading)
+            .map(|w| (w.clone(), "python restart replaced it")),
+    );
+    for (w, why) in gone {
+        if w.death().is_none() {
+            w.kill(why);
+        }
+        s.current.retain(|x| !Arc::ptr_eq(x, &w));
+        s.retiring.retain(|x| !Arc::ptr_eq(x, &w));
+        lose_homes(s, &w, &format!("was killed ({why})"));
+    }
     let dead: Vec<(Arc<Worker>, String)> = s
         .current
         .iter()

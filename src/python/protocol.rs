@@ -31,6 +31,9 @@ pub(crate) struct ChildConfig {
     /// same script.
     pub(crate) path: std::path::PathBuf,
     pub(crate) source: String,
+    /// Known to the process's own loader and not to the script: a load
+    /// result without it was forged (a script can write to the socket).
+    pub(crate) load_token: u64,
 }
 
 /// From the host to an interpreter process.
@@ -88,9 +91,15 @@ pub(crate) struct Changes {
 /// From an interpreter process to the host.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum FromChild {
-    Loaded,
-    /// The import failed: its traceback.
-    Failed(String),
+    /// The script is imported (with the load token).
+    Loaded {
+        token: u64,
+    },
+    /// The import failed (with the load token): its traceback.
+    Failed {
+        token: u64,
+        traceback: String,
+    },
     /// A script call waiting for its [`ToChild::Reply`]; script threads
     /// make them outside events too, so several may be outstanding.
     Request {

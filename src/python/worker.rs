@@ -107,19 +107,30 @@ pub(crate) enum Delivery {
     TimedOut,
     /// The process ended first: how.
     Died(String),
+    /// The process ended before the event's handler started (it was
+    /// queued behind another's): it may be delivered elsewhere.
+    NotStarted(String),
 }
 
 /// The answer a waiting event gets from the reader thread.
 enum Answer {
     Done(EventOutcome, protocol::Changes),
     Died(String),
+    NotStarted(String),
 }
 
 /// The host's handle on one interpreter process.
 pub(crate) struct Worker {
     pub(crate) pid: u32,
+    /// What the process's loader says its load result with.
+    load_token: u64,
     /// The socket's writing side (None for a process that never started).
     writer: Mutex<Option<UnixStream>>,
+    /// The socket once more, outside the writer's lock, to shut it when
+    /// the process is killed: the reader thread then sees its end even
+    /// while something the script started (outside the process group)
+    /// still holds the other side.
+    closer: Option<UnixStream>,
     /// The process until it is reaped.
     process: Mutex<Option<Child>>,
     load: Mutex<LoadState>,
@@ -133,6 +144,10 @@ pub(crate) struct Worker {
     queue_until: Mutex<Instant>,
     next_seq: AtomicU64,
     pending: Mutex<HashMap<u64, Sender<Answer>>>,
+    /// The events sent and not ended, in the order they were sent: the
+    /// process runs them one at a time in that order, so only the first
+    /// can have started.
+    sent: Mutex<std::collections::VecDeque<u64>>,
     /// The jobs whose events run here, for the calls their scripts make.
     jobs: Mutex<HashMap<i64, Arc<JobState>>>,
     exit_done: Mutex<Option<Sender<()>>>,
@@ -144,17 +159,34 @@ pub(crate) struct Worker {
     pub(crate) retired: AtomicBool,
     /// Since when its memory is over the limit.
     pub(crate) over_limit_since: Mutex<Option<Instant>>,
+    /// What it has said (messages, warnings) in the current minute.
+    said: Mutex<Said>,
 }
+
+/// A process's output budget: past [`SAY_LINES`] lines or [`SAY_BYTES`]
+/// bytes in a minute, what it says is dropped and counted, so a script's
+/// flood fills neither the Director's memory nor its logs.
+struct Said {
+    since: Instant,
+    lines: usize,
+    bytes: usize,
+    dropped: usize,
+}
+
+const SAY_WINDOW: Duration = Duration::from_secs(60);
+const SAY_LINES: usize = 10_000;
+const SAY_BYTES: usize = 10 << 20;
 
 impl Worker {
     /// Starts an interpreter process that loads `script` in the
     /// background; a process that cannot start is a failed load.
     pub(crate) fn spawn(ctx: Arc<Context>, script: &Script) -> Arc<Worker> {
         match start_process(&ctx) {
-            Ok((child, reader, writer)) => {
-                let w = Arc::new(Worker::new(child.id(), Some(writer)));
+            Ok((child, reader, writer, closer)) => {
+                let w = Arc::new(Worker::new(child.id(), Some(writer), Some(closer)));
                 *lock(&w.process) = Some(child);
-                if let Err(e) = w.send(&ToChild::Start(child_config(&ctx.cfg, script))) {
+                let cfg = child_config(&ctx.cfg, script, w.load_token);
+                if let Err(e) = w.send(&ToChild::Start(cfg)) {
                     w.kill("it could not be sent the script");
                     w.ended(format!("could not be sent the script: {e}"));
                     return w;
@@ -170,7 +202,7 @@ impl Worker {
                 w
             }
             Err(e) => {
-                let w = Arc::new(Worker::new(0, None));
+                let w = Arc::new(Worker::new(0, None, None));
                 w.ended(format!(
                     "could not be started from {}: {e}",
                     ctx.cfg.program.display()
@@ -180,10 +212,14 @@ impl Worker {
         }
     }
 
-    fn new(pid: u32, writer: Option<UnixStream>) -> Worker {
+    fn new(pid: u32, writer: Option<UnixStream>, closer: Option<UnixStream>) -> Worker {
+        use std::hash::BuildHasher;
         Worker {
             pid,
+            // RandomState's keys are random: the script cannot guess it.
+            load_token: std::collections::hash_map::RandomState::new().hash_one(pid),
             writer: Mutex::new(writer),
+            closer,
             process: Mutex::new(None),
             load: Mutex::new(LoadState::Loading),
             loaded: Condvar::new(),
@@ -192,20 +228,56 @@ impl Worker {
             queue_until: Mutex::new(Instant::now()),
             next_seq: AtomicU64::new(1),
             pending: Mutex::default(),
+            sent: Mutex::default(),
             jobs: Mutex::default(),
             exit_done: Mutex::new(None),
             ended: Mutex::new(None),
             kill_reason: Mutex::new(None),
             retired: AtomicBool::new(false),
             over_limit_since: Mutex::new(None),
+            said: Mutex::new(Said {
+                since: Instant::now(),
+                lines: 0,
+                bytes: 0,
+                dropped: 0,
+            }),
         }
     }
 
+    /// Sends `msg` within [`WRITE_TIMEOUT`]: a process that does not take
+    /// it by then (stopped, or not reading while its script floods the
+    /// socket) is killed, as is one whose message broke off half-way.
     fn send(&self, msg: &ToChild) -> std::io::Result<()> {
-        match lock(&self.writer).as_mut() {
-            Some(w) => protocol::send(w, msg),
-            None => Err(std::io::Error::other("the process never started")),
+        self.send_and(msg, || {})
+    }
+
+    /// As [`Worker::send`], calling `then` once `msg` is sent, before any
+    /// other message can be.
+    fn send_and(&self, msg: &ToChild, then: impl FnOnce()) -> std::io::Result<()> {
+        let sent = match lock(&self.writer).as_mut() {
+            Some(w) => {
+                let sent = protocol::send(w, msg);
+                if sent.is_ok() {
+                    then();
+                }
+                sent
+            }
+            None => return Err(std::io::Error::other("the process never started")),
+        };
+        if let Err(e) = &sent {
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) {
+                self.kill(&format!(
+                    "it took nothing the Director sent it for {} sec",
+                    WRITE_TIMEOUT.as_secs()
+                ));
+            } else {
+                self.kill(&format!("a message to it could not be sent ({e})"));
+            }
         }
+        sent
     }
 
     fn set_load(&self, state: LoadState) {
@@ -237,6 +309,17 @@ impl Worker {
     /// Loaded and running no handler.
     pub(crate) fn is_free(&self) -> bool {
         self.in_flight.load(Ordering::SeqCst) == 0 && self.load_state() == LoadState::Ready
+    }
+
+    /// Stopped (SIGSTOP, or a debugger holds it), as /proc says: it would
+    /// answer nothing until its time limit.
+    pub(crate) fn is_stopped(&self) -> bool {
+        std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).is_ok_and(|st| {
+            st.rsplit(')')
+                .next()
+                .and_then(|rest| rest.split_whitespace().next())
+                .is_some_and(|state| state == "T" || state == "t")
+        })
     }
 
     /// Why the process ended, if it has.
@@ -276,12 +359,13 @@ impl Worker {
             *until = (*until).max(now) + limit;
             *until
         };
-        let sent = self.send(&ToChild::Event {
+        let msg = ToChild::Event {
             seq,
             job: Box::new(data),
             event,
             time_left_ms: millis(deadline - now),
-        });
+        };
+        let sent = self.send_and(&msg, || lock(&self.sent).push_back(seq));
         if let Err(e) = sent {
             lock(&self.pending).remove(&seq);
             return Delivery::Died(
@@ -300,10 +384,10 @@ impl Worker {
                 Delivery::Done(out)
             }
             Ok(Answer::Died(why)) => Delivery::Died(why),
-            Err(RecvTimeoutError::Timeout) => {
-                lock(&self.pending).remove(&seq);
-                Delivery::TimedOut
-            }
+            Ok(Answer::NotStarted(why)) => Delivery::NotStarted(why),
+            // The entry stays: a late EventDone is then not taken for a
+            // forged one before the caller kills the process.
+            Err(RecvTimeoutError::Timeout) => Delivery::TimedOut,
             Err(RecvTimeoutError::Disconnected) => {
                 Delivery::Died(self.death().unwrap_or_else(|| "ended".into()))
             }
@@ -328,22 +412,39 @@ impl Worker {
                 .is_ok()
     }
 
-    /// Kills the process and everything it started (its process group);
-    /// its reader thread reaps it. The events queued in it end with `why`.
+    /// Kills the process and everything it started (its process group)
+    /// and shuts its socket, so that its reader thread reaps it whoever
+    /// else holds the other side. The events queued in it end with `why`.
     pub(crate) fn kill(&self, why: &str) {
         lock(&self.kill_reason).get_or_insert_with(|| why.to_string());
         self.kill_group();
+        if let Some(sock) = &self.closer {
+            let _ = sock.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// A message that has no place now: the process (its script) broke
+    /// the protocol, and is killed; the pool replaces it.
+    fn broken(&self, what: &str) {
+        tracing::error!(
+            "Python interpreter process {} sent {what}: it is killed and replaced",
+            self.pid
+        );
+        self.kill(&format!("it sent {what}"));
     }
 
     fn kill_group(&self) {
         let process = lock(&self.process);
         let pid = i32::try_from(self.pid).unwrap_or(0);
         if process.is_some() && pid > 0 {
+            // The process itself too: a script may have moved it to
+            // another group (setpgid), leaving only what it started here.
             // SAFETY: kill has no memory preconditions; the group is the
             // process's own (it called setpgid(0, 0) before exec), and it
             // is not reaped yet (under the lock), so the id is not reused.
             unsafe {
                 libc::kill(-pid, libc::SIGKILL);
+                libc::kill(pid, libc::SIGKILL);
             }
         }
     }
@@ -361,8 +462,14 @@ impl Worker {
                 self.pid
             )));
         }
-        for (_, waiting) in lock(&self.pending).drain() {
-            let _ = waiting.send(Answer::Died(why.clone()));
+        let running = lock(&self.sent).front().copied();
+        for (seq, waiting) in lock(&self.pending).drain() {
+            let answer = if Some(seq) == running {
+                Answer::Died(why.clone())
+            } else {
+                Answer::NotStarted(why.clone())
+            };
+            let _ = waiting.send(answer);
         }
         lock(&self.exit_done).take();
     }
@@ -410,13 +517,57 @@ impl Worker {
         }
     }
 
+    /// The lines of `lines` within the process's output budget; the
+    /// others are dropped, said once when the budget runs out and counted
+    /// when the minute ends.
+    fn within_budget<'a>(&self, lines: &'a [String]) -> &'a [String] {
+        let mut said = lock(&self.said);
+        if said.since.elapsed() >= SAY_WINDOW {
+            if said.dropped > 0 {
+                tracing::warn!(
+                    "Python interpreter process {}: {} lines dropped in the last minute",
+                    self.pid,
+                    said.dropped
+                );
+            }
+            *said = Said {
+                since: Instant::now(),
+                lines: 0,
+                bytes: 0,
+                dropped: 0,
+            };
+        }
+        let mut kept = 0;
+        for l in lines {
+            if said.lines >= SAY_LINES || said.bytes + l.len() > SAY_BYTES {
+                break;
+            }
+            said.lines += 1;
+            said.bytes += l.len();
+            kept += 1;
+        }
+        if kept < lines.len() {
+            if said.dropped == 0 {
+                tracing::warn!(
+                    "Python interpreter process {} said more than {SAY_LINES} lines or {} MiB in a minute: what it says is dropped until the minute ends",
+                    self.pid,
+                    SAY_BYTES >> 20
+                );
+            }
+            said.dropped += lines.len() - kept;
+        }
+        &lines[..kept]
+    }
+
     /// The reader thread.
     fn read(&self, ctx: &Context, mut sock: UnixStream) {
         loop {
             match protocol::receive::<FromChild>(&mut sock) {
                 Ok(msg) => self.handle(ctx, msg),
                 Err(e) => {
-                    if e.kind() != std::io::ErrorKind::UnexpectedEof {
+                    // A process the Director killed may reset the socket.
+                    let killed = lock(&self.kill_reason).is_some();
+                    if e.kind() != std::io::ErrorKind::UnexpectedEof && !killed {
                         tracing::error!(
                             "Python interpreter process {}: broken message: {e}",
                             self.pid
@@ -436,25 +587,45 @@ impl Worker {
 
     fn handle(&self, ctx: &Context, msg: FromChild) {
         match msg {
-            FromChild::Loaded => self.set_load(LoadState::Ready),
-            FromChild::Failed(tb) => self.set_load(LoadState::Failed(tb)),
+            FromChild::Loaded { token } | FromChild::Failed { token, .. }
+                if token != self.load_token =>
+            {
+                self.broken("a load result its loader did not make")
+            }
+            FromChild::Loaded { .. } | FromChild::Failed { .. }
+                if self.load_state() != LoadState::Loading =>
+            {
+                self.broken("a load result while not loading")
+            }
+            FromChild::Loaded { .. } => self.set_load(LoadState::Ready),
+            FromChild::Failed { traceback, .. } => self.set_load(LoadState::Failed(traceback)),
             FromChild::Request { id, job_id, call } => {
                 let reply = self.serve(&*ctx.director, job_id, call);
                 let _ = self.send(&ToChild::Reply { id, reply });
             }
-            FromChild::DirectorMessage(line) => ctx.director.director_message(&line),
-            FromChild::Warnings { text, lines } => super::load::log_warnings_of(text, &lines),
+            FromChild::DirectorMessage(line) => {
+                for line in self.within_budget(std::slice::from_ref(&line)) {
+                    ctx.director.director_message(line);
+                }
+            }
+            FromChild::Warnings { text, lines } => {
+                let lines = self.within_budget(&lines);
+                if !lines.is_empty() {
+                    super::load::log_warnings_of(text, lines);
+                }
+            }
             FromChild::PassOn { job_id, messages } => {
+                let messages = self.within_budget(&messages);
                 let job = lock(&self.jobs).get(&job_id).cloned();
                 match job {
                     Some(job) => {
-                        for m in &messages {
+                        for m in messages {
                             job.message(m);
                         }
                         ctx.director.pass_on(&job);
                     }
                     None => {
-                        for m in &messages {
+                        for m in messages {
                             tracing::info!("python: JobId {job_id}: {m}");
                             ctx.director.director_message(m);
                         }
@@ -468,7 +639,10 @@ impl Worker {
                 elapsed_ms,
                 changes,
             } => {
-                let waiting = lock(&self.pending).remove(&seq);
+                lock(&self.sent).retain(|s| *s != seq);
+                let Some(waiting) = lock(&self.pending).remove(&seq) else {
+                    return self.broken(&format!("the end of event {seq}, which it was not sent"));
+                };
                 if lock(&self.pending).is_empty() {
                     *lock(&self.queue_until) = Instant::now();
                 }
@@ -477,13 +651,15 @@ impl Worker {
                     error,
                     elapsed: Duration::from_millis(elapsed_ms),
                 };
-                if let Some(w) = waiting {
-                    let _ = w.send(Answer::Done(out, changes));
-                }
+                let _ = waiting.send(Answer::Done(out, changes));
             }
             FromChild::ExitDone => {
-                if let Some(done) = lock(&self.exit_done).as_ref() {
-                    let _ = done.send(());
+                let done = lock(&self.exit_done).clone();
+                match done {
+                    Some(done) => {
+                        let _ = done.send(());
+                    }
+                    None => self.broken("the end of an Exit event it was not sent"),
                 }
             }
         }
@@ -589,7 +765,7 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-fn child_config(cfg: &HostConfig, script: &Script) -> ChildConfig {
+fn child_config(cfg: &HostConfig, script: &Script, load_token: u64) -> ChildConfig {
     ChildConfig {
         name: cfg.info.name.clone(),
         version: cfg.info.version.clone(),
@@ -599,15 +775,19 @@ fn child_config(cfg: &HostConfig, script: &Script) -> ChildConfig {
         legacy_syntax: cfg.legacy_syntax,
         path: script.path.clone(),
         source: script.source.clone(),
+        load_token,
     }
 }
 
 /// Starts `<program> script-host` in a process group of its own, with
 /// stdin and stdout on /dev/null, the Director's standard error (its log)
 /// as its own, the socket as [`CHANNEL_FD`] and no other descriptor.
-fn start_process(ctx: &Context) -> std::io::Result<(Child, UnixStream, UnixStream)> {
+fn start_process(ctx: &Context) -> std::io::Result<(Child, UnixStream, UnixStream, UnixStream)> {
     let (ours, theirs) = UnixStream::pair()?;
+    // The socket's own option, so every clone's writes have the bound.
+    ours.set_write_timeout(Some(WRITE_TIMEOUT))?;
     let writer = ours.try_clone()?;
+    let closer = ours.try_clone()?;
     let theirs_fd = theirs.as_raw_fd();
     // SAFETY: getpid has no preconditions.
     let director = unsafe { libc::getpid() };
@@ -624,7 +804,7 @@ fn start_process(ctx: &Context) -> std::io::Result<(Child, UnixStream, UnixStrea
     }
     let child = ctx.spawner.spawn(cmd)?;
     drop(theirs);
-    Ok((child, ours, writer))
+    Ok((child, ours, writer, closer))
 }
 
 /// In the forked child, before exec: its own process group (so that a
@@ -678,6 +858,11 @@ fn signal_name(sig: i32) -> &'static str {
         _ => "signal",
     }
 }
+
+/// The most a write to a process may wait for room in its socket: the
+/// Director never waits on a process without a deadline, and SIGTERM's
+/// Exit (which sends too) still ends within 10 s.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How long a process whose socket closed may take to exit on its own.
 const REAP_WAIT: Duration = Duration::from_millis(300);
