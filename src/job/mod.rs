@@ -44,8 +44,10 @@ struct Active {
 /// bacula-dir 9.6.7 has no such bound (jobq.c jobq_add queues any
 /// number), but there a waiting job holds no thread: its workers are as
 /// many as Maximum Concurrent Jobs (jobq_init), and only a job scheduled
-/// for later waits in a thread of its own (jobq_add, sched_wait).
-pub const MAX_JOBS: usize = 1000;
+/// for later waits in a thread of its own (jobq_add, sched_wait). The
+/// bound is well above the jobs a large site schedules at one time (a
+/// thousand clients at 21:00) and well below where threads run out.
+pub const MAX_JOBS: usize = 5000;
 
 /// The Director's jobs in flight.
 #[derive(Default)]
