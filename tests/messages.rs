@@ -10,6 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use common::procfs::*;
 use common::site::*;
 
 /// An SMTP server in a few lines of the host's Python (its standard
@@ -613,42 +614,6 @@ fn wait_until(limit: Duration, what: impl Fn() -> String, ready: impl Fn() -> bo
     }
 }
 
-/// The number of threads of process `pid`.
-fn threads_of(pid: u32) -> usize {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("Threads:"))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0)
-}
-
-/// The processes whose parent is `pid`.
-fn children_of(pid: u32) -> usize {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
-        .filter(|stat| {
-            // pid (comm) state ppid …: the name may hold spaces.
-            stat.rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-                .and_then(|ppid| ppid.parse::<u32>().ok())
-                == Some(pid)
-        })
-        .count()
-}
-
-/// The resident memory of process `pid`, in kB.
-fn rss_of(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
 fn count(text: &str, needle: &str) -> usize {
     text.matches(needle).count()
 }
@@ -690,8 +655,8 @@ fn a_flood_of_failed_logins_gives_a_few_mails_holding_every_refusal_not_a_proces
             let (mut t, mut c, mut m) = (0, 0, 0);
             while !done.load(std::sync::atomic::Ordering::SeqCst) {
                 t = t.max(threads_of(pid));
-                c = c.max(children_of(pid));
-                m = m.max(rss_of(pid));
+                c = c.max(children_of(pid).len());
+                m = m.max(rss(pid) / 1024);
                 std::thread::sleep(Duration::from_millis(20));
             }
             (t, c, m)

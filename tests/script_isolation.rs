@@ -6,64 +6,10 @@
 //! Limit bounds each interpreter process.
 
 mod common;
+use common::procfs::*;
 use common::site::*;
 
 use std::time::{Duration, Instant};
-
-/// Admin jobs named `names`, which need neither client nor storage.
-fn admin_jobs(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| {
-            format!(
-                "Job {{ Name = {n}; Type = Admin; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }}\n"
-            )
-        })
-        .collect()
-}
-
-fn job_ids(out: &str) -> Vec<i64> {
-    out.lines()
-        .filter_map(|l| l.split("JobId=").nth(1))
-        .filter_map(|v| v.trim().parse().ok())
-        .collect()
-}
-
-fn running(status: &str) -> bool {
-    matches!(
-        status,
-        "C" | "R" | "c" | "d" | "j" | "s" | "p" | "F" | "S" | "m" | "M"
-    )
-}
-
-/// Waits until job `id` has ended; how long after `since` it did.
-fn wait_ended(s: &Setup, id: i64, since: Instant, limit: Duration) -> Duration {
-    while running(&s.job_status(id)) {
-        assert!(
-            since.elapsed() < limit,
-            "JobId {id} still running after {limit:?}:\n{}",
-            s.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    since.elapsed()
-}
-
-/// Sends SIGTERM to the Director; how long it took to stop.
-fn stop(s: &mut Setup) -> Duration {
-    let started = Instant::now();
-    unsafe { libc::kill(s.dir.0.id() as i32, libc::SIGTERM) };
-    loop {
-        if s.dir.0.try_wait().unwrap().is_some() {
-            return started.elapsed();
-        }
-        if started.elapsed() > Duration::from_secs(30) {
-            unsafe { libc::kill(s.dir.0.id() as i32, libc::SIGKILL) };
-            panic!("the Director is still running 30 s after SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 /// The report lines of job `id` among the console's messages: from its
 /// first line to the next job's.
@@ -73,44 +19,6 @@ fn report_of(messages: &str, id: i64) -> String {
         .filter(|part| part.starts_with(&format!("{id}: ")))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// Every process whose command line is `argv`, as /proc shows it.
-fn processes_running(argv: &[&str]) -> Vec<u32> {
-    let want = argv.join("\0") + "\0";
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c == want.as_bytes())
-        })
-        .collect()
-}
-
-/// The processes whose parent is `pid`.
-fn children_of(pid: u32) -> Vec<u32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|p| {
-            std::fs::read_to_string(format!("/proc/{p}/stat")).is_ok_and(|st| {
-                st.rsplit(')')
-                    .next()
-                    .and_then(|rest| rest.split_whitespace().nth(1))
-                    .and_then(|ppid| ppid.parse::<u32>().ok())
-                    == Some(pid)
-            })
-        })
-        .collect()
-}
-
-/// Resident memory of `pid` in bytes.
-fn rss(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/statm"))
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .unwrap_or(0)
-        * 4096
 }
 
 #[test]
@@ -362,7 +270,7 @@ fn an_interpreter_past_the_memory_limit_is_killed_and_later_jobs_run_in_a_fresh_
         |_| admin_jobs(&["Greedy", "Quick"]),
     );
     let director = s.dir.0.id();
-    let total = || rss(director) + children_of(director).into_iter().map(rss).sum::<u64>();
+    let total = || rss_with_children(director);
     let started = Instant::now();
     let greedy = job_ids(&s.console("run job=Greedy yes\n"))[0];
     let took = wait_ended(&s, greedy, started, Duration::from_secs(30));
@@ -751,7 +659,7 @@ fn a_script_flooding_a_jobs_report_does_not_grow_the_director() {
     let started = Instant::now();
     let id = job_ids(&s.console("run job=Flooder yes\n"))[0];
     let mut most = 0;
-    while running(&s.job_status(id)) {
+    while is_running(&s.job_status(id)) {
         most = most.max(rss(director));
         assert!(started.elapsed() < Duration::from_secs(120), "{}", s.log());
         std::thread::sleep(Duration::from_millis(50));

@@ -7,6 +7,7 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 
 mod common;
+use common::procfs::rss_with_children;
 
 struct Director {
     child: Child,
@@ -101,33 +102,6 @@ fn jobs() -> usize {
         .unwrap_or(200)
 }
 
-/// The resident memory of `pid` and of every process whose parent it is
-/// (the Director's interpreter processes), in bytes.
-fn total_rss(pid: u32) -> u64 {
-    let rss = |p: u32| {
-        std::fs::read_to_string(format!("/proc/{p}/statm"))
-            .ok()
-            .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
-            .unwrap_or(0)
-            * 4096
-    };
-    let children: u64 = std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|p| {
-            std::fs::read_to_string(format!("/proc/{p}/stat")).is_ok_and(|st| {
-                st.rsplit(')')
-                    .next()
-                    .and_then(|rest| rest.split_whitespace().nth(1))
-                    .and_then(|ppid| ppid.parse::<u32>().ok())
-                    == Some(pid)
-            })
-        })
-        .map(rss)
-        .sum();
-    rss(pid) + children
-}
-
 /// The limit is per interpreter process: the Director and all of its
 /// interpreters together stay under what the script would hold without it.
 #[test]
@@ -141,7 +115,7 @@ fn a_greedy_spinning_script_leaves_the_director_bounded_for_two_hundred_jobs() {
         std::thread::spawn(move || {
             let mut peak = 0;
             while !done.load(std::sync::atomic::Ordering::SeqCst) {
-                peak = peak.max(total_rss(pid));
+                peak = peak.max(rss_with_children(pid));
                 std::thread::sleep(Duration::from_millis(50));
             }
             peak

@@ -10,60 +10,6 @@ use common::site::*;
 
 use std::time::{Duration, Instant};
 
-/// Admin jobs named `names`, which need neither client nor storage.
-fn admin_jobs(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| {
-            format!(
-                "Job {{ Name = {n}; Type = Admin; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }}\n"
-            )
-        })
-        .collect()
-}
-
-fn job_ids(out: &str) -> Vec<i64> {
-    out.lines()
-        .filter_map(|l| l.split("JobId=").nth(1))
-        .filter_map(|v| v.trim().parse().ok())
-        .collect()
-}
-
-/// Waits until job `id` has ended; how long after `since` it did.
-fn wait_ended(s: &Setup, id: i64, since: Instant, limit: Duration) -> Duration {
-    loop {
-        let status = s.job_status(id);
-        if !matches!(
-            status.as_str(),
-            "C" | "R" | "c" | "d" | "j" | "s" | "p" | "F" | "S" | "m" | "M"
-        ) {
-            return since.elapsed();
-        }
-        assert!(
-            since.elapsed() < limit,
-            "JobId {id} still {status} after {limit:?}:\n{}",
-            s.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Sends SIGTERM to the Director; how long it took to stop.
-fn stop(s: &mut Setup) -> Duration {
-    let started = Instant::now();
-    unsafe { libc::kill(s.dir.0.id() as i32, libc::SIGTERM) };
-    loop {
-        if s.dir.0.try_wait().unwrap().is_some() {
-            return started.elapsed();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the Director is still running 30 s after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn job_starts_blocked_in_sleep_recv_and_a_subprocess_end_their_jobs_in_time_and_sigterm_stops_the_director(
 ) {

@@ -530,3 +530,65 @@ pub fn make_bacula_catalog(db: &Path) {
         .unwrap();
     assert!(child.wait().unwrap().success(), "sqlite3 {}", db.display());
 }
+
+/// Admin jobs named `names`, which need neither client nor storage.
+pub fn admin_jobs(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| {
+            format!(
+                "Job {{ Name = {n}; Type = Admin; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }}\n"
+            )
+        })
+        .collect()
+}
+
+/// The JobIds a console's `run` answers named, in order.
+pub fn job_ids(out: &str) -> Vec<i64> {
+    out.lines()
+        .filter_map(|l| l.split("JobId=").nth(1))
+        .filter_map(|v| v.trim().parse().ok())
+        .collect()
+}
+
+/// Whether a catalog JobStatus is one of a job not ended yet.
+pub fn is_running(status: &str) -> bool {
+    matches!(
+        status,
+        "C" | "R" | "c" | "d" | "j" | "s" | "p" | "F" | "S" | "m" | "M"
+    )
+}
+
+/// Waits until job `id` has ended in the catalog; how long after `since`
+/// it did. Fails past `limit`.
+pub fn wait_ended(s: &Setup, id: i64, since: Instant, limit: Duration) -> Duration {
+    loop {
+        let status = s.job_status(id);
+        if !is_running(&status) {
+            return since.elapsed();
+        }
+        assert!(
+            since.elapsed() < limit,
+            "JobId {id} still {status} after {limit:?}:\n{}",
+            s.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Sends SIGTERM to the site's Director; how long it took to stop. Past
+/// 30 s it is killed and the test fails.
+pub fn stop(s: &mut Setup) -> Duration {
+    let started = Instant::now();
+    unsafe { libc::kill(s.dir.0.id() as i32, libc::SIGTERM) };
+    loop {
+        if s.dir.0.try_wait().unwrap().is_some() {
+            return started.elapsed();
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            unsafe { libc::kill(s.dir.0.id() as i32, libc::SIGKILL) };
+            panic!("the Director is still running 30 s after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
