@@ -3,6 +3,7 @@
 //! be added beside this one.
 
 mod backup;
+pub mod bvfs;
 mod counter;
 mod file;
 mod job;

@@ -41,6 +41,29 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// A file record with what its encoded stat says.
+    pub fn new(job_id: i64, file_index: i64, path: String, name: String, lstat: &str) -> Self {
+        // Bacula's encode_stat order: mode is the 3rd field, size the
+        // 8th, mtime the 12th, LinkFI the 14th.
+        let field = |n: usize| {
+            lstat
+                .split_whitespace()
+                .nth(n)
+                .map(crate::bnet::base64::decode_int)
+                .unwrap_or(0)
+        };
+        SourceFile {
+            job_id,
+            file_index,
+            path,
+            name,
+            size: field(7),
+            mode: field(2) as u32,
+            mtime: field(11),
+            link_fi: field(13),
+        }
+    }
+
     /// The full name as it was backed up.
     pub fn full_name(&self) -> String {
         format!("{}{}", self.path, self.name)
@@ -176,26 +199,13 @@ impl Catalog {
         for job in jobs {
             let rows = q
                 .query_map(params![job.job_id], |r| {
-                    let lstat: String = r.get(3)?;
-                    // Bacula's encode_stat order: mode is the 3rd field,
-                    // size the 8th, mtime the 12th, LinkFI the 14th.
-                    let field = |n: usize| {
-                        lstat
-                            .split_whitespace()
-                            .nth(n)
-                            .map(crate::bnet::base64::decode_int)
-                            .unwrap_or(0)
-                    };
-                    Ok(SourceFile {
-                        job_id: job.job_id,
-                        file_index: r.get(0)?,
-                        path: r.get(1)?,
-                        name: r.get(2)?,
-                        size: field(7),
-                        mode: field(2) as u32,
-                        mtime: field(11),
-                        link_fi: field(13),
-                    })
+                    Ok(SourceFile::new(
+                        job.job_id,
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        &r.get::<_, String>(3)?,
+                    ))
                 })
                 .map_err(|e| self.err(e))?;
             for f in rows {

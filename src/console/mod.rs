@@ -4,6 +4,7 @@
 
 mod acl;
 mod args;
+mod bvfs;
 mod dot;
 pub(crate) mod list;
 pub mod login;
@@ -150,6 +151,20 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     (".status", "", status::dot_status),
     (".sql", "", sql::dot_sql),
     (".api", "", api),
+    (".bvfs_lsdirs", "", bvfs::lsdirs),
+    (".bvfs_lsfiles", "", bvfs::lsfiles),
+    (".bvfs_get_volumes", "", bvfs::get_volumes),
+    (".bvfs_update", "", bvfs::update),
+    (".bvfs_get_jobids", "", bvfs::get_jobids),
+    (".bvfs_get_jobs", "", bvfs::get_jobs),
+    (".bvfs_get_bootstrap", "", bvfs::get_bootstrap),
+    (".bvfs_versions", "", bvfs::versions),
+    (".bvfs_get_delta", "", bvfs::get_delta),
+    (".bvfs_restore", "", bvfs::restore),
+    (".bvfs_cleanup", "", bvfs::cleanup),
+    (".bvfs_decode_lstat", "", bvfs::decode_lstat),
+    (".bvfs_clear_cache", "", bvfs::clear_cache),
+    (".bvfs_update_fv", "", bvfs::update_fv),
 ];
 
 /// `.api 0|1|2|json`: how this session's replies are shaped.
