@@ -270,7 +270,14 @@ pub fn execute(director: &Arc<Director>, login: &Login, line: &str, ask: &mut As
         return out;
     };
     let word = word.to_ascii_lowercase();
-    let found = COMMANDS.iter().find(|(n, _, _)| *n == word);
+    // bacula-dir takes a dot command by its beginning (ua_dotcmds.c
+    // do_a_dot_command): bat's restore browser sends `.bvfs_lsdir`.
+    let found = COMMANDS.iter().find(|(n, _, _)| *n == word).or_else(|| {
+        COMMANDS
+            .iter()
+            .filter(|_| word.len() > 1 && word.starts_with('.'))
+            .find(|(n, _, _)| n.starts_with(word.as_str()))
+    });
     match found {
         None => out.line(format!("{word}: is an invalid command.")),
         Some((name, _, _)) if !login.may_run(name) => {
