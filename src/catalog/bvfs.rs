@@ -56,9 +56,7 @@ pub struct Selection {
 /// Whether `table` is a restore table's name as bacula-dir accepts it
 /// (cats/bvfs.c check_temp): `b2` and digits.
 pub fn is_restore_table(table: &str) -> bool {
-    table.len() > 2
-        && table.starts_with("b2")
-        && table[2..].bytes().all(|b| b.is_ascii_digit())
+    table.len() > 2 && table.starts_with("b2") && table[2..].bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The parent of a directory, with its trailing `/`, as bacula-dir's
@@ -162,9 +160,7 @@ impl Catalog {
                 "SELECT JobId FROM Job WHERE HasCache = 0 AND Type IN ('B') AND JobStatus IN ('T', 'f', 'A') ORDER BY JobId",
             )
             .map_err(|e| self.err(e))?;
-        let rows = q
-            .query_map([], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
+        let rows = q.query_map([], |r| r.get(0)).map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
@@ -293,7 +289,9 @@ impl Catalog {
                 .prepare_cached("SELECT PPathId FROM PathHierarchy WHERE PathId = ?1")
                 .map_err(e)?;
             let mut show = db
-                .prepare_cached("INSERT OR IGNORE INTO PathVisibility (PathId, JobId) VALUES (?1, ?2)")
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO PathVisibility (PathId, JobId) VALUES (?1, ?2)",
+                )
                 .map_err(e)?;
             for mut p in start {
                 while let Some(pp) = parent_of
@@ -577,7 +575,10 @@ impl Catalog {
             return Ok(Vec::new());
         };
         let fileset = fileset_id.unwrap_or(fileset);
-        let pick = |level: &str, after: &str, one: bool| -> Result<Vec<(i64, i64, String)>, CatalogError> {
+        let pick = |level: &str,
+                    after: &str,
+                    one: bool|
+         -> Result<Vec<(i64, i64, String)>, CatalogError> {
             let mut q = self
                 .db()
                 .prepare_cached(
@@ -590,7 +591,14 @@ impl Catalog {
                 .map_err(e)?;
             let rows = q
                 .query_map(
-                    params![client, level, after, start, fileset, if one { 1 } else { -1 }],
+                    params![
+                        client,
+                        level,
+                        after,
+                        start,
+                        fileset,
+                        if one { 1 } else { -1 }
+                    ],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .map_err(e)?;
@@ -642,7 +650,8 @@ impl Catalog {
         ))
         .map_err(e)?;
         let ids = json_ids(jobs);
-        let columns = "Job.JobId, Job.JobTDate, File.FileIndex, File.FilenameId, File.PathId, File.FileId";
+        let columns =
+            "Job.JobId, Job.JobTDate, File.FileIndex, File.FilenameId, File.PathId, File.FileId";
         db.execute(
             &format!(
                 "INSERT INTO {tmp} SELECT {columns} FROM File JOIN Job ON Job.JobId = File.JobId
@@ -896,7 +905,15 @@ impl Catalog {
         let f = filter;
         let rows = q
             .query_map(
-                params![clients, f.job_like, f.fileset_like, f.job_id, f.job, f.start, f.end],
+                params![
+                    clients,
+                    f.job_like,
+                    f.fileset_like,
+                    f.job_id,
+                    f.job,
+                    f.start,
+                    f.end
+                ],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .map_err(|e| self.err(e))?;
@@ -926,7 +943,15 @@ impl Catalog {
         let f = filter;
         let rows = q
             .query_map(
-                params![names, f.job_like, f.fileset_like, f.job_id, f.job, f.start, f.end],
+                params![
+                    names,
+                    f.job_like,
+                    f.fileset_like,
+                    f.job_id,
+                    f.job,
+                    f.start,
+                    f.end
+                ],
                 |r| r.get(0),
             )
             .map_err(|e| self.err(e))?;

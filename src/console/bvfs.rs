@@ -80,11 +80,9 @@ fn unique_job(ctx: &Ctx<'_, '_>, job: &str) -> Option<i64> {
     let db = ctx.director.catalog();
     let (id, name): (i64, String) = db
         .db()
-        .query_row(
-            "SELECT JobId, Name FROM Job WHERE Job = ?1",
-            [job],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT JobId, Name FROM Job WHERE Job = ?1", [job], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .ok()?;
     Acl::allows(&ctx.login.acl.jobs, &name).then_some(id)
 }
@@ -159,7 +157,11 @@ fn catalog_error(out: &mut Reply, e: crate::catalog::CatalogError) {
 /// [offset=] [dironly]`: `.`, `..` and the subdirectories.
 pub fn lsdirs(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let b = parse(ctx);
-    let Some(ids) = b.jobs.as_deref().filter(|_| b.path_id > 0 || b.path.is_some()) else {
+    let Some(ids) = b
+        .jobs
+        .as_deref()
+        .filter(|_| b.path_id > 0 || b.path.is_some())
+    else {
         out.line("Can't find jobid, pathid or path argument");
         return;
     };
@@ -184,7 +186,11 @@ pub fn lsdirs(ctx: &Ctx<'_, '_>, out: &mut Reply) {
 /// [limit=] [offset=]`: the newest version of each file.
 pub fn lsfiles(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let b = parse(ctx);
-    let Some(ids) = b.jobs.as_deref().filter(|_| b.path_id > 0 || b.path.is_some()) else {
+    let Some(ids) = b
+        .jobs
+        .as_deref()
+        .filter(|_| b.path_id > 0 || b.path.is_some())
+    else {
         out.line("Can't find jobid, pathid or path argument");
         return;
     };
@@ -213,7 +219,11 @@ pub fn versions(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let fnid = a.get("fnid").and_then(number).unwrap_or(0);
     let mut clients: Vec<String> = a.all("client").iter().map(|c| c.to_string()).collect();
     for list in a.all("clients") {
-        clients.extend(list.split(',').filter(|c| !c.is_empty()).map(str::to_string));
+        clients.extend(
+            list.split(',')
+                .filter(|c| !c.is_empty())
+                .map(str::to_string),
+        );
     }
     if clients.is_empty() || fnid == 0 {
         out.line("Can't find client or fnid argument");
@@ -290,7 +300,10 @@ pub fn update_fv(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     };
     let db = ctx.director.catalog();
     let ids = visible(ctx, &db, &ids);
-    match db.bvfs_update(&ids).and_then(|_| db.bvfs_update_sizes(&ids)) {
+    match db
+        .bvfs_update(&ids)
+        .and_then(|_| db.bvfs_update_sizes(&ids))
+    {
         Ok(()) => out.line("OK"),
         Err(e) => catalog_error(out, e),
     }
@@ -320,7 +333,8 @@ pub fn restore(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         None => Some(Vec::new()),
         Some(v) => number_list(v),
     };
-    let (Some(file_ids), Some(dir_ids), Some(links)) = (list("fileid"), list("dirid"), list("hardlink"))
+    let (Some(file_ids), Some(dir_ids), Some(links)) =
+        (list("fileid"), list("dirid"), list("hardlink"))
     else {
         out.line("Cannot create restore list.");
         return;
@@ -569,7 +583,8 @@ pub fn get_jobids(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         return;
     }
     let filesets = if a.has("all") {
-        db.client_fileset_ids(client_id).map(|f| f.into_iter().map(Some).collect())
+        db.client_fileset_ids(client_id)
+            .map(|f| f.into_iter().map(Some).collect())
     } else {
         Ok(vec![None])
     };
@@ -609,7 +624,10 @@ pub fn get_bootstrap(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         Ok((jobs, _)) => jobs,
         Err(e) => return catalog_error(out, e),
     };
-    let files: Vec<_> = files.into_iter().filter(|f| ids.contains(&f.job_id)).collect();
+    let files: Vec<_> = files
+        .into_iter()
+        .filter(|f| ids.contains(&f.job_id))
+        .collect();
     let records =
         crate::restore::bsr::build(&jobs, &files, &|id| db.extents(id).unwrap_or_default());
     drop(db);

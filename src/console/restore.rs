@@ -314,7 +314,36 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
         .filter(|s| Acl::allows(&ctx.login.acl.storages, &s.name))
         .ok_or_else(|| format!("Storage \"{storage_name}\" not found."))?;
     out.line("Using Catalog \"MyCatalog\"");
-    let jobs: Vec<SourceJob> = if let Some(list) = ctx.args.get("jobid") {
+    // What a restore browser chose with `.bvfs_restore`: `file=?b2NNN`
+    // names the table (ua_restore.c insert_table_into_findex_list, which
+    // takes any table name; rdird only a restore table's).
+    let chosen = match ctx
+        .args
+        .all("file")
+        .iter()
+        .find_map(|f| f.strip_prefix('?'))
+    {
+        None => None,
+        Some(table) => Some(
+            ctx.director
+                .catalog()
+                .restore_table_files(table)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("No table found: {table}"))?,
+        ),
+    };
+    let jobs: Vec<SourceJob> = if let Some(files) = &chosen {
+        let ids: Vec<i64> = files.iter().map(|f| f.job_id).collect();
+        let (found, missing) = ctx
+            .director
+            .catalog()
+            .backup_jobs(&ids)
+            .map_err(|e| e.to_string())?;
+        if let Some(m) = missing.first() {
+            return Err(format!("No good backup job with JobId {m}."));
+        }
+        found
+    } else if let Some(list) = ctx.args.get("jobid") {
         let ids: Vec<i64> = list
             .split(',')
             .map(|s| {
@@ -394,16 +423,22 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
     ));
     out.line("");
     out.line(format!("Building directory tree for JobId(s) {ids} ...  "));
-    let files = ctx
-        .director
-        .catalog()
-        .newest_files(&jobs)
-        .map_err(|e| e.to_string())?;
+    let files = match chosen {
+        Some(files) => files,
+        None => ctx
+            .director
+            .catalog()
+            .newest_files(&jobs)
+            .map_err(|e| e.to_string())?,
+    };
     let by_index: std::collections::HashMap<(i64, i64), String> = files
         .iter()
         .map(|f| ((f.job_id, f.file_index), f.full_name()))
         .collect();
-    let files = select(ctx, out, files)?;
+    let files = match ctx.args.all("file").iter().any(|f| f.starts_with('?')) {
+        true => files,
+        false => select(ctx, out, files)?,
+    };
     if files.is_empty() {
         return Err("No files selected to be restored.".into());
     }
