@@ -269,10 +269,12 @@ pub fn update(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             let ids = visible(ctx, &db, &ids);
             db.bvfs_update(&ids).map(|ok| {
                 if !ok {
-                    out.line(format!(
-                        "ERROR: BVFS reported a problem for {}",
-                        given.unwrap_or_default()
-                    ));
+                    // The list as given, cut: a list of 100,000 JobIds
+                    // is not sent back whole (9.6.7 sends it).
+                    let given = given.unwrap_or_default();
+                    let shown: String = given.chars().take(100).collect();
+                    let more = if shown.len() < given.len() { "..." } else { "" };
+                    out.line(format!("ERROR: BVFS reported a problem for {shown}{more}"));
                 }
             })
         }
