@@ -108,3 +108,70 @@ pub fn director_dir(
     std::fs::write(&conf, config(&dir, port)).unwrap();
     (dir, port, conf)
 }
+
+/// A catalog with one Full backup (JobId 1, of Client web-fd) of `files`
+/// files on one volume, 1,000 files a directory under /srv/data/.
+pub fn make_catalog(path: &Path, files: i64) {
+    let c = rdird::catalog::Catalog::open(path).expect("catalog");
+    let tx = c.db().unchecked_transaction().unwrap();
+    tx.execute_batch(
+        "INSERT INTO Client (Name, Uname) VALUES ('web-fd', '');
+         INSERT INTO Pool (Name, PoolType, LabelFormat) VALUES ('Full', 'Backup', '*');
+         INSERT INTO FileSet (FileSet, MD5, CreateTime) VALUES ('Set', 'x', '2026-11-26 01:00:00');
+         INSERT INTO Media (VolumeName, PoolId, MediaType, VolStatus, VolBytes) VALUES ('Vol-0001', 1, 'File', 'Full', 1);",
+    )
+    .unwrap();
+    tx.execute(
+        "INSERT INTO Job (Job, Name, Type, Level, ClientId, JobStatus, SchedTime, StartTime, EndTime, JobTDate, JobFiles, JobBytes, PoolId, FileSetId, VolSessionId, VolSessionTime)
+         VALUES ('WebBackup.2026-11-26_01.00.00_01', 'WebBackup', 'B', 'F', 1, 'T', '2026-11-26 01:00:00', '2026-11-26 01:00:00', '2026-11-26 01:05:00', 1795600000, ?1, ?1, 1, 1, 1, 1795600000)",
+        [files],
+    )
+    .unwrap();
+    tx.execute(
+        "INSERT INTO JobMedia (JobId, MediaId, FirstIndex, LastIndex, StartFile, EndFile, StartBlock, EndBlock, VolIndex) VALUES (1, 1, 1, ?1, 0, 0, 200, 999999999, 1)",
+        [files],
+    )
+    .unwrap();
+    {
+        let mut path = tx
+            .prepare("INSERT INTO Path (PathId, Path) VALUES (?1, ?2)")
+            .unwrap();
+        for d in 0..=(files / 1000) {
+            path.execute(rusqlite::params![d + 1, format!("/srv/data/d{d:04}/")])
+                .unwrap();
+        }
+        let mut name = tx
+            .prepare("INSERT INTO Filename (FilenameId, Name) VALUES (?1, ?2)")
+            .unwrap();
+        let mut file = tx
+            .prepare("INSERT INTO File (FileIndex, JobId, PathId, FilenameId, LStat, MD5) VALUES (?1, 1, ?2, ?1, 'P4A mMz9 IGk B A A A LJ BAA I BrB7to BrB7g6 BrB7g6 A A C', '8M8qklFgRQJKDJkUeyjwWw')")
+            .unwrap();
+        for i in 1..=files {
+            name.execute(rusqlite::params![i, format!("f{i:07}.dat")])
+                .unwrap();
+            file.execute(rusqlite::params![i, (i - 1) / 1000 + 1])
+                .unwrap();
+        }
+    }
+    tx.commit().unwrap();
+}
+
+/// The console password of the configurations below.
+pub const PASSWORD: &str = "bench-secret";
+
+/// A Director for the catalog of `make_catalog`: its client, pool,
+/// FileSet, backup and restore Jobs (the daemons it names are not there).
+pub fn web_config(dir: &Path, port: u16) -> String {
+    let d = dir.display();
+    format!(
+        "Director {{ Name = bench-dir; DIRport = {port}; DirAddress = 127.0.0.1; Password = \"{PASSWORD}\"; QueryFile = \"/etc/bacula/scripts/query.sql\"; WorkingDirectory = \"{d}\"; PidDirectory = \"{d}\"; Messages = Daemon }}\n\
+         Catalog {{ Name = MyCatalog; DB Name = bench; DB User = \"\"; DB Password = \"\" }}\n\
+         Messages {{ Name = Daemon; Console = all }}\n\
+         Client {{ Name = web-fd; Address = 127.0.0.1; FD Port = 1; Password = fdpw; Catalog = MyCatalog }}\n\
+         Storage {{ Name = File; Address = 127.0.0.1; SD Port = 1; Password = sdpw; Device = Dev; Media Type = File }}\n\
+         Pool {{ Name = Full; Pool Type = Backup }}\n\
+         FileSet {{ Name = \"Set\"; Include {{ File = /srv }} }}\n\
+         Job {{ Name = WebBackup; Type = Backup; Client = web-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon }}\n\
+         Job {{ Name = RestoreFiles; Type = Restore; Client = web-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Where = /tmp/bacula-restores }}\n"
+    )
+}

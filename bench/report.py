@@ -19,6 +19,7 @@ ANCHORS = {
     "python": "CPython {py} running the same handler (bench/dispatch_cpython.py)",
     "console": "Debian's bacula-dir 9.6.7 on a copy of the same catalog (10,000 jobs)",
     "backup": "Debian's bacula-dir 9.6.7 (SQLite catalog) driving the same bacula-fd and bacula-sd 9.6.7",
+    "bvfs": "Debian's bacula-dir 9.6.7 on a copy of the same catalog (one backup of 1,000,000 files)",
 }
 BEGIN, END = "<!-- bench table begin -->", "<!-- bench table end -->"
 

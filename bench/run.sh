@@ -17,6 +17,8 @@ cargo bench $CARGO_FLAGS --target "$TARGET" --bench console > "$tmp/console.txt"
 cargo bench $CARGO_FLAGS --target "$TARGET" --bench backup > "$tmp/backup.txt"
 # shellcheck disable=SC2086
 cargo bench $CARGO_FLAGS --target "$TARGET" --bench restore_prep >> "$tmp/backup.txt"
+# shellcheck disable=SC2086
+cargo bench $CARGO_FLAGS --target "$TARGET" --bench bvfs > "$tmp/bvfs.txt"
 
 # Whole processes: start, load the example script, one event, exit.
 wall() {
@@ -50,6 +52,9 @@ done < "$tmp/console.txt" >> "$rows"
 while read -r name ours theirs; do
   printf 'backup\t%s\t%s\t%s\n' "$name" "$ours" "$theirs"
 done < "$tmp/backup.txt" >> "$rows"
+while read -r name ours theirs; do
+  printf 'bvfs\t%s\t%s\t%s\n' "$name" "$ours" "$theirs"
+done < "$tmp/bvfs.txt" >> "$rows"
 
 # The chart needs ImageMagick; on Debian as root it is installed here.
 if [ ! -x /usr/bin/convert ] && [ "$(id -u)" = 0 ]; then

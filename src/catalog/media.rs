@@ -328,6 +328,7 @@ fn delete_job_rows(tx: &rusqlite::Transaction<'_>, job_id: i64) -> rusqlite::Res
         "BaseFiles",
         "RestoreObject",
         "UnsavedFiles",
+        "PathVisibility",
     ] {
         tx.execute(
             &format!("DELETE FROM {table} WHERE JobId = ?1"),

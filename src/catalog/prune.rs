@@ -105,12 +105,15 @@ impl Catalog {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Removes the File rows of the jobs and marks them PurgedFiles, in
-    /// one transaction.
+    /// Removes the File rows of the jobs (and what a restore browser
+    /// shows of them, PathVisibility, as ua_purge.c purge_files_from_jobs
+    /// does) and marks them PurgedFiles, in one transaction.
     pub fn purge_files(&self, jobs: &[i64]) -> Result<(), CatalogError> {
         let tx = self.db().unchecked_transaction().map_err(|e| self.err(e))?;
         for id in jobs {
             tx.execute("DELETE FROM File WHERE JobId = ?1", params![id])
+                .map_err(|e| self.err(e))?;
+            tx.execute("DELETE FROM PathVisibility WHERE JobId = ?1", params![id])
                 .map_err(|e| self.err(e))?;
             tx.execute(
                 "UPDATE Job SET PurgedFiles = 1 WHERE JobId = ?1",
