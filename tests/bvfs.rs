@@ -549,6 +549,19 @@ fn a_restricted_console_browses_only_its_jobs_and_hostile_arguments_change_nothi
         .unwrap();
     assert_eq!(jobs, 2, "no job was dropped or added");
     assert_eq!(cache_tables(&s), before, "the cache is as it was");
+    // A job whose files are purged shows no directory any more
+    // (ua_purge.c purge_files_from_jobs drops its PathVisibility rows).
+    let out = s.console("purge files jobid=2 yes\n");
+    assert!(out.contains("purged"), "{out}");
+    let shown: i64 = s
+        .catalog()
+        .query_row(
+            "SELECT COUNT(*) FROM PathVisibility WHERE JobId = 2",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(shown, 0);
     let raw =
         s.console_raw(b".bvfs_lsdirs jobid=1 path=\"/\xff\xfe'\"\n.bvfs_get_jobids jobid=1\n");
     assert!(
