@@ -325,35 +325,88 @@ fn a_browser_sees_what_bacula_dir_shows_on_either_cache_and_restores_exactly_wha
     let spaced = line_named(&ours, b"dir with spaces/");
     let raw = line_named(&ours, b"raw\xfe.txt");
     let changed = line_named(&ours, b"b.txt");
-    let cmd = format!(
-        ".bvfs_restore path=b2123 jobid=1,2 fileid={},{},{} dirid={}",
-        leaf[2], raw[2], changed[2], spaced[0]
+    let restore_cmd = |table: &str| {
+        format!(
+            ".bvfs_restore path={table} jobid=1,2 fileid={},{},{} dirid={}",
+            leaf[2], raw[2], changed[2], spaced[0]
+        )
+    };
+    let got = answers(
+        &s,
+        None,
+        &[
+            restore_cmd("b2123"),
+            ".bvfs_get_bootstrap path=b2123".into(),
+        ],
     );
-    let got = answers(&s, None, &[cmd.clone()]);
     assert_eq!(text(&got[0]), "OK");
-    let chosen = s
-        .catalog()
-        .prepare("SELECT JobId, FileIndex FROM b2123 ORDER BY 1, 2")
-        .unwrap()
-        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect::<Vec<_>>();
+    let ours_bsr = got[1].clone();
+    let chosen = table_rows(&s, "b2123");
+    // bacula-dir builds the same table from the same choice, and the
+    // same bootstrap records from it; rdird restores from its table.
+    s.switch_director(Director::BaculaDir);
+    let got = answers(
+        &s,
+        None,
+        &[
+            restore_cmd("b2124"),
+            ".bvfs_get_bootstrap path=b2124".into(),
+        ],
+    );
+    assert_eq!(text(&got[0]), "OK");
+    assert_eq!(
+        table_rows(&s, "b2124"),
+        chosen,
+        "bacula-dir's restore table"
+    );
+    let records = |lines: &[Vec<u8>]| -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .filter(|l| {
+                [
+                    "Volume=",
+                    "VolSessionId=",
+                    "VolSessionTime=",
+                    "FileIndex=",
+                    "Count=",
+                ]
+                .iter()
+                .any(|k| l.starts_with(k))
+            })
+            .collect()
+    };
+    assert_eq!(
+        records(&ours_bsr),
+        records(&got[1]),
+        "bootstraps:\n{}\n---\n{}",
+        text(&ours_bsr),
+        text(&got[1])
+    );
+    assert!(!records(&ours_bsr).is_empty());
+    s.switch_director(Director::Rdird);
     let out = s.console_within(
-        "restore client=test-fd file=\"?b2123\" when=\"2026-12-01 00:00:00\" done yes\nwait\nmessages\n",
+        "restore client=test-fd file=\"?b2124\" when=\"2026-12-01 00:00:00\" done yes\nwait\nmessages\n",
         Duration::from_secs(60),
     );
     assert_eq!(report_line(&out, "Termination:"), "Restore OK", "{out}");
-    answers(&s, None, &[".bvfs_cleanup path=b2123".into()]);
+    answers(
+        &s,
+        None,
+        &[
+            ".bvfs_cleanup path=b2123".into(),
+            ".bvfs_cleanup path=b2124".into(),
+        ],
+    );
     let gone: i64 = s
         .catalog()
         .query_row(
-            "SELECT COUNT(*) FROM sqlite_master WHERE name = 'b2123'",
+            "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('b2123', 'b2124')",
             [],
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(gone, 0, "the restore table is dropped");
+    assert_eq!(gone, 0, "the restore tables are dropped");
     let restored = root.join("restored").join(data.strip_prefix("/").unwrap());
     let got = common::tree::snapshot(&restored);
     let want: Vec<_> = common::tree::snapshot(&data)
@@ -385,9 +438,22 @@ fn a_browser_sees_what_bacula_dir_shows_on_either_cache_and_restores_exactly_wha
     );
     assert_eq!(files_only(got), files_only(want));
     assert!(
-        chosen.iter().any(|(j, _)| *j == 2),
+        chosen.iter().any(|(j, _, _)| *j == 2),
         "b.txt's newest version is JobId 2's: {chosen:?}"
     );
+}
+
+/// A restore table's (JobId, FileIndex, FileId) rows, in order.
+fn table_rows(s: &Setup, table: &str) -> Vec<(i64, i64, i64)> {
+    s.catalog()
+        .prepare(&format!(
+            "SELECT JobId, FileIndex, FileId FROM {table} ORDER BY 1, 2"
+        ))
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 /// PathHierarchy and PathVisibility as rows, for comparing caches.
