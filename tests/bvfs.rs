@@ -178,11 +178,11 @@ fn assert_same(ours: &[(String, Vec<Vec<u8>>)], theirs: &[(String, Vec<Vec<u8>>)
 }
 
 /// The line of a listing whose last field is `name`.
-fn line_named<'a>(listing: &'a [(String, Vec<Vec<u8>>)], name: &[u8]) -> Vec<String> {
+fn line_named(listing: &[(String, Vec<Vec<u8>>)], name: &[u8]) -> Vec<String> {
     listing
         .iter()
         .flat_map(|(_, l)| l)
-        .find(|l| l.split(|b| *b == b'\t').last() == Some(name))
+        .find(|l| l.split(|b| *b == b'\t').next_back() == Some(name))
         .map(|l| {
             l.split(|b| *b == b'\t')
                 .map(|f| String::from_utf8_lossy(f).into_owned())

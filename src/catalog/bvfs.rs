@@ -882,13 +882,12 @@ impl Catalog {
         Ok(())
     }
 
-    /// `.bvfs_get_jobs`: a client's good backups, newest first, as
-    /// (JobId, JobTDate, HasCache, Job, Job.Name).
+    /// `.bvfs_get_jobs`: a client's good backups, newest first.
     pub fn bvfs_client_jobs(
         &self,
         client: &str,
         filter: &JobFilter,
-    ) -> Result<Vec<(i64, i64, i64, String, String)>, CatalogError> {
+    ) -> Result<Vec<ClientJob>, CatalogError> {
         let mut q = self
             .db()
             .prepare_cached(
@@ -914,7 +913,15 @@ impl Catalog {
                     f.start,
                     f.end
                 ],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                |r| {
+                    Ok(ClientJob {
+                        job_id: r.get(0)?,
+                        tdate: r.get(1)?,
+                        has_cache: r.get(2)?,
+                        job: r.get(3)?,
+                        name: r.get(4)?,
+                    })
+                },
             )
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
@@ -957,6 +964,18 @@ impl Catalog {
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
+}
+
+/// A backup as `.bvfs_get_jobs` lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientJob {
+    pub job_id: i64,
+    pub tdate: i64,
+    pub has_cache: i64,
+    /// The unique name (`Backup.2026-12-01_10.00.00_03`).
+    pub job: String,
+    /// The Job resource's name.
+    pub name: String,
 }
 
 /// The filters `.bvfs_get_jobs` and `.bvfs_get_jobids client=` take

@@ -483,12 +483,15 @@ pub fn get_jobs(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let db = ctx.director.catalog();
     match db.bvfs_client_jobs(client, &filter) {
         Ok(jobs) => {
-            for (id, tdate, cache, job, _) in jobs
+            for j in jobs
                 .into_iter()
-                .filter(|j| Acl::allows(&ctx.login.acl.jobs, &j.4))
+                .filter(|j| Acl::allows(&ctx.login.acl.jobs, &j.name))
                 .take(limit.unwrap_or(i64::MAX).try_into().unwrap_or(usize::MAX))
             {
-                out.line(format!("{id} {tdate} {cache} {job}"));
+                out.line(format!(
+                    "{} {} {} {}",
+                    j.job_id, j.tdate, j.has_cache, j.job
+                ));
             }
         }
         Err(e) => catalog_error(out, e),
@@ -523,14 +526,12 @@ pub fn get_jobids(ctx: &Ctx<'_, '_>, out: &mut Reply) {
                 )
                 .unwrap_or(0),
         )
-    } else if let Some(job) = a.get("ujobid") {
-        Some(
+    } else {
+        a.get("ujobid").map(|job| {
             db.db()
                 .query_row("SELECT JobId FROM Job WHERE Job = ?1", [job], |r| r.get(0))
-                .unwrap_or(0),
-        )
-    } else {
-        None
+                .unwrap_or(0)
+        })
     };
     let Some(job_id) = job_id else {
         let Some(list) = a.get("client").or_else(|| a.get("clients")) else {
