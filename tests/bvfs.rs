@@ -245,6 +245,10 @@ fn a_browser_sees_what_bacula_dir_shows_on_either_cache_and_restores_exactly_wha
                 format!(".bvfs_lsdirs jobid=1,2 path={}/ dironly", data.display()),
                 ".bvfs_lsdirs jobid=1,2".into(),
                 ".bvfs_clear_cache".into(),
+                // bat's restore browser sends this beginning of .bvfs_lsdirs.
+                ".bvfs_lsdir jobid=1,2 path=".into(),
+                // Not a command of 9.6.7 either.
+                ".bvfs_get_fileindex jobid=1".into(),
             ],
         )
     };
@@ -441,6 +445,40 @@ fn a_browser_sees_what_bacula_dir_shows_on_either_cache_and_restores_exactly_wha
         chosen.iter().any(|(j, _, _)| *j == 2),
         "b.txt's newest version is JobId 2's: {chosen:?}"
     );
+
+    // Each directory's file count and size, its subdirectories included.
+    // bacula-dir 9.6.7 answers OK too but leaves them 0 on SQLite (its
+    // query calls base64_decode_lstat(), which only PostgreSQL has).
+    let got = answers(&s, None, &[".bvfs_update_fv jobid=1".into()]);
+    assert_eq!(text(&got[0]), "OK");
+    let db = s.catalog();
+    let (files, size): (i64, i64) = db
+        .query_row(
+            "SELECT Files, Size FROM PathVisibility JOIN Path USING (PathId) WHERE JobId = 1 AND Path = ''",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let lstats: Vec<String> = db
+        .prepare("SELECT LStat FROM File WHERE JobId = 1")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let st_size = |l: &str| -> i64 {
+        let digits = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        l.split(' ').nth(7).unwrap().bytes().fold(0, |v, c| {
+            v * 64 + digits.iter().position(|d| *d == c).unwrap() as i64
+        })
+    };
+    assert_eq!(
+        files,
+        lstats.len() as i64,
+        "every record of the job counts at the root"
+    );
+    assert_eq!(size, lstats.iter().map(|l| st_size(l)).sum::<i64>());
+    assert!(size > 11_000, "{size}");
 }
 
 /// A restore table's (JobId, FileIndex, FileId) rows, in order.
