@@ -18,6 +18,12 @@ use crate::catalog::Catalog;
 /// The stat bacula-dir prints for a directory no job saved.
 const NO_LSTAT: &str = "A A A A A A A A A A A A A A";
 
+/// The most entries one listing holds, whatever `limit=` asks: a page
+/// of that many lines already nears the 64 MB a reply may hold, and a
+/// browser asks for the next page with `offset=`. (bacula-dir 9.6.7
+/// sends as many as asked.)
+const MAX_PAGE: i64 = 500_000;
+
 /// bacula-dir's is_a_number_list: digits, each group ended by one comma.
 fn number_list(s: &str) -> Option<Vec<i64>> {
     if s.is_empty() || s.starts_with(',') || s.contains(",,") {
@@ -66,7 +72,7 @@ fn parse(ctx: &Ctx<'_, '_>) -> Browse {
             "path" => b.path = Some(v.clone()),
             "jobid" => b.jobs = number_list(v).or(b.jobs.take()),
             "ujobid" => b.jobs = unique_job(ctx, v).map(|id| vec![id]),
-            "limit" => b.limit = number(v).unwrap_or(b.limit),
+            "limit" => b.limit = number(v).unwrap_or(b.limit).min(MAX_PAGE),
             "offset" => b.offset = number(v).unwrap_or(b.offset),
             _ => {}
         }
