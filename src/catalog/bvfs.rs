@@ -630,9 +630,10 @@ impl Catalog {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Builds restore table `table` (JobId, FileIndex, FileId): the newest
-    /// version, among `jobs`, of each file the selection names; whether
-    /// the table now exists.
+    /// Builds restore table `table` (JobId, FileIndex, FileId), in place of
+    /// any of that name: the newest version, among `jobs`, of each file
+    /// the selection names (records of other jobs are not taken, where
+    /// bacula-dir 9.6.7 takes the FileIds and hard links of any job).
     pub fn bvfs_restore_table(
         &self,
         table: &str,
