@@ -565,7 +565,7 @@ impl Catalog {
         let Some((client, fileset, start)): Option<(i64, i64, String)> = self
             .db()
             .query_row(
-                "SELECT ClientId, FileSetId, datetime(COALESCE(NULLIF(StartTime, 0), 'now'), '+1 second') FROM Job WHERE JobId = ?1",
+                "SELECT ClientId, FileSetId, datetime(COALESCE(NULLIF(StartTime, 0), datetime('now', 'localtime')), '+1 second') FROM Job WHERE JobId = ?1",
                 [job_id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
