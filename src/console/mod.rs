@@ -4,7 +4,11 @@
 
 mod acl;
 mod args;
+mod daemon_status;
+mod daemons;
+mod debug;
 mod dot;
+mod estimate;
 pub(crate) mod list;
 pub mod login;
 mod prune;
@@ -12,10 +16,12 @@ mod python;
 mod reload;
 mod restore;
 mod run;
+mod select;
 mod show;
 mod slots;
 mod sql;
 mod status;
+mod storage_cmds;
 mod throttle;
 mod volume;
 
@@ -141,6 +147,21 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     ("sqlquery", "Use SQL to query catalog", sql::sqlquery),
     ("status", "Report status", status::status),
     ("version", "Print Director version", version),
+    (
+        "estimate",
+        "Performs FileSet estimate, listing gives full listing",
+        estimate::estimate,
+    ),
+    ("mount", "Mount storage", storage_cmds::mount),
+    ("unmount", "Unmount storage", storage_cmds::unmount),
+    (
+        "umount",
+        "Umount - for old-time Unix guys, see unmount",
+        storage_cmds::unmount,
+    ),
+    ("release", "Release storage", storage_cmds::release),
+    ("setdebug", "Sets debug level", debug::setdebug),
+    ("trace", "Turn on/off trace to file", debug::trace),
     (".jobs", "", dot::jobs),
     (".clients", "", dot::clients),
     (".pools", "", dot::pools),
@@ -150,6 +171,7 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     (".status", "", status::dot_status),
     (".sql", "", sql::dot_sql),
     (".api", "", api),
+    (".ls", "", estimate::dot_ls),
 ];
 
 /// `.api 0|1|2|json`: how this session's replies are shaped.
