@@ -306,6 +306,13 @@ fn a_daemon_that_is_down_or_silent_ends_the_command_with_its_name() {
         mute.contains("Failed to connect to Client mute-fd"),
         "{mute}"
     );
+    // Each gives up once the 5 s connect timeout has passed, not after
+    // the minute a job's connection waits for its daemon.
+    assert!(
+        started.elapsed() < Duration::from_secs(40),
+        "{:?}",
+        started.elapsed()
+    );
     drop(silent);
 }
 
