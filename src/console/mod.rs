@@ -4,6 +4,7 @@
 
 mod acl;
 mod args;
+mod bandwidth;
 mod daemon_status;
 mod daemons;
 mod debug;
@@ -20,6 +21,7 @@ mod select;
 mod show;
 mod slots;
 mod sql;
+mod statistics;
 mod status;
 mod storage_cmds;
 mod throttle;
@@ -162,6 +164,12 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     ("release", "Release storage", storage_cmds::release),
     ("setdebug", "Sets debug level", debug::setdebug),
     ("trace", "Turn on/off trace to file", debug::trace),
+    ("setbandwidth", "Sets bandwidth", bandwidth::setbandwidth),
+    (
+        "statistics",
+        "Display daemon statistics data",
+        statistics::statistics,
+    ),
     (".jobs", "", dot::jobs),
     (".clients", "", dot::clients),
     (".pools", "", dot::pools),
