@@ -221,10 +221,42 @@ fn setdebug_reaches_each_daemon_and_prompts_like_bacula_dir() {
     let script = "setdebug level=100 client=test-fd\nsetdebug level=0 storage=File\nsetdebug level=0 trace=0 client=test-fd\nsetdebug level=10\n1\nsetdebug level=0 dir\nsetdebug tags=bogus level=1 dir\n";
     let ours = s.console(script);
     let prompt = s.console("setdebug\n");
+    let others = "setbandwidth limit=100k client=test-fd\nsetbandwidth limit=0 client=test-fd\nsetbandwidth\n2\n2m/s\n1\nstatistics client=test-fd\nstatistics storage=File\nstatistics\n3\n1\n";
+    let our_others = s.console(others);
+    let our_dir_stats = s.console("statistics\n1\n");
     s.switch_director(Director::BaculaDir);
     let theirs = s.console(script);
     let their_prompt = s.console("setdebug\n");
+    let their_others = s.console(others);
+    let their_dir_stats = s.console("statistics\n1\n");
     s.switch_director(Director::Rdird);
+    assert_eq!(
+        layout(&answer(&our_others)),
+        layout(&answer(&their_others)),
+        "rdird:\n{our_others}\nbacula-dir:\n{their_others}"
+    );
+    for line in [
+        "2000 OK Limiting bandwidth to 102.4 KB/s on running and future jobs",
+        "2000 OK Limiting bandwidth to 2.097 MB/s on running and future jobs",
+        "Choose where to limit the bandwidth (1-2): 2",
+        "bacula.client.test-fd.memory.bufs=",
+        "bacula.storage.test-sd.device.FileDev.status=1",
+        "Select daemon type for statistics (1-3): 3",
+    ] {
+        assert!(our_others.contains(line), "{line}: {our_others}");
+    }
+    // The Director's own metrics: each one rdird gives is bacula-dir's,
+    // with its value (the same configuration and catalog); bacula-dir's
+    // memory figures (its allocator's) rdird has not.
+    let theirs_dir: Vec<String> = answer(&their_dir_stats);
+    let ours_dir: Vec<String> = answer(&our_dir_stats)
+        .into_iter()
+        .filter(|l| l.starts_with("bacula."))
+        .collect();
+    assert_eq!(ours_dir.len(), 20, "{our_dir_stats}");
+    for l in &ours_dir {
+        assert!(theirs_dir.contains(l), "{l}: {their_dir_stats}");
+    }
     assert_eq!(answer(&ours), answer(&theirs));
     assert!(
         ours.contains("2000 OK setdebug=100 trace=0 hangup=0"),
