@@ -98,7 +98,10 @@ fn estimate_listing_names_exactly_the_files_a_backup_saves_with_bacula_dirs_coun
     let accurate = s.console("estimate job=Backup level=Incremental accurate=yes listing\n");
     let (accurate_names, accurate_total) = listing(&accurate);
 
+    let dot = ".estimate job=Backup\n.estimate job=Backup level=Incremental\n.estimate\n.estimate job=Nope\n";
+    let our_dot = s.console(dot);
     s.switch_director(Director::BaculaDir);
+    let their_dot = s.console(dot);
     let b_full = s.console("estimate job=Backup listing\n");
     let b_incr = s.console("estimate job=Backup level=Incremental listing\n");
     let b_accurate = s.console("estimate job=Backup level=Incremental accurate=yes listing\n");
@@ -117,6 +120,12 @@ fn estimate_listing_names_exactly_the_files_a_backup_saves_with_bacula_dirs_coun
     let (b_names, b_total) = listing(&b_full);
     assert!(b_names.is_superset(&names), "{b_full}");
     assert_eq!(b_total, "2000 OK estimate files=5 bytes=6,009", "{b_full}");
+    // `.estimate` reads the catalog: one Full of 4 files, 6,005 bytes.
+    assert_eq!(answer(&our_dot), answer(&their_dot));
+    assert!(
+        our_dot.contains("nbjob=1\ncorrbytes=10\njobbytes=6005\ncorrfiles=10\njobfiles=4\n"),
+        "{our_dot}"
+    );
     // Line by line: what bacula-dir printed is what rdird prints.
     let now = s.console("estimate job=Backup listing\n");
     assert_eq!(answer(&now), answer(&b_full));

@@ -14,6 +14,17 @@ pub struct PriorJob {
     pub start: i64,
 }
 
+/// The figures `.estimate` gives for a job and level.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct JobStatistics {
+    /// How many jobs the figures come from.
+    pub jobs: i64,
+    pub files: i64,
+    pub bytes: i64,
+    /// Bacula's correlation, in percent.
+    pub correlation: i64,
+}
+
 /// A backup's figures, as both daemons reported them.
 pub struct BackupTotals {
     pub files: i64,
@@ -197,6 +208,34 @@ impl Catalog {
             )
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// What the last good jobs of this name and level wrote, for
+    /// `.estimate`: bacula-dir's bdb_get_job_statistics on SQLite (no
+    /// regression there): the average files and bytes of the last four,
+    /// a Differential's only since the last Full, how many were used, and
+    /// a correlation of 10 (%) when there were any.
+    pub fn job_statistics(&self, job: &str, level: char) -> Result<JobStatistics, CatalogError> {
+        self.db()
+            .query_row(
+                "SELECT COUNT(*), CAST(AVG(JobFiles) AS INTEGER), CAST(AVG(JobBytes) AS INTEGER) FROM (
+                   SELECT JobFiles, JobBytes FROM Job
+                    WHERE Name = ?1 AND Level = ?2 AND JobStatus IN ('T', 'W')
+                      AND (?2 <> 'D' OR StartTime > (SELECT StartTime FROM Job WHERE Name = ?1
+                           AND Level = 'F' AND JobStatus IN ('T', 'W') ORDER BY StartTime DESC LIMIT 1))
+                    ORDER BY StartTime DESC LIMIT 4)",
+                params![job, level.to_string()],
+                |r| {
+                    let jobs: i64 = r.get(0)?;
+                    Ok(JobStatistics {
+                        jobs,
+                        files: r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+                        bytes: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
+                        correlation: if jobs > 0 { 10 } else { 0 },
+                    })
+                },
+            )
+            .map_err(|e| self.err(e))
     }
 
     /// The job's ClientId.

@@ -219,3 +219,67 @@ pub fn dot_ls(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         out.line(format!("Failed to list on Client \"{}\": {e}", client.name));
     }
 }
+
+/// `.estimate job=NAME [level=L] [client=] [fileset=]`: what the last
+/// jobs of that name and level wrote, from the catalog (bacula-dir's
+/// bdb_get_job_statistics on SQLite: the average of the last four good
+/// jobs, a Differential's since the last Full, with a fixed correlation
+/// of 10 %), as `key=value` lines.
+pub fn dot_estimate(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    let args = ctx.args;
+    let (mut job, mut level, mut fileset, mut client) = (None, None, None, None);
+    for (key, value) in args.keys.iter().zip(&args.values).skip(1) {
+        let Some(value) = value.as_deref() else {
+            return out.line(format!("Invalid argument for {key}"));
+        };
+        match key.to_ascii_lowercase().as_str() {
+            "job" => job = Some(value),
+            "level" => level = value.chars().next().map(|c| c.to_ascii_uppercase()),
+            "fileset" => fileset = Some(value),
+            "client" => client = Some(value),
+            _ => {}
+        }
+    }
+    let Some(job) = job else {
+        return out.line("Invalid argument for job");
+    };
+    let acl = &ctx.login.acl;
+    let allows = super::login::Acl::allows;
+    if !allows(&acl.jobs, job)
+        || fileset.is_some_and(|f| !allows(&acl.filesets, f))
+        || client.is_some_and(|c| !allows(&acl.clients, c))
+    {
+        return out.line("Access to specified Job, FileSet or Client not allowed.");
+    }
+    let cfg = ctx.director.config();
+    let Some(res) = cfg.find(Kind::Job, job) else {
+        return out.line("Invalid argument for job");
+    };
+    let level = level
+        .or_else(|| res.str("Level").and_then(crate::job::names::level_letter))
+        .unwrap_or('F');
+    let stats = ctx
+        .director
+        .catalog()
+        .job_statistics(&res.name, level)
+        .map_err(|e| e.to_string());
+    match stats {
+        Ok(s) => {
+            out.line("");
+            for (k, v) in [
+                ("level", level.to_string()),
+                ("nbjob", s.jobs.to_string()),
+                ("corrbytes", s.correlation.to_string()),
+                ("jobbytes", s.bytes.to_string()),
+                ("corrfiles", s.correlation.to_string()),
+                ("jobfiles", s.files.to_string()),
+                ("duration", "0".into()),
+                ("job", res.name.clone()),
+            ] {
+                out.line(format!("{k}={v}"));
+            }
+            out.line("");
+        }
+        Err(e) => out.line(format!("Error with .estimate {e}")),
+    }
+}

@@ -180,6 +180,7 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     (".sql", "", sql::dot_sql),
     (".api", "", api),
     (".ls", "", estimate::dot_ls),
+    (".estimate", "", estimate::dot_estimate),
 ];
 
 /// `.api 0|1|2|json`: how this session's replies are shaped.
