@@ -230,7 +230,7 @@ fn setdebug_reaches_each_daemon_and_prompts_like_bacula_dir() {
     let script = "setdebug level=100 client=test-fd\nsetdebug level=0 storage=File\nsetdebug level=0 trace=0 client=test-fd\nsetdebug level=10\n1\nsetdebug level=0 dir\nsetdebug tags=bogus level=1 dir\n";
     let ours = s.console(script);
     let prompt = s.console("setdebug\n");
-    let others = "setbandwidth limit=100k client=test-fd\nsetbandwidth limit=0 client=test-fd\nsetbandwidth\n2\n2m/s\n1\nstatistics client=test-fd\nstatistics storage=File\nstatistics\n3\n1\n";
+    let others = "setbandwidth limit=100k client=test-fd\nsetbandwidth limit=0 client=test-fd\nsetbandwidth\n2\n2m/s\n1\nstatistics client=test-fd\nstatistics storage=File\nstatistics\n3\n1\nsetip\n";
     let our_others = s.console(others);
     let our_dir_stats = s.console("statistics\n1\n");
     s.switch_director(Director::BaculaDir);
@@ -251,6 +251,7 @@ fn setdebug_reaches_each_daemon_and_prompts_like_bacula_dir() {
         "bacula.client.test-fd.memory.bufs=",
         "bacula.storage.test-sd.device.FileDev.status=1",
         "Select daemon type for statistics (1-3): 3",
+        "Unauthorized command from this console.",
     ] {
         assert!(our_others.contains(line), "{line}: {our_others}");
     }

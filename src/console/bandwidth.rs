@@ -1,6 +1,8 @@
 //! `setbandwidth`: the file daemon limits the bandwidth of one running
 //! job, or of a client's running and future jobs (bacula-dir 9.6.7:
-//! ua_cmds.c setbwlimit_cmd, setbwlimit_client; fd_cmds.c send_bwlimit).
+//! ua_cmds.c setbwlimit_cmd, setbwlimit_client; fd_cmds.c send_bwlimit);
+//! and `setip`, the other command about how the Director reaches a
+//! client.
 
 use super::{daemons, select, Ctx, Reply};
 use crate::config::{Kind, Resource};
@@ -159,5 +161,25 @@ mod tests {
         assert_eq!(super::with_suffix(1_048_576), "1.048 M");
         assert_eq!(super::with_suffix(500), "500 ");
         assert_eq!(super::with_suffix(10_000_000_000), "10.00 G");
+    }
+}
+
+/// `setip`: in bacula-dir 9.6.7 (ua_cmds.c setip_cmd) a console named
+/// like a Client, and allowed it by its ClientACL, sets that Client's
+/// Address to the address it connects from, until the next reload. rdird
+/// keeps the configuration as read and says so rather than pretend; any
+/// other console is refused as there.
+pub fn setip(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    let cfg = ctx.director.config();
+    let named_client = cfg
+        .find(Kind::Client, &ctx.login.name)
+        .filter(|c| super::login::Acl::allows(&ctx.login.acl.clients, &c.name))
+        .filter(|_| ctx.login.acl.clients.is_some());
+    match named_client {
+        None => out.line("Unauthorized command from this console."),
+        Some(c) => out.line(format!(
+            "Client \"{}\" address not changed: rdird takes a Client's Address from the configuration only (change it there and reload).",
+            c.name
+        )),
     }
 }

@@ -166,6 +166,11 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     ("trace", "Turn on/off trace to file", debug::trace),
     ("setbandwidth", "Sets bandwidth", bandwidth::setbandwidth),
     (
+        "setip",
+        "Sets new client address -- if authorized",
+        bandwidth::setip,
+    ),
+    (
         "statistics",
         "Display daemon statistics data",
         statistics::statistics,
