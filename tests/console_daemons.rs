@@ -77,7 +77,7 @@ fn estimate_listing_names_exactly_the_files_a_backup_saves_with_bacula_dirs_coun
     let full = s.console("estimate job=Backup listing\n");
     let (names, total) = listing(&full);
     assert!(
-        full.contains(&format!("Connecting to Client test-fd at 127.0.0.1:")),
+        full.contains("Connecting to Client test-fd at 127.0.0.1:"),
         "{full}"
     );
     let id = run_backup(&s, "Full");

@@ -153,17 +153,6 @@ fn with_suffix(n: u64) -> String {
     format!("{shown} {}", SUFFIX[groups.min(SUFFIX.len() - 1)])
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn speeds_read_as_bacula_prints_them() {
-        assert_eq!(super::with_suffix(102_400), "102.4 K");
-        assert_eq!(super::with_suffix(1_048_576), "1.048 M");
-        assert_eq!(super::with_suffix(500), "500 ");
-        assert_eq!(super::with_suffix(10_000_000_000), "10.00 G");
-    }
-}
-
 /// `setip`: in bacula-dir 9.6.7 (ua_cmds.c setip_cmd) a console named
 /// like a Client, and allowed it by its ClientACL, sets that Client's
 /// Address to the address it connects from, until the next reload. rdird
@@ -181,5 +170,16 @@ pub fn setip(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             "Client \"{}\" address not changed: rdird takes a Client's Address from the configuration only (change it there and reload).",
             c.name
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn speeds_read_as_bacula_prints_them() {
+        assert_eq!(super::with_suffix(102_400), "102.4 K");
+        assert_eq!(super::with_suffix(1_048_576), "1.048 M");
+        assert_eq!(super::with_suffix(500), "500 ");
+        assert_eq!(super::with_suffix(10_000_000_000), "10.00 G");
     }
 }
