@@ -162,7 +162,7 @@ fn acl_site() -> Setup {
     setup_conf("fd-secret", None, |p| {
         format!(
             "Storage {{ Name = Always; Address = 127.0.0.1; SD Port = {}; Password = \"sd-secret\"; Device = FileDev; Media Type = File }}\n\
-             Console {{ Name = fileonly; Password = \"fo-secret\"; StorageACL = File; CommandACL = mount, unmount, umount, release, setdebug, status, estimate, \".ls\"; ClientACL = gone-fd; JobACL = Other; FileSetACL = Set; }}\n",
+             Console {{ Name = fileonly; Password = \"fo-secret\"; StorageACL = File; CommandACL = mount, unmount, umount, release, setdebug, status, estimate, setbandwidth, statistics, \".ls\"; ClientACL = gone-fd; JobACL = Other; FileSetACL = Set; }}\n",
             p.sd_port
         )
     })
@@ -204,7 +204,7 @@ fn a_console_outside_its_storage_and_client_acls_reaches_no_daemon() {
     let ours = s.console_as(
         "fileonly",
         "fo-secret",
-        "mount storage=Always\nrelease storage=Always\nsetdebug level=50 storage=Always\nsetdebug level=50 client=test-fd\nestimate job=Backup\nestimate job=Other client=test-fd\n.ls client=test-fd path=/\nstatus client=test-fd\nmount jobid=1\n",
+        "mount storage=Always\nrelease storage=Always\nsetdebug level=50 storage=Always\nsetdebug level=50 client=test-fd\nestimate job=Backup\nestimate job=Other client=test-fd\n.ls client=test-fd path=/\nstatus client=test-fd\nmount jobid=1\nstatus network client=test-fd storage=File bytes=1k\nsetbandwidth limit=1k client=test-fd\nstatistics client=test-fd\n",
     );
     for refusal in [
         "Storage \"Always\" not found.",
@@ -367,7 +367,7 @@ fn hostile_arguments_neither_crash_nor_inject() {
     // sizes and SQL.
     let out = s.console_or_kill(
         &format!(
-            "mount storage={huge}\nmount device=\"FileDev;release\" storage=File\nsetdebug level=1 options=\"a status\" client=test-fd\nsetdebug level=1 tags=\"'; DROP TABLE Job; --\" dir\nestimate job=\"Backup'; DELETE FROM Job; --\"\n.ls client=\"test-fd' OR 1=1\" path=/tmp\nsetdebug level=99999999999999999999 client=test-fd\n.\nestimate job=Backup level=\"Full listing\"\nmount drive=\"0 slot=1\" storage=File\n"
+            "mount storage={huge}\nmount device=\"FileDev;release\" storage=File\nsetdebug level=1 options=\"a status\" client=test-fd\nsetdebug level=1 tags=\"'; DROP TABLE Job; --\" dir\nestimate job=\"Backup'; DELETE FROM Job; --\"\n.ls client=\"test-fd' OR 1=1\" path=/tmp\nsetdebug level=99999999999999999999 client=test-fd\n.\nestimate job=Backup level=\"Full listing\"\nmount drive=\"0 slot=1\" storage=File\nstatus network client=test-fd storage=File bytes=1e999\nsetbandwidth limit=99999999999999999999999999 client=test-fd\nstatistics client=test-fd \"bacula.client'; --\"\n"
         ),
         Duration::from_secs(60),
     );
@@ -390,6 +390,12 @@ fn hostile_arguments_neither_crash_nor_inject() {
     );
     assert!(out.contains("Level \"Full listing\" not valid."), "{out}");
     assert!(out.contains("Invalid drive \"0 slot=1\""), "{out}");
+    assert!(out.contains("Invalid bytes=\"1e999\""), "{out}");
+    assert!(
+        out.contains("Invalid value for limit parameter. Expecting speed."),
+        "{out}"
+    );
+    assert!(out.contains("Invalid metric name"), "{out}");
     assert!(!out.contains("3022"), "{out}");
     let jobs: i64 = s
         .catalog()
@@ -461,4 +467,39 @@ fn status_client_and_storage_relay_the_daemons_reports_as_bacula_dir() {
     ] {
         assert!(ours.contains(line), "{line}: {ours}");
     }
+}
+
+#[test]
+fn status_network_measures_between_the_file_and_storage_daemons_as_bacula_dir() {
+    let mut s = setup("fd-secret");
+    let script = "status network client=test-fd storage=File bytes=100k\n";
+    let ours = s.console_within(script, Duration::from_secs(60));
+    s.switch_director(Director::BaculaDir);
+    let theirs = s.console_within(script, Duration::from_secs(60));
+    s.switch_director(Director::Rdird);
+    let speeds = |out: &str| -> Vec<String> {
+        answer(out)
+            .into_iter()
+            .map(|l| match l.split_once(" duration=") {
+                Some((head, _)) => head.to_string(),
+                None => l,
+            })
+            .collect()
+    };
+    assert_eq!(
+        speeds(&ours),
+        speeds(&theirs),
+        "rdird:\n{ours}\nbacula-dir:\n{theirs}"
+    );
+    assert!(
+        ours.contains(
+            "Running network test between Client=test-fd and Storage=File with 102.4 KB ..."
+        ),
+        "{ours}"
+    );
+    assert_eq!(
+        ours.matches("2000 OK bytes=102400 duration=").count(),
+        2,
+        "{ours}"
+    );
 }

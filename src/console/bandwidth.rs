@@ -139,7 +139,7 @@ fn limit_on(
 }
 
 /// Bacula's edit_uint64_with_suffix: `102400` → `102.4 K`, `500` → `500 `.
-fn with_suffix(n: u64) -> String {
+pub(super) fn with_suffix(n: u64) -> String {
     const SUFFIX: [&str; 10] = ["", "K", "M", "G", "T", "P", "E", "Z", "Y", "FIX ME"];
     let grouped = super::list::commas(&n.to_string());
     let groups = grouped.matches(',').count();

@@ -2,7 +2,8 @@
 //! file or storage daemon's own report relayed as bacula-dir 9.6.7 relays
 //! it (ua_status.c do_client_status, do_storage_status, dot_status_cmd),
 //! after the "Connecting to …" line, with bconsole's selection list when
-//! no daemon is named.
+//! no daemon is named; and `status network`, the test of the network
+//! between a file daemon and a storage daemon (do_network_status).
 
 use super::{daemons, Ctx, Reply};
 use crate::config::{Kind, Resource};
@@ -87,4 +88,49 @@ fn relay(
         crate::peer::Answer::UpToEod,
         &mut daemons::relay(out),
     )
+}
+
+/// `status network [client=] [storage=] [bytes=N]`: 50 MB unless told.
+pub fn network(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    let bytes = match ctx.args.get("bytes") {
+        None => 50 * 1024 * 1024,
+        Some(b) => match crate::config::units::parse_size(b) {
+            Some(n) if n > 0 => n,
+            _ => return out.line(format!("Invalid bytes=\"{b}\": a size is expected.")),
+        },
+    };
+    let cfg = ctx.director.config();
+    let Some(client) = daemons::pick(ctx, out, &cfg, Kind::Client, &["client"]) else {
+        return;
+    };
+    let Some(storage) = daemons::pick(ctx, out, &cfg, Kind::Storage, &["storage"]) else {
+        return;
+    };
+    // The storage daemon's job line names a Job and its FileSet, as
+    // bacula-dir's console job does with its first Job.
+    let Some(job) = cfg.all(Kind::Job).next() else {
+        return out.line("No Job resource to name in the storage daemon's job.");
+    };
+    out.line(daemons::connecting("Storage", storage));
+    out.line(daemons::connecting("Client", client));
+    out.line(format!(
+        "Running network test between Client={} and Storage={} with {}B ...",
+        client.name,
+        storage.name,
+        super::bandwidth::with_suffix(bytes)
+    ));
+    let t = crate::peer::network::NetworkTest {
+        client,
+        storage,
+        job_resource: &job.name,
+        fileset: job.str("FileSet").unwrap_or("*None*"),
+        bytes,
+    };
+    let dir = &cfg.director().name;
+    let timeout = daemons::connect_timeout(&cfg, Kind::Client);
+    let result = crate::peer::network::test(dir, &t, timeout, &mut daemons::relay(out));
+    if let Err(e) = result {
+        tracing::warn!("status network: {e}");
+        out.line(format!("Network test failed: {e}"));
+    }
 }

@@ -79,6 +79,9 @@ pub fn status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         };
         return super::daemon_status::status(ctx, out, kind);
     }
+    if what == "network" {
+        return super::daemon_status::network(ctx, out);
+    }
     if what != "dir" && what != "director" {
         out.line(format!(
             "status {what}: use status dir, status client=<Client> or status storage=<Storage>"

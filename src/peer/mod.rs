@@ -9,6 +9,7 @@ pub mod backup;
 pub mod catreq;
 pub mod fd;
 pub mod job;
+pub mod network;
 pub mod restore;
 pub mod sd;
 pub mod verify;
