@@ -295,6 +295,20 @@ fn setdebug_reaches_each_daemon_and_prompts_like_bacula_dir() {
         !quiet.contains("DEBUG") && !quiet.contains("TRACE"),
         "{quiet}"
     );
+
+    // `trace on`: the lines go to <Working Directory>/<Director>.trace
+    // instead, until `trace off`.
+    let trace = s.root.path().join("dir/test-dir.trace");
+    let before = s.log().len();
+    s.console("trace on\nsetdebug level=200 dir\nstatus client=test-fd\nsetdebug level=0 dir\ntrace off\n");
+    let traced = std::fs::read_to_string(&trace).unwrap_or_default();
+    assert!(
+        traced.contains("TRACE") || traced.contains("DEBUG"),
+        "{traced}"
+    );
+    assert!(!s.log()[before..].contains("DEBUG"), "{}", s.log());
+    s.console("setdebug level=200 dir\nstatus client=test-fd\nsetdebug level=0 dir\n");
+    assert_eq!(std::fs::read_to_string(&trace).unwrap_or_default(), traced);
 }
 
 #[test]
