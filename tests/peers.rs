@@ -29,7 +29,7 @@ fn status_storage_shows_the_storage_daemons_report() {
     let s = setup("fd-secret");
     let out = s.console("status storage=File\n");
     assert!(
-        out.contains("Connecting to Storage File at 127.0.0.1:"),
+        out.contains("Connecting to Storage daemon File at 127.0.0.1:"),
         "{out}"
     );
     assert!(out.contains("test-sd Version: 9.6.7"), "{out}");

@@ -14,6 +14,17 @@ pub struct PriorJob {
     pub start: i64,
 }
 
+/// The figures `.estimate` gives for a job and level.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct JobStatistics {
+    /// How many jobs the figures come from.
+    pub jobs: i64,
+    pub files: i64,
+    pub bytes: i64,
+    /// Bacula's correlation, in percent.
+    pub correlation: i64,
+}
+
 /// A backup's figures, as both daemons reported them.
 pub struct BackupTotals {
     pub files: i64,
@@ -100,6 +111,130 @@ impl Catalog {
                 },
             )
             .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// As `prior_backup`, by the Client's name and the FileSet's name and
+    /// fingerprint, creating no record: what `estimate` asks before any
+    /// job of its own exists.
+    pub fn prior_backup_named(
+        &self,
+        job: &str,
+        client: &str,
+        fileset: &str,
+        fileset_md5: &str,
+        levels: &str,
+    ) -> Result<Option<PriorJob>, CatalogError> {
+        self.db()
+            .query_row(
+                "SELECT Job, CAST(strftime('%s', StartTime, 'utc') AS INTEGER) FROM Job
+                 WHERE Name = ?1 AND Type = 'B' AND JobStatus IN ('T', 'W')
+                   AND ClientId = (SELECT ClientId FROM Client WHERE Name = ?2)
+                   AND FileSetId IN (SELECT FileSetId FROM FileSet WHERE FileSet = ?3 AND MD5 = ?4)
+                   AND instr(?5, Level) > 0 AND StartTime IS NOT NULL
+                 ORDER BY StartTime DESC, JobId DESC LIMIT 1",
+                params![job, client, fileset, fileset_md5, levels],
+                |r| {
+                    Ok(PriorJob {
+                        job: r.get(0)?,
+                        start: r.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The files an accurate Incremental or Differential of this Job,
+    /// Client and FileSet compares with, as bacula-dir's
+    /// send_accurate_current_files sends them: the newest version of each
+    /// file (deleted ones left out) over the last Full, the last
+    /// Differential after it and, for an Incremental, the Incrementals
+    /// after those (db_get_accurate_jobids); each as `path+name NUL lstat
+    /// NUL NUL deltaseq`, with no digest.
+    pub fn accurate_files(
+        &self,
+        job: &str,
+        client: &str,
+        fileset: &str,
+        fileset_md5: &str,
+        level: char,
+    ) -> Result<Vec<Vec<u8>>, CatalogError> {
+        let good = "Name = ?1 AND Type = 'B' AND JobStatus IN ('T', 'W')
+             AND ClientId = (SELECT ClientId FROM Client WHERE Name = ?2)
+             AND FileSetId IN (SELECT FileSetId FROM FileSet WHERE FileSet = ?3 AND MD5 = ?4)";
+        let sql = format!(
+            "WITH full AS (SELECT JobId, StartTime FROM Job WHERE {good} AND Level = 'F'
+                           ORDER BY StartTime DESC, JobId DESC LIMIT 1),
+                  diff AS (SELECT JobId, StartTime FROM Job WHERE {good} AND Level = 'D'
+                           AND StartTime > (SELECT StartTime FROM full)
+                           ORDER BY StartTime DESC, JobId DESC LIMIT 1),
+                  base AS (SELECT * FROM full UNION ALL SELECT * FROM diff),
+                  incr AS (SELECT JobId FROM Job WHERE {good} AND Level = 'I' AND ?5 = 'I'
+                           AND StartTime > (SELECT MAX(StartTime) FROM base)),
+                  jobs AS (SELECT JobId FROM base UNION SELECT JobId FROM incr),
+                  newest AS (SELECT PathId, FilenameId, MAX(JobId) AS JobId FROM File
+                             WHERE JobId IN (SELECT JobId FROM jobs)
+                             GROUP BY PathId, FilenameId)
+             SELECT Path.Path, Filename.Name, File.LStat, File.DeltaSeq
+               FROM newest
+               JOIN File ON File.JobId = newest.JobId AND File.PathId = newest.PathId
+                        AND File.FilenameId = newest.FilenameId
+               JOIN Path ON Path.PathId = File.PathId
+               JOIN Filename ON Filename.FilenameId = File.FilenameId
+              WHERE File.FileIndex > 0"
+        );
+        let mut q = self.db().prepare(&sql).map_err(|e| self.err(e))?;
+        let rows = q
+            .query_map(
+                params![job, client, fileset, fileset_md5, level.to_string()],
+                |r| {
+                    let text = |i: usize| -> rusqlite::Result<Vec<u8>> {
+                        Ok(match r.get_ref(i)? {
+                            rusqlite::types::ValueRef::Text(t) => t.to_vec(),
+                            rusqlite::types::ValueRef::Blob(b) => b.to_vec(),
+                            rusqlite::types::ValueRef::Integer(n) => n.to_string().into_bytes(),
+                            _ => Vec::new(),
+                        })
+                    };
+                    let mut line = text(0)?;
+                    line.extend(text(1)?);
+                    line.push(0);
+                    line.extend(text(2)?);
+                    line.extend([0, 0]);
+                    line.extend(text(3)?);
+                    Ok(line)
+                },
+            )
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// What the last good jobs of this name and level wrote, for
+    /// `.estimate`: bacula-dir's bdb_get_job_statistics on SQLite (no
+    /// regression there): the average files and bytes of the last four,
+    /// a Differential's only since the last Full, how many were used, and
+    /// a correlation of 10 (%) when there were any.
+    pub fn job_statistics(&self, job: &str, level: char) -> Result<JobStatistics, CatalogError> {
+        self.db()
+            .query_row(
+                "SELECT COUNT(*), CAST(AVG(JobFiles) AS INTEGER), CAST(AVG(JobBytes) AS INTEGER) FROM (
+                   SELECT JobFiles, JobBytes FROM Job
+                    WHERE Name = ?1 AND Level = ?2 AND JobStatus IN ('T', 'W')
+                      AND (?2 <> 'D' OR StartTime > (SELECT StartTime FROM Job WHERE Name = ?1
+                           AND Level = 'F' AND JobStatus IN ('T', 'W') ORDER BY StartTime DESC LIMIT 1))
+                    ORDER BY StartTime DESC LIMIT 4)",
+                params![job, level.to_string()],
+                |r| {
+                    let jobs: i64 = r.get(0)?;
+                    Ok(JobStatistics {
+                        jobs,
+                        files: r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+                        bytes: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
+                        correlation: if jobs > 0 { 10 } else { 0 },
+                    })
+                },
+            )
             .map_err(|e| self.err(e))
     }
 

@@ -4,8 +4,13 @@
 
 mod acl;
 mod args;
+mod bandwidth;
 mod bvfs;
+mod daemon_status;
+mod daemons;
+mod debug;
 mod dot;
+mod estimate;
 pub(crate) mod list;
 pub mod login;
 mod prune;
@@ -13,10 +18,13 @@ mod python;
 mod reload;
 mod restore;
 mod run;
+mod select;
 mod show;
 mod slots;
 mod sql;
+mod statistics;
 mod status;
+mod storage_cmds;
 mod throttle;
 mod volume;
 
@@ -142,6 +150,32 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     ("sqlquery", "Use SQL to query catalog", sql::sqlquery),
     ("status", "Report status", status::status),
     ("version", "Print Director version", version),
+    (
+        "estimate",
+        "Performs FileSet estimate, listing gives full listing",
+        estimate::estimate,
+    ),
+    ("mount", "Mount storage", storage_cmds::mount),
+    ("unmount", "Unmount storage", storage_cmds::unmount),
+    (
+        "umount",
+        "Umount - for old-time Unix guys, see unmount",
+        storage_cmds::unmount,
+    ),
+    ("release", "Release storage", storage_cmds::release),
+    ("setdebug", "Sets debug level", debug::setdebug),
+    ("trace", "Turn on/off trace to file", debug::trace),
+    ("setbandwidth", "Sets bandwidth", bandwidth::setbandwidth),
+    (
+        "setip",
+        "Sets new client address -- if authorized",
+        bandwidth::setip,
+    ),
+    (
+        "statistics",
+        "Display daemon statistics data",
+        statistics::statistics,
+    ),
     (".jobs", "", dot::jobs),
     (".clients", "", dot::clients),
     (".pools", "", dot::pools),
@@ -165,6 +199,8 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     (".bvfs_decode_lstat", "", bvfs::decode_lstat),
     (".bvfs_clear_cache", "", bvfs::clear_cache),
     (".bvfs_update_fv", "", bvfs::update_fv),
+    (".ls", "", estimate::dot_ls),
+    (".estimate", "", estimate::dot_estimate),
 ];
 
 /// `.api 0|1|2|json`: how this session's replies are shaped.

@@ -72,8 +72,15 @@ fn bacula_date(s: &str) -> String {
 pub fn status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let what = ctx.args.word(0).unwrap_or("dir").to_ascii_lowercase();
     if what == "client" || what == "storage" {
-        daemon(ctx, out, &what);
-        return;
+        let kind = if what == "client" {
+            Kind::Client
+        } else {
+            Kind::Storage
+        };
+        return super::daemon_status::status(ctx, out, kind);
+    }
+    if what == "network" {
+        return super::daemon_status::network(ctx, out);
     }
     if what != "dir" && what != "director" {
         out.line(format!(
@@ -168,67 +175,6 @@ fn finished(sql: &str) -> String {
     ))
 }
 
-/// `status client=NAME` and `status storage=NAME`: the daemon's report.
-fn daemon(ctx: &Ctx<'_, '_>, out: &mut Reply, what: &str) {
-    let cfg = ctx.director.config();
-    let (kind, acl) = if what == "client" {
-        (Kind::Client, &ctx.login.acl.clients)
-    } else {
-        (Kind::Storage, &ctx.login.acl.storages)
-    };
-    let named = ctx.args.get(what);
-    let res = match named {
-        Some(n) => cfg.find(kind, n),
-        None => cfg
-            .all(kind)
-            .find(|r| super::login::Acl::allows(acl, &r.name)),
-    };
-    let Some(res) = res.filter(|r| super::login::Acl::allows(acl, &r.name)) else {
-        out.line(format!(
-            "{} \"{}\" not found.",
-            kind.name(),
-            named.unwrap_or("")
-        ));
-        return;
-    };
-    let dir = cfg.director();
-    let (timeout_directive, port_directive, default_port) = if kind == Kind::Client {
-        ("FdConnectTimeout", "FdPort", 9102)
-    } else {
-        ("SdConnectTimeout", "SdPort", 9103)
-    };
-    let timeout = std::time::Duration::from_secs(
-        dir.int(timeout_directive).unwrap_or(180).clamp(1, 30) as u64,
-    );
-    out.line(format!(
-        "Connecting to {} {} at {}:{}",
-        kind.name(),
-        res.name,
-        res.str("Address").unwrap_or("localhost"),
-        res.int(port_directive).unwrap_or(default_port)
-    ));
-    let result = if kind == Kind::Client {
-        crate::peer::fd::status(&dir.name, res, timeout)
-    } else {
-        crate::peer::sd::status(&dir.name, res, timeout)
-    };
-    match result {
-        Ok(lines) => {
-            for l in lines {
-                out.push(l);
-            }
-        }
-        Err(e) => {
-            tracing::warn!("{e}");
-            out.line(format!(
-                "Failed to connect to {} {}: {e}",
-                kind.name(),
-                res.name
-            ));
-        }
-    }
-}
-
 /// What the scheduler starts in the next day.
 fn scheduled(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let cfg = ctx.director.config();
@@ -296,6 +242,11 @@ fn running(ctx: &Ctx<'_, '_>, out: &mut Reply) {
 /// `.status dir header|running|terminated|scheduled`, for tools. With
 /// `.api 2` the answers are `key=value` lines, a blank line between jobs.
 pub fn dot_status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    match ctx.args.word(0).map(str::to_ascii_lowercase).as_deref() {
+        Some("client") => return super::daemon_status::dot_status(ctx, out, Kind::Client),
+        Some("storage") => return super::daemon_status::dot_status(ctx, out, Kind::Storage),
+        _ => {}
+    }
     let dir_word = ctx
         .args
         .word(0)

@@ -327,31 +327,8 @@ fn run_fd(
 ) -> Result<FdReport, String> {
     let mut fd = super::job::open_fd_job(&plan.parties, out, say, closers)?;
     (plan.status)('R');
-    match (plan.level, &plan.since) {
-        ('I' | 'D', Some((since, prev))) => {
-            let name = if plan.level == 'I' {
-                "incremental"
-            } else {
-                "differential"
-            };
-            fd.send_all(&[
-                format!("level = {name}  mtime_only=0 \n"),
-                format!("level = since_utime {since} mtime_only=0 prev_job={prev}\n"),
-            ])
-            .map_err(bnet)?;
-        }
-        _ => fd.send("level = full  mtime_only=0 \n").map_err(bnet)?,
-    }
-    expect(&mut fd, "2000 OK level", "the level", say)?;
-    let vss = if plan.fileset.bool("EnableVss").unwrap_or(true) {
-        " vss=1"
-    } else {
-        ""
-    };
-    let mut lines = vec![format!("fileset{vss}\n")];
-    lines.extend(fileset_lines(plan.fileset));
-    fd.send_then_eod(&lines).map_err(bnet)?;
-    expect(&mut fd, "2000 OK include", "the FileSet", say)?;
+    send_level(&mut fd, plan.level, plan.since.as_ref(), false, say)?;
+    send_fileset(&mut fd, plan.fileset, say)?;
     super::job::tell_fd_storage(&mut fd, &plan.parties, None, say)?;
     if plan.parties.canceled.load(Ordering::SeqCst) {
         return Err("the job was canceled".into());
@@ -363,6 +340,53 @@ fn run_fd(
     let _ = fd.signal(Signal::Terminate);
     fd.close();
     Ok(FdReport::from_end_line(&end))
+}
+
+/// Tells the file daemon the level, as bacula-dir's send_level_command
+/// does for a backup and for `estimate`: Incremental and Differential
+/// with the prior job's start and name; `accurate` marks them so that
+/// the file daemon compares with the list it is sent next.
+pub(super) fn send_level(
+    fd: &mut Connection,
+    level: char,
+    since: Option<&(i64, String)>,
+    accurate: bool,
+    say: &dyn Fn(&str),
+) -> Result<(), String> {
+    match (level, since) {
+        ('I' | 'D', Some((since, prev))) => {
+            let name = if level == 'I' {
+                "incremental"
+            } else {
+                "differential"
+            };
+            let accurate = if accurate { "accurate_" } else { "" };
+            fd.send_all(&[
+                format!("level = {accurate}{name}  mtime_only=0 \n"),
+                format!("level = since_utime {since} mtime_only=0 prev_job={prev}\n"),
+            ])
+            .map_err(bnet)?;
+        }
+        _ => fd.send("level = full  mtime_only=0 \n").map_err(bnet)?,
+    }
+    expect(fd, "2000 OK level", "the level", say).map(drop)
+}
+
+/// Sends the FileSet and reads the file daemon's acceptance.
+pub(super) fn send_fileset(
+    fd: &mut Connection,
+    fileset: &Resource,
+    say: &dyn Fn(&str),
+) -> Result<(), String> {
+    let vss = if fileset.bool("EnableVss").unwrap_or(true) {
+        " vss=1"
+    } else {
+        ""
+    };
+    let mut lines = vec![format!("fileset{vss}\n")];
+    lines.extend(fileset_lines(fileset));
+    fd.send_then_eod(&lines).map_err(bnet)?;
+    expect(fd, "2000 OK include", "the FileSet", say).map(drop)
 }
 
 #[cfg(test)]

@@ -183,7 +183,7 @@ pub struct SdJob<'a> {
 
 impl SdJob<'_> {
     /// The `JobId=… job=… job_name=…` line for the job of `p`.
-    fn line(&self, p: &Parties<'_>) -> String {
+    pub(super) fn line(&self, p: &Parties<'_>) -> String {
         format!(
             "JobId={} job={} job_name={} client_name={} type={} level={} FileSet={} NoAttr=0 SpoolAttr={} FileSetMD5={} SpoolData=0 WritePartAfterJob=1 PreferMountedVols=1 SpoolSize=0 rerunning=0 VolSessionId=0 VolSessionTime=0 sd_client=0 Authorization=dummy\n",
             p.job_id,

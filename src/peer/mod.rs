@@ -1,12 +1,15 @@
 //! The Director's side of the file daemon and storage daemon protocols:
 //! connecting, the Hello, CRAM-MD5 both ways, and what the Director asks
-//! of each daemon: their status (`status client`, `status storage`) and
-//! backups (`backup`, with the storage daemon's requests in `catreq`).
+//! of each daemon: their status (`status client`, `status storage`), the
+//! console's commands that reach them (`command`: setdebug, mount,
+//! statistics, …) and backups (`backup`, with the storage daemon's
+//! requests in `catreq`).
 
 pub mod backup;
 pub mod catreq;
 pub mod fd;
 pub mod job;
+pub mod network;
 pub mod restore;
 pub mod sd;
 pub mod verify;
@@ -100,9 +103,14 @@ impl Daemon<'_> {
         connect_timeout: Duration,
     ) -> Result<Connection, String> {
         let mut conn = connect(&self.what, self.host(), self.port(), connect_timeout)?;
+        // A daemon that accepts and then says nothing is taken for gone
+        // once the connect timeout has passed, not after a full read
+        // timeout at each step of the handshake.
+        conn.set_deadline(Some(std::time::Instant::now() + connect_timeout));
         let password = self.resource.str("Password").unwrap_or_default();
         hello(&mut conn, &self.hello, director_name, password).map_err(|e| e.to_string())?;
         let ok = conn.recv_text().map_err(|e| e.to_string())?;
+        conn.set_deadline(None);
         if ok.starts_with(self.hello_ok) {
             Ok(conn)
         } else {
@@ -149,4 +157,46 @@ impl Daemon<'_> {
         conn.close();
         answer.map(|a| a.trim_end_matches(['\n', '\0']).to_string())
     }
+}
+
+/// How much of a daemon's answer a command waits for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Answer {
+    /// One line (`2000 OK setdebug=…`).
+    Line,
+    /// Every line up to the end of data (`mount`, `statistics`).
+    UpToEod,
+}
+
+/// Sends `command` on an open session, gives the daemon's answer to
+/// `on_line` line by line, and ends the session. An answer that stops
+/// short (the daemon went away, or said nothing for the connection's
+/// timeout) is an error naming the daemon.
+pub fn command(
+    mut conn: Connection,
+    command: &str,
+    answer: Answer,
+    on_line: &mut dyn FnMut(&str),
+) -> Result<(), String> {
+    let result = (|| {
+        conn.send(command).map_err(|e| e.to_string())?;
+        loop {
+            match conn.recv().map_err(|e| e.to_string())? {
+                Packet::Data(d) => {
+                    on_line(&crate::bnet::rawtext::decode(&d));
+                    if answer == Answer::Line {
+                        return Ok(());
+                    }
+                }
+                Packet::Signal(Signal::Eod) if answer == Answer::UpToEod => return Ok(()),
+                Packet::Signal(Signal::Terminate) => {
+                    return Err(format!("{} ended the session", conn.peer()))
+                }
+                Packet::Signal(_) => {}
+            }
+        }
+    })();
+    let _ = conn.signal(Signal::Terminate);
+    conn.close();
+    result
 }

@@ -32,6 +32,27 @@ pub fn status(
     )
 }
 
+/// `mount`, `unmount` or `release` of a device: the storage daemon's
+/// answer, line by line, as bacula-dir's do_storage_cmd relays it
+/// (ua_cmds.c). `drive` and `slot` are -1 when not given, as there.
+pub fn device_command(
+    director_name: &str,
+    storage: &Resource,
+    verb: &str,
+    device: &str,
+    (drive, slot): (i64, i64),
+    connect_timeout: Duration,
+    on_line: &mut dyn FnMut(&str),
+) -> Result<(), String> {
+    let conn = daemon(director_name, storage).login(director_name, connect_timeout)?;
+    super::command(
+        conn,
+        &format!("{verb} {} drive={drive} slot={slot}\n", bash_spaces(device)),
+        super::Answer::UpToEod,
+        on_line,
+    )
+}
+
 /// The device name a Storage resource gives (its first).
 pub fn device(storage: &Resource) -> String {
     match storage.get("Device") {
