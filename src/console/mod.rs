@@ -5,6 +5,7 @@
 mod acl;
 mod args;
 mod dot;
+mod enable;
 pub(crate) mod list;
 pub mod login;
 mod prune;
@@ -12,6 +13,8 @@ mod python;
 mod reload;
 mod restore;
 mod run;
+mod schedule;
+mod select;
 mod show;
 mod slots;
 mod sql;
@@ -141,6 +144,16 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     ("sqlquery", "Use SQL to query catalog", sql::sqlquery),
     ("status", "Report status", status::status),
     ("version", "Print Director version", version),
+    (
+        "disable",
+        "Disable a job, attributes batch process",
+        enable::disable,
+    ),
+    (
+        "enable",
+        "Enable a job, attributes batch process",
+        enable::enable,
+    ),
     (".jobs", "", dot::jobs),
     (".clients", "", dot::clients),
     (".pools", "", dot::pools),

