@@ -212,3 +212,86 @@ fn disabled_jobs_clients_and_schedules_are_not_scheduled_and_stay_so_across_relo
         "bacula-dir 9.6.7 now keeps a disable across a restart"
     );
 }
+
+/// The narrow console's output.
+fn narrow(s: &Setup, input: &str) -> String {
+    s.console_as(NARROW, NARROW_PASSWORD, input)
+}
+
+#[test]
+fn a_restricted_console_cannot_switch_or_see_what_is_outside_its_acls_and_hostile_names_change_nothing(
+) {
+    let s = setup_conf("fd-secret", None, extra);
+    for (command, answer_line) in [
+        ("disable job=WeeklyJob", "Job \"WeeklyJob\" not found."),
+        ("disable job=NoSuchJob", "Job \"NoSuchJob\" not found."),
+        ("disable client=other-fd", "Client \"other-fd\" not found."),
+        ("disable schedule=Weekly", "Schedule \"Weekly\" not found."),
+        ("enable schedule=Weekly", "Schedule \"Weekly\" not found."),
+    ] {
+        let out = narrow(&s, &format!("{command}\n"));
+        assert_eq!(answer(&out, command), [answer_line], "{out}");
+    }
+    let out = status(&s);
+    assert!(
+        has_job(&out, "WeeklyJob"),
+        "a refused disable changed something: {out}"
+    );
+    assert!(!std::fs::read_dir(s.root.path().join("dir"))
+        .unwrap()
+        .any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".enabled")));
+
+    // What it may see is all it is offered and shown.
+    let out = narrow(&s, "disable job\nstatus schedule days=8\n");
+    assert!(
+        out.contains("Automatically selected Job: NightlyJob"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("WeeklyJob") && !out.contains("Other"),
+        "{out}"
+    );
+    let command = "status schedule days=8 job=WeeklyJob,NightlyJob";
+    let out = narrow(&s, &format!("enable job=NightlyJob\n{command}\n"));
+    let shown = answer(&out, command).join("\n");
+    assert!(
+        has_job(&shown, "NightlyJob") && !shown.contains("WeeklyJob"),
+        "{out}"
+    );
+
+    // Hostile names and numbers: refused, nothing changed, the Director
+    // still answers.
+    let huge = "J".repeat(200_000);
+    for command in [
+        "disable job=\"x'; DELETE FROM Job; --\"".to_string(),
+        format!("disable job={huge}"),
+        format!("disable schedule=\"{huge}\" client={huge}"),
+        "status schedule days=99999999999999999999999 limit=-7 job=,,,, client=\"'\" time=\"2026-13-45 99:99\"".into(),
+        "status schedule days=3000 limit=0".into(),
+    ] {
+        let out = s.console(&format!("{command}\n"));
+        assert!(!out.contains("DELETE FROM Job;\n") && !out.is_empty(), "{out}");
+    }
+    let mut raw = b"disable job=\xff\xfe\x80name\nenable client=\"\xc3\x28\"\n".to_vec();
+    raw.extend_from_slice(b"version\n");
+    let out = String::from_utf8_lossy(&s.console_raw(&raw)).into_owned();
+    assert!(
+        out.contains("not found.") && out.contains("test-dir Version:"),
+        "{out}"
+    );
+    let out = status(&s);
+    assert!(
+        has_job(&out, "WeeklyJob") && has_job(&out, "NightlyJob"),
+        "{out}"
+    );
+    let out = s.console("status schedule days=9999 limit=3\n");
+    assert_eq!(scheduled(&out).len(), 3, "{out}");
+    assert!(
+        out.contains("Ignoring invalid value for days. Max is 3000."),
+        "{out}"
+    );
+}
