@@ -295,3 +295,145 @@ fn a_restricted_console_cannot_switch_or_see_what_is_outside_its_acls_and_hostil
         "{out}"
     );
 }
+
+/// The catalog's VolStatus and pool of `volume`, if it has a record.
+fn volume_row(s: &Setup, volume: &str) -> Option<(String, String, i64)> {
+    use rusqlite::OptionalExtension;
+    s.catalog()
+        .query_row(
+            "SELECT VolStatus, Pool.Name, VolBytes FROM Media JOIN Pool USING (PoolId) WHERE VolumeName = ?1",
+            [volume],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .unwrap()
+}
+
+/// Labels `volume` in `pool` and marks it Recycle, as a volume whose
+/// jobs were pruned is before it is reused.
+fn recycled_volume(s: &Setup, volume: &str, pool: &str) {
+    let out = s.console(&format!(
+        "label volume={volume} pool={pool} storage=File\nupdate volume={volume} volstatus=Recycle\n"
+    ));
+    assert_eq!(
+        volume_row(s, volume).map(|v| v.0).as_deref(),
+        Some("Recycle"),
+        "{out}"
+    );
+}
+
+#[test]
+fn relabel_renames_a_recycled_volume_on_the_storage_daemon_and_in_the_catalog_as_bacula_dir_does() {
+    let mut s = setup_conf("fd-secret", None, extra);
+    recycled_volume(&s, "OldA", "Full");
+    recycled_volume(&s, "OldB", "Full");
+    recycled_volume(&s, "OldC", "Full");
+    recycled_volume(&s, "SmallOld", "Small");
+    let appendable = "label volume=Live pool=Full storage=File\n";
+    s.console(appendable);
+
+    let command = "relabel storage=File oldvolume=OldA volume=NewA pool=Full";
+    let ours = s.console(&format!("{command}\n"));
+    let ours = answer(&ours, command).join("\n");
+    assert!(ours.contains("3000 OK label."), "{ours}");
+    assert_eq!(volume_row(&s, "OldA"), None, "{ours}");
+    let (status, pool, bytes) = volume_row(&s, "NewA").expect("no record for the new name");
+    assert_eq!((status.as_str(), pool.as_str()), ("Append", "Full"));
+    assert!(bytes > 0);
+    // The storage daemon wrote the new name in the label of the file.
+    // The storage daemon (9.6.7, the same for either Director) writes
+    // the new label in the volume's file, which keeps its old name.
+    let label = std::fs::read(s.root.path().join("volumes/OldA")).unwrap();
+    assert!(label.windows(5).any(|w| w == b"NewA\0"), "{ours}");
+
+    let refused = "relabel storage=File oldvolume=Live volume=NewLive pool=Full";
+    let ours_refused = s.console(&format!("{refused}\n"));
+
+    // The narrow console may not relabel a volume of a pool outside its
+    // PoolACL, nor reach a storage outside its StorageACL.
+    let out = narrow(
+        &s,
+        "relabel storage=File oldvolume=SmallOld volume=Stolen pool=Full\n",
+    );
+    assert!(out.contains("Volume \"SmallOld\" not found."), "{out}");
+    let out = narrow(
+        &s,
+        "relabel storage=Gone oldvolume=SmallOld volume=Stolen pool=Full\n",
+    );
+    assert!(
+        out.contains("Storage resource \"Gone\": not found"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Automatically selected Storage: File"),
+        "{out}"
+    );
+    assert!(out.contains("Volume \"SmallOld\" not found."), "{out}");
+    assert_eq!(volume_row(&s, "SmallOld").unwrap().0, "Recycle");
+    assert_eq!(volume_row(&s, "Stolen"), None);
+    // A pool outside its PoolACL is not used: it is offered its own.
+    let out = narrow(
+        &s,
+        "relabel storage=File oldvolume=OldC volume=Moved pool=Small\n",
+    );
+    assert!(out.contains("Pool resource \"Small\": not found"), "{out}");
+    assert!(out.contains("Automatically selected Pool: Full"), "{out}");
+    assert_eq!(volume_row(&s, "Moved").unwrap().1, "Full", "{out}");
+    // Hostile names: refused, nothing written.
+    let huge = "v".repeat(100_000);
+    for (command, expected) in [
+        (
+            "relabel storage=File oldvolume=\"OldB' OR '1'='1\" volume=x pool=Full".to_string(),
+            "Volume \"OldB' OR '1'='1\" not found.",
+        ),
+        (
+            "relabel storage=File oldvolume=OldB volume=\"a/../../etc\" pool=Full".into(),
+            "Illegal volume name \"a/../../etc\"",
+        ),
+        (
+            format!("relabel storage=File oldvolume=OldB volume={huge} pool=Full"),
+            "Illegal volume name",
+        ),
+    ] {
+        let out = s.console(&format!("{command}\n"));
+        assert!(out.contains(expected), "{}", &out[..out.len().min(2000)]);
+    }
+    assert_eq!(volume_row(&s, "OldB").unwrap().0, "Recycle");
+
+    s.switch_director(Director::BaculaDir);
+    let command_b = "relabel storage=File oldvolume=OldB volume=NewB pool=Full";
+    let theirs_raw = s.console(&format!("{command_b}\n"));
+    let theirs = answer(&theirs_raw, command_b)
+        .join("\n")
+        .replace("NewB", "NewA")
+        .replace("OldB", "OldA");
+    assert_eq!(volume_row(&s, "OldB"), None, "{theirs_raw}");
+    // Line for line up to the mount, which bacula-dir requests (automount
+    // is on) and rdird leaves to the next job.
+    // bacula-dir names the catalog on the first command of a session
+    // that opens it (ua_cmds.c open_client_db); rdird does not.
+    let upto = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| {
+                !l.starts_with("Automatically selected Catalog") && !l.starts_with("Using Catalog")
+            })
+            .take_while(|l| {
+                !l.starts_with("Requesting to mount") && !l.starts_with("Do not forget")
+            })
+            .map(|l| match l.find("VolBytes=") {
+                Some(i) => l[..i].to_string(),
+                None => l.to_string(),
+            })
+            .collect()
+    };
+    assert_eq!(
+        upto(&ours),
+        upto(&theirs),
+        "ours:\n{ours}\ntheirs:\n{theirs}"
+    );
+    let theirs_refused = s.console(&format!("{refused}\n"));
+    assert_eq!(
+        upto(&answer(&ours_refused, refused).join("\n")),
+        upto(&answer(&theirs_refused, refused).join("\n"))
+    );
+}

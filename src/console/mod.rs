@@ -10,6 +10,7 @@ pub(crate) mod list;
 pub mod login;
 mod prune;
 mod python;
+mod relabel;
 mod reload;
 mod restore;
 mod run;
@@ -149,6 +150,7 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
         "Disable a job, attributes batch process",
         enable::disable,
     ),
+    ("relabel", "Relabel a tape", relabel::relabel),
     (
         "enable",
         "Enable a job, attributes batch process",
