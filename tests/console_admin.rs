@@ -437,3 +437,101 @@ fn relabel_renames_a_recycled_volume_on_the_storage_daemon_and_in_the_catalog_as
         upto(&answer(&theirs_refused, refused).join("\n"))
     );
 }
+
+/// The volumes of `pool` with their status and bytes, by name.
+fn pool_volumes(s: &Setup, pool: &str) -> Vec<(String, String, i64)> {
+    let db = s.catalog();
+    let mut q = db
+        .prepare("SELECT VolumeName, VolStatus, VolBytes FROM Media JOIN Pool USING (PoolId) WHERE Pool.Name = ?1 ORDER BY VolumeName")
+        .unwrap();
+    q.query_map([pool], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn add_creates_numbered_or_fixed_catalog_volumes_with_bacula_dirs_prompts() {
+    let mut s = setup_conf("fd-secret", None, extra);
+    let ours = s.console("add pool=Full storage=File\n3\nBatch\n5\n");
+    let ours_fixed = s.console("add pool=Full storage=File\n0\nSolo\n");
+    let names: Vec<(String, String, i64)> = pool_volumes(&s, "Full");
+    let expected: Vec<(String, String, i64)> = ["Batch0005", "Batch0006", "Batch0007", "Solo"]
+        .iter()
+        .map(|n| (n.to_string(), "Append".to_string(), 0))
+        .collect();
+    assert_eq!(names, expected, "{ours}\n{ours_fixed}");
+    // The same without prompts.
+    let out = s.console("add pool=Small storage=File count=2 volume=Quick startnum=9\n");
+    assert!(out.contains("2 Volumes created in pool Small"), "{out}");
+    assert_eq!(pool_volumes(&s, "Small").len(), 2, "{out}");
+
+    // The narrow console cannot add to a pool outside its PoolACL: it is
+    // offered its own.
+    let out = narrow(&s, "add pool=Small storage=File count=0 volume=Evil\n");
+    assert!(out.contains("Automatically selected Pool: Full"), "{out}");
+    assert_eq!(volume_row(&s, "Evil").unwrap().1, "Full", "{out}");
+    assert_eq!(pool_volumes(&s, "Small").len(), 2);
+    // Hostile numbers and names create nothing.
+    for (command, expected) in [
+        (
+            "add pool=Full storage=File count=99999999999",
+            "The number must be between 0 and 1000",
+        ),
+        (
+            "add pool=Full storage=File count=-3",
+            "The number must be between 0 and 1000",
+        ),
+        (
+            "add pool=Full storage=File count=0 volume=\"x'); DROP TABLE Media; --\"",
+            "Illegal volume name",
+        ),
+        (
+            "add pool=Full storage=File count=2 volume=Neg startnum=-1",
+            "Start number must be greater than zero.",
+        ),
+    ] {
+        let out = s.console(&format!("{command}\n"));
+        assert!(out.contains(expected), "{out}");
+    }
+    assert_eq!(pool_volumes(&s, "Full").len(), 5);
+    let huge = format!(
+        "add pool=Full storage=File count=0 volume={}\n",
+        "n".repeat(50_000)
+    );
+    let out = s.console(&huge);
+    assert!(
+        out.contains("Volume name too long."),
+        "{}",
+        &out[..out.len().min(500)]
+    );
+    assert_eq!(pool_volumes(&s, "Full").len(), 5);
+
+    s.switch_director(Director::BaculaDir);
+    let theirs = s.console("add pool=Full storage=File\n3\nTheirs\n1\n");
+    let theirs_fixed = s.console("add pool=Full storage=File\n0\nFixed\n");
+    assert!(volume_row(&s, "Theirs0003").is_some(), "{theirs}");
+    let strip = |t: &str| -> Vec<String> {
+        answer(t, "add pool=Full storage=File")
+            .into_iter()
+            .filter(|l| {
+                !l.starts_with("Automatically selected Catalog") && !l.starts_with("Using Catalog")
+            })
+            .map(|l| {
+                l.replace("Theirs", "Batch")
+                    .replace("Fixed", "Solo")
+                    .replace(": 1", ": 5")
+            })
+            .collect()
+    };
+    assert_eq!(
+        strip(&ours),
+        strip(&theirs),
+        "ours:\n{ours}\ntheirs:\n{theirs}"
+    );
+    assert_eq!(
+        strip(&ours_fixed),
+        strip(&theirs_fixed),
+        "ours:\n{ours_fixed}\ntheirs:\n{theirs_fixed}"
+    );
+}

@@ -3,6 +3,7 @@
 //! connection, as in Bacula. Command families live in their own files.
 
 mod acl;
+mod add;
 mod args;
 mod dot;
 mod enable;
@@ -150,6 +151,7 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
         "Disable a job, attributes batch process",
         enable::disable,
     ),
+    ("add", "Add media to a pool", add::add),
     ("relabel", "Relabel a tape", relabel::relabel),
     (
         "enable",

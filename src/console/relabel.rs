@@ -6,49 +6,10 @@
 //! bacula-dir's prompts.
 
 use super::login::Acl;
-use super::select::select;
+use super::select::{resource, MAX_TRIES};
 use super::{Ctx, Reply};
-use crate::config::{Config, Kind, Resource};
+use crate::config::Kind;
 use crate::job::names::is_legal_volume_name;
-
-/// Answers out of range taken before a prompt is given up.
-const MAX_TRIES: usize = 10;
-
-/// The resource of `kind` that `key=` names, or the one the console
-/// chooses from those its ACL `list` allows; a name given that is not
-/// there (or not the console's) is said, then the list is offered, as
-/// bacula-dir's get_storage_resource does.
-fn chosen<'c>(
-    ctx: &Ctx<'_, '_>,
-    out: &mut Reply,
-    cfg: &'c Config,
-    kind: Kind,
-    key: &str,
-    list: &Option<Vec<String>>,
-) -> Option<&'c Resource> {
-    let what = kind.name();
-    if let Some(name) = ctx.args.get(key) {
-        match cfg.find(kind, name).filter(|r| Acl::allows(list, &r.name)) {
-            Some(r) => return Some(r),
-            None => out.line(format!("{what} resource \"{name}\": not found")),
-        }
-    }
-    let names: Vec<String> = cfg
-        .all(kind)
-        .filter(|r| Acl::allows(list, &r.name) && r.bool("Enabled").unwrap_or(true))
-        .map(|r| r.name.clone())
-        .collect();
-    let heading = format!("The defined {what} resources are:");
-    let name = select(
-        ctx,
-        out,
-        &heading,
-        &names,
-        what,
-        &format!("Select {what} resource"),
-    )?;
-    cfg.find(kind, &name)
-}
 
 /// The volume to relabel: `oldvolume=`, or asked for; it must be one the
 /// console's PoolACL shows.
@@ -113,7 +74,7 @@ fn new_volume(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<(String, bool)> {
 pub fn relabel(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let cfg = ctx.director.config();
     let acl = &ctx.login.acl;
-    let Some(storage) = chosen(ctx, out, &cfg, Kind::Storage, "storage", &acl.storages) else {
+    let Some(storage) = resource(ctx, out, &cfg, Kind::Storage, "storage", &acl.storages) else {
         return;
     };
     let Some((old, state)) = old_volume(ctx, out) else {
@@ -137,7 +98,7 @@ pub fn relabel(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             .max(0)
     };
     let slot = number("slot");
-    let Some(pool) = chosen(ctx, out, &cfg, Kind::Pool, "pool", &acl.pools) else {
+    let Some(pool) = resource(ctx, out, &cfg, Kind::Pool, "pool", &acl.pools) else {
         return;
     };
     let media_type = storage.str("MediaType").unwrap_or("File");

@@ -4,12 +4,14 @@
 //! per choice, and `Select … (1-N): ` until a number in range (or `.`)
 //! is answered.
 
+use super::login::Acl;
 use super::{Ctx, Reply};
+use crate::config::{Config, Kind, Resource};
 
 /// How many answers out of range are taken before the selection is
 /// given up (bacula-dir asks forever; a script feeding bad lines would
 /// keep the session busy for nothing).
-const MAX_TRIES: usize = 10;
+pub const MAX_TRIES: usize = 10;
 
 /// Asks the console to choose one of `items` under `heading`; `what`
 /// names the kind of choice ("Job"), `prompt` is the question without
@@ -54,4 +56,40 @@ pub fn select(
     }
     out.line("Selection aborted, nothing done.");
     None
+}
+
+/// The resource of `kind` that `key=` names, or the one the console
+/// chooses from those its ACL `list` allows; a name given that is not
+/// there (or not the console's) is said, then the list is offered, as
+/// bacula-dir's get_storage_resource does.
+pub fn resource<'c>(
+    ctx: &Ctx<'_, '_>,
+    out: &mut Reply,
+    cfg: &'c Config,
+    kind: Kind,
+    key: &str,
+    list: &Option<Vec<String>>,
+) -> Option<&'c Resource> {
+    let what = kind.name();
+    if let Some(name) = ctx.args.get(key) {
+        match cfg.find(kind, name).filter(|r| Acl::allows(list, &r.name)) {
+            Some(r) => return Some(r),
+            None => out.line(format!("{what} resource \"{name}\": not found")),
+        }
+    }
+    let names: Vec<String> = cfg
+        .all(kind)
+        .filter(|r| Acl::allows(list, &r.name) && r.bool("Enabled").unwrap_or(true))
+        .map(|r| r.name.clone())
+        .collect();
+    let heading = format!("The defined {what} resources are:");
+    let name = select(
+        ctx,
+        out,
+        &heading,
+        &names,
+        what,
+        &format!("Select {what} resource"),
+    )?;
+    cfg.find(kind, &name)
 }
