@@ -19,10 +19,21 @@ fn extra(p: &Place<'_>) -> String {
          Schedule {{ Name = Weekly; Run = Level = Incremental Priority = 5 sun at 04:30\n}}\n\
          Client {{ Name = other-fd; Address = 127.0.0.1; FD Port = {fd}; Password = \"fd-secret\"; Catalog = MyCatalog }}\n\
          Job {{ Name = NightlyJob; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Schedule = Nightly }}\n\
+         Catalog {{ Name = Second; DB Name = second }}\n\
          Job {{ Name = WeeklyJob; Type = Backup; Level = Full; Client = other-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Schedule = Weekly }}\n\
          Console {{ Name = {NARROW}; Password = \"{NARROW_PASSWORD}\"; CommandACL = enable, disable, status, run, relabel, add, use, create, stop, restart, resume, var; JobACL = NightlyJob; ClientACL = test-fd; ScheduleACL = Nightly; PoolACL = Full; StorageACL = File; CatalogACL = MyCatalog; FileSetACL = Set; WhereACL = \"/\"; }}\n",
         fd = p.fd_port
     )
+}
+
+/// Restarts the site's Director as bacula-dir 9.6.7, which opens every
+/// Catalog resource's database at start (the second is only named).
+fn to_bacula_dir(s: &mut Setup) {
+    let second = s.root.path().join("dir/second.db");
+    if !second.exists() {
+        make_bacula_catalog(&second);
+    }
+    s.switch_director(Director::BaculaDir);
 }
 
 /// The lines of `status schedule` naming a job (neither header nor ruler).
@@ -170,7 +181,7 @@ fn disabled_jobs_clients_and_schedules_are_not_scheduled_and_stay_so_across_relo
     // bacula-dir 9.6.7 on the same configuration and catalog: the same
     // answers and layout; it keeps a disable across reload, and forgets
     // it when restarted (rdird keeps it: its state file).
-    s.switch_director(Director::BaculaDir);
+    to_bacula_dir(&mut s);
     let theirs_prompt = s.console("disable job\n2\n");
     let theirs_status = status(&s);
     assert_eq!(
@@ -206,7 +217,7 @@ fn disabled_jobs_clients_and_schedules_are_not_scheduled_and_stay_so_across_relo
         "{out}"
     );
     assert!(!has_job(&out, "NightlyJob"), "{out}");
-    s.switch_director(Director::BaculaDir);
+    to_bacula_dir(&mut s);
     assert!(
         has_job(&status(&s), "NightlyJob"),
         "bacula-dir 9.6.7 now keeps a disable across a restart"
@@ -400,7 +411,7 @@ fn relabel_renames_a_recycled_volume_on_the_storage_daemon_and_in_the_catalog_as
     }
     assert_eq!(volume_row(&s, "OldB").unwrap().0, "Recycle");
 
-    s.switch_director(Director::BaculaDir);
+    to_bacula_dir(&mut s);
     let command_b = "relabel storage=File oldvolume=OldB volume=NewB pool=Full";
     let theirs_raw = s.console(&format!("{command_b}\n"));
     let theirs = answer(&theirs_raw, command_b)
@@ -507,7 +518,7 @@ fn add_creates_numbered_or_fixed_catalog_volumes_with_bacula_dirs_prompts() {
     );
     assert_eq!(pool_volumes(&s, "Full").len(), 5);
 
-    s.switch_director(Director::BaculaDir);
+    to_bacula_dir(&mut s);
     let theirs = s.console("add pool=Full storage=File\n3\nTheirs\n1\n");
     let theirs_fixed = s.console("add pool=Full storage=File\n0\nFixed\n");
     assert!(volume_row(&s, "Theirs0003").is_some(), "{theirs}");
@@ -533,5 +544,132 @@ fn add_creates_numbered_or_fixed_catalog_volumes_with_bacula_dirs_prompts() {
         strip(&ours_fixed),
         strip(&theirs_fixed),
         "ours:\n{ours_fixed}\ntheirs:\n{theirs_fixed}"
+    );
+}
+
+/// `Tue 01-Dec-2026 18:05:01` without its time of day.
+fn day_of(time_line: &str) -> &str {
+    let ok = time_line.len() == 24
+        && ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].contains(&&time_line[..3])
+        && time_line.as_bytes()[6] == b'-'
+        && time_line.as_bytes()[10] == b'-'
+        && time_line[16..].chars().filter(|c| *c == ':').count() == 2;
+    assert!(ok, "not bacula-dir's time layout: {time_line:?}");
+    &time_line[..15]
+}
+
+#[test]
+fn time_var_use_create_gui_autodisplay_and_automount_answer_as_bacula_dir() {
+    let mut s = setup_conf("fd-secret", None, extra);
+    let script = [
+        "time",
+        "gui",
+        "gui on",
+        "autodisplay",
+        "autodisplay off",
+        "automount",
+        "var Year ${Year}, on ${Dir} at $Hour",
+        "use catalog=MyCatalog",
+        "create pool=Full",
+    ];
+    let input = |s: &[&str]| s.iter().map(|c| format!("{c}\n")).collect::<String>();
+    // `automount` asks; its answer is the next line.
+    let ours = s.console(&input(&script).replace("automount\n", "automount\noff\n"));
+    let hour = format!("{:02}", {
+        let t = std::time::SystemTime::now();
+        let secs = t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+        unsafe { libc::localtime_r(&secs, &mut tm) };
+        tm.tm_hour
+    });
+    assert_eq!(
+        answer(&ours, "var Year ${Year}, on ${Dir} at $Hour")[0],
+        format!(
+            "Year {}, on test-dir at {hour}",
+            &answer(&ours, "time")[0][11..15]
+        )
+    );
+    assert_eq!(
+        answer(&ours, "create pool=Full"),
+        [
+            "Error: Pool Full already exists.",
+            "Use update to change it.",
+            "Pool Full created."
+        ]
+    );
+    let out = s.console("use catalog=Second\nvar ${Pool}\nmemory\n");
+    assert_eq!(
+        answer(&out, "use catalog=Second"),
+        ["Catalog \"Second\" cannot be used: rdird keeps one catalog, \"MyCatalog\"."]
+    );
+    assert_eq!(
+        answer(&out, "var ${Pool}"),
+        ["${Pool} has a value only in a job."]
+    );
+    let memory = answer(&out, "memory");
+    assert!(memory[0].starts_with("test-dir Version: "), "{out}");
+    assert!(
+        memory[1].starts_with(" Memory: rss=") && !memory[1].contains('?'),
+        "{out}"
+    );
+
+    // With autodisplay on, the job's report follows the next command
+    // without `messages`.
+    let out = s.console("autodisplay on\nrun job=Backup yes\nwait\nversion\n");
+    assert!(out.contains("Termination:"), "{out}");
+
+    // The narrow console: its catalog only; pools of its PoolACL; no
+    // command outside its CommandACL; hostile text expands to nothing
+    // it should not.
+    let out = narrow(
+        &s,
+        "use catalog=Second\ncreate pool=Small\ntime\nvar ${HOME} \"'; DROP TABLE Job; -- ${Year\n",
+    );
+    assert!(
+        out.contains("Automatically selected Catalog: MyCatalog"),
+        "{out}"
+    );
+    assert!(out.contains("Using Catalog name=MyCatalog DB=cat"), "{out}");
+    assert!(out.contains("Pool resource \"Small\": not found"), "{out}");
+    assert!(out.contains("time: is an invalid command."), "{out}");
+    assert!(out.contains("\"${\" is not closed"), "{out}");
+    let huge = format!("var {}\n", "${Year}".repeat(20_000));
+    let out = s.console(&huge);
+    assert!(
+        out.contains(&"2026".repeat(100)) || out.contains("Year"),
+        "{}",
+        &out[..out.len().min(300)]
+    );
+
+    to_bacula_dir(&mut s);
+    let theirs = s.console(&input(&script).replace("automount\n", "automount\noff\n"));
+    for command in &script[1..] {
+        let strip = |t: &str| -> Vec<String> {
+            answer(t, command)
+                .into_iter()
+                .filter(|l| {
+                    !l.starts_with("Automatically selected Catalog")
+                        && !l.starts_with("Using Catalog \"")
+                })
+                .map(str::to_string)
+                .collect()
+        };
+        let mut ours_lines = strip(&ours);
+        let mut theirs_lines = strip(&theirs);
+        if command.starts_with("var") {
+            // The hour may have turned between the two.
+            ours_lines
+                .iter_mut()
+                .chain(theirs_lines.iter_mut())
+                .for_each(|l| l.truncate(l.len() - 2));
+        }
+        assert_eq!(
+            ours_lines, theirs_lines,
+            "{command}\nours:\n{ours}\ntheirs:\n{theirs}"
+        );
+    }
+    assert_eq!(
+        day_of(answer(&ours, "time")[0]),
+        day_of(answer(&theirs, "time")[0])
     );
 }

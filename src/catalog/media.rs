@@ -261,6 +261,18 @@ impl Catalog {
             .map_err(|e| self.err(e))
     }
 
+    /// Whether the catalog has a Pool record called `name`.
+    pub fn pool_exists(&self, name: &str) -> Result<bool, CatalogError> {
+        self.db()
+            .query_row(
+                "SELECT COUNT(*) FROM Pool WHERE Name = ?1",
+                params![name],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(|e| self.err(e))
+    }
+
     /// How many jobs still have data on the volume.
     pub fn volume_job_count(&self, name: &str) -> Result<i64, CatalogError> {
         self.db()

@@ -5,10 +5,13 @@
 mod acl;
 mod add;
 mod args;
+mod catalog_cmds;
+mod clock_cmds;
 mod dot;
 mod enable;
 pub(crate) mod list;
 pub mod login;
+mod modes;
 mod prune;
 mod python;
 mod relabel;
@@ -22,6 +25,7 @@ mod slots;
 mod sql;
 mod status;
 mod throttle;
+mod var;
 mod volume;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -106,6 +110,8 @@ pub struct Ctx<'a, 'b> {
     pub director: &'a Arc<Director>,
     pub login: &'a Login,
     pub args: &'a Args,
+    /// The command line as typed (`var` expands it whole).
+    pub line: &'a str,
     ask: std::cell::RefCell<&'a mut Ask<'b>>,
 }
 
@@ -152,6 +158,22 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
         enable::disable,
     ),
     ("add", "Add media to a pool", add::add),
+    (
+        "autodisplay",
+        "Autodisplay console messages",
+        modes::autodisplay,
+    ),
+    ("automount", "Automount after label", modes::automount),
+    (
+        "create",
+        "Create DB Pool from resource",
+        catalog_cmds::create,
+    ),
+    ("gui", "Non-interactive gui mode", modes::gui),
+    ("memory", "Print current memory usage", clock_cmds::memory),
+    ("time", "Print current time", clock_cmds::time),
+    ("use", "Use catalog xxx", catalog_cmds::use_catalog),
+    ("var", "Does variable expansion", var::var),
     ("relabel", "Relabel a tape", relabel::relabel),
     (
         "enable",
@@ -283,10 +305,24 @@ pub fn execute(director: &Arc<Director>, login: &Login, line: &str, ask: &mut As
                 director,
                 login,
                 args: &args,
+                line,
                 ask: std::cell::RefCell::new(ask),
             },
             &mut out,
         ),
+    }
+    // `autodisplay on`: the messages waiting follow each command, as
+    // bacula-dir's ua_server.c shows them to a console that may run
+    // `messages`.
+    if login.modes.autodisplay.get() && word != "messages" && login.may_run("messages") {
+        let may_see = acl::message_filter(login, director);
+        for m in director.take_messages(may_see) {
+            out.push(if m.ends_with('\n') {
+                m
+            } else {
+                format!("{m}\n")
+            });
+        }
     }
     if login.api.get() == Api::Json {
         return json_reply(&word, out);

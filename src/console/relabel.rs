@@ -151,9 +151,14 @@ pub fn relabel(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         Ok(_) => out.line(format!("Old volume \"{old}\" deleted from catalog.")),
         Err(e) => out.line(format!("Delete of Volume \"{old}\" failed. ERR={e}")),
     }
-    // bacula-dir asks the storage daemon to mount the new volume when
-    // automount is on; rdird leaves the mount to the next job (a file
-    // device mounts on demand) and says so, as bacula-dir does when it
-    // does not mount.
-    out.line("Do not forget to mount the drive!!!");
+    // With automount on, bacula-dir asks the storage daemon to mount the
+    // new volume; rdird does not send the mount yet: a file device
+    // mounts the volume when a job asks for it, a tape must be mounted.
+    if ctx.login.modes.automount.get() {
+        out.line(format!(
+            "The Director does not mount \"{volume}\" now: the next job that needs it mounts it (mount it yourself on a tape drive)."
+        ));
+    } else {
+        out.line("Do not forget to mount the drive!!!");
+    }
 }
