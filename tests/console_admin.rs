@@ -673,3 +673,107 @@ fn time_var_use_create_gui_autodisplay_and_automount_answer_as_bacula_dir() {
         day_of(answer(&theirs, "time")[0])
     );
 }
+
+#[test]
+fn restart_runs_a_failed_job_again_with_its_level_and_pool_and_stop_cloud_snapshot_say_what_they_do(
+) {
+    let mut s = setup_conf("fd-secret", None, extra);
+    // In a pool other than its Job's, which the restarted job must keep.
+    let out = s.console("run job=Backup pool=Small yes\nwait\n");
+    let first = job_ids(&out)[0];
+    assert_eq!(s.job_status(first), "T", "{out}");
+    // As a job the file daemon failed would be left.
+    s.catalog()
+        .execute("UPDATE Job SET JobStatus = 'f' WHERE JobId = ?1", [first])
+        .unwrap();
+
+    let out = s.console(&format!("restart failed jobid={first} yes\nwait\n"));
+    let again = job_ids(&out)
+        .into_iter()
+        .find(|id| *id != first)
+        .expect("no new job");
+    assert_eq!(s.job_status(again), "T", "{out}");
+    let (name, level, pool): (String, String, String) = s
+        .catalog()
+        .query_row(
+            "SELECT Job.Name, Level, Pool.Name FROM Job JOIN Pool USING (PoolId) WHERE JobId = ?1",
+            [again],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (name.as_str(), level.as_str(), pool.as_str()),
+        ("Backup", "F", "Small")
+    );
+
+    // Asked for everything: the choices, the list, the JobIds.
+    let ours = s.console(&format!("restart\n3\n{first}\nwait\n"));
+    assert!(ours.contains("Job queued. JobId="), "{ours}");
+
+    // The narrow console may not run again a job outside its JobACL,
+    // and is not shown it.
+    let out = narrow(
+        &s,
+        &format!("restart failed jobid={first} yes\nrestart failed\n"),
+    );
+    assert!(
+        out.contains(&format!("JobId={first} entered is not in the list.")),
+        "{out}"
+    );
+    assert!(out.contains("No results to list."), "{out}");
+    for (command, expected) in [
+        ("restart failed jobid=1-99999999 yes", "Invalid JobId list"),
+        (
+            "restart failed jobid=\"1); DELETE FROM Job; --\" yes",
+            "Invalid JobId list",
+        ),
+        (
+            "restart all job=\"x' OR 1=1\" yes",
+            "Invalid or no Job name specified.",
+        ),
+        ("stop jobid=1", "stop: this Director cannot yet stop a job"),
+        ("cloud list storage=File", "cloud: does not apply"),
+        ("snapshot list", "snapshot: does not apply"),
+    ] {
+        let out = s.console(&format!("{command}\n"));
+        assert!(out.contains(expected), "{command}: {out}");
+    }
+    let jobs: i64 = s
+        .catalog()
+        .query_row("SELECT COUNT(*) FROM Job", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(jobs, 3);
+
+    to_bacula_dir(&mut s);
+    // bacula-dir first asks which catalog (the site names two).
+    let theirs = s.console(&format!("restart\n1\n3\n{first}\nwait\n"));
+    let choices = |t: &str| -> Vec<String> {
+        t.lines()
+            .skip_while(|l| !l.starts_with("You have the following choices:"))
+            .take(6)
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        choices(&ours),
+        choices(&theirs),
+        "ours:\n{ours}\ntheirs:\n{theirs}"
+    );
+    let queued = |t: &str| {
+        t.lines()
+            .filter(|l| l.starts_with("Job queued. JobId="))
+            .count()
+    };
+    assert_eq!(
+        (queued(&ours), queued(&theirs)),
+        (1, 1),
+        "ours:\n{ours}\ntheirs:\n{theirs}"
+    );
+    // Both list the failed job, with list jobs' columns.
+    for t in [&ours, &theirs] {
+        let listed = t
+            .lines()
+            .any(|l| l.split('|').nth(1).map(str::trim) == Some(first.to_string().as_str()));
+        assert!(t.contains("| JobId | Name") && listed, "{t}");
+    }
+}

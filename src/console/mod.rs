@@ -12,10 +12,12 @@ mod enable;
 pub(crate) mod list;
 pub mod login;
 mod modes;
+mod not_applicable;
 mod prune;
 mod python;
 mod relabel;
 mod reload;
+mod restart;
 mod restore;
 mod run;
 mod schedule;
@@ -169,7 +171,12 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
         "Create DB Pool from resource",
         catalog_cmds::create,
     ),
+    ("cloud", "Specific Cloud commands", not_applicable::cloud),
     ("gui", "Non-interactive gui mode", modes::gui),
+    ("snapshot", "Handle snapshots", not_applicable::snapshot),
+    ("restart", "Restart a job", restart::restart),
+    ("resume", "Resume a job", restart::restart),
+    ("stop", "Stop a job", restart::stop),
     ("memory", "Print current memory usage", clock_cmds::memory),
     ("time", "Print current time", clock_cmds::time),
     ("use", "Use catalog xxx", catalog_cmds::use_catalog),
