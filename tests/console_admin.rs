@@ -347,6 +347,11 @@ fn relabel_renames_a_recycled_volume_on_the_storage_daemon_and_in_the_catalog_as
     let ours = s.console(&format!("{command}\n"));
     let ours = answer(&ours, command).join("\n");
     assert!(ours.contains("3000 OK label."), "{ours}");
+    // automount is on: rdird says it leaves the mount to the next job.
+    assert!(
+        ours.contains("The Director does not mount \"NewA\" now"),
+        "{ours}"
+    );
     assert_eq!(volume_row(&s, "OldA"), None, "{ours}");
     let (status, pool, bytes) = volume_row(&s, "NewA").expect("no record for the new name");
     assert_eq!((status.as_str(), pool.as_str()), ("Append", "Full"));
@@ -413,7 +418,8 @@ fn relabel_renames_a_recycled_volume_on_the_storage_daemon_and_in_the_catalog_as
 
     to_bacula_dir(&mut s);
     let command_b = "relabel storage=File oldvolume=OldB volume=NewB pool=Full";
-    let theirs_raw = s.console(&format!("{command_b}\n"));
+    // `use` first: bacula-dir asks for a catalog, the site naming two.
+    let theirs_raw = s.console(&format!("use catalog=MyCatalog\n{command_b}\n"));
     let theirs = answer(&theirs_raw, command_b)
         .join("\n")
         .replace("NewB", "NewA")
@@ -429,7 +435,13 @@ fn relabel_renames_a_recycled_volume_on_the_storage_daemon_and_in_the_catalog_as
                 !l.starts_with("Automatically selected Catalog") && !l.starts_with("Using Catalog")
             })
             .take_while(|l| {
-                !l.starts_with("Requesting to mount") && !l.starts_with("Do not forget")
+                ![
+                    "Requesting to mount",
+                    "Do not forget",
+                    "The Director does not mount",
+                ]
+                .iter()
+                .any(|p| l.starts_with(p))
             })
             .map(|l| match l.find("VolBytes=") {
                 Some(i) => l[..i].to_string(),
@@ -442,7 +454,7 @@ fn relabel_renames_a_recycled_volume_on_the_storage_daemon_and_in_the_catalog_as
         upto(&theirs),
         "ours:\n{ours}\ntheirs:\n{theirs}"
     );
-    let theirs_refused = s.console(&format!("{refused}\n"));
+    let theirs_refused = s.console(&format!("use catalog=MyCatalog\n{refused}\n"));
     assert_eq!(
         upto(&answer(&ours_refused, refused).join("\n")),
         upto(&answer(&theirs_refused, refused).join("\n"))
@@ -519,8 +531,9 @@ fn add_creates_numbered_or_fixed_catalog_volumes_with_bacula_dirs_prompts() {
     assert_eq!(pool_volumes(&s, "Full").len(), 5);
 
     to_bacula_dir(&mut s);
-    let theirs = s.console("add pool=Full storage=File\n3\nTheirs\n1\n");
-    let theirs_fixed = s.console("add pool=Full storage=File\n0\nFixed\n");
+    // `use` first: bacula-dir asks for a catalog, the site naming two.
+    let theirs = s.console("use catalog=MyCatalog\nadd pool=Full storage=File\n3\nTheirs\n1\n");
+    let theirs_fixed = s.console("use catalog=MyCatalog\nadd pool=Full storage=File\n0\nFixed\n");
     assert!(volume_row(&s, "Theirs0003").is_some(), "{theirs}");
     let strip = |t: &str| -> Vec<String> {
         answer(t, "add pool=Full storage=File")
