@@ -174,6 +174,8 @@ fn disabled_jobs_clients_and_schedules_are_not_scheduled_and_stay_so_across_relo
         has_job(&out, "NightlyJob") && has_job(&out, "WeeklyJob"),
         "{out}"
     );
+    let api2 = ".api 2\nstatus schedule days=8 job=WeeklyJob\n";
+    let ours_api2 = s.console(api2);
     let ours_prompt = s.console("disable job\n2\n");
     let ours_status = status(&s);
     s.console("enable job=WeeklyJob\n");
@@ -182,12 +184,22 @@ fn disabled_jobs_clients_and_schedules_are_not_scheduled_and_stay_so_across_relo
     // answers and layout; it keeps a disable across reload, and forgets
     // it when restarted (rdird keeps it: its state file).
     to_bacula_dir(&mut s);
+    let theirs_api2 = s.console(api2);
     let theirs_prompt = s.console("disable job\n2\n");
     let theirs_status = status(&s);
     assert_eq!(
         answer(&ours_prompt, "disable job"),
         answer(&theirs_prompt, "disable job"),
         "ours:\n{ours_prompt}\ntheirs:\n{theirs_prompt}"
+    );
+    let command = "status schedule days=8 job=WeeklyJob";
+    let (ours_kv, theirs_kv) = (answer(&ours_api2, command), answer(&theirs_api2, command));
+    assert!(ours_kv.contains(&"name=WeeklyJob"), "{ours_api2}");
+    // Field for field; bacula-dir 9.6.7 gives this run a second time
+    // with job= (the same object again), rdird once.
+    assert!(
+        theirs_kv.starts_with(&ours_kv[..ours_kv.len() - 1]),
+        "ours:\n{ours_api2}\ntheirs:\n{theirs_api2}"
     );
     let header = |out: &str| -> Vec<String> {
         out.lines()

@@ -72,7 +72,8 @@ fn times_on(run: &Run, day: &Local) -> Vec<i64> {
 }
 
 pub fn status_schedule(ctx: &Ctx<'_, '_>, out: &mut Reply) {
-    let api = ctx.login.api.get() != super::login::Api::Text;
+    let mode = ctx.login.api.get();
+    let api = mode != super::login::Api::Text;
     let mut limit = bounded(ctx, out, "limit", 2000, "limit");
     let days = bounded(ctx, out, "days", 3000, "days");
     if days.is_some() && limit.is_none() {
@@ -145,6 +146,10 @@ pub fn status_schedule(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             "=====================================================================================",
         );
     }
+    if mode == super::login::Api::KeyValue {
+        key_values(&planned, out);
+        return;
+    }
     for p in &planned {
         let kind = type_letter(p.job.str("Type").unwrap_or("Backup")).unwrap_or('B');
         let level = match kind {
@@ -176,6 +181,46 @@ pub fn status_schedule(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     if !api {
         out.line("====");
     }
+}
+
+/// `.api 2`: one object per run, as bacula-dir's OutputWriter writes
+/// them with its default options (a newline between fields and around
+/// each object, times as `_epoch` and ISO).
+fn key_values(planned: &[Planned<'_>], out: &mut Reply) {
+    let mut text = String::from("scheduled:\n");
+    for p in planned {
+        let kind = type_letter(p.job.str("Type").unwrap_or("Backup")).unwrap_or('B');
+        let level = p
+            .run
+            .level
+            .as_deref()
+            .or(p.job.str("Level"))
+            .and_then(level_letter)
+            .filter(|l| *l != ' ')
+            .map(String::from)
+            .unwrap_or_default();
+        let client = match kind {
+            'B' | 'R' => p.job.str("Client").unwrap_or_default(),
+            _ => "",
+        };
+        let t = clock::local(p.at);
+        text.push_str(&format!(
+            "\nlevel={level}\ntype={kind}\nname={}\nclient={client}\nfileset={}\nschedtime_epoch={}\nschedtime={:04}-{:02}-{:02} {:02}:{:02}:{:02}\npriority={}\nschedule={}\n\n",
+            p.job.name,
+            p.job.str("Fileset").unwrap_or_default(),
+            p.at,
+            t.year,
+            t.month,
+            t.day,
+            t.hour,
+            t.minute,
+            t.second,
+            p.priority,
+            p.schedule.name
+        ));
+    }
+    text.push('\n');
+    out.push(text);
 }
 
 /// `Wed 02-Dec 03:00`, as bacula-dir's bstrftime_dn writes it.
