@@ -5,8 +5,8 @@
 //!
 //! The job variables (`${Job}`, `${Pool}`, `${Client}`, …) have no value
 //! outside a job: rdird says so. bacula-dir 9.6.7 reads them from the
-//! console's own job record, whose Job, Pool and Client are not set
-//! (expand.c job_item dereferences them).
+//! console's own job record (expand.c job_item), which belongs to no
+//! job.
 
 use super::{Ctx, Reply};
 
