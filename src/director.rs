@@ -29,6 +29,9 @@ pub struct Director {
     /// Delivery to the Messages resources' destinations.
     delivery: crate::messages::Messages,
     jobs: Jobs,
+    /// What the console's enable/disable set, applied to each
+    /// configuration the Director takes.
+    switches: Mutex<job::enabled::Switches>,
     /// Itself, for the calls scripts make (which start job threads).
     me: std::sync::Weak<Director>,
     pub started: i64,
@@ -42,7 +45,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Director {
     /// Opens the catalog, records the configuration's pools and clients,
     /// marks jobs a crash interrupted as failed.
-    pub fn open(config: Config) -> Result<Arc<Director>, CatalogError> {
+    pub fn open(mut config: Config) -> Result<Arc<Director>, CatalogError> {
+        let switches = job::enabled::Switches::load(&config);
+        switches.apply(&mut config);
         let catalog = Catalog::open(&crate::catalog::db_path(&config))?;
         catalog.sync_resources(&config)?;
         let failed = catalog.fail_interrupted_jobs()?;
@@ -57,6 +62,7 @@ impl Director {
             messages: Mutex::new(ConsoleQueue::new(CONSOLE_QUEUE_BYTES)),
             delivery: crate::messages::Messages::default(),
             jobs: Jobs::default(),
+            switches: Mutex::new(switches),
             started: crate::catalog::now(),
             stopping: std::sync::atomic::AtomicBool::new(false),
         }))
@@ -80,11 +86,32 @@ impl Director {
             .clone()
     }
 
-    /// Replaces the configuration (after `reload` read a good file).
-    pub fn set_config(&self, config: Config) -> Result<(), CatalogError> {
+    /// Replaces the configuration (after `reload` read a good file); what
+    /// the console enabled or disabled stays so.
+    pub fn set_config(&self, mut config: Config) -> Result<(), CatalogError> {
+        lock(&self.switches).apply(&mut config);
         self.catalog().sync_resources(&config)?;
         *self.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(config);
         Ok(())
+    }
+
+    /// `enable`/`disable`: the resource `kind` called `name` is enabled or
+    /// not from now on, in this configuration and the ones a reload or a
+    /// restart reads. The error says why it could not be kept for the
+    /// next start (it applies until then all the same).
+    pub fn set_enabled(
+        &self,
+        kind: crate::config::Kind,
+        name: &str,
+        on: bool,
+    ) -> Result<(), String> {
+        let mut switches = lock(&self.switches);
+        let kept = switches.set(kind, name, on);
+        let mut current = self.config.write().unwrap_or_else(|e| e.into_inner());
+        let mut cfg = Config::clone(&current);
+        switches.apply(&mut cfg);
+        *current = Arc::new(cfg);
+        kept
     }
 
     pub fn catalog(&self) -> MutexGuard<'_, Catalog> {

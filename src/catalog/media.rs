@@ -14,6 +14,15 @@ pub struct Truncatable {
     pub slot: i64,
 }
 
+/// What `relabel` needs to know of a volume.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VolumeState {
+    pub status: String,
+    /// Its pool's name ('' when the pool is gone).
+    pub pool: String,
+    pub bytes: i64,
+}
+
 /// A volume's use against its limits.
 struct VolumeUse {
     status: String,
@@ -230,6 +239,37 @@ impl Catalog {
                 |r| r.get(0),
             )
             .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The volume's status, pool and bytes; None when there is no such
+    /// volume.
+    pub fn volume_state(&self, name: &str) -> Result<Option<VolumeState>, CatalogError> {
+        self.db()
+            .query_row(
+                "SELECT Media.VolStatus, COALESCE(Pool.Name, ''), Media.VolBytes FROM Media LEFT JOIN Pool ON Pool.PoolId = Media.PoolId WHERE Media.VolumeName = ?1",
+                params![name],
+                |r| {
+                    Ok(VolumeState {
+                        status: r.get(0)?,
+                        pool: r.get(1)?,
+                        bytes: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Whether the catalog has a Pool record called `name`.
+    pub fn pool_exists(&self, name: &str) -> Result<bool, CatalogError> {
+        self.db()
+            .query_row(
+                "SELECT COUNT(*) FROM Pool WHERE Name = ?1",
+                params![name],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
             .map_err(|e| self.err(e))
     }
 

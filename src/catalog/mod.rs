@@ -17,7 +17,7 @@ pub use backup::{BackupTotals, MountedVolume, PriorJob};
 pub use counter::CounterDef;
 pub use file::{FileRecord, NameCache};
 pub use job::{JobOwner, NewJob};
-pub use media::{Truncatable, VOL_STATUSES};
+pub use media::{Truncatable, VolumeState, VOL_STATUSES};
 pub use prune::Prunable;
 pub use query::QueryConnection;
 pub use restore::{Extent, SourceFile, SourceJob};

@@ -218,6 +218,22 @@ impl Resource {
         }
     }
 
+    /// Sets the directive called `name` as if written at the resource's
+    /// own line (the console's `disable` acts on the running
+    /// configuration); false when the resource has no such directive.
+    pub fn set(&mut self, name: &str, value: Value) -> bool {
+        let Some(idx) = self.kind.find_item(name) else {
+            return false;
+        };
+        let slot = self.kind.slot_of(idx);
+        self.settings[slot] = Some(Setting {
+            value,
+            at: self.at.clone(),
+            inherited: false,
+        });
+        true
+    }
+
     fn default_of(&self, name: &str) -> Option<i64> {
         let idx = self.kind.find_item(name)?;
         self.kind.items()[self.kind.slot_of(idx)].default

@@ -71,6 +71,30 @@ pub struct Login {
     pub name: String,
     pub acl: Acl,
     pub api: std::cell::Cell<Api>,
+    /// `gui`, `autodisplay` and `automount` of this session.
+    pub modes: Modes,
+}
+
+/// The session's switches (bacula-dir's ua->gui, auto_display_messages
+/// and automount, ua_output.c and ua_cmds.c).
+#[derive(Debug, Clone)]
+pub struct Modes {
+    /// Non-interactive GUI mode: a catalog is taken without asking.
+    pub gui: std::cell::Cell<bool>,
+    /// Queued messages are shown after each command.
+    pub autodisplay: std::cell::Cell<bool>,
+    /// A volume is mounted after it is labeled (on unless turned off).
+    pub automount: std::cell::Cell<bool>,
+}
+
+impl Default for Modes {
+    fn default() -> Modes {
+        Modes {
+            gui: Default::default(),
+            autodisplay: Default::default(),
+            automount: std::cell::Cell::new(true),
+        }
+    }
 }
 
 impl Login {
@@ -80,6 +104,7 @@ impl Login {
             name: "*Director*".into(),
             acl: Acl::default(),
             api: Default::default(),
+            modes: Modes::default(),
         }
     }
 }
@@ -256,6 +281,7 @@ fn authenticate(
         name,
         acl,
         api: Default::default(),
+        modes: Modes::default(),
     })
 }
 

@@ -3,21 +3,30 @@
 //! connection, as in Bacula. Command families live in their own files.
 
 mod acl;
+mod add;
 mod args;
 mod bandwidth;
 mod bvfs;
+mod catalog_cmds;
+mod clock_cmds;
 mod daemon_status;
 mod daemons;
 mod debug;
 mod dot;
+mod enable;
 mod estimate;
 pub(crate) mod list;
 pub mod login;
+mod modes;
+mod not_applicable;
 mod prune;
 mod python;
+mod relabel;
 mod reload;
+mod restart;
 mod restore;
 mod run;
+mod schedule;
 mod select;
 mod show;
 mod slots;
@@ -26,6 +35,7 @@ mod statistics;
 mod status;
 mod storage_cmds;
 mod throttle;
+mod var;
 mod volume;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -110,6 +120,8 @@ pub struct Ctx<'a, 'b> {
     pub director: &'a Arc<Director>,
     pub login: &'a Login,
     pub args: &'a Args,
+    /// The command line as typed (`var` expands it whole).
+    pub line: &'a str,
     ask: std::cell::RefCell<&'a mut Ask<'b>>,
 }
 
@@ -175,6 +187,39 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
         "statistics",
         "Display daemon statistics data",
         statistics::statistics,
+    ),
+    (
+        "disable",
+        "Disable a job, attributes batch process",
+        enable::disable,
+    ),
+    ("add", "Add media to a pool", add::add),
+    (
+        "autodisplay",
+        "Autodisplay console messages",
+        modes::autodisplay,
+    ),
+    ("automount", "Automount after label", modes::automount),
+    (
+        "create",
+        "Create DB Pool from resource",
+        catalog_cmds::create,
+    ),
+    ("cloud", "Specific Cloud commands", not_applicable::cloud),
+    ("gui", "Non-interactive gui mode", modes::gui),
+    ("snapshot", "Handle snapshots", not_applicable::snapshot),
+    ("restart", "Restart a job", restart::restart),
+    ("resume", "Resume a job", restart::restart),
+    ("stop", "Stop a job", restart::stop),
+    ("memory", "Print current memory usage", clock_cmds::memory),
+    ("time", "Print current time", clock_cmds::time),
+    ("use", "Use catalog xxx", catalog_cmds::use_catalog),
+    ("var", "Does variable expansion", var::var),
+    ("relabel", "Relabel a tape", relabel::relabel),
+    (
+        "enable",
+        "Enable a job, attributes batch process",
+        enable::enable,
     ),
     (".jobs", "", dot::jobs),
     (".clients", "", dot::clients),
@@ -324,10 +369,24 @@ pub fn execute(director: &Arc<Director>, login: &Login, line: &str, ask: &mut As
                 director,
                 login,
                 args: &args,
+                line,
                 ask: std::cell::RefCell::new(ask),
             },
             &mut out,
         ),
+    }
+    // `autodisplay on`: the messages waiting follow each command, as
+    // bacula-dir's ua_server.c shows them to a console that may run
+    // `messages`.
+    if login.modes.autodisplay.get() && word != "messages" && login.may_run("messages") {
+        let may_see = acl::message_filter(login, director);
+        for m in director.take_messages(may_see) {
+            out.push(if m.ends_with('\n') {
+                m
+            } else {
+                format!("{m}\n")
+            });
+        }
     }
     if login.api.get() == Api::Json {
         return json_reply(&word, out);

@@ -1,16 +1,23 @@
 //! bconsole's questions, as bacula-dir's ua_select.c asks them: a number
-//! (`get_pint`), and the numbered selection list (`do_prompt`: "The
-//! defined Storage resources are:", one `     1: File` line per choice,
-//! "Select Storage resource (1-2): "), with its shortcuts: one choice is
-//! taken without asking, none is said to be empty, `.` gives up.
+//! (`get_pint`), and the numbered selection list (`start_prompt`,
+//! `add_prompt`, `do_prompt`: "The defined Storage resources are:", one
+//! `     1: File` line per choice, "Select Storage resource (1-2): "),
+//! with its shortcuts: one choice is taken without asking, none is said
+//! to be empty, `.` gives up.
 
+use super::login::Acl;
 use super::{Ctx, Reply};
 use crate::config::{Config, Kind, Resource};
 
+/// How many unusable answers are taken before a question is given up
+/// (bacula-dir asks forever; a script feeding bad lines would keep the
+/// session busy for nothing).
+pub const MAX_TRIES: usize = 10;
+
 /// Asks for a number until one comes; None when the console gives up
-/// (`.`, or the session ends), after saying so.
+/// (`.`, the session ends, or `MAX_TRIES` answers were not numbers).
 pub fn number(ctx: &Ctx<'_, '_>, out: &mut Reply, prompt: &str) -> Option<i64> {
-    loop {
+    for _ in 0..MAX_TRIES {
         let answer = ctx.ask(out, prompt)?;
         let answer = answer.trim();
         if answer == "." {
@@ -21,35 +28,36 @@ pub fn number(ctx: &Ctx<'_, '_>, out: &mut Reply, prompt: &str) -> Option<i64> {
             _ => out.line(format!("Expected a positive integer, got: {answer}")),
         }
     }
+    None
 }
 
 /// The numbered list of `items` under `header`; the index chosen. `what`
 /// names the kind of choice in the shortcuts' lines ("Automatically
-/// selected Storage: File").
-pub fn choose(
+/// selected Storage: File"); `prompt` is the question without its range.
+pub fn choose<S: AsRef<str>>(
     ctx: &Ctx<'_, '_>,
     out: &mut Reply,
     header: &str,
     what: &str,
     prompt: &str,
-    items: &[String],
+    items: &[S],
 ) -> Option<usize> {
-    if items.len() == 1 {
-        out.line(format!("Automatically selected {what}: {}", items[0]));
+    if let [only] = items {
+        out.line(format!("Automatically selected {what}: {}", only.as_ref()));
         return Some(0);
     }
     out.line(header);
     for (i, item) in items.iter().enumerate() {
-        out.line(format!("{:>6}: {item}", i + 1));
+        out.line(format!("{:>6}: {}", i + 1, item.as_ref()));
     }
     if items.is_empty() {
         out.line(format!("Selection list for \"{what}\" is empty!"));
         return None;
     }
-    loop {
-        let Some(n) = number(ctx, out, &format!("{prompt} (1-{}): ", items.len())) else {
-            out.line("Selection aborted, nothing done.");
-            return None;
+    let question = format!("{prompt} (1-{}): ", items.len());
+    for _ in 0..MAX_TRIES {
+        let Some(n) = number(ctx, out, &question) else {
+            break;
         };
         match usize::try_from(n) {
             Ok(n) if (1..=items.len()).contains(&n) => return Some(n - 1),
@@ -59,6 +67,26 @@ pub fn choose(
             )),
         }
     }
+    out.line("Selection aborted, nothing done.");
+    None
+}
+
+/// `choose` among resources of one kind by name: "The defined Job
+/// resources are:" … "Select Job resource (1-N): ".
+pub fn among<S: AsRef<str>>(
+    ctx: &Ctx<'_, '_>,
+    out: &mut Reply,
+    kind: &str,
+    names: &[S],
+) -> Option<usize> {
+    choose(
+        ctx,
+        out,
+        &format!("The defined {kind} resources are:"),
+        kind,
+        &format!("Select {kind} resource"),
+        names,
+    )
 }
 
 /// The enabled resources of `kind` the console's `acl` lets it see, in
@@ -66,7 +94,7 @@ pub fn choose(
 pub fn allowed<'a>(cfg: &'a Config, kind: Kind, acl: &Option<Vec<String>>) -> Vec<&'a Resource> {
     cfg.all(kind)
         .filter(|r| r.bool("Enabled").unwrap_or(true))
-        .filter(|r| super::login::Acl::allows(acl, &r.name))
+        .filter(|r| Acl::allows(acl, &r.name))
         .collect()
 }
 
@@ -92,7 +120,31 @@ pub fn resource<'a>(
         _ => (&None, kind.name(), "Select resource"),
     };
     let found = allowed(cfg, kind, list);
-    let names: Vec<String> = found.iter().map(|r| r.name.clone()).collect();
     let header = format!("The defined {what} resources are:");
+    let names: Vec<&str> = found.iter().map(|r| r.name.as_str()).collect();
     choose(ctx, out, &header, what, prompt, &names).map(|i| found[i])
+}
+
+/// The resource of `kind` that `key=` names, or the one the console
+/// chooses from those its ACL `list` allows; a name given that is not
+/// there (or not the console's) is said, then the list is offered, as
+/// bacula-dir's get_storage_resource does.
+pub fn named<'c>(
+    ctx: &Ctx<'_, '_>,
+    out: &mut Reply,
+    cfg: &'c Config,
+    kind: Kind,
+    key: &str,
+    list: &Option<Vec<String>>,
+) -> Option<&'c Resource> {
+    let what = kind.name();
+    if let Some(name) = ctx.args.get(key) {
+        match cfg.find(kind, name).filter(|r| Acl::allows(list, &r.name)) {
+            Some(r) => return Some(r),
+            None => out.line(format!("{what} resource \"{name}\": not found")),
+        }
+    }
+    let found = allowed(cfg, kind, list);
+    let names: Vec<&str> = found.iter().map(|r| r.name.as_str()).collect();
+    among(ctx, out, what, &names).map(|i| found[i])
 }

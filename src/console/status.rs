@@ -71,6 +71,10 @@ fn bacula_date(s: &str) -> String {
 
 pub fn status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let what = ctx.args.word(0).unwrap_or("dir").to_ascii_lowercase();
+    if what == "schedule" || what == "scheduled" {
+        super::schedule::status_schedule(ctx, out);
+        return;
+    }
     if what == "client" || what == "storage" {
         let kind = if what == "client" {
             Kind::Client

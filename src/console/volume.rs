@@ -196,7 +196,7 @@ pub fn truncate_volume(ctx: &Ctx<'_, '_>, out: &mut Reply, v: &Truncatable) -> b
 
 /// Has the storage daemon write a label (or rewrite one in place), its
 /// answers shown to the console; the volume's bytes after it, or why not.
-fn write_label(
+pub(super) fn write_label(
     cfg: &crate::config::Config,
     storage: &crate::config::Resource,
     req: &crate::peer::sd::LabelRequest<'_>,

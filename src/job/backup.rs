@@ -216,14 +216,10 @@ fn expand_label(
     let t = crate::clock::local(crate::clock::now());
     let mut counter_error = None;
     let mut lookup = |name: &str| -> Option<String> {
+        if let Some(v) = crate::volume::label::time_variable(name, &t) {
+            return Some(v);
+        }
         let v = match name {
-            "Year" => format!("{:04}", t.year),
-            "Month" => format!("{:02}", t.month),
-            "Day" => format!("{:02}", t.day),
-            "Hour" => format!("{:02}", t.hour),
-            "Minute" => format!("{:02}", t.minute),
-            "Second" => format!("{:02}", t.second),
-            "WeekDay" => t.weekday.to_string(),
             "Job" => d.job.clone(),
             "Dir" => cfg.director().name.clone(),
             "Level" => crate::job::names::level_name(d.level).to_string(),
@@ -236,26 +232,13 @@ fn expand_label(
             "Pool" => pool.name.clone(),
             "Catalog" => d.catalog.clone(),
             "MediaType" => d.media_type.clone(),
-            _ => {
-                let (counter, increment) = match name.strip_suffix('+') {
-                    Some(n) => (n, true),
-                    None => (name, false),
-                };
-                let c = cfg.find(Kind::Counter, counter)?;
-                let def = crate::catalog::CounterDef {
-                    name: counter,
-                    min: c.int("Minimum").unwrap_or(0),
-                    max: c.int("Maximum").unwrap_or(i64::from(i32::MAX)),
-                    wrap: c.str("WrapCounter"),
-                };
-                match director.catalog().counter(&def, increment) {
-                    Ok(v) => v.to_string(),
-                    Err(e) => {
-                        counter_error = Some(e.to_string());
-                        return None;
-                    }
+            _ => match crate::volume::label::counter(director, name) {
+                Ok(v) => v?,
+                Err(e) => {
+                    counter_error = Some(e);
+                    return None;
                 }
-            }
+            },
         };
         Some(v)
     };

@@ -6,6 +6,7 @@
 //! `backup` settles and drive the daemons through `peer::backup`.
 
 mod backup;
+pub mod enabled;
 pub mod events;
 pub mod names;
 mod queue;

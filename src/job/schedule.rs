@@ -74,7 +74,13 @@ pub struct Scheduled {
 pub fn runs_between(cfg: &Config, from: i64, to: i64) -> Vec<Scheduled> {
     let mut lines: Vec<(&str, &Run)> = Vec::new();
     for job in cfg.all(Kind::Job) {
-        if !job.bool("Enabled").unwrap_or(true) {
+        // A disabled Client's jobs are not scheduled either (bacula-dir's
+        // scheduler.c find_runs).
+        let client_enabled = job
+            .str("Client")
+            .and_then(|c| cfg.find(Kind::Client, c))
+            .map_or(true, |c| c.bool("Enabled").unwrap_or(true));
+        if !job.bool("Enabled").unwrap_or(true) || !client_enabled {
             continue;
         }
         let Some(sched) = job

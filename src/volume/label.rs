@@ -59,6 +59,46 @@ pub fn expand(
     Ok(out)
 }
 
+/// The time variables (Year, Month, Day, Hour, Minute, Second, WeekDay)
+/// at `t`.
+pub fn time_variable(name: &str, t: &crate::clock::Local) -> Option<String> {
+    Some(match name {
+        "Year" => format!("{:04}", t.year),
+        "Month" => format!("{:02}", t.month),
+        "Day" => format!("{:02}", t.day),
+        "Hour" => format!("{:02}", t.hour),
+        "Minute" => format!("{:02}", t.minute),
+        "Second" => format!("{:02}", t.second),
+        "WeekDay" => t.weekday.to_string(),
+        _ => return None,
+    })
+}
+
+/// The value of the Counter resource `name` (`name+`: after adding
+/// one, as a Label Format's `${Counter+}` does); None when there is no
+/// such Counter.
+pub fn counter(director: &crate::director::Director, name: &str) -> Result<Option<String>, String> {
+    let (counter, increment) = match name.strip_suffix('+') {
+        Some(n) => (n, true),
+        None => (name, false),
+    };
+    let cfg = director.config();
+    let Some(c) = cfg.find(crate::config::Kind::Counter, counter) else {
+        return Ok(None);
+    };
+    let def = crate::catalog::CounterDef {
+        name: counter,
+        min: c.int("Minimum").unwrap_or(0),
+        max: c.int("Maximum").unwrap_or(i64::from(i32::MAX)),
+        wrap: c.str("WrapCounter"),
+    };
+    director
+        .catalog()
+        .counter(&def, increment)
+        .map(|v| Some(v.to_string()))
+        .map_err(|e| e.to_string())
+}
+
 fn closing_brace(s: &str) -> Option<usize> {
     let mut depth = 0;
     for (i, c) in s.char_indices() {
