@@ -12,6 +12,7 @@ mod python;
 mod reload;
 mod restore;
 mod run;
+mod select;
 mod show;
 mod slots;
 mod sql;

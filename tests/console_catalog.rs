@@ -1,0 +1,239 @@
+//! The catalog's console commands (list/llist, show, update, delete,
+//! query, sqlquery, help) answer as bacula-dir 9.6.7 does: the same
+//! configuration and catalog (Debian's make_sqlite3_tables, backups run
+//! by bacula-dir), the same commands, through real bconsole, to stock
+//! bacula-dir and then to rdird, compared line by line where the layout
+//! is fixed; with real bacula-fd and bacula-sd.
+//!
+//! One difference holds throughout: rdird right-aligns integers with
+//! thousands separators, as bacula-dir's list_result does on MySQL and
+//! PostgreSQL; bacula-dir's SQLite backend reports every column as text
+//! (cats/sqlite.c sql_fetch_field), so on SQLite it prints them
+//! left-aligned and bare. The comparison reads each cell's value.
+
+mod common;
+use common::site::*;
+
+use std::sync::OnceLock;
+
+/// The site's extra resources: a scheduled job (for `list nextvol`), a
+/// console restricted to the Backup job, the test-fd client and the
+/// Small pool, and a Restore job.
+fn extra(p: &Place<'_>) -> String {
+    make_bacula_catalog(&p.root.join("dir/cat.db"));
+    "Schedule {\n  Name = Nightly\n  Run = Level=Full daily at 23:59\n}\n\
+     Job { Name = Nightly; Type = Backup; Level = Incremental; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Schedule = Nightly }\n\
+     Console {\n  Name = narrow\n  Password = \"narrow-secret\"\n  JobACL = Backup\n  ClientACL = test-fd\n  PoolACL = Small\n  StorageACL = File\n  FileSetACL = Set\n  CatalogACL = *all*\n  CommandACL = list, llist, show, update, delete, query, sqlquery, help, version\n}\n"
+        .to_string()
+}
+
+/// What each Director answered to the same commands, on one site:
+/// bacula-dir first (it ran the backups), then rdird.
+struct Answers {
+    bacula: String,
+    rdird: String,
+    site: std::sync::Mutex<Setup>,
+}
+
+/// The commands whose answers are compared; one per line, each echoed
+/// by bconsole before its answer.
+const COMMANDS: &[&str] = &[
+    "list jobs",
+    "list jobid=1",
+    "list job=Backup",
+    "list jobname=Other",
+    "list files jobid=1",
+    "list jobmedia",
+    "list jobmedia jobid=2",
+    "list joblog jobid=1",
+    "list pools",
+    "list pool=Full",
+    "list clients",
+    "list media",
+    "list volumes",
+    "list volume=Vol-0001",
+    "list volumes pool=Full",
+    "list volumes jobid=1",
+    "list jobtotals",
+    "list copies",
+    "list nextvol job=Nightly",
+    "list nextvolume job=Backup",
+    "list jobs joberrors",
+    "list jobs limit=1 order=desc",
+    "list jobs client=test-fd",
+    "list jobs jobstatus=T",
+    "list jobs jobtype=B",
+    "list jobs order=sideways",
+    "list bogus",
+    "llist jobs",
+    "llist jobid=1",
+    "llist pools",
+    "llist pool=Small",
+    "llist clients",
+    "llist volumes",
+    "llist volume=Vol-0001",
+    "llist jobmedia",
+    "llist jobmedia jobid=1",
+    "list jobs long",
+];
+
+fn answers() -> &'static Answers {
+    static A: OnceLock<Answers> = OnceLock::new();
+    A.get_or_init(|| {
+        let mut s = setup_site_for(
+            Director::BaculaDir,
+            "fd-secret",
+            None,
+            "",
+            extra,
+            &[],
+            |_| String::new(),
+        );
+        let out = s.console(
+            "run job=Backup level=Full yes\nwait\nrun job=Other level=Full yes\nwait\nmessages\n",
+        );
+        assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+        let input: String = COMMANDS.iter().map(|c| format!("{c}\n")).collect();
+        let bacula = s.console(&input);
+        s.switch_director(Director::Rdird);
+        let rdird = s.console(&input);
+        Answers {
+            bacula,
+            rdird,
+            site: std::sync::Mutex::new(s),
+        }
+    })
+}
+
+/// The answer to `command` in a conversation of `COMMANDS`: the lines
+/// after bconsole's echo of it, up to the echo of the next one.
+fn answer(all: &str, command: &str) -> String {
+    let lines: Vec<&str> = all.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| *l == command)
+        .unwrap_or_else(|| panic!("{command} not in {all}"))
+        + 1;
+    let next = COMMANDS.iter().skip_while(|c| **c != command).nth(1);
+    let end = lines[start..]
+        .iter()
+        .position(|l| Some(l) == next)
+        .map_or(lines.len(), |i| start + i);
+    lines[start..end].iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// A cell's value as both Directors mean it: trimmed, and an integer
+/// without its thousands separators.
+fn value(cell: &str) -> String {
+    let t = cell.trim();
+    let bare = t.replace(',', "");
+    if !bare.is_empty()
+        && bare
+            .trim_start_matches('-')
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+    {
+        bare
+    } else {
+        t.to_string()
+    }
+}
+
+/// An answer as lines to compare: a table's frame as its number of
+/// columns, each row as its values, a long listing's `name: value` as
+/// the pair; the catalog announcement is left out (bacula-dir says it
+/// once a session, rdird before each listing), and the seconds a
+/// volume has left (ExpiresIn) are not compared, they move on between
+/// the two Directors' answers.
+fn normalized(answer: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut expires_col = None;
+    for line in answer.lines() {
+        if line.starts_with("Using Catalog") || line.starts_with("Automatically selected Catalog") {
+            continue;
+        }
+        if line.starts_with('+') {
+            out.push(format!(
+                "frame of {} columns",
+                line.matches('+').count() - 1
+            ));
+            continue;
+        }
+        if let Some(row) = line.strip_prefix('|') {
+            let cells: Vec<String> = row.trim_end_matches('|').split('|').map(value).collect();
+            if cells.iter().any(|c| c == "ExpiresIn") {
+                expires_col = cells.iter().position(|c| c == "ExpiresIn");
+            }
+            let cells: Vec<String> = cells
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if Some(i) == expires_col && c != "ExpiresIn" {
+                        "(seconds)".into()
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            out.push(cells.join(" | "));
+            continue;
+        }
+        match line.split_once(": ") {
+            Some((name, v)) if line.starts_with(' ') && !name.trim().contains(' ') => {
+                let v = if name.trim() == "ExpiresIn" {
+                    "(seconds)".to_string()
+                } else {
+                    value(v)
+                };
+                out.push(format!("{}: {v}", name.trim()));
+            }
+            _ => out.push(line.to_string()),
+        }
+    }
+    out
+}
+
+/// bacula-dir 9.6.7 reads the `jobid=`/`job=` that a listing takes as
+/// its argument a second time as a listing of its own (ua_output.c
+/// do_list_cmd loops over every keyword), so that `list files jobid=1`
+/// ends with job 1's record: rdird answers what was asked, so that
+/// record is cut from bacula-dir's answer before comparing.
+fn without_job_echo(mut lines: Vec<String>) -> Vec<String> {
+    if lines.last().is_some_and(|l| l == "No results to list.") {
+        lines.pop();
+        return lines;
+    }
+    let header = "JobId | Name | StartTime | Type | Level | JobFiles | JobBytes | JobStatus";
+    match lines.iter().rposition(|l| l == header) {
+        Some(h) if h >= 1 && lines[h - 1].starts_with("frame") => lines[..h - 1].to_vec(),
+        _ => match lines.iter().rposition(|l| l.starts_with("JobId: ")) {
+            Some(j) => lines[..j].to_vec(),
+            None => lines,
+        },
+    }
+}
+
+/// rdird's answer to each command is bacula-dir's, value for value.
+#[test]
+fn list_and_llist_answer_as_bacula_dir_does_on_the_same_catalog() {
+    let a = answers();
+    for command in COMMANDS {
+        let (b, r) = (answer(&a.bacula, command), answer(&a.rdird, command));
+        let mut expected = normalized(&b);
+        let echoing = [
+            "files",
+            "jobmedia jobid",
+            "joblog",
+            "volumes jobid",
+            "nextvol",
+        ];
+        if echoing.iter().any(|e| command.contains(e)) {
+            expected = without_job_echo(expected);
+        }
+        assert_eq!(
+            normalized(&r),
+            expected,
+            "{command}:\nbacula-dir:\n{b}\nrdird:\n{r}"
+        );
+    }
+}
