@@ -861,10 +861,10 @@ fn help_and_llist() {
         "{out}"
     );
     assert!(
-        out.contains("          JobId: 1\n            Job: Maintenance."),
+        out.contains("           JobId: 1\n             Job: Maintenance."),
         "{out}"
     );
-    assert!(out.contains("      JobStatus: T\n"), "{out}");
+    assert!(out.contains("       JobStatus: T\n"), "{out}");
 }
 
 #[test]

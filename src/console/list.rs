@@ -15,6 +15,8 @@ use super::{Ctx, Reply, MAX_REPLY};
 mod jobs;
 mod media;
 
+pub use media::pool_volumes;
+
 /// The most rows one query reads for a console; with `MAX_REPLY` bytes of
 /// values, what keeps a query's result from filling the Director's memory
 /// before its reply is cut (bacula-dir sends each row as it reads it).

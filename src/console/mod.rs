@@ -18,6 +18,7 @@ mod slots;
 mod sql;
 mod status;
 mod throttle;
+mod update;
 mod volume;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -132,7 +133,7 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     ("prune", "Prune expired records from catalog", prune::prune),
     ("purge", "Purge records from catalog", prune::purge),
     ("truncate", "Truncate Purged volumes", volume::truncate),
-    ("update", "Update volume status", volume::update),
+    ("update", "Update volume status", update::update),
     (
         "delete",
         "Delete volume or job records from the catalog",

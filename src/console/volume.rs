@@ -1,9 +1,9 @@
-//! `label`, `truncate`, `update volume=… volstatus=…`, `delete volume=…`
-//! and `delete jobid=…`: volume and job records in the catalog.
+//! `label`, `truncate`, `delete volume=…` and `delete jobid=…`: volume
+//! and job records in the catalog.
 
 use super::login::Acl;
 use super::{Ctx, Reply};
-use crate::catalog::{Truncatable, VOL_STATUSES};
+use crate::catalog::Truncatable;
 use crate::config::Kind;
 use crate::job::names::is_legal_volume_name;
 
@@ -214,124 +214,6 @@ fn write_label(
         out.line(l);
     }
     done
-}
-
-/// `update volume=NAME` with `volstatus=STATUS`, `pool=POOL` and/or
-/// `recyclepool=POOL`: the volume's pool and every new pool must be in
-/// the console's PoolACL. bacula-dir 9.6.7 checks neither (ua_update.c
-/// update_volume selects the volume with select_media_dbr, which has no
-/// ACL check), so a restricted console could change any volume there.
-pub fn update(ctx: &Ctx<'_, '_>, out: &mut Reply) {
-    let Some(volume) = ctx.args.get("volume") else {
-        out.line("update needs volume=<Volume name> and volstatus=, pool= or recyclepool=");
-        return;
-    };
-    let (status, pool, recycle) = (
-        ctx.args.get("volstatus"),
-        ctx.args.get("pool"),
-        ctx.args.get("recyclepool"),
-    );
-    if status.is_none() && pool.is_none() && recycle.is_none() {
-        out.line("update needs volume=<Volume name> and volstatus=, pool= or recyclepool=");
-        return;
-    }
-    let cfg = ctx.director.config();
-    let catalog = ctx.director.catalog();
-    match ctx.login.visible_volume_pool(&catalog, volume) {
-        Ok(Some(_)) => {}
-        Ok(None) => {
-            out.line(format!("Volume \"{volume}\" not found."));
-            return;
-        }
-        Err(e) => {
-            out.line(format!("Update failed: {e}"));
-            return;
-        }
-    }
-    for p in [pool, recycle]
-        .into_iter()
-        .flatten()
-        .filter(|p| !p.is_empty())
-    {
-        if cfg.find(Kind::Pool, p).is_none() || !Acl::allows(&ctx.login.acl.pools, p) {
-            out.line(format!("Pool \"{p}\" not found."));
-            return;
-        }
-    }
-    let status = match status.map(|s| settable_status(&catalog, volume, s)) {
-        Some(Err(why)) => {
-            out.line(why);
-            return;
-        }
-        Some(Ok(s)) => Some(s),
-        None => None,
-    };
-    let done = status
-        .map(|s| {
-            catalog
-                .set_volume_status(volume, s)
-                .map(|_| format!("New Volume status is: {s}"))
-        })
-        .into_iter()
-        .chain(pool.map(|p| {
-            catalog
-                .move_volume(volume, p)
-                .map(|_| format!("New Pool is: {p}"))
-        }))
-        .chain(recycle.map(|p| {
-            let p = Some(p).filter(|p| !p.is_empty());
-            catalog
-                .set_recycle_pool(volume, p)
-                .map(|_| format!("New RecyclePool is: {}", p.unwrap_or("*None*")))
-        }));
-    for r in done {
-        match r {
-            Ok(said) => out.line(said),
-            Err(e) => {
-                out.line(format!("Update failed: {e}"));
-                return;
-            }
-        }
-    }
-}
-
-/// The status as the catalog spells it, when a console may set it on the
-/// volume. As in bacula-dir (ua_update.c update_volstatus) Purged is not
-/// set by hand: `purge volume` sets it once no job is left. bacula-dir
-/// lets `volstatus=Recycle` through on a volume that still holds jobs,
-/// which lets the next backup overwrite them; here Recycle needs a
-/// volume with no job left on it.
-fn settable_status(
-    catalog: &crate::catalog::Catalog,
-    volume: &str,
-    status: &str,
-) -> Result<&'static str, String> {
-    let Some(s) = VOL_STATUSES
-        .iter()
-        .find(|s| s.eq_ignore_ascii_case(status) && **s != "Purged")
-    else {
-        let allowed: Vec<&str> = VOL_STATUSES
-            .iter()
-            .copied()
-            .filter(|s| *s != "Purged")
-            .collect();
-        return Err(format!(
-            "Invalid volstatus \"{status}\": use one of {} (purge volume marks a volume Purged)",
-            allowed.join(", ")
-        ));
-    };
-    if *s == "Recycle" {
-        let jobs = catalog
-            .volume_job_count(volume)
-            .map_err(|e| format!("Update failed: {e}"))?;
-        if jobs > 0 {
-            return Err(format!(
-                "Volume \"{volume}\" still holds {jobs} job{}: purge it before it is recycled.",
-                if jobs == 1 { "" } else { "s" }
-            ));
-        }
-    }
-    Ok(s)
 }
 
 /// A volume the console may delete or purge: it exists, its pool is in

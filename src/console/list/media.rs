@@ -172,6 +172,23 @@ pub fn volumes(ctx: &Ctx<'_, '_>, out: &mut Reply, layout: Layout, i: usize) -> 
     used
 }
 
+/// The volumes of one pool as `list volumes pool=…` shows them.
+pub fn pool_volumes(ctx: &Ctx<'_, '_>, out: &mut Reply, pool: &str) {
+    let sql = format!(
+        "SELECT {} FROM Media JOIN Pool USING (PoolId) WHERE Pool.Name = ? ORDER BY MediaId",
+        volume_columns(Layout::Table, false)
+    );
+    show_query(
+        ctx,
+        out,
+        Layout::Table,
+        "volumes",
+        &sql,
+        &[SqlValue::Text(pool.to_string())],
+        0,
+    );
+}
+
 /// ` AND` the volume's pool is one the console may see.
 fn pool_acl(ctx: &Ctx<'_, '_>, params: &mut Vec<SqlValue>) -> String {
     let pools = names_filter("Pool.Name", &ctx.login.acl.pools, params);
