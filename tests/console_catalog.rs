@@ -49,6 +49,37 @@ fn on<T>(director: Director, f: impl FnOnce(&Setup) -> T) -> T {
     f(&site.0)
 }
 
+/// `f`'s result with bacula-dir and with rdird as the site's Director,
+/// the catalog left to no other test in between.
+fn both<T>(f: impl Fn(&Setup) -> T) -> (T, T) {
+    let mut site = answers()
+        .site
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut run = |director: Director| {
+        if site.1 != director {
+            site.0.switch_director(director);
+            site.1 = director;
+        }
+        f(&site.0)
+    };
+    (run(Director::BaculaDir), run(Director::Rdird))
+}
+
+/// bacula-dir's and rdird's answers, line by line.
+fn assert_same_lines(bacula: &[String], rdird: &[String]) {
+    for (b, r) in bacula.iter().zip(rdird) {
+        assert_eq!(
+            r,
+            b,
+            "bacula-dir:\n{}\nrdird:\n{}",
+            bacula.join("\n"),
+            rdird.join("\n")
+        );
+    }
+    assert_eq!(rdird.len(), bacula.len(), "{}", rdird.join("\n"));
+}
+
 /// The commands whose answers are compared; one per line, each echoed
 /// by bconsole before its answer.
 const COMMANDS: &[&str] = &[
@@ -123,7 +154,7 @@ fn answers() -> &'static Answers {
             Director::BaculaDir,
             "fd-secret",
             None,
-            "",
+            "  QueryFile = \"/usr/share/doc/bacula-common/examples/sample-query.sql\"\n",
             extra,
             &[],
             |_| String::new(),
@@ -326,18 +357,8 @@ fn update_answers(s: &Setup) -> Vec<String> {
 /// records.
 #[test]
 fn update_sets_every_volume_field_and_answers_as_bacula_dir_does() {
-    let bacula = on(Director::BaculaDir, update_answers);
-    let rdird = on(Director::Rdird, update_answers);
-    for (b, r) in bacula.iter().zip(&rdird) {
-        assert_eq!(
-            r,
-            b,
-            "bacula-dir:\n{}\nrdird:\n{}",
-            bacula.join("\n"),
-            rdird.join("\n")
-        );
-    }
-    assert_eq!(rdird.len(), bacula.len(), "{}", rdird.join("\n"));
+    let (bacula, rdird) = both(update_answers);
+    assert_same_lines(&bacula, &rdird);
     assert!(
         rdird.contains(&"New max jobs is: 7".to_string()),
         "{}",
@@ -345,6 +366,41 @@ fn update_sets_every_volume_field_and_answers_as_bacula_dir_does() {
     );
     assert!(
         rdird.contains(&"StartTime: 2026-01-02 03:04:05".to_string()),
+        "{}",
+        rdird.join("\n")
+    );
+}
+
+/// The canned queries of Bacula's sample-query.sql typed to both
+/// Directors: the menu, a query by number, prompts, a query with several
+/// statements and temporary tables, one that does not exist.
+const QUERIES: &str = "query\n5\ntest-fd\n\
+query 6\nVol-0001\n\
+query 7\n1\n\
+query 9\nFull\n\
+query 10\n\
+query 12\n2\n\
+query 14\nVol-0001\n\
+query 8\ntest-fd\n\
+query 99\n";
+
+fn query_answers(s: &Setup) -> Vec<String> {
+    normalized(&s.console(QUERIES))
+        .into_iter()
+        .filter(|l| !l.starts_with("1000 OK") && !l.contains("ExpiresIn"))
+        .collect()
+}
+
+/// `query` lists the QueryFile's queries, asks each one's prompts and
+/// shows its tables as bacula-dir does.
+#[test]
+fn query_runs_the_query_files_canned_queries_as_bacula_dir_does() {
+    let (bacula, rdird) = both(query_answers);
+    assert_same_lines(&bacula, &rdird);
+    assert!(
+        rdird
+            .iter()
+            .any(|l| l.contains("List Volumes to Restore All Files")),
         "{}",
         rdird.join("\n")
     );

@@ -9,6 +9,7 @@ pub(crate) mod list;
 pub mod login;
 mod prune;
 mod python;
+mod query;
 mod reload;
 mod restore;
 mod run;
@@ -141,6 +142,7 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     ),
     ("show", "Show resource records", show::show),
     ("sqlquery", "Use SQL to query catalog", sql::sqlquery),
+    ("query", "Query catalog", query::query),
     ("status", "Report status", status::status),
     ("version", "Print Director version", version),
     (".jobs", "", dot::jobs),
