@@ -140,6 +140,14 @@ const COMMANDS: &[&str] = &[
     "show all",
     "show job=NoSuchJob",
     "show frobs",
+    "help",
+    "help list",
+    "help llist",
+    "help update",
+    "help show",
+    "help query",
+    "help sqlquery",
+    "help frobnicate",
 ];
 
 /// The `show` commands of `COMMANDS`.
@@ -403,5 +411,76 @@ fn query_runs_the_query_files_canned_queries_as_bacula_dir_does() {
             .any(|l| l.contains("List Volumes to Restore All Files")),
         "{}",
         rdird.join("\n")
+    );
+}
+
+/// The command lines of a `help` answer: `  name  description`.
+fn help_lines(answer: &str) -> Vec<String> {
+    answer
+        .lines()
+        .skip_while(|l| !l.starts_with("  ======="))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// `help` lists rdird's commands with bacula-dir's descriptions in
+/// bacula-dir's order (rdird's own, `python`, after them), and `help
+/// COMMAND` prints bacula-dir's arguments.
+#[test]
+fn help_prints_bacula_dirs_commands_texts_and_arguments() {
+    let a = answers();
+    let rdird = help_lines(&answer(&a.rdird, "help"));
+    let bacula = help_lines(&answer(&a.bacula, "help"));
+    let name = |l: &String| l.split_whitespace().next().unwrap_or("").to_string();
+    let known: Vec<String> = bacula.iter().map(name).collect();
+    let (shared, own): (Vec<String>, Vec<String>) = rdird
+        .iter()
+        .cloned()
+        .partition(|l| known.contains(&name(l)));
+    let expected: Vec<String> = bacula
+        .iter()
+        .filter(|l| rdird.iter().any(|r| name(r) == name(l)))
+        .cloned()
+        .collect();
+    assert_eq!(shared, expected, "{}", rdird.join("\n"));
+    assert!(shared.len() >= 15, "{}", rdird.join("\n"));
+    assert_eq!(
+        own.iter().map(name).collect::<Vec<_>>(),
+        ["python"],
+        "{}",
+        rdird.join("\n")
+    );
+    assert!(rdird.ends_with(&own), "{}", rdird.join("\n"));
+    for command in COMMANDS.iter().filter(|c| c.starts_with("help ")) {
+        let (b, r) = (answer(&a.bacula, command), answer(&a.rdird, command));
+        assert_eq!(r, b, "{command}:\nbacula-dir:\n{b}\nrdird:\n{r}");
+    }
+}
+
+/// README.md's list of console commands is what `help` prints.
+#[test]
+fn readme_lists_the_commands_help_prints() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme
+        .split("\n## Console commands\n")
+        .nth(1)
+        .expect("README.md has a Console commands section");
+    let listed: Vec<String> = section
+        .lines()
+        .skip_while(|l| !l.starts_with("  ======="))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty() && !l.starts_with("```"))
+        .map(String::from)
+        .collect();
+    let help = help_lines(&answer(&answers().rdird, "help"));
+    assert_eq!(
+        listed,
+        help,
+        "README.md:\n{}\nhelp:\n{}",
+        listed.join("\n"),
+        help.join("\n")
     );
 }

@@ -5,6 +5,7 @@
 mod acl;
 mod args;
 mod dot;
+mod help;
 pub(crate) mod list;
 pub mod login;
 mod prune;
@@ -118,7 +119,7 @@ type Handler = fn(&Ctx<'_, '_>, &mut Reply);
 
 /// The commands, their help text, and their handlers.
 const COMMANDS: &[(&str, &str, Handler)] = &[
-    ("help", "Print help on specific command", help),
+    ("help", "Print help on specific command", help::help),
     ("list", "List objects from catalog", list::list),
     ("llist", "Full or long list like list command", list::llist),
     ("messages", "Display pending messages", messages),
@@ -211,19 +212,6 @@ fn version(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         std::env::consts::ARCH,
         std::env::consts::OS
     ));
-}
-
-fn help(ctx: &Ctx<'_, '_>, out: &mut Reply) {
-    out.line("  Command       Description");
-    out.line("  =======       ===========");
-    for (name, text, _) in COMMANDS {
-        if !name.starts_with('.') && Login::may_run(ctx.login, name) {
-            out.line(format!("  {name:<13} {text}"));
-        }
-    }
-    out.line("");
-    out.line("When at a prompt, entering a period cancels the command.");
-    out.line("");
 }
 
 /// `messages`: the queued messages of the jobs this console may see.
