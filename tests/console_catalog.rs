@@ -484,3 +484,165 @@ fn readme_lists_the_commands_help_prints() {
         help.join("\n")
     );
 }
+
+/// What the catalog holds, as text: equal before and after means nothing
+/// changed.
+fn catalog_state(s: &Setup) -> String {
+    s.catalog()
+        .query_row(
+            "SELECT (SELECT group_concat(JobId || Name || StartTime || ClientId || PoolId, ';') FROM Job)
+              || '|' || (SELECT group_concat(VolumeName || VolStatus || PoolId || MaxVolJobs || Slot || VolRetention || RecyclePoolId, ';') FROM Media)
+              || '|' || (SELECT group_concat(Name || NumVols || VolRetention, ';') FROM Pool)
+              || '|' || (SELECT group_concat(Name, ';') FROM Client)
+              || '|' || (SELECT count(*) FROM File) || '|' || (SELECT count(*) FROM JobMedia)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+/// What the Director answered to `input`, without bconsole's echo of
+/// each command.
+fn without_echo(out: &str, input: &str) -> String {
+    let typed: Vec<&str> = input.lines().collect();
+    out.lines()
+        .filter(|l| !typed.contains(l))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// bconsole as the restricted console `narrow` (JobACL Backup, ClientACL
+/// test-fd, PoolACL Small).
+fn narrow(s: &Setup, input: &str) -> String {
+    without_echo(&s.console_as("narrow", "narrow-secret", input), input)
+}
+
+/// A console restricted to the Backup job, the test-fd client and the
+/// Small pool lists, shows, updates and deletes nothing else: every
+/// record outside its ACLs answers as one that does not exist, and the
+/// catalog is left as it was. bacula-dir 9.6.7 filters none of the
+/// listings (ua_output.c do_list_cmd), updates any volume
+/// (ua_update.c select_media_dbr) and deletes any job (ua_cmds.c
+/// delete_job).
+#[test]
+fn a_restricted_console_lists_updates_and_deletes_only_inside_its_acls() {
+    on(Director::Rdird, |s| {
+        let before = catalog_state(s);
+        let listings = narrow(
+            s,
+            "list jobs\nllist jobs\nlist jobid=2\nllist jobid=2\nlist job=Other\nlist files jobid=2\nlist jobmedia\nllist jobmedia jobid=2\nlist joblog jobid=2\nlist jobtotals\nlist copies\nlist volumes jobid=2\nlist nextvol job=Nightly\nlist clients\n",
+        );
+        assert!(listings.contains("| Backup "), "{listings}");
+        for outside in ["Other", "gone-fd", "Nightly\""] {
+            assert!(!listings.contains(outside), "{outside:?} in {listings}");
+        }
+        // Its own job's volume is in the Full pool, outside its PoolACL:
+        // the volume and the pool are listed nowhere else.
+        let media = narrow(
+            s,
+            "list volumes\nllist volumes\nlist volume=Vol-0001\nlist volumes pool=Full\nlist pools\nllist pool=Full\n",
+        );
+        assert!(media.contains("| Small "), "{media}");
+        for outside in ["Vol-0001", "| Full ", "Name: Full", "Pool: Full"] {
+            assert!(!media.contains(outside), "{outside:?} in {media}");
+        }
+        assert!(listings.contains("Jobid 2 used 0 Volume(s)"), "{listings}");
+        assert!(
+            listings.contains("Nightly is not a job name."),
+            "{listings}"
+        );
+        let shows = narrow(
+            s,
+            "show pools\nshow pool=Full\nshow job=Other\nshow jobs\nshow all\n",
+        );
+        assert!(shows.contains("Pool: name=Small"), "{shows}");
+        assert!(
+            !shows.contains("name=Full") && !shows.contains("name=Other"),
+            "{shows}"
+        );
+        assert!(shows.contains("pool resource Full not found."), "{shows}");
+        let changes = narrow(
+            s,
+            "update volume=Vol-0001 volstatus=Used\nupdate volume=Vol-0001 maxvoljobs=3\nupdate pool=Full\nupdate volume=Vol-0001 allfrompool=Full\nupdate jobid=2 starttime=\"2020-01-01 00:00:00\"\ndelete jobid=2\ndelete jobid=2-3\ndelete volume=Vol-0001 yes\ndelete pool=Full yes\ndelete client=gone-fd yes\n",
+        );
+        for refusal in [
+            "Volume \"Vol-0001\" not found.",
+            "Pool \"Full\" not found.",
+            "No Job found for JobId 2",
+            "No Job found for JobId 3",
+            "Could not find Pool \"Full\".",
+            "Could not find Client \"gone-fd\".",
+        ] {
+            assert!(changes.contains(refusal), "{refusal:?} not in {changes}");
+        }
+        assert!(!changes.contains("New "), "{changes}");
+        assert!(!changes.contains("deleted from the catalog"), "{changes}");
+        assert_eq!(catalog_state(s), before, "{changes}");
+    });
+}
+
+/// Quotes, SQL, huge and non-UTF-8 values in every argument of list,
+/// show, update, query and delete: each is refused or matches nothing,
+/// none reaches the SQL as code, the catalog is unchanged and the
+/// Director answers on. bacula-dir 9.6.7 pastes `maxvoljobs=` into its
+/// UPDATE as typed (ua_update.c update_volmaxjobs) and a query's
+/// unquoted %1 likewise (ua_query.c substitute_prompts).
+#[test]
+fn hostile_values_reach_no_sql_and_change_nothing() {
+    on(Director::Rdird, |s| {
+        let before = catalog_state(s);
+        let huge = "x'".repeat(50_000);
+        let input = format!(
+            "list jobs client=\"x' OR '1'='1\"\nlist jobs level=\"F' OR '1\"\nlist jobs limit=\"1; DELETE FROM Job\"\nlist jobs order=\"desc; DROP TABLE Job\"\nlist job=\"a'; DROP TABLE Job; --\"\nlist ujobid=\"x' OR 1=1 --\"\nlist volume=\"v' OR '1'='1\"\nlist volumes pool=\"p' OR '1'='1\"\nlist copies jobid=\"1) OR (1=1\"\nlist files jobid=\"1 OR 1=1\"\nlist pool=\"x' OR 1=1 --\"\nlist volumes jobid=\"1 OR 1=1\"\nlist nextvol job=\"x'; --\" days=99999\nlist job={huge}\nshow job=\"x' OR 1=1\"\nshow {huge}\n"
+        );
+        let listings = without_echo(&s.console(&input), &input);
+        // A status or type is its first letter, as bacula-dir reads it.
+        let letters = s.console("list jobs jobstatus=\"T' OR 1=1 --\" jobtype=\"B'\"\n");
+        assert!(
+            letters.contains("| Backup ") && !letters.contains("Query failed"),
+            "{letters}"
+        );
+        for leak in [
+            "| Backup ",
+            "| Other ",
+            "Vol-0001",
+            "| Full ",
+            "Query failed",
+        ] {
+            assert!(
+                !listings.contains(leak),
+                "{leak:?} in {}",
+                &listings[..listings.len().min(5000)]
+            );
+        }
+        let changes = s.console(
+            "update volume=Vol-0001 maxvoljobs=\"1, VolStatus='Purged'\"\nupdate volume=\"Vol-0001' OR '1'='1\" volstatus=Used\nupdate volume=Vol-0001 slot=\"1; DROP TABLE Media\"\nupdate volume=Vol-0001 volretention=\"1'; --\"\nupdate volume=Vol-0001 pool=\"Full' OR '1'='1\"\nupdate jobid=\"2 OR 1=1\" starttime=x\nupdate jobid=2 client=\"x' OR 1=1\"\nupdate stats days=\"1; DROP TABLE Job\"\nquery 7\n1 OR 1=1\nquery 6\nx' OR '1'='1\ndelete jobid=\"1 OR 1=1\"\ndelete pool=\"x' OR '1'='1\" yes\ndelete client=\"x'; DROP TABLE Client; --\" yes\n",
+        );
+        for refusal in [
+            "Invalid number specified: 1, VolStatus='Purged'",
+            "Volume \"Vol-0001' OR '1'='1\" not found.",
+            "Invalid slot",
+            "Invalid retention period specified",
+            "Pool \"Full' OR '1'='1\" not found.",
+            "\"2 OR 1=1\" is not a valid JobId.",
+            "\"1 OR 1=1\" is not a number",
+            "\"1 OR 1=1\" is not a valid JobId.",
+        ] {
+            assert!(changes.contains(refusal), "{refusal:?} not in {changes}");
+        }
+        // A quoted value matches no volume: no table comes back.
+        assert!(!changes.contains("VolStatus"), "{changes}");
+        assert!(
+            !changes.contains("Query failed") && !changes.contains("New "),
+            "{changes}"
+        );
+        let raw = s.console_raw(b"list job=\xff\xfe\nupdate volume=\xff volstatus=Used\nshow job=\xff\nquery 6\n\xff'\n");
+        let raw = String::from_utf8_lossy(&raw);
+        assert!(
+            !raw.contains("Query failed") && !raw.contains("New Volume"),
+            "{raw}"
+        );
+        assert_eq!(catalog_state(s), before);
+        assert!(s.console("version\n").contains("Version: "));
+    });
+}

@@ -503,3 +503,74 @@ impl Catalog {
             .map_err(|e| self.err(e))
     }
 }
+
+impl Catalog {
+    /// Deletes a Pool record that holds no volume; the number of volumes
+    /// it holds (then nothing is deleted), None when there is no such
+    /// pool.
+    pub fn delete_pool(&self, name: &str) -> Result<Option<i64>, CatalogError> {
+        let volumes: Option<i64> = self
+            .db()
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM Media WHERE Media.PoolId = Pool.PoolId) FROM Pool WHERE Name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        if volumes == Some(0) {
+            self.db()
+                .execute("DELETE FROM Pool WHERE Name = ?1", params![name])
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(volumes)
+    }
+
+    /// The JobIds of a client's jobs, None when there is no such client.
+    pub fn client_jobs(&self, name: &str) -> Result<Option<Vec<i64>>, CatalogError> {
+        let id: Option<i64> = self
+            .db()
+            .query_row(
+                "SELECT ClientId FROM Client WHERE Name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        let mut q = self
+            .db()
+            .prepare("SELECT JobId FROM Job WHERE ClientId = ?1 ORDER BY JobId")
+            .map_err(|e| self.err(e))?;
+        let rows = q
+            .query_map(params![id], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        Ok(Some(
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?,
+        ))
+    }
+
+    /// Deletes a client's record and all its jobs.
+    pub fn delete_client(&self, name: &str) -> Result<(), CatalogError> {
+        let tx = self.db().unchecked_transaction().map_err(|e| self.err(e))?;
+        let ids: Vec<i64> = {
+            let mut q = tx
+                .prepare(
+                    "SELECT JobId FROM Job JOIN Client USING (ClientId) WHERE Client.Name = ?1",
+                )
+                .map_err(|e| self.err(e))?;
+            let rows = q
+                .query_map(params![name], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        for id in ids {
+            delete_job_rows(&tx, id).map_err(|e| self.err(e))?;
+        }
+        tx.execute("DELETE FROM Client WHERE Name = ?1", params![name])
+            .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))
+    }
+}

@@ -15,7 +15,9 @@ use crate::console::acl::jobs_filter;
 use crate::console::{Ctx, Reply};
 
 /// The filters `list jobs` takes, read before any listing as do_list_cmd
-/// reads them.
+/// reads them. bacula-dir 9.6.7 reads `level=` and filters nothing by
+/// it (sql_list.c bdb_list_job_records has no level condition); here
+/// it filters, and a level it does not know is refused.
 pub struct Filters {
     errors: bool,
     descending: bool,
@@ -61,7 +63,10 @@ impl Filters {
             limit,
             status: letter("jobstatus"),
             job_type: letter("jobtype"),
-            level: a.get("level").and_then(level_code),
+            level: match a.get("level") {
+                None => None,
+                Some(v) => Some(level_code(v).ok_or_else(|| format!("Unknown level \"{v}\""))?),
+            },
             client: a.get("client").map(String::from),
         })
     }
