@@ -210,7 +210,9 @@ mod tests {
         assert_eq!(q.len(), 2);
         assert_eq!(q[0].title, "First");
         assert_eq!(q[0].prompts, ["Enter a: "]);
-        assert_eq!(q[0].statements, ["SELECT 1 FROM x WHERE a='%1'"]);
+        // Lines are joined by one space and keep their own indent, as
+        // ua_query.c strips only their ends.
+        assert_eq!(q[0].statements, ["SELECT 1   FROM x WHERE a='%1'"]);
         assert_eq!(q[1].statements, ["!DROP TABLE t", "SELECT 2"]);
     }
 

@@ -158,15 +158,13 @@ impl Dumper<'_> {
         }
     }
 
-    /// Running jobs of the Job resource `job`, or on the client `client`.
-    fn running(&self, job: Option<&str>, client: Option<&str>) -> usize {
+    /// How many running jobs `keep` counts (NumJobs).
+    fn running(&self, keep: impl Fn(&crate::job::JobData) -> bool) -> usize {
         let jobs = self.director.jobs();
         jobs.running()
             .into_iter()
-            .filter(|(id, name, _, _)| {
-                job.is_none_or(|j| j == name)
-                    && client.is_none_or(|c| jobs.owner(*id).is_some_and(|(_, cl)| cl == c))
-            })
+            .filter_map(|(id, _, _, _)| jobs.data(id))
+            .filter(|d| keep(d))
             .count()
     }
 
@@ -231,7 +229,7 @@ impl Dumper<'_> {
                     r.str("Address").unwrap_or_default(),
                     self.int(r, "FdPort"),
                     self.int(r, "MaximumConcurrentJobs"),
-                    self.running(None, Some(&r.name))
+                    self.running(|d| d.client == r.name)
                 ));
                 out.push(format!(
                     "      JobRetention={} FileRetention={} AutoPrune={}",
@@ -278,7 +276,7 @@ impl Dumper<'_> {
                     r.str("Address").unwrap_or_default(),
                     self.int(r, "SdPort"),
                     self.int(r, "MaximumConcurrentJobs"),
-                    0
+                    self.running(|d| d.storage == r.name)
                 ));
                 out.push(format!(
                     "      DeviceName={device} MediaType={} StorageId={id} Autochanger={}",
@@ -347,7 +345,7 @@ impl Dumper<'_> {
         out.push(format!(
             "     MaxJobs={} NumJobs={} Resched={} Times={} Interval={} Spool={} WritePartAfterJob={}",
             self.int(r, "MaximumConcurrentJobs"),
-            self.running(Some(&r.name), None),
+            self.running(|d| d.job == r.name),
             self.flag(r, "RescheduleOnError"),
             self.int(r, "RescheduleTimes"),
             super::list::commas(&self.int(r, "RescheduleInterval").to_string()),
