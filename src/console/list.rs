@@ -294,7 +294,16 @@ pub fn show_query(
                 Some(serde_json::Value::Object(m)) => m,
                 _ => serde_json::Map::new(),
             };
-            m.insert(key.to_string(), objects(&rows));
+            // Listings made of several queries (volumes pool by pool)
+            // give one list.
+            match (m.get_mut(key), objects(&rows)) {
+                (Some(serde_json::Value::Array(have)), serde_json::Value::Array(more)) => {
+                    have.extend(more)
+                }
+                (_, value) => {
+                    m.insert(key.to_string(), value);
+                }
+            }
             out.data = Some(serde_json::Value::Object(m));
             note_if_cut(&rows, out);
         }

@@ -76,7 +76,7 @@ fn is_number(v: &str) -> bool {
     let mut parts = digits.splitn(2, '.');
     let whole = parts.next().unwrap_or("");
     let ok = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
-    ok(whole) && parts.next().is_none_or(ok)
+    ok(whole) && parts.next().map_or(true, ok)
 }
 
 /// Whether the byte at `at` of `sql` is inside a quoted string.
@@ -92,7 +92,7 @@ fn substitute(
     out: &mut Reply,
     sql: &str,
     prompts: &[String],
-    values: &mut Vec<Option<String>>,
+    values: &mut [Option<String>],
 ) -> Option<String> {
     let mut result = String::new();
     let mut rest = sql;

@@ -302,9 +302,7 @@ fn set(ctx: &Ctx<'_, '_>, out: &mut Reply, v: &VolumeSettings, keyword: &str, va
                 "no" | "false" | "0" => 0,
                 "archived" | "2" => 2,
                 _ => {
-                    out.line(format!(
-                        "Invalid Enabled value, it must be yes, no, archived, 0, 1, or 2"
-                    ));
+                    out.line("Invalid Enabled value, it must be yes, no, archived, 0, 1, or 2");
                     return false;
                 }
             };
