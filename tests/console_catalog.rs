@@ -646,3 +646,22 @@ fn hostile_values_reach_no_sql_and_change_nothing() {
         assert!(s.console("version\n").contains("Version: "));
     });
 }
+
+/// `sqlquery` shows each query's rows in bacula-dir's table, "No
+/// results to list." for none, as bacula-dir does.
+#[test]
+fn sqlquery_answers_as_bacula_dir_does() {
+    let input = "sqlquery\nSELECT JobId, Name, JobFiles\n FROM Job ORDER BY JobId;\nSELECT * FROM Job WHERE JobId = 99;\n\n";
+    let (bacula, rdird) = both(|s| {
+        normalized(&s.console(input))
+            .into_iter()
+            .filter(|l| !l.starts_with("1000 OK"))
+            .collect::<Vec<_>>()
+    });
+    assert_same_lines(&bacula, &rdird);
+    assert!(
+        rdird.contains(&"No results to list.".to_string()),
+        "{}",
+        rdird.join("\n")
+    );
+}
