@@ -665,3 +665,22 @@ fn sqlquery_answers_as_bacula_dir_does() {
         rdird.join("\n")
     );
 }
+
+/// `list jobs days=N hours=N` lists the jobs that started in that time
+/// (later Bacula versions read them; bacula-dir 9.6.7 ignores both), and
+/// a value that is not a number is refused.
+#[test]
+fn list_jobs_days_and_hours_keep_the_recent_jobs() {
+    on(Director::Rdird, |s| {
+        let input =
+            "list jobs days=1000\nlist jobs hours=0\nlist jobs days=\"1; DROP TABLE Job\"\n";
+        let out = without_echo(&s.console(input), input);
+        let (recent, none) = out.split_once("No results to list.").expect(&out);
+        assert!(recent.contains("| Backup "), "{out}");
+        assert!(!none.contains("| Backup "), "{out}");
+        assert!(
+            out.contains("\"1; DROP TABLE Job\" is not a number of days."),
+            "{out}"
+        );
+    });
+}

@@ -26,6 +26,10 @@ pub struct Filters {
     job_type: Option<String>,
     level: Option<String>,
     client: Option<String>,
+    /// Jobs that started within the last this many seconds (`days=`,
+    /// `hours=`: later Bacula versions read them; bacula-dir 9.6.7
+    /// ignores both).
+    within: Option<i64>,
 }
 
 impl Filters {
@@ -68,8 +72,26 @@ impl Filters {
                 Some(v) => Some(level_code(v).ok_or_else(|| format!("Unknown level \"{v}\""))?),
             },
             client: a.get("client").map(String::from),
+            within: within(a)?,
         })
     }
+}
+
+/// `days=N` and `hours=N` as seconds, added together.
+fn within(a: &crate::console::Args) -> Result<Option<i64>, String> {
+    let mut total = None;
+    for (key, unit) in [("days", 86_400), ("hours", 3_600)] {
+        if let Some(v) = a.get(key) {
+            let n: i64 = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (0..=100_000).contains(n))
+                .ok_or_else(|| format!("\"{v}\" is not a number of {key}."))?;
+            total = Some(total.unwrap_or(0) + n * unit);
+        }
+    }
+    Ok(total)
 }
 
 /// The catalog's one-letter code for a level given by name or code.
@@ -168,6 +190,10 @@ pub fn jobs(
     }
     if f.errors {
         where_.push_str(" AND Job.JobErrors > 0");
+    }
+    if let Some(secs) = f.within {
+        where_.push_str(" AND Job.JobTDate >= ?");
+        params.push(SqlValue::Integer(crate::clock::now() - secs));
     }
     if let Some(c) = &f.client {
         where_.push_str(" AND Job.ClientId IN (SELECT ClientId FROM Client WHERE Client.Name = ?)");
