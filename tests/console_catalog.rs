@@ -578,6 +578,16 @@ fn a_restricted_console_lists_updates_and_deletes_only_inside_its_acls() {
         assert!(!changes.contains("New "), "{changes}");
         assert!(!changes.contains("deleted from the catalog"), "{changes}");
         assert_eq!(catalog_state(s), before, "{changes}");
+        // Its `help` lists the commands of its CommandACL only.
+        let help = narrow(s, "help\n");
+        assert!(
+            help.contains("  update        Update volume, pool or stats"),
+            "{help}"
+        );
+        assert!(
+            !help.contains("  run ") && !help.contains("  reload"),
+            "{help}"
+        );
     });
 }
 
