@@ -331,6 +331,8 @@ fn show_prints_every_kind_of_resource_as_bacula_dir_does() {
 /// shows what they changed.
 const UPDATES: &str = "update volume=Vol-0001 volretention=\"2 days\" voluse=1h maxvoljobs=5 maxvolfiles=6 maxvolbytes=10M recycle=no inchanger=yes slot=3 enabled=yes actiononpurge=Truncate cacheretention=1d\n\
 update volume=Vol-0001 volstatus=Used\n\
+update volstatus=Append\n1\n1\n*1\n\
+update volume=Vol-0001 volstatus=Used\n\
 update volume=Vol-0001 volstatus=Frozen\n\
 update volume=Vol-0001 recycle=maybe\n\
 update volume=Vol-0001 volretention=soon\n\
@@ -367,6 +369,12 @@ fn update_answers(s: &Setup) -> Vec<String> {
 fn update_sets_every_volume_field_and_answers_as_bacula_dir_does() {
     let (bacula, rdird) = both(update_answers);
     assert_same_lines(&bacula, &rdird);
+    // A volume picked from its pool's listing by *MediaId.
+    assert!(
+        rdird.contains(&"New Volume status is: Append".to_string()),
+        "{}",
+        rdird.join("\n")
+    );
     assert!(
         rdird.contains(&"New max jobs is: 7".to_string()),
         "{}",

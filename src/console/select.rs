@@ -40,10 +40,11 @@ pub fn choose(
         };
         match answer.parse::<usize>() {
             Ok(n) if (1..=items.len()).contains(&n) => return Some(n - 1),
-            _ => out.line(format!(
+            Ok(_) => out.line(format!(
                 "Please enter a number between 1 and {}",
                 items.len()
             )),
+            Err(_) => out.line(format!("Expected a positive integer, got: {answer}")),
         }
     }
 }

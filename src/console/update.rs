@@ -127,9 +127,17 @@ fn select_volume(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<VolumeSettings> {
                 .map(|p| p.name.clone())
                 .collect();
             let names: Vec<&str> = pools.iter().map(String::as_str).collect();
-            let pool = names[select::resource(ctx, out, "Pool", &names)?].to_string();
+            let chosen = select::choose(
+                ctx,
+                out,
+                "Defined Pools:",
+                "Pool",
+                "Select the Pool",
+                &names,
+            )?;
+            let pool = names[chosen].to_string();
             super::list::pool_volumes(ctx, out, &pool);
-            ctx.ask(out, "Enter *MediaId or Volume name: ")?
+            ctx.ask(out, "Enter a Volume name or *MediaId: ")?
                 .trim()
                 .to_string()
         }
