@@ -268,7 +268,13 @@ fn status_dir_shows_the_resources() {
 fn show_prints_resources() {
     let d = start();
     let out = d.output_of("show pools\n", "show pools");
-    assert!(out.contains("Pool: name=Full\n  PoolType = Backup\n  LabelFormat = Full-\n  MaximumVolumeBytes = 1073741824"), "{out}");
+    // bacula-dir's layout (dird_conf.c dump_resource).
+    assert!(
+        out.contains("Pool: name=Full PoolType=Backup\n      use_cat=1 use_once=0 cat_files=1\n"),
+        "{out}"
+    );
+    assert!(out.contains("recycle=1 LabelFormat=Full-\n"), "{out}");
+    assert!(out.contains("MaxVolBytes=1073741824\n"), "{out}");
     assert!(out.contains("Pool: name=Secret"), "{out}");
 }
 
@@ -855,10 +861,10 @@ fn help_and_llist() {
         "{out}"
     );
     assert!(
-        out.contains("          JobId: 1\n            Job: Maintenance."),
+        out.contains("           JobId: 1\n             Job: Maintenance."),
         "{out}"
     );
-    assert!(out.contains("      JobStatus: T\n"), "{out}");
+    assert!(out.contains("       JobStatus: T\n"), "{out}");
 }
 
 #[test]

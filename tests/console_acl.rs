@@ -202,7 +202,7 @@ fn acting_outside(site: &Site) -> Vec<(String, &'static str)> {
         ),
         (
             "update volume=Vol-0001 volstatus=Purged".into(),
-            "Invalid volstatus",
+            "Invalid VolStatus specified: Purged",
         ),
         (
             "update volume=Vol-0001 volstatus=Recycle".into(),

@@ -902,7 +902,7 @@ fn label_writes_the_volume_through_the_storage_daemon() {
         "update volume=Manual-1 volstatus=Used\nupdate volume=Manual-1 volstatus=Bogus\nrun job=Backup yes\nwait\nmessages\n",
     );
     assert!(out.contains("New Volume status is: Used"), "{out}");
-    assert!(out.contains("Invalid volstatus \"Bogus\""), "{out}");
+    assert!(out.contains("Invalid VolStatus specified: Bogus"), "{out}");
     assert_eq!(report_line(&out, "Volume name(s):"), "Vol-0002", "{out}");
     let out = s.console("delete volume=Vol-0002\nyes\nlist volumes\n");
     assert!(

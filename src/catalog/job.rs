@@ -164,3 +164,68 @@ impl Catalog {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 }
+
+impl Catalog {
+    /// `update jobid=…`: moves a job's times so that it started at
+    /// `start` (its scheduled and end times and JobTDate move as much),
+    /// gives it to `client`, and moves it and the volumes it wrote to
+    /// `pool`; the volumes moved.
+    pub fn update_job(
+        &self,
+        job_id: i64,
+        start: Option<i64>,
+        client: Option<&str>,
+        pool: Option<&str>,
+    ) -> Result<Vec<String>, CatalogError> {
+        let tx = self.db().unchecked_transaction().map_err(|e| self.err(e))?;
+        if let Some(start) = start {
+            let text = crate::clock::local(start).sql();
+            tx.execute(
+                "UPDATE Job SET SchedTime = datetime(SchedTime, d || ' seconds'), EndTime = datetime(EndTime, d || ' seconds'),
+                   JobTDate = JobTDate + d, StartTime = ?2
+                 FROM (SELECT strftime('%s', ?2) - strftime('%s', StartTime) AS d FROM Job WHERE JobId = ?1)
+                 WHERE JobId = ?1",
+                params![job_id, text],
+            )
+            .map_err(|e| self.err(e))?;
+        }
+        if let Some(c) = client {
+            let id = self.id_of("Client", c)?;
+            tx.execute(
+                "UPDATE Job SET ClientId = ?2 WHERE JobId = ?1",
+                params![job_id, id],
+            )
+            .map_err(|e| self.err(e))?;
+        }
+        let mut moved = Vec::new();
+        if let Some(p) = pool {
+            let id = self.id_of("Pool", p)?;
+            tx.execute(
+                "UPDATE Job SET PoolId = ?2 WHERE JobId = ?1",
+                params![job_id, id],
+            )
+            .map_err(|e| self.err(e))?;
+            {
+                let mut q = tx
+                    .prepare("SELECT DISTINCT Media.VolumeName FROM Media JOIN JobMedia USING (MediaId) WHERE JobId = ?1")
+                    .map_err(|e| self.err(e))?;
+                let rows = q
+                    .query_map(params![job_id], |r| r.get(0))
+                    .map_err(|e| self.err(e))?;
+                moved = rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
+            }
+            tx.execute(
+                "UPDATE Media SET PoolId = ?2 WHERE MediaId IN (SELECT MediaId FROM JobMedia WHERE JobId = ?1)",
+                params![job_id, id],
+            )
+            .map_err(|e| self.err(e))?;
+            tx.execute(
+                "UPDATE Pool SET NumVols = (SELECT COUNT(*) FROM Media WHERE Media.PoolId = Pool.PoolId)",
+                [],
+            )
+            .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(moved)
+    }
+}

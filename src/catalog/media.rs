@@ -377,3 +377,241 @@ fn delete_job_rows(tx: &rusqlite::Transaction<'_>, job_id: i64) -> rusqlite::Res
     }
     tx.execute("DELETE FROM Job WHERE JobId = ?1", params![job_id])
 }
+
+/// A number of a volume's record that `update volume=…` sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VolumeNumber {
+    Retention,
+    UseDuration,
+    MaxJobs,
+    MaxFiles,
+    MaxBytes,
+    Recycle,
+    InChanger,
+    Slot,
+    Enabled,
+    ActionOnPurge,
+    CacheRetention,
+    Files,
+}
+
+impl VolumeNumber {
+    fn column(self) -> &'static str {
+        match self {
+            VolumeNumber::Retention => "VolRetention",
+            VolumeNumber::UseDuration => "VolUseDuration",
+            VolumeNumber::MaxJobs => "MaxVolJobs",
+            VolumeNumber::MaxFiles => "MaxVolFiles",
+            VolumeNumber::MaxBytes => "MaxVolBytes",
+            VolumeNumber::Recycle => "Recycle",
+            VolumeNumber::InChanger => "InChanger",
+            VolumeNumber::Slot => "Slot",
+            VolumeNumber::Enabled => "Enabled",
+            VolumeNumber::ActionOnPurge => "ActionOnPurge",
+            VolumeNumber::CacheRetention => "CacheRetention",
+            VolumeNumber::Files => "VolFiles",
+        }
+    }
+}
+
+/// What `update volume=…` shows of a volume before it asks for a new
+/// value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VolumeSettings {
+    pub name: String,
+    pub status: String,
+    pub pool: String,
+    pub recycle_pool: Option<String>,
+    pub numbers: Vec<(VolumeNumber, i64)>,
+}
+
+impl VolumeSettings {
+    pub fn number(&self, what: VolumeNumber) -> i64 {
+        self.numbers
+            .iter()
+            .find(|(w, _)| *w == what)
+            .map_or(0, |(_, v)| *v)
+    }
+}
+
+/// The columns a pool's record gives its volumes (db_update_media_defaults).
+const DEFAULTS_FROM_POOL: &str = "ActionOnPurge = Pool.ActionOnPurge, Recycle = Pool.Recycle, VolRetention = Pool.VolRetention, VolUseDuration = Pool.VolUseDuration, MaxVolJobs = Pool.MaxVolJobs, MaxVolFiles = Pool.MaxVolFiles, MaxVolBytes = Pool.MaxVolBytes, RecyclePoolId = Pool.RecyclePoolId, CacheRetention = Pool.CacheRetention";
+
+impl Catalog {
+    /// Sets one number of a volume's record; false when there is no such
+    /// volume.
+    pub fn set_volume_number(
+        &self,
+        name: &str,
+        what: VolumeNumber,
+        value: i64,
+    ) -> Result<bool, CatalogError> {
+        let sql = format!(
+            "UPDATE Media SET {} = ?2 WHERE VolumeName = ?1",
+            what.column()
+        );
+        self.db()
+            .execute(&sql, params![name, value])
+            .map(|n| n > 0)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The settings of a volume, None when there is no such volume.
+    pub fn volume_settings(&self, name: &str) -> Result<Option<VolumeSettings>, CatalogError> {
+        use VolumeNumber::*;
+        let numbers = [
+            Retention,
+            UseDuration,
+            MaxJobs,
+            MaxFiles,
+            MaxBytes,
+            Recycle,
+            InChanger,
+            Slot,
+            Enabled,
+            ActionOnPurge,
+            CacheRetention,
+            Files,
+        ];
+        let columns: Vec<String> = numbers
+            .iter()
+            .map(|n| format!("Media.{}", n.column()))
+            .collect();
+        let sql = format!(
+            "SELECT Media.VolumeName, Media.VolStatus, COALESCE(Pool.Name, ''), Recycle.Name, {} FROM Media LEFT JOIN Pool ON Pool.PoolId = Media.PoolId LEFT JOIN Pool AS Recycle ON Recycle.PoolId = Media.RecyclePoolId WHERE Media.VolumeName = ?1",
+            columns.join(", ")
+        );
+        self.db()
+            .query_row(&sql, params![name], |r| {
+                let mut values = Vec::new();
+                for (i, n) in numbers.iter().enumerate() {
+                    values.push((*n, r.get::<_, Option<i64>>(4 + i)?.unwrap_or(0)));
+                }
+                Ok(VolumeSettings {
+                    name: r.get(0)?,
+                    status: r.get(1)?,
+                    pool: r.get(2)?,
+                    recycle_pool: r.get(3)?,
+                    numbers: values,
+                })
+            })
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Gives the volume `name` (or every volume of the pool `pool`) its
+    /// pool record's retention, limits, recycling and action on purge;
+    /// how many volumes changed.
+    pub fn volume_defaults_from_pool(
+        &self,
+        name: Option<&str>,
+        pool: Option<&str>,
+    ) -> Result<usize, CatalogError> {
+        let sql = format!(
+            "UPDATE Media SET {DEFAULTS_FROM_POOL} FROM Pool WHERE Pool.PoolId = Media.PoolId AND (?1 IS NULL OR Media.VolumeName = ?1) AND (?2 IS NULL OR Pool.Name = ?2)"
+        );
+        self.db()
+            .execute(&sql, params![name, pool])
+            .map_err(|e| self.err(e))
+    }
+
+    /// Copies the ended jobs older than `before` (a JobTDate) that are
+    /// not there yet into JobHisto, the long term statistics; how many.
+    pub fn update_job_history(&self, before: i64) -> Result<usize, CatalogError> {
+        self.db()
+            .execute(
+                "INSERT INTO JobHisto (JobId, Job, Name, Type, Level, ClientId, JobStatus, SchedTime, StartTime, EndTime, RealEndTime, JobTDate, VolSessionId, VolSessionTime, JobFiles, JobBytes, ReadBytes, JobErrors, JobMissingFiles, PoolId, FileSetId, PriorJobId, PurgedFiles, HasBase, Reviewed, Comment)
+                 SELECT JobId, Job, Name, Type, Level, ClientId, JobStatus, SchedTime, StartTime, EndTime, RealEndTime, JobTDate, VolSessionId, VolSessionTime, JobFiles, JobBytes, ReadBytes, JobErrors, JobMissingFiles, PoolId, FileSetId, PriorJobId, PurgedFiles, HasBase, Reviewed, Comment
+                 FROM Job WHERE JobStatus IN ('T','W','f','A','E')
+                   AND NOT EXISTS (SELECT JobHisto.JobId FROM JobHisto WHERE JobHisto.JobId = Job.JobId)
+                   AND JobTDate < ?1",
+                params![before],
+            )
+            .map_err(|e| self.err(e))
+    }
+}
+
+impl Catalog {
+    /// The name of the volume with this MediaId.
+    pub fn volume_name(&self, media_id: i64) -> Result<Option<String>, CatalogError> {
+        self.db()
+            .query_row(
+                "SELECT VolumeName FROM Media WHERE MediaId = ?1",
+                params![media_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+}
+
+impl Catalog {
+    /// Deletes a Pool record that holds no volume; the number of volumes
+    /// it holds (then nothing is deleted), None when there is no such
+    /// pool.
+    pub fn delete_pool(&self, name: &str) -> Result<Option<i64>, CatalogError> {
+        let volumes: Option<i64> = self
+            .db()
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM Media WHERE Media.PoolId = Pool.PoolId) FROM Pool WHERE Name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        if volumes == Some(0) {
+            self.db()
+                .execute("DELETE FROM Pool WHERE Name = ?1", params![name])
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(volumes)
+    }
+
+    /// The JobIds of a client's jobs, None when there is no such client.
+    pub fn client_jobs(&self, name: &str) -> Result<Option<Vec<i64>>, CatalogError> {
+        let id: Option<i64> = self
+            .db()
+            .query_row(
+                "SELECT ClientId FROM Client WHERE Name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        let mut q = self
+            .db()
+            .prepare("SELECT JobId FROM Job WHERE ClientId = ?1 ORDER BY JobId")
+            .map_err(|e| self.err(e))?;
+        let rows = q
+            .query_map(params![id], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        Ok(Some(
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?,
+        ))
+    }
+
+    /// Deletes a client's record and all its jobs.
+    pub fn delete_client(&self, name: &str) -> Result<(), CatalogError> {
+        let tx = self.db().unchecked_transaction().map_err(|e| self.err(e))?;
+        let ids: Vec<i64> = {
+            let mut q = tx
+                .prepare(
+                    "SELECT JobId FROM Job JOIN Client USING (ClientId) WHERE Client.Name = ?1",
+                )
+                .map_err(|e| self.err(e))?;
+            let rows = q
+                .query_map(params![name], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        for id in ids {
+            delete_job_rows(&tx, id).map_err(|e| self.err(e))?;
+        }
+        tx.execute("DELETE FROM Client WHERE Name = ?1", params![name])
+            .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))
+    }
+}

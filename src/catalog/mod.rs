@@ -17,7 +17,7 @@ pub use backup::{BackupTotals, MountedVolume, PriorJob};
 pub use counter::CounterDef;
 pub use file::{FileRecord, NameCache};
 pub use job::{JobOwner, NewJob};
-pub use media::{Truncatable, VolumeState, VOL_STATUSES};
+pub use media::{Truncatable, VolumeNumber, VolumeSettings, VolumeState, VOL_STATUSES};
 pub use prune::Prunable;
 pub use query::QueryConnection;
 pub use restore::{Extent, SourceFile, SourceJob};
@@ -275,38 +275,45 @@ impl Catalog {
         Ok(())
     }
 
+    /// Creates or updates the Pool record of one Pool resource (`update
+    /// pool=…` does it for one pool).
+    pub fn sync_pool(&self, p: &crate::config::Resource) -> Result<(), CatalogError> {
+        let b = |d: &str| i64::from(p.bool(d).unwrap_or(false));
+        self.db
+            .execute(
+                "INSERT INTO Pool (Name, MaxVols, UseOnce, UseCatalog, VolRetention, VolUseDuration, MaxVolJobs, MaxVolFiles, MaxVolBytes, AutoPrune, Recycle, PoolType, LabelFormat)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT(Name) DO UPDATE SET MaxVols=excluded.MaxVols, UseOnce=excluded.UseOnce,
+                   UseCatalog=excluded.UseCatalog, VolRetention=excluded.VolRetention,
+                   VolUseDuration=excluded.VolUseDuration, MaxVolJobs=excluded.MaxVolJobs,
+                   MaxVolFiles=excluded.MaxVolFiles, MaxVolBytes=excluded.MaxVolBytes,
+                   AutoPrune=excluded.AutoPrune, Recycle=excluded.Recycle,
+                   PoolType=excluded.PoolType, LabelFormat=excluded.LabelFormat",
+                params![
+                    p.name,
+                    p.int("MaximumVolumes").unwrap_or(0),
+                    b("UseVolumeOnce"),
+                    b("UseCatalog"),
+                    p.int("VolumeRetention").unwrap_or(0),
+                    p.int("VolumeUseDuration").unwrap_or(0),
+                    p.int("MaximumVolumeJobs").unwrap_or(0),
+                    p.int("MaximumVolumeFiles").unwrap_or(0),
+                    p.int("MaximumVolumeBytes").unwrap_or(0),
+                    b("AutoPrune"),
+                    b("Recycle"),
+                    p.str("PoolType").unwrap_or("Backup"),
+                    p.str("LabelFormat").unwrap_or("*"),
+                ],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
     /// Creates or updates the Pool and Client records of the configuration,
     /// as Bacula does at start.
     pub fn sync_resources(&self, config: &Config) -> Result<(), CatalogError> {
         for p in config.all(Kind::Pool) {
-            let b = |d: &str| i64::from(p.bool(d).unwrap_or(false));
-            self.db
-                .execute(
-                    "INSERT INTO Pool (Name, MaxVols, UseOnce, UseCatalog, VolRetention, VolUseDuration, MaxVolJobs, MaxVolFiles, MaxVolBytes, AutoPrune, Recycle, PoolType, LabelFormat)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-                     ON CONFLICT(Name) DO UPDATE SET MaxVols=excluded.MaxVols, UseOnce=excluded.UseOnce,
-                       UseCatalog=excluded.UseCatalog, VolRetention=excluded.VolRetention,
-                       VolUseDuration=excluded.VolUseDuration, MaxVolJobs=excluded.MaxVolJobs,
-                       MaxVolFiles=excluded.MaxVolFiles, MaxVolBytes=excluded.MaxVolBytes,
-                       AutoPrune=excluded.AutoPrune, Recycle=excluded.Recycle,
-                       PoolType=excluded.PoolType, LabelFormat=excluded.LabelFormat",
-                    params![
-                        p.name,
-                        p.int("MaximumVolumes").unwrap_or(0),
-                        b("UseVolumeOnce"),
-                        b("UseCatalog"),
-                        p.int("VolumeRetention").unwrap_or(0),
-                        p.int("VolumeUseDuration").unwrap_or(0),
-                        p.int("MaximumVolumeJobs").unwrap_or(0),
-                        p.int("MaximumVolumeFiles").unwrap_or(0),
-                        p.int("MaximumVolumeBytes").unwrap_or(0),
-                        b("AutoPrune"),
-                        b("Recycle"),
-                        p.str("PoolType").unwrap_or("Backup"),
-                        p.str("LabelFormat").unwrap_or("*"),
-                    ],
-                )
-                .map_err(|e| self.err(e))?;
+            self.sync_pool(p)?;
         }
         for c in config.all(Kind::Client) {
             self.db

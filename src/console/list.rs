@@ -10,8 +10,12 @@
 
 use rusqlite::types::Value as SqlValue;
 
-use super::acl::{jobs_filter, names_filter};
 use super::{Ctx, Reply, MAX_REPLY};
+
+mod jobs;
+mod media;
+
+pub use media::pool_volumes;
 
 /// The most rows one query reads for a console; with `MAX_REPLY` bytes of
 /// values, what keeps a query's result from filling the Director's memory
@@ -112,9 +116,13 @@ pub fn query(db: &rusqlite::Connection, sql: &str, params: &[SqlValue]) -> Resul
     })
 }
 
+/// The widest a column of the table is padded to (bacula-dir's
+/// list_result pads to 100 at most; a longer value overflows its frame).
+const MAX_WIDTH: usize = 100;
+
 fn cell(rows: &Rows, col: usize, v: &Option<String>) -> String {
     match v {
-        None => String::new(),
+        None => "NULL".to_string(),
         Some(s) if rows.numeric[col] => commas(s),
         Some(s) => s.clone(),
     }
@@ -132,8 +140,19 @@ fn boxed(text: &str, width: usize, right: bool) -> String {
     }
 }
 
-/// The result as bacula-dir's boxed table.
+/// The result as bacula-dir's boxed table; nothing for no rows.
+///
+/// Integers are right-aligned with thousands separators, as
+/// bacula-dir's list_result prints them from a MySQL or PostgreSQL
+/// catalog; its SQLite backend (cats/sqlite.c sql_fetch_field) reports
+/// every column as text, so bacula-dir on SQLite left-aligns them
+/// without separators.
 pub fn table(rows: &Rows, out: &mut Reply) {
+    table_at_least(rows, 0, out);
+}
+
+/// As `table`, each column at least `wide` characters wide.
+pub fn table_at_least(rows: &Rows, wide: usize, out: &mut Reply) {
     if rows.rows.is_empty() {
         return;
     }
@@ -142,9 +161,10 @@ pub fn table(rows: &Rows, out: &mut Reply) {
             rows.rows
                 .iter()
                 .map(|r| cell(rows, c, &r[c]).chars().count())
-                .chain([rows.columns[c].chars().count()])
+                .chain([rows.columns[c].chars().count(), wide])
                 .max()
                 .unwrap_or(0)
+                .min(MAX_WIDTH.max(wide))
         })
         .collect();
     let rule: String = widths
@@ -166,7 +186,7 @@ pub fn table(rows: &Rows, out: &mut Reply) {
         let line: String = r
             .iter()
             .enumerate()
-            .map(|(c, v)| boxed(&cell(rows, c, v), widths[c], rows.numeric[c]))
+            .map(|(c, v)| boxed(&cell(rows, c, v), widths[c], rows.numeric[c] && v.is_some()))
             .collect::<String>()
             + "|";
         out.line(line);
@@ -215,8 +235,8 @@ pub fn objects(rows: &Rows) -> serde_json::Value {
     serde_json::Value::Array(list)
 }
 
-/// The result as `llist` prints it: one `name: value` per line, a blank
-/// line between records.
+/// The result as `llist` prints it: one ` name: value` per line (names
+/// right-aligned), a blank line after each record.
 pub fn vertical(rows: &Rows, out: &mut Reply) {
     let width = rows
         .columns
@@ -226,165 +246,149 @@ pub fn vertical(rows: &Rows, out: &mut Reply) {
         .unwrap_or(0);
     for r in &rows.rows {
         for (c, v) in r.iter().enumerate() {
-            out.line(format!("{:>width$}: {}", rows.columns[c], cell(rows, c, v)));
+            out.line(format!(
+                " {:>width$}: {}",
+                rows.columns[c],
+                cell(rows, c, v)
+            ));
         }
         out.line("");
     }
     note_if_cut(rows, out);
 }
 
-fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, long: bool) {
-    let what = ctx.args.word(0).unwrap_or("").to_ascii_lowercase();
-    let acl = &ctx.login.acl;
-    let mut params: Vec<SqlValue> = Vec::new();
-    let jobid = match ctx.args.jobid() {
-        Ok(id) => id,
+/// How a listing is shown: `list`'s table or `llist`'s one field per line.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Table,
+    Long,
+}
+
+/// Runs one listing query and shows its result as the console's mode
+/// asks: the table or the long form, `.api 2`'s key=value lines, or
+/// `.api json`'s objects under `key`. `wide` is the narrowest a
+/// column of the table may be (bacula-dir's streamed listings, `list
+/// files`, give each of their columns 80 / columns characters).
+pub fn show_query(
+    ctx: &Ctx<'_, '_>,
+    out: &mut Reply,
+    layout: Layout,
+    key: &str,
+    sql: &str,
+    params: &[SqlValue],
+    wide: usize,
+) -> Option<Rows> {
+    let catalog = ctx.director.catalog();
+    let rows = match query(catalog.db(), sql, params) {
+        Ok(rows) => rows,
+        Err(e) => {
+            out.line(format!("Query failed: {e}"));
+            return None;
+        }
+    };
+    drop(catalog);
+    match ctx.login.api.get() {
+        super::login::Api::KeyValue => key_values(&rows, out),
+        super::login::Api::Json => {
+            let mut m = match out.data.take() {
+                Some(serde_json::Value::Object(m)) => m,
+                _ => serde_json::Map::new(),
+            };
+            // Listings made of several queries (volumes pool by pool)
+            // give one list.
+            match (m.get_mut(key), objects(&rows)) {
+                (Some(serde_json::Value::Array(have)), serde_json::Value::Array(more)) => {
+                    have.extend(more)
+                }
+                (_, value) => {
+                    m.insert(key.to_string(), value);
+                }
+            }
+            out.data = Some(serde_json::Value::Object(m));
+            note_if_cut(&rows, out);
+        }
+        super::login::Api::Text if rows.rows.is_empty() && wide > 0 => {}
+        super::login::Api::Text if rows.rows.is_empty() => out.line("No results to list."),
+        super::login::Api::Text if layout == Layout::Long => vertical(&rows, out),
+        super::login::Api::Text => table_at_least(&rows, wide, out),
+    }
+    Some(rows)
+}
+
+/// `list`/`llist KEYWORD …`, as ua_output.c do_list_cmd reads its
+/// arguments: the filters first (`joberrors`, `order=`, `limit=`,
+/// `jobstatus=`, `jobtype=`, `level=`, `client=`), then each keyword in
+/// turn.
+fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, layout: Layout) {
+    let filters = match jobs::Filters::parse(ctx) {
+        Ok(f) => f,
         Err(e) => {
             out.line(e);
             return;
         }
     };
-    let sql = match what.as_str() {
-        "jobs" | "jobid" | "job" | "jobname" => {
-            let mut where_ = String::from("WHERE 1");
-            if let Some(id) = jobid {
-                where_.push_str(" AND JobId = ?");
-                params.push(SqlValue::Integer(id));
-            }
-            if let Some(name) = ctx.args.get("job").or(ctx.args.get("jobname")) {
-                where_.push_str(" AND (Name = ? OR Job = ?)");
-                params.push(SqlValue::Text(name.into()));
-                params.push(SqlValue::Text(name.into()));
-            }
-            where_.push_str(&jobs_filter("Job", acl, &mut params));
-            if long {
-                format!("SELECT JobId, Job, Name, PurgedFiles, Type, Level, ClientId, JobStatus, SchedTime, StartTime, EndTime, RealEndTime, JobTDate, VolSessionId, VolSessionTime, JobFiles, JobBytes, ReadBytes, JobErrors, JobMissingFiles, PoolId, FileSetId, PriorJobId, HasBase, Reviewed, Comment FROM Job {where_} ORDER BY JobId")
-            } else {
-                format!("SELECT JobId, Name, StartTime, Type, Level, JobFiles, JobBytes, JobStatus FROM Job {where_} ORDER BY JobId")
-            }
-        }
-        "volumes" | "volume" | "media" => {
-            let mut where_ = String::from("WHERE 1");
-            if let Some(p) = ctx.args.get("pool") {
-                where_.push_str(" AND Pool.Name = ?");
-                params.push(SqlValue::Text(p.into()));
-            }
-            if let Some(v) = ctx.args.get("volume") {
-                where_.push_str(" AND Media.VolumeName = ?");
-                params.push(SqlValue::Text(v.into()));
-            }
-            where_.push_str(&names_filter("Pool.Name", &acl.pools, &mut params));
-            format!("SELECT MediaId, VolumeName, VolStatus, Media.Enabled, VolBytes, VolFiles, Media.VolRetention, Media.Recycle, Slot, InChanger, MediaType, VolType, VolParts, LastWritten, Pool.Name AS Pool FROM Media LEFT JOIN Pool ON Media.PoolId = Pool.PoolId {where_} ORDER BY MediaId")
-        }
-        "pools" | "pool" => {
-            let mut where_ = String::from("WHERE 1");
-            where_.push_str(&names_filter("Name", &acl.pools, &mut params));
-            format!("SELECT PoolId, Name, NumVols, MaxVols, MaxVolBytes, VolRetention, Enabled, PoolType, LabelFormat FROM Pool {where_} ORDER BY PoolId")
-        }
-        "clients" | "client" => {
-            let mut where_ = String::from("WHERE 1");
-            where_.push_str(&names_filter("Name", &acl.clients, &mut params));
-            format!("SELECT ClientId, Name, Uname, AutoPrune, FileRetention, JobRetention FROM Client {where_} ORDER BY ClientId")
-        }
-        "filesets" | "fileset" => {
-            let mut where_ = String::from("WHERE 1");
-            where_.push_str(&names_filter("FileSet", &acl.filesets, &mut params));
-            format!("SELECT FileSetId, FileSet, MD5, CreateTime FROM FileSet {where_} ORDER BY FileSetId")
-        }
-        "files" => {
-            let Some(id) = jobid else {
-                out.line("list files needs jobid=<JobId>");
-                return;
-            };
-            params.push(SqlValue::Integer(id));
-            let jobs = jobs_filter("Job", acl, &mut params);
-            format!("SELECT Path.Path || Filename.Name AS Filename FROM File JOIN Path ON File.PathId = Path.PathId JOIN Filename ON File.FilenameId = Filename.FilenameId WHERE File.JobId = ? AND File.JobId IN (SELECT Job.JobId FROM Job WHERE 1{jobs}) ORDER BY Path.Path, Filename.Name")
-        }
-        "joblog" => {
-            let Some(id) = jobid else {
-                out.line("list joblog needs jobid=<JobId>");
-                return;
-            };
-            params.push(SqlValue::Integer(id));
-            let jobs = jobs_filter("Job", acl, &mut params);
-            format!("SELECT LogText FROM Log WHERE JobId = ? AND JobId IN (SELECT Job.JobId FROM Job WHERE 1{jobs}) ORDER BY LogId")
-        }
-        "jobmedia" => {
-            let mut where_ = String::from("WHERE 1");
-            if let Some(id) = jobid {
-                where_.push_str(" AND JobMedia.JobId = ?");
-                params.push(SqlValue::Integer(id));
-            }
-            let jobs = jobs_filter("Job", acl, &mut params);
-            where_.push_str(&format!(
-                " AND JobMedia.JobId IN (SELECT Job.JobId FROM Job WHERE 1{jobs})"
-            ));
-            format!("SELECT JobMediaId, JobId, Media.MediaId, Media.VolumeName, FirstIndex, LastIndex FROM JobMedia JOIN Media ON JobMedia.MediaId = Media.MediaId {where_} ORDER BY JobMediaId")
-        }
-        "" => {
-            out.line("list what? jobs, jobid=, job=, volumes, media, pool=, pools, clients, filesets, files jobid=, joblog jobid=, jobmedia");
-            return;
-        }
-        other => {
-            out.line(format!("Unknown list keyword: {other}"));
-            return;
-        }
-    };
+    let args = ctx.args;
+    if args.keys.len() < 2 {
+        out.line("list what? Try \"help list\".");
+        return;
+    }
     let cfg = ctx.director.config();
     if let Some(cat) = cfg.all(crate::config::Kind::Catalog).next() {
         out.line(format!("Using Catalog \"{}\"", cat.name));
     }
-    let catalog = ctx.director.catalog();
-    match query(catalog.db(), &sql, &params) {
-        Ok(rows) if what == "joblog" => {
-            note_if_cut(&rows, out);
-            for r in rows.rows {
-                let text = r.into_iter().next().flatten().unwrap_or_default();
-                out.push(if text.ends_with('\n') {
-                    text
-                } else {
-                    format!("{text}\n")
-                });
-            }
+    drop(cfg);
+    let mut read = vec![false; args.keys.len()];
+    for i in 1..args.keys.len() {
+        if read[i] {
+            continue;
         }
-        Ok(rows)
-            if rows.rows.is_empty()
-                && (what.starts_with("job") && ctx.args.get("jobid").is_some()) =>
-        {
-            out.line(format!(
-                "No Job found for JobId {}",
-                ctx.args.get("jobid").unwrap_or("")
-            ));
-        }
-        Ok(rows) => match ctx.login.api.get() {
-            super::login::Api::KeyValue => key_values(&rows, out),
-            super::login::Api::Json => {
-                let key = match what.as_str() {
-                    "jobid" | "job" | "jobname" => "jobs",
-                    "volume" | "media" => "volumes",
-                    "pool" => "pools",
-                    "client" => "clients",
-                    "fileset" => "filesets",
-                    other => other,
-                };
-                let mut m = serde_json::Map::new();
-                m.insert(key.to_string(), objects(&rows));
-                out.data = Some(serde_json::Value::Object(m));
-                note_if_cut(&rows, out);
+        let word = args.keys[i].to_ascii_lowercase();
+        let value = args.values[i].as_deref();
+        // The keywords after a listing's own keyword that it reads as its
+        // arguments (`files jobid=3`): bacula-dir 9.6.7 reads them again
+        // as listings of their own, so that `list files jobid=3` ends with
+        // job 3's record too; here each is read once.
+        let used: Vec<usize> = match word.as_str() {
+            "jobs" => jobs::jobs(ctx, out, layout, &filters, None),
+            "jobid" | "job" | "jobname" | "ujobid" => {
+                jobs::jobs(ctx, out, layout, &filters, Some((word.as_str(), value)))
             }
-            super::login::Api::Text if long => vertical(&rows, out),
-            super::login::Api::Text => table(&rows, out),
-        },
-        Err(e) => out.line(format!("Query failed: {e}")),
+            "jobtotals" => jobs::totals(ctx, out),
+            "files" => jobs::files(ctx, out, i),
+            "basefiles" => jobs::basefiles(ctx, out, i),
+            "jobmedia" => jobs::jobmedia(ctx, out, layout, i),
+            "joblog" => jobs::joblog(ctx, out, layout, i),
+            "copies" => jobs::copies(ctx, out, layout, i),
+            "pluginrestoreconf" => jobs::restore_objects(ctx, out, layout, i),
+            "pool" | "pools" => media::pools(ctx, out, layout, value),
+            "clients" => media::clients(ctx, out, layout),
+            "filesets" => media::filesets(ctx, out, layout),
+            "media" | "volume" | "volumes" => media::volumes(ctx, out, layout, i),
+            "nextvol" | "nextvolume" => media::nextvol(ctx, out),
+            "limit" | "days" | "joberrors" | "order" | "jobstatus" | "client" | "type"
+            | "level" | "jobtype" | "long" => Vec::new(),
+            "snapshot" | "snapshots" => {
+                out.line("Snapshots do not apply to this Director: it has no snapshot support, so the catalog holds none.");
+                return;
+            }
+            _ => {
+                out.line(format!("Unknown list keyword: {}", args.keys[i]));
+                Vec::new()
+            }
+        };
+        for j in used {
+            read[j] = true;
+        }
     }
 }
 
 pub fn list(ctx: &Ctx<'_, '_>, out: &mut Reply) {
-    run(ctx, out, false);
+    let long = ctx.args.has("long");
+    run(ctx, out, if long { Layout::Long } else { Layout::Table });
 }
 
 pub fn llist(ctx: &Ctx<'_, '_>, out: &mut Reply) {
-    run(ctx, out, true);
+    run(ctx, out, Layout::Long);
 }
 
 #[cfg(test)]

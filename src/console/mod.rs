@@ -15,12 +15,14 @@ mod debug;
 mod dot;
 mod enable;
 mod estimate;
+mod help;
 pub(crate) mod list;
 pub mod login;
 mod modes;
 mod not_applicable;
 mod prune;
 mod python;
+mod query;
 mod relabel;
 mod reload;
 mod restart;
@@ -35,6 +37,7 @@ mod statistics;
 mod status;
 mod storage_cmds;
 mod throttle;
+mod update;
 mod var;
 mod volume;
 
@@ -136,7 +139,7 @@ type Handler = fn(&Ctx<'_, '_>, &mut Reply);
 
 /// The commands, their help text, and their handlers.
 const COMMANDS: &[(&str, &str, Handler)] = &[
-    ("help", "Print help on specific command", help),
+    ("help", "Print help on specific command", help::help),
     ("list", "List objects from catalog", list::list),
     ("llist", "Full or long list like list command", list::llist),
     ("messages", "Display pending messages", messages),
@@ -152,7 +155,7 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     ("prune", "Prune expired records from catalog", prune::prune),
     ("purge", "Purge records from catalog", prune::purge),
     ("truncate", "Truncate Purged volumes", volume::truncate),
-    ("update", "Update volume status", volume::update),
+    ("update", "Update volume status", update::update),
     (
         "delete",
         "Delete volume or job records from the catalog",
@@ -160,6 +163,7 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     ),
     ("show", "Show resource records", show::show),
     ("sqlquery", "Use SQL to query catalog", sql::sqlquery),
+    ("query", "Query catalog", query::query),
     ("status", "Report status", status::status),
     ("version", "Print Director version", version),
     (
@@ -303,19 +307,6 @@ fn version(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         std::env::consts::ARCH,
         std::env::consts::OS
     ));
-}
-
-fn help(ctx: &Ctx<'_, '_>, out: &mut Reply) {
-    out.line("  Command       Description");
-    out.line("  =======       ===========");
-    for (name, text, _) in COMMANDS {
-        if !name.starts_with('.') && Login::may_run(ctx.login, name) {
-            out.line(format!("  {name:<13} {text}"));
-        }
-    }
-    out.line("");
-    out.line("When at a prompt, entering a period cancels the command.");
-    out.line("");
 }
 
 /// `messages`: the queued messages of the jobs this console may see.

@@ -69,6 +69,7 @@ pub fn sqlquery(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         }
         let sql = query.trim().trim_end_matches(';');
         match run(&q, sql) {
+            Ok(rows) if rows.rows.is_empty() => out.line("No results to list."),
             Ok(rows) => list::table(&rows, out),
             Err(e) => out.line(format!("Query failed: {e}")),
         }

@@ -1,9 +1,9 @@
-//! `label`, `truncate`, `update volume=… volstatus=…`, `delete volume=…`
-//! and `delete jobid=…`: volume and job records in the catalog.
+//! `label`, `truncate` and `delete` (volume, pool, jobid, client):
+//! volume, pool, job and client records in the catalog.
 
 use super::login::Acl;
 use super::{Ctx, Reply};
-use crate::catalog::{Truncatable, VOL_STATUSES};
+use crate::catalog::Truncatable;
 use crate::config::Kind;
 use crate::job::names::is_legal_volume_name;
 
@@ -216,124 +216,6 @@ pub(super) fn write_label(
     done
 }
 
-/// `update volume=NAME` with `volstatus=STATUS`, `pool=POOL` and/or
-/// `recyclepool=POOL`: the volume's pool and every new pool must be in
-/// the console's PoolACL. bacula-dir 9.6.7 checks neither (ua_update.c
-/// update_volume selects the volume with select_media_dbr, which has no
-/// ACL check), so a restricted console could change any volume there.
-pub fn update(ctx: &Ctx<'_, '_>, out: &mut Reply) {
-    let Some(volume) = ctx.args.get("volume") else {
-        out.line("update needs volume=<Volume name> and volstatus=, pool= or recyclepool=");
-        return;
-    };
-    let (status, pool, recycle) = (
-        ctx.args.get("volstatus"),
-        ctx.args.get("pool"),
-        ctx.args.get("recyclepool"),
-    );
-    if status.is_none() && pool.is_none() && recycle.is_none() {
-        out.line("update needs volume=<Volume name> and volstatus=, pool= or recyclepool=");
-        return;
-    }
-    let cfg = ctx.director.config();
-    let catalog = ctx.director.catalog();
-    match ctx.login.visible_volume_pool(&catalog, volume) {
-        Ok(Some(_)) => {}
-        Ok(None) => {
-            out.line(format!("Volume \"{volume}\" not found."));
-            return;
-        }
-        Err(e) => {
-            out.line(format!("Update failed: {e}"));
-            return;
-        }
-    }
-    for p in [pool, recycle]
-        .into_iter()
-        .flatten()
-        .filter(|p| !p.is_empty())
-    {
-        if cfg.find(Kind::Pool, p).is_none() || !Acl::allows(&ctx.login.acl.pools, p) {
-            out.line(format!("Pool \"{p}\" not found."));
-            return;
-        }
-    }
-    let status = match status.map(|s| settable_status(&catalog, volume, s)) {
-        Some(Err(why)) => {
-            out.line(why);
-            return;
-        }
-        Some(Ok(s)) => Some(s),
-        None => None,
-    };
-    let done = status
-        .map(|s| {
-            catalog
-                .set_volume_status(volume, s)
-                .map(|_| format!("New Volume status is: {s}"))
-        })
-        .into_iter()
-        .chain(pool.map(|p| {
-            catalog
-                .move_volume(volume, p)
-                .map(|_| format!("New Pool is: {p}"))
-        }))
-        .chain(recycle.map(|p| {
-            let p = Some(p).filter(|p| !p.is_empty());
-            catalog
-                .set_recycle_pool(volume, p)
-                .map(|_| format!("New RecyclePool is: {}", p.unwrap_or("*None*")))
-        }));
-    for r in done {
-        match r {
-            Ok(said) => out.line(said),
-            Err(e) => {
-                out.line(format!("Update failed: {e}"));
-                return;
-            }
-        }
-    }
-}
-
-/// The status as the catalog spells it, when a console may set it on the
-/// volume. As in bacula-dir (ua_update.c update_volstatus) Purged is not
-/// set by hand: `purge volume` sets it once no job is left. bacula-dir
-/// lets `volstatus=Recycle` through on a volume that still holds jobs,
-/// which lets the next backup overwrite them; here Recycle needs a
-/// volume with no job left on it.
-fn settable_status(
-    catalog: &crate::catalog::Catalog,
-    volume: &str,
-    status: &str,
-) -> Result<&'static str, String> {
-    let Some(s) = VOL_STATUSES
-        .iter()
-        .find(|s| s.eq_ignore_ascii_case(status) && **s != "Purged")
-    else {
-        let allowed: Vec<&str> = VOL_STATUSES
-            .iter()
-            .copied()
-            .filter(|s| *s != "Purged")
-            .collect();
-        return Err(format!(
-            "Invalid volstatus \"{status}\": use one of {} (purge volume marks a volume Purged)",
-            allowed.join(", ")
-        ));
-    };
-    if *s == "Recycle" {
-        let jobs = catalog
-            .volume_job_count(volume)
-            .map_err(|e| format!("Update failed: {e}"))?;
-        if jobs > 0 {
-            return Err(format!(
-                "Volume \"{volume}\" still holds {jobs} job{}: purge it before it is recycled.",
-                if jobs == 1 { "" } else { "s" }
-            ));
-        }
-    }
-    Ok(s)
-}
-
 /// A volume the console may delete or purge: it exists, its pool is in
 /// the PoolACL, and every job on it is one the console may act on (the
 /// jobs go with it). Otherwise what to answer.
@@ -360,71 +242,270 @@ pub(super) fn own_volume(ctx: &Ctx<'_, '_>, volume: &str, missing: &str) -> Resu
     }
 }
 
-/// `delete volume=NAME [yes]` or `delete jobid=N`.
+/// `delete volume=NAME | pool=NAME | jobid=LIST | client=NAME [yes]`,
+/// or the choice of what to delete (ua_cmds.c delete_cmd).
 pub fn delete(ctx: &Ctx<'_, '_>, out: &mut Reply) {
-    if let Some(volume) = ctx.args.get("volume") {
-        if let Err(why) = own_volume(ctx, volume, &format!("Volume \"{volume}\" not found.")) {
-            out.line(why);
-            return;
-        }
-        if !ctx.args.has("yes") {
-            let q = format!(
-                "This command will delete volume {volume}\nand all Jobs saved on that volume from the Catalog\nAre you sure you want to delete Volume \"{volume}\"? (yes/no): "
-            );
-            if !ctx
-                .ask(out, &q)
-                .is_some_and(|a| a.trim().eq_ignore_ascii_case("yes"))
-            {
-                out.line("Volume not deleted.");
-                return;
+    let keywords = ["volume", "pool", "jobid", "snapshot", "client"];
+    let chosen = keywords.iter().position(|k| ctx.args.has(k));
+    let chosen = match chosen {
+        Some(n) => n,
+        None => {
+            out.line("In general it is not a good idea to delete either a");
+            out.line("Pool or a Volume since they may contain data.");
+            out.line("");
+            match super::select::choose(
+                ctx,
+                out,
+                "You have the following choices:",
+                "",
+                "Choose catalog item to delete",
+                &keywords,
+            ) {
+                Some(n) => n,
+                None => {
+                    out.line("Nothing done.");
+                    return;
+                }
             }
         }
-        match ctx.director.catalog().delete_volume(volume) {
-            Ok(true) => out.line(format!("Volume \"{volume}\" deleted from the catalog.")),
-            Ok(false) => out.line(format!("Volume \"{volume}\" not found.")),
-            Err(e) => out.line(format!("Delete failed: {e}")),
-        }
+    };
+    match chosen {
+        0 => delete_volume(ctx, out),
+        1 => delete_pool(ctx, out),
+        2 => delete_jobs(ctx, out),
+        3 => out.line("Snapshots do not apply to this Director: it has no snapshot support."),
+        _ => delete_client(ctx, out),
+    }
+}
+
+/// The value of `key=`, or the console's answer to `prompt`.
+fn named_or_asked(ctx: &Ctx<'_, '_>, out: &mut Reply, key: &str, prompt: &str) -> Option<String> {
+    match ctx.args.get(key).filter(|v| !v.is_empty()) {
+        Some(v) => Some(v.to_string()),
+        None => ctx
+            .ask(out, prompt)
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty() && a != "."),
+    }
+}
+
+/// Whether the console said yes to `question` (or gave `yes`).
+fn sure(ctx: &Ctx<'_, '_>, out: &mut Reply, question: &str) -> bool {
+    ctx.args.has("yes")
+        || ctx
+            .ask(out, question)
+            .is_some_and(|a| a.trim().eq_ignore_ascii_case("yes"))
+}
+
+fn delete_volume(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    let Some(volume) = named_or_asked(ctx, out, "volume", "Enter Volume name: ") else {
+        return;
+    };
+    if let Err(why) = own_volume(ctx, &volume, &format!("Volume \"{volume}\" not found.")) {
+        out.line(why);
         return;
     }
-    if ctx.args.has("jobid") {
-        let id = match ctx.args.jobid() {
-            Ok(Some(id)) => id,
-            Ok(None) => {
-                out.line("delete jobid needs a JobId: jobid=<JobId>");
-                return;
+    let q = format!(
+        "This command will delete volume {volume}\nand all Jobs saved on that volume from the Catalog\nAre you sure you want to delete Volume \"{volume}\"? (yes/no): "
+    );
+    if !sure(ctx, out, &q) {
+        out.line("Volume not deleted.");
+        return;
+    }
+    match ctx.director.catalog().delete_volume(&volume) {
+        Ok(true) => out.line(format!("Volume \"{volume}\" deleted from the catalog.")),
+        Ok(false) => out.line(format!("Volume \"{volume}\" not found.")),
+        Err(e) => out.line(format!("Delete failed: {e}")),
+    }
+}
+
+/// `delete pool=NAME`: a Pool record of the PoolACL. bacula-dir 9.6.7
+/// deletes the pool's Media records with it (sql_delete.c
+/// bdb_delete_pool_record), leaving its jobs pointing at volumes the
+/// catalog no longer knows; here a pool that still holds volumes is
+/// kept.
+fn delete_pool(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    let Some(pool) = named_or_asked(ctx, out, "pool", "Enter Pool name: ") else {
+        return;
+    };
+    let visible = Acl::allows(&ctx.login.acl.pools, &pool);
+    let q = format!("Are you sure you want to delete Pool \"{pool}\"? (yes/no): ");
+    let exists = visible
+        && matches!(
+            ctx.director.catalog().db().query_row(
+                "SELECT 1 FROM Pool WHERE Name = ?1",
+                [&pool],
+                |_| Ok(())
+            ),
+            Ok(())
+        );
+    if !exists {
+        out.line(format!("Could not find Pool \"{pool}\"."));
+        return;
+    }
+    if !sure(ctx, out, &q) {
+        return;
+    }
+    match ctx.director.catalog().delete_pool(&pool) {
+        Ok(Some(0)) => out.line(format!("Pool \"{pool}\" deleted from the catalog.")),
+        Ok(Some(n)) => out.line(format!(
+            "Pool \"{pool}\" still holds {n} volume(s): delete them or move them to another pool first; nothing deleted."
+        )),
+        Ok(None) => out.line(format!("Could not find Pool \"{pool}\".")),
+        Err(e) => out.line(format!("Delete failed: {e}")),
+    }
+}
+
+/// `delete client=NAME`: a Client record that no Client resource names
+/// any more, with all its jobs.
+fn delete_client(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    let Some(client) = named_or_asked(ctx, out, "client", "Enter Client name: ") else {
+        return;
+    };
+    let jobs = if Acl::allows(&ctx.login.acl.clients, &client) {
+        ctx.director.catalog().client_jobs(&client)
+    } else {
+        Ok(None)
+    };
+    let jobs = match jobs {
+        Ok(Some(j)) => j,
+        Ok(None) => {
+            out.line(format!("Could not find Client \"{client}\"."));
+            return;
+        }
+        Err(e) => {
+            out.line(format!("Delete failed: {e}"));
+            return;
+        }
+    };
+    if ctx.director.config().find(Kind::Client, &client).is_some() {
+        out.line(format!(
+            "Unable to delete Client \"{client}\", the resource is still defined in the configuration."
+        ));
+        return;
+    }
+    // The client's jobs go with it: a console may delete it only when
+    // every one of them is a job it may act on.
+    let catalog = ctx.director.catalog();
+    let foreign = jobs
+        .iter()
+        .any(|id| !matches!(ctx.login.visible_job(&catalog, *id), Ok(Some(_))));
+    drop(catalog);
+    if foreign {
+        out.line(format!(
+            "Client \"{client}\" has jobs this console is not authorized to remove; nothing done."
+        ));
+        return;
+    }
+    let q = if jobs.is_empty() {
+        format!("Are you sure you want to delete Client \"{client}\"? (yes/no): ")
+    } else {
+        format!(
+            "Are you sure you want to delete Client \"{client}\" and purge {} job(s)? (yes/no): ",
+            jobs.len()
+        )
+    };
+    if !sure(ctx, out, &q) {
+        return;
+    }
+    if !jobs.is_empty() {
+        out.line(format!("Purging {} job(s).", jobs.len()));
+    }
+    out.line(format!("Deleting client \"{client}\"."));
+    if let Err(e) = ctx.director.catalog().delete_client(&client) {
+        out.line(format!("Delete failed: {e}"));
+    }
+}
+
+/// The JobIds of a `jobid=` value: `3`, `1,2,5`, `1-4,9`.
+fn jobid_list(v: &str) -> Result<Vec<i64>, String> {
+    let bad = || format!("\"{v}\" is not a valid JobId.");
+    let mut ids = Vec::new();
+    for part in v.split(',').map(str::trim) {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b): (i64, i64) = (
+                    a.trim().parse().map_err(|_| bad())?,
+                    b.trim().parse().map_err(|_| bad())?,
+                );
+                if a < 1 || b < a || b - a >= 100_000 {
+                    return Err(bad());
+                }
+                ids.extend(a..=b);
             }
+            None => ids.push(part.parse().map_err(|_| bad())?),
+        }
+    }
+    Ok(ids)
+}
+
+/// `delete jobid=LIST` (each `jobid=` given), asking first when more
+/// than 25 jobs would go.
+fn delete_jobs(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    let mut given: Vec<String> = ctx
+        .args
+        .all("jobid")
+        .into_iter()
+        .map(String::from)
+        .collect();
+    if given.is_empty() {
+        match ctx.ask(out, "Enter JobId to delete: ") {
+            Some(a) if !a.trim().is_empty() && a.trim() != "." => given.push(a.trim().to_string()),
+            _ => return,
+        }
+    }
+    for v in given {
+        let ids = match jobid_list(&v) {
+            Ok(ids) => ids,
             Err(e) => {
                 out.line(e);
                 return;
             }
         };
-        // bacula-dir 9.6.7 deletes any JobId (ua_cmds.c delete_job has no
-        // ACL check); here a job outside JobACL or ClientACL is answered
-        // as one that does not exist.
-        let visible = ctx.login.visible_job(&ctx.director.catalog(), id);
-        match visible {
-            Ok(Some(_)) => {}
-            Ok(None) => {
-                out.line(format!("No Job found for JobId {id}"));
-                return;
-            }
-            Err(e) => {
-                out.line(format!("Delete failed: {e}"));
-                return;
-            }
-        }
-        if ctx.director.jobs().is_active(Some(id)) {
-            out.line(format!("JobId={id} is running; cancel it first."));
+        if ids.len() > 25
+            && !sure(
+                ctx,
+                out,
+                &format!(
+                    "Are you sure you want to delete {} JobIds ? (yes/no): ",
+                    ids.len()
+                ),
+            )
+        {
             return;
         }
-        match ctx.director.catalog().delete_job(id) {
-            Ok(true) => out.line(format!(
-                "JobId={id} and associated records deleted from the catalog."
-            )),
-            Ok(false) => out.line(format!("No Job found for JobId {id}")),
-            Err(e) => out.line(format!("Delete failed: {e}")),
+        for id in ids {
+            delete_job(ctx, out, id);
         }
+    }
+}
+
+/// Deletes one job the console may see and that is not running.
+/// bacula-dir 9.6.7 deletes any JobId (ua_cmds.c delete_job has no ACL
+/// check); here a job outside JobACL or ClientACL is answered as one
+/// that does not exist.
+fn delete_job(ctx: &Ctx<'_, '_>, out: &mut Reply, id: i64) {
+    let visible = ctx.login.visible_job(&ctx.director.catalog(), id);
+    match visible {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            out.line(format!("No Job found for JobId {id}"));
+            return;
+        }
+        Err(e) => {
+            out.line(format!("Delete failed: {e}"));
+            return;
+        }
+    }
+    if ctx.director.jobs().is_active(Some(id)) {
+        out.line(format!("JobId={id} is running; cancel it first."));
         return;
     }
-    out.line("delete needs volume=<Volume name> or jobid=<JobId>");
+    match ctx.director.catalog().delete_job(id) {
+        Ok(true) => out.line(format!(
+            "JobId={id} and associated records deleted from the catalog."
+        )),
+        Ok(false) => out.line(format!("No Job found for JobId {id}")),
+        Err(e) => out.line(format!("Delete failed: {e}")),
+    }
 }

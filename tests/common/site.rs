@@ -192,6 +192,12 @@ pub fn setup_site_for(
         }
         None => String::new(),
     } + director_extra;
+    // Debian's QueryFile, unless the test gives its own.
+    let query_file = if scripts.contains("QueryFile") {
+        ""
+    } else {
+        "  QueryFile = \"/etc/bacula/scripts/query.sql\"\n"
+    };
     for d in ["fd", "sd", "dir", "volumes", "data/sub"] {
         std::fs::create_dir_all(r.join(d)).unwrap();
     }
@@ -239,7 +245,7 @@ pub fn setup_site_for(
         r,
         "dir.conf",
         &format!(
-            "Director {{\n  Name = test-dir\n  DIRport = {dir_port}\n  DirAddress = 127.0.0.1\n  Password = \"console-secret\"\n  Maximum Console Connections = 60\n  QueryFile = \"/etc/bacula/scripts/query.sql\"\n  WorkingDirectory = \"{0}/dir\"\n  PidDirectory = \"{0}/dir\"\n  Messages = Daemon\n{scripts}}}\n\
+            "Director {{\n  Name = test-dir\n  DIRport = {dir_port}\n  DirAddress = 127.0.0.1\n  Password = \"console-secret\"\n  Maximum Console Connections = 60\n{query_file}  WorkingDirectory = \"{0}/dir\"\n  PidDirectory = \"{0}/dir\"\n  Messages = Daemon\n{scripts}}}\n\
              Catalog {{ Name = MyCatalog; DB Name = cat }}\n\
              {daemon}\
              Client {{ Name = test-fd; Address = 127.0.0.1; FD Port = {fd_port}; Password = \"{fd_password}\"; Catalog = MyCatalog }}\n\
