@@ -372,8 +372,8 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, long: bool) {
                 out.data = Some(serde_json::Value::Object(m));
                 note_if_cut(&rows, out);
             }
-            super::login::Api::Text if long => vertical(&rows, out),
-            super::login::Api::Text => table(&rows, out),
+            super::login::Api::Text | super::login::Api::Signals if long => vertical(&rows, out),
+            super::login::Api::Text | super::login::Api::Signals => table(&rows, out),
         },
         Err(e) => out.line(format!("Query failed: {e}")),
     }

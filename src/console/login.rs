@@ -54,14 +54,25 @@ impl Acl {
     }
 }
 
-/// How replies are shaped: text as bconsole shows it, bacula-dir 9.6's
-/// `.api 2` key=value form, or one JSON-RPC 2.0 object per command.
+/// How replies are shaped: text as bconsole shows it (`.api 0`), the
+/// same text framed by bacula-dir's api signals (`.api 1`, what bat
+/// asks for), bacula-dir 9.6's `.api 2` key=value form, or rdird's one
+/// JSON-RPC 2.0 object per command (`.api json`, framed as text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Api {
     #[default]
     Text,
+    Signals,
     KeyValue,
     Json,
+}
+
+impl Api {
+    /// Whether replies are framed by api signals (BNET_CMD_BEGIN, …,
+    /// BNET_MAIN_PROMPT) rather than ended by an EOD.
+    pub fn signals(self) -> bool {
+        matches!(self, Api::Signals | Api::KeyValue)
+    }
 }
 
 /// Who logged in, and how the session answers.
@@ -71,6 +82,10 @@ pub struct Login {
     pub name: String,
     pub acl: Acl,
     pub api: std::cell::Cell<Api>,
+    /// The `api_opts=` of the last `.api` (bacula-dir's OutputWriter
+    /// options: `s<n>` separator, `t<n>` time format, `S<n>` object
+    /// separator, `o`, `C`).
+    pub api_opts: std::cell::RefCell<String>,
 }
 
 impl Login {
@@ -80,6 +95,7 @@ impl Login {
             name: "*Director*".into(),
             acl: Acl::default(),
             api: Default::default(),
+            api_opts: Default::default(),
         }
     }
 }
@@ -256,6 +272,7 @@ fn authenticate(
         name,
         acl,
         api: Default::default(),
+        api_opts: Default::default(),
     })
 }
 

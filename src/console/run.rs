@@ -123,12 +123,6 @@ pub fn wait(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             .jobs()
             .wait_for(|job, client| ctx.login.may_see_job(job, client)),
     }
-    if ctx
-        .director
-        .has_messages(super::acl::message_filter(ctx.login, ctx.director))
-    {
-        out.line("You have messages.");
-    }
 }
 
 /// `cancel jobid=N`, `cancel job=NAME` (the first job in flight whose
