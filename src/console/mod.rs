@@ -210,6 +210,20 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     (".api", "", api),
     (".quit", "", |_, _| {}),
     (".exit", "", |_, _| {}),
+    (".catalogs", "", dot::catalogs),
+    (".schedule", "", dot::schedules),
+    (".types", "", dot::types),
+    (".levels", "", dot::levels),
+    (".volstatus", "", dot::volstatus),
+    (".actiononpurge", "", dot::actiononpurge),
+    (".tags", "", dot::tags),
+    (".messages", "", dot::messages),
+    (".media", "", dot::media),
+    (".mediatypes", "", dot::mediatypes),
+    (".locations", "", dot::locations),
+    (".backups", "", dot::backups),
+    (".defaults", "", dot::defaults),
+    (".help", "", dot::help),
 ];
 
 /// The order in which bacula-dir 9.6.7 tries its commands against an
