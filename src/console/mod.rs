@@ -459,11 +459,13 @@ pub fn execute(director: &Arc<Director>, login: &Login, line: &str, ask: &mut As
     }
     // `.quit`, `.api` and `quit` need no CommandACL entry, as in bacula-dir.
     let always = |name: &str| matches!(name, "quit" | ".quit" | ".api");
+    let invalid = |out: &mut Reply| {
+        tracing::debug!("console {}: {word}: is an invalid command", login.name);
+        out.error(format!("{word}: is an invalid command."));
+    };
     match resolve(&word) {
-        None => out.error(format!("{word}: is an invalid command.")),
-        Some((name, _, _)) if !always(name) && !login.may_run(name) => {
-            out.error(format!("{word}: is an invalid command."))
-        }
+        None => invalid(&mut out),
+        Some((name, _, _)) if !always(name) && !login.may_run(name) => invalid(&mut out),
         Some((_, _, handler)) => {
             out.ran = true;
             handler(
