@@ -1,0 +1,243 @@
+//! The dot commands GUIs send, against stock bacula-dir 9.6.7 on the same
+//! configuration and catalog: a raw console of the test's own speaks the
+//! protocol in `.api 1`, as bat does, and what each Director sends back
+//! (data packets and api signals, BNET_CMD_BEGIN to BNET_MAIN_PROMPT) is
+//! compared packet for packet. Then a restricted console tries to get out
+//! of its ACLs through them, and hostile arguments must change nothing.
+
+use std::net::TcpStream;
+use std::time::Duration;
+
+mod common;
+use common::site::*;
+
+use rdird::bnet::{cram, Connection, Packet, Signal};
+
+const CONSOLES: &str = "Console {\n  Name = narrow\n  Password = \"narrow-secret\"\n  CommandACL = .jobs, .clients, .pools, .storage, .filesets, .catalogs, .schedule, .defaults, .backups, .media, .messages, .help, .types\n  JobACL = Backup\n  ClientACL = test-fd\n  PoolACL = Full\n  StorageACL = File\n  FileSetACL = Set\n  CatalogACL = Other\n  ScheduleACL = Weekly\n}\n\
+     Schedule {\n  Name = Nightly\n  Run = Full daily at 23:10\n}\n\
+     Schedule {\n  Name = Weekly\n  Run = Full sun at 01:00\n}\n\
+     Job {\n  Name = Restorer\n  Type = Restore\n  Client = test-fd\n  FileSet = \"Set\"\n  Storage = File\n  Pool = Full\n  Messages = Daemon\n  Where = /tmp/restored\n}\n";
+
+fn site() -> Setup {
+    setup_conf("fd-secret", None, |_| CONSOLES.into())
+}
+
+/// A console session of the test's own, logged in as bconsole logs in.
+struct Raw(Connection);
+
+impl Raw {
+    fn login(s: &Setup) -> Raw {
+        let stream = TcpStream::connect(("127.0.0.1", s.dir_port)).unwrap();
+        let mut c = Connection::new(stream, "the Director", Duration::from_secs(30));
+        c.send("Hello *UserAgent* calling 102\n").unwrap();
+        let key = cram::password_key("console-secret");
+        cram::answer_peer(&mut c, &key).unwrap();
+        cram::challenge_peer(&mut c, "bconsole", &key).unwrap();
+        let greeting = c.recv_text().unwrap();
+        assert!(greeting.starts_with("1000 OK"), "{greeting}");
+        Raw(c)
+    }
+
+    /// Sends `command`; every packet until the Director waits for the
+    /// next command (BNET_MAIN_PROMPT in api mode, EOD in text mode).
+    fn ask(&mut self, command: &[u8]) -> Vec<String> {
+        self.0.send(command).unwrap();
+        let mut got = Vec::new();
+        loop {
+            match self.0.recv().unwrap() {
+                Packet::Data(d) => got.push(format!("{:?}", String::from_utf8_lossy(&d))),
+                Packet::Signal(s) => {
+                    got.push(format!("signal {}", s.code()));
+                    if matches!(s, Signal::MainPrompt | Signal::Eod) {
+                        return got;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What bat and the other GUIs send, each compared whole.
+const COMPARED: &[&str] = &[
+    ".jobs",
+    ".jobs type=R",
+    ".jobs type=!B",
+    ".clients",
+    ".clients address=127.0.0.1",
+    ".filesets",
+    ".msgs",
+    ".pools",
+    ".storage",
+    ".storage unique",
+    ".catalogs",
+    ".schedule",
+    ".types",
+    ".levels",
+    ".levels Backup",
+    ".levels Verify",
+    ".volstatus",
+    ".actiononpurge",
+    ".tags",
+    ".mediatypes",
+    ".locations",
+    ".media",
+    ".defaults job=Backup",
+    ".defaults job=Restorer",
+    ".defaults pool=Full",
+    ".defaults client=test-fd",
+    ".defaults storage=File",
+    ".defaults job=NoSuchJob",
+    ".backups client=test-fd fileset=Set",
+    ".sql query=\"SELECT VolumeName, VolJobs FROM Media ORDER BY 1\"",
+    ".help item=run",
+    ".messages",
+    ".",
+    ".nosuch",
+    ".jo",
+    ".api 2",
+    ".jobs",
+    ".api 0",
+    ".jobs",
+    ".api 1",
+];
+
+/// Every reply to `.api 1` then each of COMPARED, from one session.
+fn transcript(s: &Setup) -> Vec<(String, Vec<String>)> {
+    let mut raw = Raw::login(s);
+    // What each Director queued as it started is not compared.
+    raw.ask(b"messages");
+    let mut out = vec![(".api 1".to_string(), raw.ask(b".api 1"))];
+    for c in COMPARED {
+        out.push((c.to_string(), raw.ask(c.as_bytes())));
+    }
+    out
+}
+
+#[test]
+fn dot_commands_answer_packet_for_packet_as_bacula_dir_does() {
+    let mut s = site();
+    let out = s.console("run job=Backup yes\nwait\nmessages\n");
+    assert!(out.contains("Backup OK"), "{out}");
+    // bacula-dir first: it adds what it keeps of the configuration to
+    // the catalog as it starts (Pool, Storage, MediaType rows), and both
+    // Directors must read the same catalog.
+    s.switch_director(Director::BaculaDir);
+    let bacula = transcript(&s);
+    s.switch_director(Director::Rdird);
+    let rdird = transcript(&s);
+    for ((command, theirs), (_, ours)) in bacula.iter().zip(&rdird) {
+        assert_eq!(
+            ours, theirs,
+            "{command}: rdird (left) and bacula-dir 9.6.7 (right) differ"
+        );
+    }
+    // The api signals themselves, as bat reads them.
+    let (_, api1) = &rdird[0];
+    assert_eq!(api1, &["signal -15", "signal -18"]);
+    let jobs = &rdird[1].1;
+    assert_eq!(jobs.first().map(String::as_str), Some("signal -16"));
+    assert_eq!(&jobs[jobs.len() - 2..], ["signal -15", "signal -18"]);
+}
+
+#[test]
+fn a_restricted_console_sees_only_its_own_resources_through_the_dot_commands() {
+    let s = site();
+    let out = s.console("run job=Backup yes\nwait\nlabel storage=File pool=Small volume=Other-1\n");
+    assert!(out.contains("Job queued. JobId=1"), "{out}");
+    let narrow = |input: &str| s.console_as("narrow", "narrow-secret", input);
+    let lines = |out: &str, command: &str| -> Vec<String> {
+        out.split(command)
+            .nth(1)
+            .unwrap_or_else(|| panic!("{command} not echoed: {out}"))
+            .lines()
+            .take_while(|l| !l.starts_with('.') && !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let out = narrow(".jobs\n.clients\n.pools\n.storage\n.filesets\n.catalogs\n.schedule\n");
+    assert_eq!(lines(&out, ".jobs\n"), ["Backup"], "{out}");
+    assert_eq!(lines(&out, ".clients\n"), ["test-fd"], "{out}");
+    assert_eq!(lines(&out, ".pools\n"), ["Full"], "{out}");
+    assert_eq!(lines(&out, ".storage\n"), ["File"], "{out}");
+    assert_eq!(lines(&out, ".filesets\n"), ["Set"], "{out}");
+    assert!(lines(&out, ".catalogs\n").is_empty(), "{out}");
+    assert_eq!(lines(&out, ".schedule\n"), ["Weekly"], "{out}");
+    // Names outside the ACLs tell nothing, as names that do not exist.
+    let out = narrow(
+        ".defaults job=Other\n.defaults client=gone-fd\n.defaults pool=Small\n.defaults storage=Gone\n.types\n",
+    );
+    for refused in ["job=Other", "client=gone-fd", "pool=Small", "storage=Gone"] {
+        assert!(
+            lines(&out, &format!(".defaults {refused}\n")).is_empty(),
+            "{out}"
+        );
+    }
+    let out = narrow(
+        ".backups client=gone-fd fileset=Set\n.backups client=test-fd fileset=Big\n.media\n",
+    );
+    assert_eq!(
+        out.matches("Access to specified Client or FileSet not allowed.")
+            .count(),
+        2,
+        "{out}"
+    );
+    // Other-1 is in pool Small, outside PoolACL (bacula-dir 9.6.7 lists it).
+    assert_eq!(lines(&out, ".media\n"), ["Vol-0001"], "{out}");
+    // Not in its CommandACL: refused as a command that does not exist;
+    // `.api` needs no entry, as in bacula-dir.
+    let out = narrow(".sql query=\"SELECT * FROM Job\"\n.levels\n.status dir\n");
+    for refused in [".sql", ".levels", ".status"] {
+        assert!(
+            out.contains(&format!("{refused}: is an invalid command.")),
+            "{out}"
+        );
+    }
+    assert!(!out.contains("Backup.20"), "{out}");
+}
+
+#[test]
+fn hostile_arguments_to_the_dot_commands_change_nothing_and_leave_the_director_serving() {
+    let s = site();
+    let out = s.console("run job=Backup yes\nwait\n");
+    assert!(out.contains("Job queued. JobId=1"), "{out}");
+    let jobs_before: i64 = s
+        .catalog()
+        .query_row("SELECT COUNT(*) FROM Job", [], |r| r.get(0))
+        .unwrap();
+    let huge = "A".repeat(200_000);
+    let mut input = Vec::new();
+    for line in [
+        ".backups client=\"test-fd' OR '1'='1\" fileset=\"Set'; DELETE FROM Job; --\"".to_string(),
+        ".defaults job=\"Backup'; DROP TABLE Job; --\"".to_string(),
+        format!(".defaults job={huge}"),
+        format!(".clients address={huge}"),
+        format!(".jobs type={huge}"),
+        format!(".levels {huge} {huge}"),
+        ".help item=\"\\\"; rm -rf /\"".to_string(),
+        ".sql query=\"DELETE FROM Job\"".to_string(),
+        ".sql query=\"SELECT 1; DELETE FROM Job\"".to_string(),
+    ] {
+        input.extend_from_slice(line.as_bytes());
+        input.push(b'\n');
+    }
+    input
+        .extend_from_slice(b".jobs type=\xff\xfe\n.defaults job=\xc3\x28\n.clients address=\xff\n");
+    input.extend_from_slice(b".jobs\n");
+    let out = String::from_utf8_lossy(&s.console_raw(&input)).into_owned();
+    // The last command is answered: the Director is still serving.
+    assert!(
+        out.trim_end().ends_with("Restorer"),
+        "{}",
+        &out[out.len().saturating_sub(2000)..]
+    );
+    let jobs_after: i64 = s
+        .catalog()
+        .query_row("SELECT COUNT(*) FROM Job", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(jobs_after, jobs_before);
+    let out = s.console(".jobs\n");
+    assert!(
+        out.contains("Backup\nOther\nNoStorage\nSpan\nRestorer\n"),
+        "{out}"
+    );
+}
