@@ -43,13 +43,23 @@ impl Raw {
     fn ask(&mut self, command: &[u8]) -> Vec<String> {
         self.0.send(command).unwrap();
         let mut got = Vec::new();
+        // In api mode a prompt follows BNET_TEXT_INPUT; in text mode
+        // BNET_SUB_PROMPT follows it.
+        let mut prompt_next = false;
         loop {
             match self.0.recv().unwrap() {
-                Packet::Data(d) => got.push(format!("{:?}", String::from_utf8_lossy(&d))),
+                Packet::Data(d) => {
+                    got.push(format!("{:?}", String::from_utf8_lossy(&d)));
+                    if prompt_next {
+                        return got;
+                    }
+                }
                 Packet::Signal(s) => {
                     got.push(format!("signal {}", s.code()));
-                    if matches!(s, Signal::MainPrompt | Signal::Eod) {
-                        return got;
+                    match s {
+                        Signal::MainPrompt | Signal::Eod | Signal::SubPrompt => return got,
+                        Signal::TextInput => prompt_next = true,
+                        _ => {}
                     }
                 }
             }
@@ -240,4 +250,104 @@ fn hostile_arguments_to_the_dot_commands_change_nothing_and_leave_the_director_s
         out.contains("Backup\nOther\nNoStorage\nSpan\nRestorer\n"),
         "{out}"
     );
+}
+
+/// The keys of an `.api 2` packet (`key=value` items between `sep`).
+fn keys(packet: &str, sep: char) -> Vec<String> {
+    packet
+        .trim_matches('"')
+        .replace("\\n", "\n")
+        .split(|c| c == sep || c == '\n')
+        .filter_map(|kv| kv.split_once('=').map(|(k, _)| k.to_string()))
+        .collect()
+}
+
+/// Only the signals of a reply, and prompts (which end in ": ").
+fn shape(reply: &[String]) -> Vec<String> {
+    reply
+        .iter()
+        .filter(|p| p.starts_with("signal") || p.ends_with(": \""))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn status_dir_parts_and_prompts_in_api_mode_as_bacula_dir_sends_them() {
+    let mut s = site();
+    let out = s.console("run job=Backup yes\nwait\nmessages\n");
+    assert!(out.contains("Backup OK"), "{out}");
+    let script: &[&str] = &[
+        ".api 1",
+        ".status dir running",
+        ".status dir",
+        ".status dir nonsense",
+        ".api 2",
+        ".status dir header",
+        ".status dir running",
+        ".api 2 api_opts=t1s43",
+        ".status dir header",
+        ".api 1",
+        "sqlquery",
+        "SELECT 1;",
+        "",
+    ];
+    let mut replies = Vec::new();
+    for d in [Director::BaculaDir, Director::Rdird] {
+        s.switch_director(d);
+        let mut raw = Raw::login(&s);
+        raw.ask(b"messages");
+        replies.push(
+            script
+                .iter()
+                .map(|c| raw.ask(c.as_bytes()))
+                .collect::<Vec<_>>(),
+        );
+    }
+    let (bacula, rdird) = (&replies[0], &replies[1]);
+    // No job running, bad arguments: the same packets.
+    for i in [1, 2, 3, 6] {
+        assert_eq!(rdird[i], bacula[i], "{}", script[i]);
+    }
+    // The header's keys, in bacula-dir's order, with both separators;
+    // the values that do not depend on the Director's build agree.
+    for (i, sep) in [(5, '\n'), (8, '+')] {
+        let (ours, theirs) = (&rdird[i][1], &bacula[i][1]);
+        assert_eq!(
+            keys(ours, sep),
+            keys(theirs, sep),
+            "{}: {ours} / {theirs}",
+            script[i]
+        );
+        for same in [
+            "name=test-dir",
+            "jobs_running=0",
+            "nclients=2",
+            "nstores=2",
+            "npools=2",
+            "nfset=2",
+            "nscheds=2",
+        ] {
+            assert!(
+                ours.contains(same) && theirs.contains(same),
+                "{same}: {ours} / {theirs}"
+            );
+        }
+        assert!(ours.starts_with("\"header:\\n"), "{ours}");
+    }
+    // t1: times as seconds since the epoch, as bacula-dir writes them.
+    let epoch = |p: &str| {
+        p.split('+')
+            .find_map(|kv| kv.strip_prefix("started="))
+            .is_some_and(|v| v.parse::<i64>().is_ok())
+    };
+    assert!(
+        epoch(&rdird[8][1]) && epoch(&bacula[8][1]),
+        "{:?}",
+        rdird[8]
+    );
+    // A prompt in api mode: BNET_TEXT_INPUT, then the prompt, and the
+    // command's BNET_CMD_BEGIN before all of it.
+    for i in [10, 11, 12] {
+        assert_eq!(shape(&rdird[i]), shape(&bacula[i]), "{}", script[i]);
+    }
 }

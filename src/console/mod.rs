@@ -10,6 +10,7 @@ mod args;
 mod dot;
 pub(crate) mod list;
 pub mod login;
+mod output;
 mod prune;
 mod python;
 mod reload;
@@ -137,7 +138,10 @@ impl Reply {
     /// mark's signal before its packet. The reply starts counting again.
     fn take_frames(&mut self, api: bool) -> Vec<Packet> {
         let marks = std::mem::take(&mut self.marks);
-        let mut marks = marks.into_iter().filter(|_| api).peekable();
+        let mut marks = marks
+            .into_iter()
+            .filter(|(_, s)| api || *s == Signal::CmdBegin)
+            .peekable();
         let mut frames = Vec::new();
         for (i, p) in self.take_packets().iter().enumerate() {
             while let Some((_, s)) = marks.next_if(|(at, _)| *at <= i) {
@@ -455,6 +459,9 @@ pub fn execute(director: &Arc<Director>, login: &Login, line: &str, ask: &mut As
     // A lone period does nothing, successfully (do_a_dot_command).
     if word == "." {
         out.ran = true;
+        if login.api.get().signals() {
+            out.marks.push((0, Signal::CmdBegin));
+        }
         return out;
     }
     // `.quit`, `.api` and `quit` need no CommandACL entry, as in bacula-dir.
@@ -468,6 +475,11 @@ pub fn execute(director: &Arc<Director>, login: &Login, line: &str, ask: &mut As
         Some((name, _, _)) if !always(name) && !login.may_run(name) => invalid(&mut out),
         Some((_, _, handler)) => {
             out.ran = true;
+            // BNET_CMD_BEGIN goes first, before any prompt the command
+            // sends, and whatever mode the command leaves the session in.
+            if login.api.get().signals() {
+                out.marks.push((0, Signal::CmdBegin));
+            }
             handler(
                 &Ctx {
                     director,
@@ -687,12 +699,8 @@ fn commands(
         };
         let mut reply = execute(director, login, &line, &mut ask);
         let api_after = login.api.get().signals();
-        let mut frames = Vec::new();
-        if reply.ran && api_before {
-            frames.push(Packet::Signal(Signal::CmdBegin));
-        }
         let (ran, failed) = (reply.ran, reply.failed);
-        frames.extend(reply.take_frames(api_after));
+        let mut frames = reply.take_frames(api_after);
         if ran && api_after {
             frames.push(Packet::Signal(if failed {
                 Signal::CmdFailed
