@@ -86,6 +86,9 @@ pub struct Login {
     /// options: `s<n>` separator, `t<n>` time format, `S<n>` object
     /// separator, `o`, `C`).
     pub api_opts: std::cell::RefCell<String>,
+    /// The session has said which catalog it uses (bacula-dir's open_db
+    /// says `Using Catalog "…"` the first time a command opens one).
+    pub catalog_announced: std::cell::Cell<bool>,
 }
 
 impl Login {
@@ -96,6 +99,7 @@ impl Login {
             acl: Acl::default(),
             api: Default::default(),
             api_opts: Default::default(),
+            catalog_announced: Default::default(),
         }
     }
 }
@@ -273,6 +277,7 @@ fn authenticate(
         acl,
         api: Default::default(),
         api_opts: Default::default(),
+        catalog_announced: Default::default(),
     })
 }
 

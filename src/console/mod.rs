@@ -167,6 +167,30 @@ pub struct Ctx<'a, 'b> {
 }
 
 impl Ctx<'_, '_> {
+    /// Says which catalog the session uses, the first time one of its
+    /// commands reads the catalog, in text mode (ua_cmds.c open_db).
+    pub fn using_catalog(&self, out: &mut Reply) {
+        if !self.login.catalog_announced.replace(true) {
+            self.announce_catalog(out);
+        }
+    }
+
+    /// Says which catalog a command uses, in text mode: each time, for a
+    /// command that opens a connection of its own (`.sql`,
+    /// open_new_client_db).
+    pub fn announce_catalog(&self, out: &mut Reply) {
+        if self.login.api.get() != Api::Text {
+            return;
+        }
+        let cfg = self.director.config();
+        let catalog = cfg
+            .all(crate::config::Kind::Catalog)
+            .find(|c| login::Acl::allows(&self.login.acl.catalogs, &c.name));
+        if let Some(c) = catalog {
+            out.line(format!("Using Catalog \"{}\"", c.name));
+        }
+    }
+
     /// Sends what `out` holds and `prompt`, and waits for one answer.
     pub fn ask(&self, out: &mut Reply, prompt: &str) -> Option<String> {
         (self.ask.borrow_mut())(out, prompt)

@@ -12,6 +12,7 @@ use super::super::{list, Ctx, Reply};
 /// Sends the first column of each row of `sql`, one per line; `what`
 /// names the list in an error, as bacula-dir's "List Media failed".
 fn one_per_line(ctx: &Ctx<'_, '_>, out: &mut Reply, what: &str, sql: &str, params: &[SqlValue]) {
+    ctx.using_catalog(out);
     let catalog = ctx.director.catalog();
     match list::query(catalog.db(), sql, params) {
         Ok(rows) => {
@@ -65,6 +66,7 @@ pub fn locations(ctx: &Ctx<'_, '_>, out: &mut Reply) {
 /// backupscmd wants them): `| JobId | Client | Level | StartTime |
 /// JobFiles | JobBytes | VolumeName | MediaType |` per job and volume.
 pub fn backups(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    ctx.using_catalog(out);
     let a = ctx.args;
     if a.keys.len() != 3 || a.keys[1] != "client" || a.keys[2] != "fileset" {
         return;
