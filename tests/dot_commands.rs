@@ -291,7 +291,7 @@ fn keys(packet: &str, sep: char) -> Vec<String> {
     packet
         .trim_matches('"')
         .replace("\\n", "\n")
-        .split(|c| c == sep || c == '\n')
+        .split([sep, '\n'])
         .filter_map(|kv| kv.split_once('=').map(|(k, _)| k.to_string()))
         .collect()
 }

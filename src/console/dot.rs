@@ -84,7 +84,7 @@ pub fn clients(ctx: &Ctx<'_, '_>, out: &mut Reply) {
 pub fn pools(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let wanted = ctx.args.get("type");
     names(ctx, out, Kind::Pool, &ctx.login.acl.pools, |p| {
-        wanted.is_none_or(|t| {
+        wanted.map_or(true, |t| {
             p.str("PoolType")
                 .unwrap_or("Backup")
                 .eq_ignore_ascii_case(t)
@@ -207,7 +207,7 @@ pub fn levels(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         return;
     }
     for (level, job_type) in LEVELS {
-        if of_type.is_none_or(|t| t.eq_ignore_ascii_case(job_type)) {
+        if of_type.map_or(true, |t| t.eq_ignore_ascii_case(job_type)) {
             out.line(level);
         }
     }

@@ -817,6 +817,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_abbreviation_names_the_command_bacula_dir_would_run() {
+        let name = |w: &str| resolve(w).map(|(n, _, _)| *n);
+        assert_eq!(name("st"), Some("status"));
+        assert_eq!(name("mes"), Some("messages"));
+        assert_eq!(name("LIST"), Some("list"));
+        assert_eq!(name(".jo"), Some(".jobs"));
+        assert_eq!(name(".st"), Some(".status"));
+        assert_eq!(name(".sto"), Some(".storage"));
+        assert_eq!(name(".media"), Some(".media"));
+        assert_eq!(name("q"), Some("quit"));
+        assert_eq!(name("nosuch"), None);
+        assert!(is_quit("q") && is_quit(".quit") && is_quit("ex") && !is_quit("list"));
+    }
+
+    #[test]
+    fn api_marks_go_before_their_packet_and_only_in_api_mode() {
+        let mut out = Reply::default();
+        out.line("a");
+        out.error("b failed");
+        out.line("c");
+        let frames = out.take_frames(true);
+        let shown: Vec<String> = frames
+            .iter()
+            .map(|p| match p {
+                Packet::Data(d) => String::from_utf8_lossy(d).into_owned(),
+                Packet::Signal(s) => format!("<{}>", s.code()),
+            })
+            .collect();
+        assert_eq!(shown, ["a\n", "<-21>", "b failed\n", "c\n"]);
+        let mut out = Reply::default();
+        out.error("x");
+        assert_eq!(out.take_frames(false), [Packet::Data(b"x\n".to_vec())]);
+    }
+
+    #[test]
     fn a_reply_past_its_cap_ends_with_a_line_saying_it_was_cut() {
         let mut out = Reply::default();
         let megabyte = "x".repeat((1 << 20) - 1);

@@ -74,7 +74,7 @@ impl Writer {
 
     pub fn start_object(&mut self) -> &mut Writer {
         if let Some(s) = self.object_separator {
-            self.text.extend(std::iter::repeat_n(s, 32));
+            self.text.extend(std::iter::repeat(s).take(32));
         }
         self.text.push('\n');
         self
@@ -111,5 +111,39 @@ impl Writer {
     /// What was written, to send as one packet; the writer starts over.
     pub fn take(&mut self) -> String {
         std::mem::take(&mut self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(opts: &str) -> Writer {
+        let login = Login::director();
+        *login.api_opts.borrow_mut() = opts.to_string();
+        Writer::of(&login)
+    }
+
+    #[test]
+    fn api_opts_set_the_separator_and_the_time_format_as_bacula_dir_reads_them() {
+        let mut w = with("t1s43");
+        let text = w
+            .start_group("header")
+            .str("name", "d")
+            .time("started", 1_796_148_803)
+            .end_group()
+            .take();
+        assert_eq!(
+            text,
+            "header:\nname=d+started_epoch=1796148803+started=1796148803+\n"
+        );
+        let mut w = with("S35");
+        assert_eq!(
+            w.start_object().str("a", 1).end_object().take(),
+            format!("{}\na=1\n\n", "#".repeat(32))
+        );
+        // Unknown letters are skipped; `C` goes back to the defaults.
+        let mut w = with("xs43C");
+        assert_eq!(w.str("a", 1).take(), "a=1\n");
     }
 }
