@@ -286,6 +286,23 @@ fn hostile_arguments_to_the_dot_commands_change_nothing_and_leave_the_director_s
     );
 }
 
+#[test]
+fn jlist_gives_a_listing_as_one_json_object_in_any_mode() {
+    let s = site();
+    let out = s.console("run job=Backup yes\nwait\n.jlist jobs\n.api 2\n.jlist volumes\n");
+    let json: Vec<serde_json::Value> = out
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(json.len(), 2, "{out}");
+    assert_eq!(json[0]["result"]["jobs"][0]["name"], "Backup", "{out}");
+    assert_eq!(
+        json[1]["result"]["volumes"][0]["volumename"], "Vol-0001",
+        "{out}"
+    );
+}
+
 /// The keys of an `.api 2` packet (`key=value` items between `sep`).
 fn keys(packet: &str, sep: char) -> Vec<String> {
     packet

@@ -225,3 +225,17 @@ pub fn messages(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         });
     }
 }
+
+/// `.jlist ARGS`: `list ARGS` as rdird's `.api json` gives it, whatever
+/// the session's mode. bacula-dir 9.6.7 has no `.jlist` (later Bacula
+/// versions do, with a JSON layout of their own); this one is rdird's.
+pub fn jlist(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    let mode = ctx.login.api.replace(super::login::Api::Json);
+    super::list::list(ctx, out);
+    ctx.login.api.set(mode);
+    let mut listed = std::mem::take(out);
+    let begun = std::mem::take(&mut listed.marks);
+    *out = super::json_reply("list", listed);
+    out.ran = true;
+    out.marks = begun;
+}

@@ -252,6 +252,7 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     (".backups", "", dot::backups),
     (".defaults", "", dot::defaults),
     (".help", "", dot::help),
+    (".jlist", "", dot::jlist),
 ];
 
 /// The order in which bacula-dir 9.6.7 tries its commands against an
