@@ -219,8 +219,10 @@ fn dot_commands_list_resources() {
             .map(str::to_string)
             .collect()
     };
-    assert_eq!(after(".jobs"), ["DbBackup", "WebBackup"]);
-    assert_eq!(after(".clients"), ["db-fd", "web-fd"]);
+    // In the configuration's order, as bacula-dir 9.6.7 lists them
+    // (ua_dotcmds.c foreach_res).
+    assert_eq!(after(".jobs"), ["WebBackup", "DbBackup"]);
+    assert_eq!(after(".clients"), ["web-fd", "db-fd"]);
     assert_eq!(after(".pools"), ["Full", "Secret"]);
     assert_eq!(after(".storage"), ["File"]);
     assert_eq!(after(".filesets"), ["Set"]);

@@ -73,16 +73,6 @@ impl Reply {
         self.marked(Signal::ErrorMsg, text.as_ref());
     }
 
-    /// Adds a warning line (`warning_msg`: BNET_WARNING_MSG in api mode).
-    pub fn warning(&mut self, text: impl AsRef<str>) {
-        self.marked(Signal::WarningMsg, text.as_ref());
-    }
-
-    /// Adds an information line (`info_msg`: BNET_INFO_MSG in api mode).
-    pub fn info(&mut self, text: impl AsRef<str>) {
-        self.marked(Signal::InfoMsg, text.as_ref());
-    }
-
     /// Adds an error line and marks the command failed.
     pub fn fail(&mut self, text: impl AsRef<str>) {
         self.error(text);
