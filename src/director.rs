@@ -35,6 +35,9 @@ pub struct Director {
     /// Itself, for the calls scripts make (which start job threads).
     me: std::sync::Weak<Director>,
     pub started: i64,
+    /// When the configuration in use was read (`status dir`'s "conf
+    /// reloaded"), in seconds since the epoch.
+    reloaded: std::sync::atomic::AtomicI64,
     stopping: std::sync::atomic::AtomicBool,
 }
 
@@ -54,6 +57,7 @@ impl Director {
         if failed > 0 {
             tracing::warn!("{failed} job(s) left running by an earlier stop are marked failed (f)");
         }
+        let started = crate::catalog::now();
         Ok(Arc::new_cyclic(|me| Director {
             me: me.clone(),
             config: RwLock::new(Arc::new(config)),
@@ -63,7 +67,8 @@ impl Director {
             delivery: crate::messages::Messages::default(),
             jobs: Jobs::default(),
             switches: Mutex::new(switches),
-            started: crate::catalog::now(),
+            started,
+            reloaded: std::sync::atomic::AtomicI64::new(started),
             stopping: std::sync::atomic::AtomicBool::new(false),
         }))
     }
@@ -92,6 +97,8 @@ impl Director {
         lock(&self.switches).apply(&mut config);
         self.catalog().sync_resources(&config)?;
         *self.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(config);
+        self.reloaded
+            .store(crate::catalog::now(), std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
 
@@ -112,6 +119,11 @@ impl Director {
         switches.apply(&mut cfg);
         *current = Arc::new(cfg);
         kept
+    }
+
+    /// When the configuration in use was read.
+    pub fn reloaded(&self) -> i64 {
+        self.reloaded.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn catalog(&self) -> MutexGuard<'_, Catalog> {

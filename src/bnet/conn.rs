@@ -282,6 +282,25 @@ impl Connection {
         self.write_packets::<&[u8]>(&[], Some(s))
     }
 
+    /// Sends data packets and signals in their order, in one write.
+    pub fn send_packets(&mut self, packets: &[Packet]) -> Result<(), BnetError> {
+        let mut buf = Vec::new();
+        for p in packets {
+            match p {
+                Packet::Data(d) => {
+                    tracing::trace!("{} > {}", self.peer, shown(d));
+                    buf.extend_from_slice(&(d.len() as u32).to_be_bytes());
+                    buf.extend_from_slice(d);
+                }
+                Packet::Signal(s) => {
+                    tracing::trace!("{} > signal {}", self.peer, s.code());
+                    buf.extend_from_slice(&s.code().to_be_bytes());
+                }
+            }
+        }
+        self.stream.write_all(&buf).map_err(|e| self.io(e))
+    }
+
     /// Sends data packets then one EOD, in one write.
     pub fn send_then_eod<T: AsRef<[u8]>>(&mut self, packets: &[T]) -> Result<(), BnetError> {
         self.write_packets(packets, Some(Signal::Eod))

@@ -24,6 +24,24 @@ pub enum Signal {
     Btime,
     /// "Enter input" prompt (a question awaits an answer).
     SubPrompt,
+    /// A console command's output begins (api mode).
+    CmdBegin,
+    /// A console command succeeded (api mode).
+    CmdOk,
+    /// A console command failed (api mode).
+    CmdFailed,
+    /// Messages wait for the console (api mode's "You have messages.").
+    MsgsPending,
+    /// The Director waits for the next command (api mode's end of output).
+    MainPrompt,
+    /// The next packet is an error message (api mode).
+    ErrorMsg,
+    /// The next packet is a warning (api mode).
+    WarningMsg,
+    /// The next packet is an information line (api mode).
+    InfoMsg,
+    /// The next packet is a prompt for a line of text (api mode).
+    TextInput,
     /// Any other signal, by number.
     Other(i32),
 }
@@ -39,7 +57,16 @@ impl Signal {
             Signal::Heartbeat => -6,
             Signal::HbResponse => -7,
             Signal::Btime => -9,
+            Signal::CmdFailed => -14,
+            Signal::CmdOk => -15,
+            Signal::CmdBegin => -16,
+            Signal::MsgsPending => -17,
+            Signal::MainPrompt => -18,
+            Signal::WarningMsg => -20,
+            Signal::ErrorMsg => -21,
+            Signal::InfoMsg => -22,
             Signal::SubPrompt => -27,
+            Signal::TextInput => -28,
             Signal::Other(n) => n,
         }
     }
@@ -54,7 +81,16 @@ impl Signal {
             -6 => Signal::Heartbeat,
             -7 => Signal::HbResponse,
             -9 => Signal::Btime,
+            -14 => Signal::CmdFailed,
+            -15 => Signal::CmdOk,
+            -16 => Signal::CmdBegin,
+            -17 => Signal::MsgsPending,
+            -18 => Signal::MainPrompt,
+            -20 => Signal::WarningMsg,
+            -21 => Signal::ErrorMsg,
+            -22 => Signal::InfoMsg,
             -27 => Signal::SubPrompt,
+            -28 => Signal::TextInput,
             n => Signal::Other(n),
         }
     }

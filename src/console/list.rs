@@ -307,10 +307,15 @@ pub fn show_query(
             out.data = Some(serde_json::Value::Object(m));
             note_if_cut(&rows, out);
         }
-        super::login::Api::Text if rows.rows.is_empty() && wide > 0 => {}
-        super::login::Api::Text if rows.rows.is_empty() => out.line("No results to list."),
-        super::login::Api::Text if layout == Layout::Long => vertical(&rows, out),
-        super::login::Api::Text => table_at_least(&rows, wide, out),
+        super::login::Api::Text | super::login::Api::Signals
+            if rows.rows.is_empty() && wide > 0 => {}
+        super::login::Api::Text | super::login::Api::Signals if rows.rows.is_empty() => {
+            out.line("No results to list.")
+        }
+        super::login::Api::Text | super::login::Api::Signals if layout == Layout::Long => {
+            vertical(&rows, out)
+        }
+        super::login::Api::Text | super::login::Api::Signals => table_at_least(&rows, wide, out),
     }
     Some(rows)
 }
@@ -332,11 +337,7 @@ fn run(ctx: &Ctx<'_, '_>, out: &mut Reply, layout: Layout) {
         out.line("list what? Try \"help list\".");
         return;
     }
-    let cfg = ctx.director.config();
-    if let Some(cat) = cfg.all(crate::config::Kind::Catalog).next() {
-        out.line(format!("Using Catalog \"{}\"", cat.name));
-    }
-    drop(cfg);
+    ctx.using_catalog(out);
     let mut read = vec![false; args.keys.len()];
     for i in 1..args.keys.len() {
         if read[i] {

@@ -54,14 +54,25 @@ impl Acl {
     }
 }
 
-/// How replies are shaped: text as bconsole shows it, bacula-dir 9.6's
-/// `.api 2` key=value form, or one JSON-RPC 2.0 object per command.
+/// How replies are shaped: text as bconsole shows it (`.api 0`), the
+/// same text framed by bacula-dir's api signals (`.api 1`, what bat
+/// asks for), bacula-dir 9.6's `.api 2` key=value form, or rdird's one
+/// JSON-RPC 2.0 object per command (`.api json`, framed as text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Api {
     #[default]
     Text,
+    Signals,
     KeyValue,
     Json,
+}
+
+impl Api {
+    /// Whether replies are framed by api signals (BNET_CMD_BEGIN, …,
+    /// BNET_MAIN_PROMPT) rather than ended by an EOD.
+    pub fn signals(self) -> bool {
+        matches!(self, Api::Signals | Api::KeyValue)
+    }
 }
 
 /// Who logged in, and how the session answers.
@@ -73,6 +84,13 @@ pub struct Login {
     pub api: std::cell::Cell<Api>,
     /// `gui`, `autodisplay` and `automount` of this session.
     pub modes: Modes,
+    /// The `api_opts=` of the last `.api` (bacula-dir's OutputWriter
+    /// options: `s<n>` separator, `t<n>` time format, `S<n>` object
+    /// separator, `o`, `C`).
+    pub api_opts: std::cell::RefCell<String>,
+    /// The session has said which catalog it uses (bacula-dir's open_db
+    /// says `Using Catalog "…"` the first time a command opens one).
+    pub catalog_announced: std::cell::Cell<bool>,
 }
 
 /// The session's switches (bacula-dir's ua->gui, auto_display_messages
@@ -105,6 +123,8 @@ impl Login {
             acl: Acl::default(),
             api: Default::default(),
             modes: Modes::default(),
+            api_opts: Default::default(),
+            catalog_announced: Default::default(),
         }
     }
 }
@@ -282,6 +302,8 @@ fn authenticate(
         acl,
         api: Default::default(),
         modes: Modes::default(),
+        api_opts: Default::default(),
+        catalog_announced: Default::default(),
     })
 }
 

@@ -1,6 +1,9 @@
 //! The console server: bconsole connects, logs in, and sends one command
-//! per packet; each command's output ends with one EOD. One thread per
-//! connection, as in Bacula. Command families live in their own files.
+//! per packet; each command's output ends with one EOD, or, once the
+//! console has asked for `.api 1` or `.api 2` (bat, GUIs), is framed by
+//! bacula-dir's api signals (ua_server.c handle_UA_client_request). One
+//! thread per connection, as in Bacula. Command families live in their
+//! own files.
 
 mod acl;
 mod add;
@@ -20,6 +23,7 @@ pub(crate) mod list;
 pub mod login;
 mod modes;
 mod not_applicable;
+mod output;
 mod prune;
 mod python;
 mod query;
@@ -64,6 +68,15 @@ pub const MAX_REPLY: usize = 64 << 20;
 pub struct Reply {
     pub packets: Vec<String>,
     pub data: Option<serde_json::Value>,
+    /// The command failed: in api mode its output ends with
+    /// BNET_CMD_FAILED rather than BNET_CMD_OK.
+    pub failed: bool,
+    /// Signals sent before the packet at each index in api mode (the
+    /// BNET_ERROR_MSG before an error line, say); text mode drops them.
+    marks: Vec<(usize, Signal)>,
+    /// A handler ran (the command was found and allowed): in api mode its
+    /// output is framed by BNET_CMD_BEGIN and BNET_CMD_OK/FAILED.
+    ran: bool,
     /// Bytes in `packets`.
     bytes: usize,
     /// `MAX_REPLY` was reached: nothing more is kept.
@@ -74,6 +87,25 @@ impl Reply {
     /// Adds a line (a newline is appended).
     pub fn line(&mut self, text: impl AsRef<str>) {
         self.push(format!("{}\n", text.as_ref()));
+    }
+
+    /// Adds an error line (bacula-dir's `error_msg`): in api mode it
+    /// follows a BNET_ERROR_MSG signal, which bat shows as a dialog.
+    pub fn error(&mut self, text: impl AsRef<str>) {
+        self.marked(Signal::ErrorMsg, text.as_ref());
+    }
+
+    /// Adds an error line and marks the command failed.
+    pub fn fail(&mut self, text: impl AsRef<str>) {
+        self.error(text);
+        self.failed = true;
+    }
+
+    fn marked(&mut self, signal: Signal, text: &str) {
+        if !self.cut {
+            self.marks.push((self.packets.len(), signal));
+        }
+        self.line(text);
     }
 
     /// Adds one packet, unless the reply has reached `MAX_REPLY`; the
@@ -110,7 +142,27 @@ impl Reply {
     fn take_packets(&mut self) -> Vec<String> {
         self.bytes = 0;
         self.cut = false;
+        self.marks.clear();
         std::mem::take(&mut self.packets)
+    }
+
+    /// The packets so far as the console gets them: with `api`, each
+    /// mark's signal before its packet. The reply starts counting again.
+    fn take_frames(&mut self, api: bool) -> Vec<Packet> {
+        let marks = std::mem::take(&mut self.marks);
+        let mut marks = marks
+            .into_iter()
+            .filter(|(_, s)| api || *s == Signal::CmdBegin)
+            .peekable();
+        let mut frames = Vec::new();
+        for (i, p) in self.take_packets().iter().enumerate() {
+            while let Some((_, s)) = marks.next_if(|(at, _)| *at <= i) {
+                frames.push(Packet::Signal(s));
+            }
+            frames.push(Packet::Data(crate::bnet::rawtext::encode(p)));
+        }
+        frames.extend(marks.map(|(_, s)| Packet::Signal(s)));
+        frames
     }
 }
 
@@ -129,6 +181,30 @@ pub struct Ctx<'a, 'b> {
 }
 
 impl Ctx<'_, '_> {
+    /// Says which catalog the session uses, the first time one of its
+    /// commands reads the catalog, in text mode (ua_cmds.c open_db).
+    pub fn using_catalog(&self, out: &mut Reply) {
+        if !self.login.catalog_announced.replace(true) {
+            self.announce_catalog(out);
+        }
+    }
+
+    /// Says which catalog a command uses, in text mode: each time, for a
+    /// command that opens a connection of its own (`.sql`,
+    /// open_new_client_db).
+    pub fn announce_catalog(&self, out: &mut Reply) {
+        if self.login.api.get() != Api::Text {
+            return;
+        }
+        let cfg = self.director.config();
+        let catalog = cfg
+            .all(crate::config::Kind::Catalog)
+            .find(|c| login::Acl::allows(&self.login.acl.catalogs, &c.name));
+        if let Some(c) = catalog {
+            out.line(format!("Using Catalog \"{}\"", c.name));
+        }
+    }
+
     /// Sends what `out` holds and `prompt`, and waits for one answer.
     pub fn ask(&self, out: &mut Reply, prompt: &str) -> Option<String> {
         (self.ask.borrow_mut())(out, prompt)
@@ -250,9 +326,147 @@ const COMMANDS: &[(&str, &str, Handler)] = &[
     (".bvfs_update_fv", "", bvfs::update_fv),
     (".ls", "", estimate::dot_ls),
     (".estimate", "", estimate::dot_estimate),
+    (".quit", "", |_, _| {}),
+    (".exit", "", |_, _| {}),
+    (".catalogs", "", dot::catalogs),
+    (".schedule", "", dot::schedules),
+    (".types", "", dot::types),
+    (".levels", "", dot::levels),
+    (".volstatus", "", dot::volstatus),
+    (".actiononpurge", "", dot::actiononpurge),
+    (".tags", "", dot::tags),
+    (".messages", "", dot::messages),
+    (".media", "", dot::media),
+    (".mediatypes", "", dot::mediatypes),
+    (".locations", "", dot::locations),
+    (".backups", "", dot::backups),
+    (".defaults", "", dot::defaults),
+    (".help", "", dot::help),
+    (".jlist", "", dot::jlist),
 ];
 
-/// `.api 0|1|2|json`: how this session's replies are shaped.
+/// The order in which bacula-dir 9.6.7 tries its commands against an
+/// abbreviation (ua_cmds.c and ua_dotcmds.c `commands[]`): `st` is
+/// `status`, `.bvfs_lsdir` (what bat sends) is `.bvfs_lsdirs`. A command
+/// rdird has and bacula-dir has not comes after these, in COMMANDS order.
+const ABBREVIATION_ORDER: &[&str] = &[
+    "add",
+    "autodisplay",
+    "automount",
+    "cancel",
+    "cloud",
+    "create",
+    "delete",
+    "disable",
+    "enable",
+    "estimate",
+    "exit",
+    "gui",
+    "help",
+    "label",
+    "list",
+    "llist",
+    "messages",
+    "memory",
+    "mount",
+    "prune",
+    "purge",
+    "quit",
+    "query",
+    "restore",
+    "relabel",
+    "release",
+    "reload",
+    "run",
+    "restart",
+    "resume",
+    "status",
+    "stop",
+    "setdebug",
+    "setbandwidth",
+    "snapshot",
+    "setip",
+    "show",
+    "sqlquery",
+    "statistics",
+    "time",
+    "trace",
+    "truncate",
+    "unmount",
+    "umount",
+    "update",
+    "use",
+    "var",
+    "version",
+    "wait",
+    ".api",
+    ".backups",
+    ".clients",
+    ".catalogs",
+    ".defaults",
+    ".die",
+    ".dump",
+    ".exit",
+    ".filesets",
+    ".help",
+    ".jobs",
+    ".estimate",
+    ".levels",
+    ".messages",
+    ".msgs",
+    ".pools",
+    ".quit",
+    ".putfile",
+    ".schedule",
+    ".sql",
+    ".status",
+    ".storage",
+    ".volstatus",
+    ".media",
+    ".mediatypes",
+    ".locations",
+    ".actiononpurge",
+    ".bvfs_lsdirs",
+    ".bvfs_lsfiles",
+    ".bvfs_get_volumes",
+    ".bvfs_update",
+    ".bvfs_get_jobids",
+    ".bvfs_get_jobs",
+    ".bvfs_get_bootstrap",
+    ".bvfs_versions",
+    ".bvfs_get_delta",
+    ".bvfs_restore",
+    ".bvfs_cleanup",
+    ".bvfs_decode_lstat",
+    ".bvfs_clear_cache",
+    ".bvfs_update_fv",
+    ".ls",
+    ".types",
+    ".tags",
+];
+
+/// The command `word` names: itself, or the first command it
+/// abbreviates, in bacula-dir's order (do_a_command, do_a_dot_command:
+/// `strncasecmp(word, key, strlen(word))`).
+fn resolve(word: &str) -> Option<&'static (&'static str, &'static str, Handler)> {
+    let word = word.to_ascii_lowercase();
+    let named = |name: &str| COMMANDS.iter().find(|(n, _, _)| *n == name);
+    if let Some(exact) = named(&word) {
+        return Some(exact);
+    }
+    ABBREVIATION_ORDER
+        .iter()
+        .filter(|n| n.starts_with(&word))
+        .find_map(|n| named(n))
+        .or_else(|| COMMANDS.iter().find(|(n, _, _)| n.starts_with(&word)))
+}
+
+/// `.api [0|1|2|json] [api_opts=…]`: how this session's replies are
+/// shaped (ua_dotcmds.c api_cmd). No mode is 1, as in bacula-dir;
+/// api_opts are kept for the `.api 2` forms and cleared by an `.api`
+/// without them. bacula-dir reads the mode with atoi(), so that any word
+/// is 0 (`.api json` included: rdird's own mode); rdird refuses a mode it
+/// does not know and leaves the session as it was.
 fn api(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let mode = match ctx
         .args
@@ -261,17 +475,19 @@ fn api(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         .to_ascii_lowercase()
         .as_str()
     {
-        "0" | "1" => Api::Text,
+        "0" => Api::Text,
+        "1" => Api::Signals,
         "2" => Api::KeyValue,
         "json" => Api::Json,
         other => {
-            out.line(format!(
+            out.fail(format!(
                 ".api: unknown mode \"{other}\" (use 0, 1, 2 or json)"
             ));
             return;
         }
     };
     ctx.login.api.set(mode);
+    *ctx.login.api_opts.borrow_mut() = ctx.args.get("api_opts").unwrap_or_default().to_string();
     if mode == Api::Json {
         out.data = Some(serde_json::json!({ "api": "json" }));
     }
@@ -342,29 +558,41 @@ pub fn execute(director: &Arc<Director>, login: &Login, line: &str, ask: &mut As
         return out;
     };
     let word = word.to_ascii_lowercase();
-    // bacula-dir takes a dot command by its beginning (ua_dotcmds.c
-    // do_a_dot_command): bat's restore browser sends `.bvfs_lsdir`.
-    let found = COMMANDS.iter().find(|(n, _, _)| *n == word).or_else(|| {
-        COMMANDS
-            .iter()
-            .filter(|_| word.len() > 1 && word.starts_with('.'))
-            .find(|(n, _, _)| n.starts_with(word.as_str()))
-    });
-    match found {
-        None => out.line(format!("{word}: is an invalid command.")),
-        Some((name, _, _)) if !login.may_run(name) => {
-            out.line(format!("{name}: is an invalid command."))
+    // A lone period does nothing, successfully (do_a_dot_command).
+    if word == "." {
+        out.ran = true;
+        if login.api.get().signals() {
+            out.marks.push((0, Signal::CmdBegin));
         }
-        Some((_, _, handler)) => handler(
-            &Ctx {
-                director,
-                login,
-                args: &args,
-                line,
-                ask: std::cell::RefCell::new(ask),
-            },
-            &mut out,
-        ),
+        return out;
+    }
+    // `.quit`, `.api` and `quit` need no CommandACL entry, as in bacula-dir.
+    let always = |name: &str| matches!(name, "quit" | ".quit" | ".api");
+    let invalid = |out: &mut Reply| {
+        tracing::debug!("console {}: {word}: is an invalid command", login.name);
+        out.error(format!("{word}: is an invalid command."));
+    };
+    match resolve(&word) {
+        None => invalid(&mut out),
+        Some((name, _, _)) if !always(name) && !login.may_run(name) => invalid(&mut out),
+        Some((_, _, handler)) => {
+            out.ran = true;
+            // BNET_CMD_BEGIN goes first, before any prompt the command
+            // sends, and whatever mode the command leaves the session in.
+            if login.api.get().signals() {
+                out.marks.push((0, Signal::CmdBegin));
+            }
+            handler(
+                &Ctx {
+                    director,
+                    login,
+                    args: &args,
+                    line,
+                    ask: std::cell::RefCell::new(ask),
+                },
+                &mut out,
+            )
+        }
     }
     // `autodisplay on`: the messages waiting follow each command, as
     // bacula-dir's ua_server.c shows them to a console that may run
@@ -383,6 +611,16 @@ pub fn execute(director: &Arc<Director>, login: &Login, line: &str, ask: &mut As
         return json_reply(&word, out);
     }
     out
+}
+
+/// Whether `line` ends the session: `quit`, `exit`, `.quit`, `.exit` or
+/// an abbreviation bacula-dir reads as one of them (`q`, `.q`, `e`
+/// is `enable`, `ex` is `exit`).
+fn is_quit(line: &str) -> bool {
+    let args = Args::parse(line);
+    args.command()
+        .and_then(resolve)
+        .is_some_and(|(name, _, _)| matches!(*name, "quit" | "exit" | ".quit" | ".exit"))
 }
 
 /// The Director's limits for consoles, read when each connection arrives
@@ -501,7 +739,20 @@ fn commands(
     idle: Option<Duration>,
 ) {
     let mut last_command = Instant::now();
+    // bat waits for BNET_MAIN_PROMPT before it sends its next command;
+    // bacula-dir sends one each time it is ready to read a command.
+    let mut prompted = false;
+    // Whether the console was told of the messages now waiting, so that
+    // it is told once (ua_server.c user_notified_msg_pending).
+    let mut notified = false;
     loop {
+        if login.api.get().signals() && !prompted {
+            if let Err(e) = conn.signal(Signal::MainPrompt) {
+                tracing::debug!("{e}");
+                break;
+            }
+            prompted = true;
+        }
         let left = idle.map(|idle| idle.saturating_sub(last_command.elapsed()));
         if let (Some(Duration::ZERO), Some(idle)) = (left, idle) {
             // bconsole, waiting on its user, reads this when the next
@@ -528,41 +779,70 @@ fn commands(
                 break;
             }
         };
-        let word = line
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        if word == "quit" || word == "exit" {
+        prompted = false;
+        tracing::debug!("{}: console {} sent: {line}", conn.peer(), login.name);
+        let api_before = login.api.get().signals();
+        if is_quit(&line) {
+            if api_before {
+                let _ = conn.send_packets(&[
+                    Packet::Signal(Signal::CmdBegin),
+                    Packet::Signal(Signal::CmdOk),
+                ]);
+            }
             break;
         }
         conn.set_timeout(idle);
         let mut ask = |out: &mut Reply, prompt: &str| -> Option<String> {
-            let mut packets = out.take_packets();
-            packets.push(prompt.to_string());
-            conn.send_all(&raw(&packets)).ok()?;
-            conn.signal(Signal::SubPrompt).ok()?;
-            match conn.recv().ok()? {
-                p @ Packet::Data(_) => Some(p.text()),
-                Packet::Signal(_) => None,
+            // get_cmd (ua_input.c): in api mode a BNET_TEXT_INPUT before
+            // the prompt, in text mode a BNET_SUB_PROMPT after it.
+            let api = login.api.get().signals();
+            let mut frames = out.take_frames(api);
+            if api {
+                frames.push(Packet::Signal(Signal::TextInput));
+            }
+            frames.push(Packet::Data(crate::bnet::rawtext::encode(prompt)));
+            if !api {
+                frames.push(Packet::Signal(Signal::SubPrompt));
+            }
+            conn.send_packets(&frames).ok()?;
+            loop {
+                match conn.recv().ok()? {
+                    p @ Packet::Data(_) => return Some(p.text()),
+                    Packet::Signal(Signal::Terminate) => return None,
+                    Packet::Signal(_) => continue,
+                }
             }
         };
-        let reply = execute(director, login, &line, &mut ask);
-        if let Err(e) = conn.send_then_eod(&raw(&reply.packets)) {
+        let mut reply = execute(director, login, &line, &mut ask);
+        let api_after = login.api.get().signals();
+        let (ran, failed) = (reply.ran, reply.failed);
+        let mut frames = reply.take_frames(api_after);
+        if ran && api_after {
+            frames.push(Packet::Signal(if failed {
+                Signal::CmdFailed
+            } else {
+                Signal::CmdOk
+            }));
+        }
+        let pending = login.may_run("messages")
+            && director.has_messages(acl::message_filter(login, director));
+        if pending && !notified {
+            frames.push(if api_after {
+                Packet::Signal(Signal::MsgsPending)
+            } else {
+                Packet::Data(b"You have messages.\n".to_vec())
+            });
+        }
+        notified = pending;
+        if !api_after {
+            frames.push(Packet::Signal(Signal::Eod));
+        }
+        if let Err(e) = conn.send_packets(&frames) {
             tracing::debug!("{e}");
             break;
         }
         last_command = Instant::now();
     }
-}
-
-/// Replies as the console gets them: names that were not UTF-8 go back as
-/// the bytes they came as.
-fn raw(packets: &[String]) -> Vec<Vec<u8>> {
-    packets
-        .iter()
-        .map(|p| crate::bnet::rawtext::encode(p))
-        .collect()
 }
 
 /// Serves consoles from `listener` until the process ends: at most
@@ -627,6 +907,41 @@ pub fn serve(director: Arc<Director>, listener: TcpListener) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_abbreviation_names_the_command_bacula_dir_would_run() {
+        let name = |w: &str| resolve(w).map(|(n, _, _)| *n);
+        assert_eq!(name("st"), Some("status"));
+        assert_eq!(name("mes"), Some("messages"));
+        assert_eq!(name("LIST"), Some("list"));
+        assert_eq!(name(".jo"), Some(".jobs"));
+        assert_eq!(name(".st"), Some(".status"));
+        assert_eq!(name(".sto"), Some(".storage"));
+        assert_eq!(name(".media"), Some(".media"));
+        assert_eq!(name("q"), Some("quit"));
+        assert_eq!(name("nosuch"), None);
+        assert!(is_quit("q") && is_quit(".quit") && is_quit("ex") && !is_quit("list"));
+    }
+
+    #[test]
+    fn api_marks_go_before_their_packet_and_only_in_api_mode() {
+        let mut out = Reply::default();
+        out.line("a");
+        out.error("b failed");
+        out.line("c");
+        let frames = out.take_frames(true);
+        let shown: Vec<String> = frames
+            .iter()
+            .map(|p| match p {
+                Packet::Data(d) => String::from_utf8_lossy(d).into_owned(),
+                Packet::Signal(s) => format!("<{}>", s.code()),
+            })
+            .collect();
+        assert_eq!(shown, ["a\n", "<-21>", "b failed\n", "c\n"]);
+        let mut out = Reply::default();
+        out.error("x");
+        assert_eq!(out.take_frames(false), [Packet::Data(b"x\n".to_vec())]);
+    }
 
     #[test]
     fn a_reply_past_its_cap_ends_with_a_line_saying_it_was_cut() {

@@ -313,7 +313,7 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
         .find(Kind::Storage, &storage_name)
         .filter(|s| Acl::allows(&ctx.login.acl.storages, &s.name))
         .ok_or_else(|| format!("Storage \"{storage_name}\" not found."))?;
-    out.line("Using Catalog \"MyCatalog\"");
+    ctx.using_catalog(out);
     // What a restore browser chose with `.bvfs_restore`: `file=?b2NNN`
     // names the table (ua_restore.c insert_table_into_findex_list, which
     // takes any table name; rdird only a restore table's).
@@ -524,7 +524,7 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
             return Err("Restore not run.".into());
         }
     }
-    out.line("Using Catalog \"MyCatalog\"");
+    ctx.using_catalog(out);
     let req = RunRequest {
         job: job.name.clone(),
         restore: Some(Arc::new(spec)),

@@ -73,9 +73,7 @@ pub fn run(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         out.line(why);
         return;
     }
-    if let Some(cat) = cfg.all(Kind::Catalog).next() {
-        out.line(format!("Using Catalog \"{}\"", cat.name));
-    }
+    ctx.using_catalog(out);
     if !ctx.args.has("yes") {
         out.line(format!("Run {} job", res.str("Type").unwrap_or("Backup")));
         out.line(format!("JobName:  {}", res.name));
@@ -122,12 +120,6 @@ pub fn wait(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             .director
             .jobs()
             .wait_for(|job, client| ctx.login.may_see_job(job, client)),
-    }
-    if ctx
-        .director
-        .has_messages(super::acl::message_filter(ctx.login, ctx.director))
-    {
-        out.line("You have messages.");
     }
 }
 

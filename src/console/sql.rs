@@ -88,8 +88,9 @@ fn run(q: &QueryConnection, sql: &str) -> Result<list::Rows, String> {
 /// fields (NULL as `*None*`), no header, as ua_dotcmds.c sql_handler
 /// sends them.
 pub fn dot_sql(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    ctx.announce_catalog(out);
     let Some(sql) = ctx.args.get("query") else {
-        out.line("query keyword not found.");
+        out.error("query keyword not found.");
         return;
     };
     let Some(q) = connect(ctx, out) else {
@@ -98,7 +99,7 @@ pub fn dot_sql(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let rows = match run(&q, sql) {
         Ok(rows) => rows,
         Err(e) => {
-            out.line(format!("Query failed: .sql query=\"{sql}\". ERR={e}"));
+            out.error(format!("Query failed: .sql query=\"{sql}\". ERR={e}"));
             return;
         }
     };
