@@ -220,14 +220,20 @@ fn value(cell: &str) -> String {
 /// An answer as lines to compare: a table's frame as its number of
 /// columns, each row as its values, a long listing's `name: value` as
 /// the pair; the catalog announcement is left out (bacula-dir says it
-/// once a session, rdird before each listing), and the seconds a
+/// once a session, and so does rdird, but not always at the same
+/// command), and so is "You have messages." (each Director holds its
+/// own queue: whether one waits depends on the process, not on the
+/// command), and the seconds a
 /// volume has left (ExpiresIn) are not compared, they move on between
 /// the two Directors' answers.
 fn normalized(answer: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut expires_col = None;
     for line in answer.lines() {
-        if line.starts_with("Using Catalog") || line.starts_with("Automatically selected Catalog") {
+        if line.starts_with("Using Catalog")
+            || line.starts_with("Automatically selected Catalog")
+            || line == "You have messages."
+        {
             continue;
         }
         if line.starts_with('+') {

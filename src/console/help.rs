@@ -252,25 +252,19 @@ const HELP: &[(&str, &str, &str)] = &[
         "Wait until no jobs are running",
         "jobname=<name> | jobid=<nnn> | ujobid=<complete_name>",
     ),
+    // rdird's own, after bacula-dir's.
+    ("python", "Python control commands", "restart"),
 ];
 
 /// The commands `help` lists, in its order: bacula-dir's that this
 /// Director answers, then its own (`python`); each with its description
 /// and arguments.
-fn listed() -> Vec<(&'static str, &'static str, &'static str)> {
-    let answered = |name: &str| COMMANDS.iter().any(|(n, _, _)| *n == name);
-    let mut list: Vec<_> = HELP
-        .iter()
+pub(super) fn listed() -> Vec<(&'static str, &'static str, &'static str)> {
+    let answered = |name: &str| COMMANDS.iter().any(|(n, _)| *n == name);
+    HELP.iter()
         .copied()
         .filter(|(n, _, _)| answered(n))
-        .collect();
-    list.extend(
-        COMMANDS
-            .iter()
-            .filter(|(n, _, _)| !n.starts_with('.') && !HELP.iter().any(|(h, _, _)| h == n))
-            .map(|(n, text, _)| (*n, *text, "")),
-    );
-    list
+        .collect()
 }
 
 pub fn help(ctx: &Ctx<'_, '_>, out: &mut Reply) {
@@ -312,7 +306,7 @@ mod tests {
     #[test]
     fn every_command_but_the_dot_commands_is_listed_once() {
         let names: Vec<&str> = listed().iter().map(|(n, _, _)| *n).collect();
-        for (n, _, _) in COMMANDS.iter().filter(|(n, _, _)| !n.starts_with('.')) {
+        for (n, _) in COMMANDS.iter().filter(|(n, _)| !n.starts_with('.')) {
             assert_eq!(names.iter().filter(|x| *x == n).count(), 1, "{n}");
         }
     }

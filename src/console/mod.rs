@@ -213,252 +213,115 @@ impl Ctx<'_, '_> {
 
 type Handler = fn(&Ctx<'_, '_>, &mut Reply);
 
-/// The commands, their help text, and their handlers.
-const COMMANDS: &[(&str, &str, Handler)] = &[
-    ("help", "Print help on specific command", help::help),
-    ("list", "List objects from catalog", list::list),
-    ("llist", "Full or long list like list command", list::llist),
-    ("messages", "Display pending messages", messages),
-    ("python", "Python control commands", python::python),
-    ("quit", "Terminate Bconsole session", |_, _| {}),
-    ("exit", "Terminate Bconsole session", |_, _| {}),
-    ("reload", "Reload conf file", reload::reload),
-    ("run", "Run a job", run::run),
-    ("wait", "Wait until no jobs are running", run::wait),
-    ("cancel", "Cancel a job", run::cancel),
-    ("label", "Label a volume", volume::label),
-    ("restore", "Restore files", restore::restore),
-    ("prune", "Prune expired records from catalog", prune::prune),
-    ("purge", "Purge records from catalog", prune::purge),
-    ("truncate", "Truncate Purged volumes", volume::truncate),
-    ("update", "Update volume status", update::update),
-    (
-        "delete",
-        "Delete volume or job records from the catalog",
-        volume::delete,
-    ),
-    ("show", "Show resource records", show::show),
-    ("sqlquery", "Use SQL to query catalog", sql::sqlquery),
-    ("query", "Query catalog", query::query),
-    ("status", "Report status", status::status),
-    ("version", "Print Director version", version),
-    (
-        "estimate",
-        "Performs FileSet estimate, listing gives full listing",
-        estimate::estimate,
-    ),
-    ("mount", "Mount storage", storage_cmds::mount),
-    ("unmount", "Unmount storage", storage_cmds::unmount),
-    (
-        "umount",
-        "Umount - for old-time Unix guys, see unmount",
-        storage_cmds::unmount,
-    ),
-    ("release", "Release storage", storage_cmds::release),
-    ("setdebug", "Sets debug level", debug::setdebug),
-    ("trace", "Turn on/off trace to file", debug::trace),
-    ("setbandwidth", "Sets bandwidth", bandwidth::setbandwidth),
-    (
-        "setip",
-        "Sets new client address -- if authorized",
-        bandwidth::setip,
-    ),
-    (
-        "statistics",
-        "Display daemon statistics data",
-        statistics::statistics,
-    ),
-    (
-        "disable",
-        "Disable a job, attributes batch process",
-        enable::disable,
-    ),
-    ("add", "Add media to a pool", add::add),
-    (
-        "autodisplay",
-        "Autodisplay console messages",
-        modes::autodisplay,
-    ),
-    ("automount", "Automount after label", modes::automount),
-    (
-        "create",
-        "Create DB Pool from resource",
-        catalog_cmds::create,
-    ),
-    ("cloud", "Specific Cloud commands", not_applicable::cloud),
-    ("gui", "Non-interactive gui mode", modes::gui),
-    ("snapshot", "Handle snapshots", not_applicable::snapshot),
-    ("restart", "Restart a job", restart::restart),
-    ("resume", "Resume a job", restart::restart),
-    ("stop", "Stop a job", restart::stop),
-    ("memory", "Print current memory usage", clock_cmds::memory),
-    ("time", "Print current time", clock_cmds::time),
-    ("use", "Use catalog xxx", catalog_cmds::use_catalog),
-    ("var", "Does variable expansion", var::var),
-    ("relabel", "Relabel a tape", relabel::relabel),
-    (
-        "enable",
-        "Enable a job, attributes batch process",
-        enable::enable,
-    ),
-    (".jobs", "", dot::jobs),
-    (".clients", "", dot::clients),
-    (".pools", "", dot::pools),
-    (".storage", "", dot::storages),
-    (".filesets", "", dot::filesets),
-    (".msgs", "", dot::msgs),
-    (".status", "", status::dot_status),
-    (".sql", "", sql::dot_sql),
-    (".api", "", api),
-    (".bvfs_lsdirs", "", bvfs::lsdirs),
-    (".bvfs_lsfiles", "", bvfs::lsfiles),
-    (".bvfs_get_volumes", "", bvfs::get_volumes),
-    (".bvfs_update", "", bvfs::update),
-    (".bvfs_get_jobids", "", bvfs::get_jobids),
-    (".bvfs_get_jobs", "", bvfs::get_jobs),
-    (".bvfs_get_bootstrap", "", bvfs::get_bootstrap),
-    (".bvfs_versions", "", bvfs::versions),
-    (".bvfs_get_delta", "", bvfs::get_delta),
-    (".bvfs_restore", "", bvfs::restore),
-    (".bvfs_cleanup", "", bvfs::cleanup),
-    (".bvfs_decode_lstat", "", bvfs::decode_lstat),
-    (".bvfs_clear_cache", "", bvfs::clear_cache),
-    (".bvfs_update_fv", "", bvfs::update_fv),
-    (".ls", "", estimate::dot_ls),
-    (".estimate", "", estimate::dot_estimate),
-    (".quit", "", |_, _| {}),
-    (".exit", "", |_, _| {}),
-    (".catalogs", "", dot::catalogs),
-    (".schedule", "", dot::schedules),
-    (".types", "", dot::types),
-    (".levels", "", dot::levels),
-    (".volstatus", "", dot::volstatus),
-    (".actiononpurge", "", dot::actiononpurge),
-    (".tags", "", dot::tags),
-    (".messages", "", dot::messages),
-    (".media", "", dot::media),
-    (".mediatypes", "", dot::mediatypes),
-    (".locations", "", dot::locations),
-    (".backups", "", dot::backups),
-    (".defaults", "", dot::defaults),
-    (".help", "", dot::help),
-    (".jlist", "", dot::jlist),
-];
-
-/// The order in which bacula-dir 9.6.7 tries its commands against an
-/// abbreviation (ua_cmds.c and ua_dotcmds.c `commands[]`): `st` is
-/// `status`, `.bvfs_lsdir` (what bat sends) is `.bvfs_lsdirs`. A command
-/// rdird has and bacula-dir has not comes after these, in COMMANDS order.
-const ABBREVIATION_ORDER: &[&str] = &[
-    "add",
-    "autodisplay",
-    "automount",
-    "cancel",
-    "cloud",
-    "create",
-    "delete",
-    "disable",
-    "enable",
-    "estimate",
-    "exit",
-    "gui",
-    "help",
-    "label",
-    "list",
-    "llist",
-    "messages",
-    "memory",
-    "mount",
-    "prune",
-    "purge",
-    "quit",
-    "query",
-    "restore",
-    "relabel",
-    "release",
-    "reload",
-    "run",
-    "restart",
-    "resume",
-    "status",
-    "stop",
-    "setdebug",
-    "setbandwidth",
-    "snapshot",
-    "setip",
-    "show",
-    "sqlquery",
-    "statistics",
-    "time",
-    "trace",
-    "truncate",
-    "unmount",
-    "umount",
-    "update",
-    "use",
-    "var",
-    "version",
-    "wait",
-    ".api",
-    ".backups",
-    ".clients",
-    ".catalogs",
-    ".defaults",
-    ".die",
-    ".dump",
-    ".exit",
-    ".filesets",
-    ".help",
-    ".jobs",
-    ".estimate",
-    ".levels",
-    ".messages",
-    ".msgs",
-    ".pools",
-    ".quit",
-    ".putfile",
-    ".schedule",
-    ".sql",
-    ".status",
-    ".storage",
-    ".volstatus",
-    ".media",
-    ".mediatypes",
-    ".locations",
-    ".actiononpurge",
-    ".bvfs_lsdirs",
-    ".bvfs_lsfiles",
-    ".bvfs_get_volumes",
-    ".bvfs_update",
-    ".bvfs_get_jobids",
-    ".bvfs_get_jobs",
-    ".bvfs_get_bootstrap",
-    ".bvfs_versions",
-    ".bvfs_get_delta",
-    ".bvfs_restore",
-    ".bvfs_cleanup",
-    ".bvfs_decode_lstat",
-    ".bvfs_clear_cache",
-    ".bvfs_update_fv",
-    ".ls",
-    ".types",
-    ".tags",
+/// The commands and their handlers, in the order bacula-dir 9.6.7 tries
+/// its own against an abbreviation (ua_cmds.c and ua_dotcmds.c
+/// `commands[]`): `st` is `status`, `.bvfs_lsdir` (what bat sends) is
+/// `.bvfs_lsdirs`. rdird's own commands come last. Their descriptions
+/// and arguments are `help`'s (help.rs).
+const COMMANDS: &[(&str, Handler)] = &[
+    ("add", add::add),
+    ("autodisplay", modes::autodisplay),
+    ("automount", modes::automount),
+    ("cancel", run::cancel),
+    ("cloud", not_applicable::cloud),
+    ("create", catalog_cmds::create),
+    ("delete", volume::delete),
+    ("disable", enable::disable),
+    ("enable", enable::enable),
+    ("estimate", estimate::estimate),
+    ("exit", |_, _| {}),
+    ("gui", modes::gui),
+    ("help", help::help),
+    ("label", volume::label),
+    ("list", list::list),
+    ("llist", list::llist),
+    ("messages", messages),
+    ("memory", clock_cmds::memory),
+    ("mount", storage_cmds::mount),
+    ("prune", prune::prune),
+    ("purge", prune::purge),
+    ("quit", |_, _| {}),
+    ("query", query::query),
+    ("restore", restore::restore),
+    ("relabel", relabel::relabel),
+    ("release", storage_cmds::release),
+    ("reload", reload::reload),
+    ("run", run::run),
+    ("restart", restart::restart),
+    ("resume", restart::restart),
+    ("status", status::status),
+    ("stop", restart::stop),
+    ("setdebug", debug::setdebug),
+    ("setbandwidth", bandwidth::setbandwidth),
+    ("snapshot", not_applicable::snapshot),
+    ("setip", bandwidth::setip),
+    ("show", show::show),
+    ("sqlquery", sql::sqlquery),
+    ("statistics", statistics::statistics),
+    ("time", clock_cmds::time),
+    ("trace", debug::trace),
+    ("truncate", volume::truncate),
+    ("unmount", storage_cmds::unmount),
+    ("umount", storage_cmds::unmount),
+    ("update", update::update),
+    ("use", catalog_cmds::use_catalog),
+    ("var", var::var),
+    ("version", version),
+    ("wait", run::wait),
+    (".api", api),
+    (".backups", dot::backups),
+    (".clients", dot::clients),
+    (".catalogs", dot::catalogs),
+    (".defaults", dot::defaults),
+    (".exit", |_, _| {}),
+    (".filesets", dot::filesets),
+    (".help", dot::help),
+    (".jobs", dot::jobs),
+    (".estimate", estimate::dot_estimate),
+    (".levels", dot::levels),
+    (".messages", dot::messages),
+    (".msgs", dot::msgs),
+    (".pools", dot::pools),
+    (".quit", |_, _| {}),
+    (".schedule", dot::schedules),
+    (".sql", sql::dot_sql),
+    (".status", status::dot_status),
+    (".storage", dot::storages),
+    (".volstatus", dot::volstatus),
+    (".media", dot::media),
+    (".mediatypes", dot::mediatypes),
+    (".locations", dot::locations),
+    (".actiononpurge", dot::actiononpurge),
+    (".bvfs_lsdirs", bvfs::lsdirs),
+    (".bvfs_lsfiles", bvfs::lsfiles),
+    (".bvfs_get_volumes", bvfs::get_volumes),
+    (".bvfs_update", bvfs::update),
+    (".bvfs_get_jobids", bvfs::get_jobids),
+    (".bvfs_get_jobs", bvfs::get_jobs),
+    (".bvfs_get_bootstrap", bvfs::get_bootstrap),
+    (".bvfs_versions", bvfs::versions),
+    (".bvfs_get_delta", bvfs::get_delta),
+    (".bvfs_restore", bvfs::restore),
+    (".bvfs_cleanup", bvfs::cleanup),
+    (".bvfs_decode_lstat", bvfs::decode_lstat),
+    (".bvfs_clear_cache", bvfs::clear_cache),
+    (".bvfs_update_fv", bvfs::update_fv),
+    (".ls", estimate::dot_ls),
+    (".types", dot::types),
+    (".tags", dot::tags),
+    ("python", python::python),
+    (".jlist", dot::jlist),
 ];
 
 /// The command `word` names: itself, or the first command it
 /// abbreviates, in bacula-dir's order (do_a_command, do_a_dot_command:
 /// `strncasecmp(word, key, strlen(word))`).
-fn resolve(word: &str) -> Option<&'static (&'static str, &'static str, Handler)> {
+fn resolve(word: &str) -> Option<&'static (&'static str, Handler)> {
     let word = word.to_ascii_lowercase();
-    let named = |name: &str| COMMANDS.iter().find(|(n, _, _)| *n == name);
-    if let Some(exact) = named(&word) {
-        return Some(exact);
-    }
-    ABBREVIATION_ORDER
+    COMMANDS
         .iter()
-        .filter(|n| n.starts_with(&word))
-        .find_map(|n| named(n))
-        .or_else(|| COMMANDS.iter().find(|(n, _, _)| n.starts_with(&word)))
+        .find(|(n, _)| *n == word)
+        .or_else(|| COMMANDS.iter().find(|(n, _)| n.starts_with(&word)))
 }
 
 /// `.api [0|1|2|json] [api_opts=…]`: how this session's replies are
@@ -574,8 +437,8 @@ pub fn execute(director: &Arc<Director>, login: &Login, line: &str, ask: &mut As
     };
     match resolve(&word) {
         None => invalid(&mut out),
-        Some((name, _, _)) if !always(name) && !login.may_run(name) => invalid(&mut out),
-        Some((_, _, handler)) => {
+        Some((name, _)) if !always(name) && !login.may_run(name) => invalid(&mut out),
+        Some((_, handler)) => {
             out.ran = true;
             // BNET_CMD_BEGIN goes first, before any prompt the command
             // sends, and whatever mode the command leaves the session in.
@@ -620,7 +483,7 @@ fn is_quit(line: &str) -> bool {
     let args = Args::parse(line);
     args.command()
         .and_then(resolve)
-        .is_some_and(|(name, _, _)| matches!(*name, "quit" | "exit" | ".quit" | ".exit"))
+        .is_some_and(|(name, _)| matches!(*name, "quit" | "exit" | ".quit" | ".exit"))
 }
 
 /// The Director's limits for consoles, read when each connection arrives
@@ -910,7 +773,7 @@ mod tests {
 
     #[test]
     fn an_abbreviation_names_the_command_bacula_dir_would_run() {
-        let name = |w: &str| resolve(w).map(|(n, _, _)| *n);
+        let name = |w: &str| resolve(w).map(|(n, _)| *n);
         assert_eq!(name("st"), Some("status"));
         assert_eq!(name("mes"), Some("messages"));
         assert_eq!(name("LIST"), Some("list"));
