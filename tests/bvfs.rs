@@ -268,6 +268,23 @@ fn a_browser_sees_what_bacula_dir_shows_on_either_cache_and_restores_exactly_wha
                     ".bvfs_versions pathid={} fnid={} clients=gone-fd,test-fd copies",
                     files[0], files[1]
                 ),
+                // Backslash escapes, undone before the value is read.
+                format!(
+                    r#".bvfs_lsfiles jobid=1,2 path={}/sub/ filename="it's \"quoted\".txt""#,
+                    data.display()
+                ),
+                format!(
+                    r".bvfs_lsfiles jobid=1,2 path={}/dir\ with\ spaces/",
+                    data.display()
+                ),
+                format!(
+                    r".bvfs_lsfiles jobid=1,2 path={}/sub/ pattern=%\_%",
+                    data.display()
+                ),
+                format!(
+                    ".bvfs_lsfiles jobid=1,2 pathid={} limit=1000000000000 offset=99999999999999999999",
+                    files[0]
+                ),
             ],
         )
     };
@@ -278,6 +295,10 @@ fn a_browser_sees_what_bacula_dir_shows_on_either_cache_and_restores_exactly_wha
         "two versions of b.txt: {}",
         text(&ours_fixed[0])
     );
+    assert!(text(&ours_fixed[23]).ends_with("\tit's \"quoted\".txt"));
+    assert!(text(&ours_fixed[24]).contains("\ta file.txt"));
+    assert!(text(&ours_fixed[25]).contains("\tb.txt"));
+    assert!(text(&ours_fixed[26]).contains("\tb.txt"));
     assert!(
         text(&ours_fixed[6]).contains("perm=-rw-"),
         "{}",
@@ -957,6 +978,19 @@ fn every_file_a_browser_chose_is_restored_or_the_restore_is_refused_saying_why()
     assert_eq!(
         text(&got[0]),
         "Unable to get Job record. ERR=No Job found for JobId 2\nERROR: Unable to construct a valid BSR. Cannot continue."
+    );
+    // A table that holds nothing (a FileId no record has) is said to be
+    // one, not taken for a missing backup.
+    let got = answers(
+        &s,
+        None,
+        &[".bvfs_restore path=b2380 jobid=1 fileid=999999".into()],
+    );
+    assert_eq!(text(&got[0]), "OK");
+    let out = restore("b2380", "r6");
+    assert!(
+        out.contains("No files selected to be restored.") && !out.contains("Job queued"),
+        "{out}"
     );
     let out = restore("b2370", "r5");
     assert!(

@@ -73,7 +73,11 @@ fn parse(ctx: &Ctx<'_, '_>) -> Browse {
             "jobid" => b.jobs = number_list(v).or(b.jobs.take()),
             "ujobid" => b.jobs = unique_job(ctx, v).map(|id| vec![id]),
             "limit" => b.limit = number(v).unwrap_or(b.limit).min(MAX_PAGE),
-            "offset" => b.offset = number(v).unwrap_or(b.offset),
+            // An offset past 64 bits starts at the beginning, as
+            // bacula-dir 9.6.7 lists it (its str_to_int64 wraps).
+            "offset" => {
+                b.offset = number(v).map_or(b.offset, |n| if n == i64::MAX { 0 } else { n })
+            }
             _ => {}
         }
     }
