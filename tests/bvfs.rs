@@ -965,6 +965,7 @@ fn every_file_a_browser_chose_is_restored_or_the_restore_is_refused_saying_why()
     assert_eq!(left, 0, "{out}");
     let out = restore("b2360", "r4");
     assert!(out.contains("\n2 files selected to be restored."), "{out}");
+    assert!(out.contains("\n2 files inserted into the tree"), "{out}");
     assert_eq!(report_line(&out, "Termination:"), "Restore OK", "{out}");
     assert_eq!(
         under("r4"),

@@ -511,7 +511,11 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
     if let Some(why) = placement.refuse(&targets, &ctx.login.acl.wheres) {
         return Err(format!("Restore refused: {why}. Nothing was restored."));
     }
-    let regular = files.iter().filter(|f| !f.name.is_empty()).count();
+    // Directories are not counted; a purged record (no path) is a file.
+    let regular = files
+        .iter()
+        .filter(|f| !f.name.is_empty() || f.path.is_empty())
+        .count();
     out.line(format!(
         "{regular} files inserted into the tree and marked for extraction."
     ));
