@@ -1075,4 +1075,14 @@ mod tests {
         assert!(!is_restore_table("Job"));
         assert!(!is_restore_table("b21; DROP TABLE Job"));
     }
+
+    #[test]
+    fn a_directory_s_range_ends_above_every_name_under_it() {
+        assert_eq!(prefix_end("/data/").as_deref(), Some("/data0"));
+        let top = "/data/\u{10FFFF}start/";
+        assert!(top > "/data/" && top < prefix_end("/data/").unwrap().as_str());
+        assert_eq!(prefix_end("/a\u{10FFFF}").as_deref(), Some("/b"));
+        assert_eq!(prefix_end("/\u{D7FF}").as_deref(), Some("/\u{E000}"));
+        assert_eq!(prefix_end("\u{10FFFF}"), None);
+    }
 }
