@@ -113,15 +113,17 @@ fn restores_that_would_leave_the_root_are_refused_and_write_nothing() {
     let ok = format!("{r}/ok");
     let mut attempts: Vec<(&str, String, String)> = Vec::new();
     // The issue's example: the escape ends the first part, the comma
-    // starts a second rewrite that sends everything to evil/.
+    // starts a second rewrite that sends everything to evil/. The console
+    // undoes one backslash, as bacula-dir's argument scanner does
+    // (lib/scan.c next_arg), so `\\!` is what reaches the rewrite as `\!`.
     attempts.push((
         "*",
-        format!(r"where={ok} regexwhere=!^/!{ok}/\!,!^{ok}/.tmp!{r}/evil!"),
+        format!(r"where={ok} regexwhere=!^/!{ok}/\\!,!^{ok}/.tmp!{r}/evil!"),
         format!("outside the restore root {ok}"),
     ));
     attempts.push((
         "narrow",
-        format!(r"regexwhere=!^/!{ok}/\!,!^{ok}/.tmp!{r}/evil!"),
+        format!(r"regexwhere=!^/!{ok}/\\!,!^{ok}/.tmp!{r}/evil!"),
         "\"RegexWhere\" specification not authorized".into(),
     ));
     // Every separator breg.c accepts.

@@ -49,6 +49,10 @@ pub struct JobNames {
 #[derive(Debug, Default)]
 pub struct Selection {
     pub file_ids: Vec<i64>,
+    /// The jobs a file chosen by FileId may come from: any the console
+    /// may see, not only the jobid= list (a browser's versions pane
+    /// offers every version of the client's file).
+    pub file_jobs: Vec<i64>,
     pub dir_ids: Vec<i64>,
     pub hardlinks: Vec<(i64, i64)>,
 }
@@ -114,6 +118,24 @@ pub fn basename_dir(path: &str) -> &str {
         return &path[i..];
     }
     path
+}
+
+/// The smallest string above every string that starts with `prefix`
+/// (None when there is none: a prefix of only U+10FFFF).
+fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        // The next scalar value, stepping over the surrogates.
+        let next = match last as u32 + 1 {
+            0xD800 => Some('\u{E000}'),
+            n => char::from_u32(n),
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
 }
 
 fn json_ids(ids: &[i64]) -> String {
@@ -196,19 +218,28 @@ impl Catalog {
         Ok(all)
     }
 
-    /// One job's cache; false when the job does not exist.
+    /// One job's cache; false when the job does not exist or has not
+    /// finished. A running job's File rows are not all in: marking its
+    /// cache built would hide the rest for good. bacula-dir 9.6.7 builds
+    /// it anyway when named by `jobid=` (bvfs.c update_path_hierarchy_cache
+    /// checks HasCache only), a defect rdird does not copy.
     fn bvfs_update_job(&self, id: i64, linked: &mut HashSet<i64>) -> Result<bool, CatalogError> {
         let db = self.db();
         let e = |e| self.err(e);
-        let has: Option<i64> = db
-            .query_row("SELECT HasCache FROM Job WHERE JobId = ?1", [id], |r| {
-                r.get(0)
-            })
+        let has: Option<(i64, String)> = db
+            .query_row(
+                "SELECT HasCache, JobStatus FROM Job WHERE JobId = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()
             .map_err(e)?;
         match has {
             None => return Ok(false),
-            Some(1) => return Ok(true),
+            Some((1, _)) => return Ok(true),
+            Some((_, status)) if !"TWfAEe".contains(status.as_str()) || status.len() != 1 => {
+                return Ok(false)
+            }
             Some(_) => {}
         }
         db.execute(
@@ -516,6 +547,20 @@ impl Catalog {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
+    /// The jobs the file records `file_ids` belong to, each once.
+    pub fn bvfs_file_jobs(&self, file_ids: &[i64]) -> Result<Vec<i64>, CatalogError> {
+        let mut q = self
+            .db()
+            .prepare_cached(
+                "SELECT DISTINCT JobId FROM File WHERE FileId IN (SELECT value FROM json_each(?1)) ORDER BY JobId",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = q
+            .query_map([json_ids(file_ids)], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
     /// The JobId of a file record.
     pub fn bvfs_file_job(&self, file_id: i64) -> Result<Option<i64>, CatalogError> {
         self.db()
@@ -632,8 +677,9 @@ impl Catalog {
 
     /// Builds restore table `table` (JobId, FileIndex, FileId), in place of
     /// any of that name: the newest version, among `jobs`, of each file
-    /// the selection names (records of other jobs are not taken, where
-    /// bacula-dir 9.6.7 takes the FileIds and hard links of any job).
+    /// the selection names; FileIds of the `file_jobs` only (bacula-dir
+    /// 9.6.7 takes the FileIds and hard links of any job, whatever the
+    /// console's ACLs).
     pub fn bvfs_restore_table(
         &self,
         table: &str,
@@ -656,35 +702,43 @@ impl Catalog {
         db.execute(
             &format!(
                 "INSERT INTO {tmp} SELECT {columns} FROM File JOIN Job ON Job.JobId = File.JobId
-                 WHERE File.FileId IN (SELECT value FROM json_each(?2)) AND File.JobId {IN_JOBS}"
+                 WHERE File.FileId IN (SELECT value FROM json_each(?1))
+                   AND File.JobId IN (SELECT value FROM json_each(?2))"
             ),
-            params![ids, json_ids(&sel.file_ids)],
+            params![json_ids(&sel.file_ids), json_ids(&sel.file_jobs)],
         )
         .map_err(e)?;
         {
             // Everything under the directory: its path as a prefix, found
-            // by a range of the Path index (no LIKE, so no escaping).
+            // by a range of the Path index (no LIKE, so no escaping). The
+            // range ends at the prefix with its last character raised by
+            // one: no character can serve as a "highest" bound, since raw
+            // bytes are stored as the highest code points (0xFF is
+            // U+10FFFF).
             let mut under = db
                 .prepare(&format!(
                     "INSERT INTO {tmp} SELECT {columns} FROM Path JOIN File ON File.PathId = Path.PathId
                      JOIN Job ON Job.JobId = File.JobId
-                     WHERE Path.Path >= ?2 AND Path.Path < ?2 || char(1114111) AND File.JobId {IN_JOBS}"
+                     WHERE Path.Path >= ?2 AND (?3 IS NULL OR Path.Path < ?3) AND File.JobId {IN_JOBS}"
                 ))
                 .map_err(e)?;
             for &dir in &sel.dir_ids {
-                let Some(path) = db
+                // As bvfs.c compute_restore_list: a PathId that names no
+                // directory (or the empty root) fails the whole list.
+                let path = db
                     .query_row("SELECT Path FROM Path WHERE PathId = ?1", [dir], |r| {
                         r.get::<_, String>(0)
                     })
                     .optional()
                     .map_err(e)?
-                else {
-                    break;
-                };
-                if path.is_empty() {
-                    break;
-                }
-                under.execute(params![ids, path]).map_err(e)?;
+                    .filter(|p| !p.is_empty())
+                    .ok_or_else(|| CatalogError {
+                        db: self.path().to_path_buf(),
+                        message: format!("no directory has PathId {dir}"),
+                    })?;
+                under
+                    .execute(params![ids, path, prefix_end(&path)])
+                    .map_err(e)?;
             }
             let mut link = db
                 .prepare(&format!(
@@ -720,7 +774,10 @@ impl Catalog {
     }
 
     /// The files restore table `table` names, in JobId and FileIndex
-    /// order; None when there is no such table.
+    /// order; None when there is no such table. JobId and FileIndex come
+    /// from the table, as bacula-dir reads them: a row whose File record
+    /// has gone since (`purge files`) is still restored, with an empty
+    /// path and name.
     pub fn restore_table_files(
         &self,
         table: &str,
@@ -744,9 +801,10 @@ impl Catalog {
         let mut q = self
             .db()
             .prepare(&format!(
-                "SELECT T.JobId, T.FileIndex, Path.Path, Filename.Name, File.LStat FROM {table} AS T
-                 JOIN File ON File.FileId = T.FileId JOIN Path ON Path.PathId = File.PathId
-                 JOIN Filename ON Filename.FilenameId = File.FilenameId
+                "SELECT T.JobId, T.FileIndex, COALESCE(Path.Path, ''), COALESCE(Filename.Name, ''),
+                   COALESCE(File.LStat, '') FROM {table} AS T
+                 LEFT JOIN File ON File.FileId = T.FileId LEFT JOIN Path ON Path.PathId = File.PathId
+                 LEFT JOIN Filename ON Filename.FilenameId = File.FilenameId
                  ORDER BY T.JobId, T.FileIndex"
             ))
             .map_err(|e| self.err(e))?;
@@ -1016,5 +1074,15 @@ mod tests {
         assert!(!is_restore_table("b21x"));
         assert!(!is_restore_table("Job"));
         assert!(!is_restore_table("b21; DROP TABLE Job"));
+    }
+
+    #[test]
+    fn a_directory_s_range_ends_above_every_name_under_it() {
+        assert_eq!(prefix_end("/data/").as_deref(), Some("/data0"));
+        let top = "/data/\u{10FFFF}start/";
+        assert!(top > "/data/" && top < prefix_end("/data/").unwrap().as_str());
+        assert_eq!(prefix_end("/a\u{10FFFF}").as_deref(), Some("/b"));
+        assert_eq!(prefix_end("/\u{D7FF}").as_deref(), Some("/\u{E000}"));
+        assert_eq!(prefix_end("\u{10FFFF}"), None);
     }
 }

@@ -3,7 +3,7 @@
 //! Incrementals), the newest version of each file among them, and where
 //! each job's data lies on its volumes.
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 use super::{Catalog, CatalogError};
 
@@ -214,6 +214,33 @@ impl Catalog {
             }
         }
         Ok(newest.into_values().collect())
+    }
+
+    /// The saved file at `file_index` of job `job_id`, if its record is
+    /// there.
+    pub fn file_record(
+        &self,
+        job_id: i64,
+        file_index: i64,
+    ) -> Result<Option<SourceFile>, CatalogError> {
+        self.db()
+            .query_row(
+                "SELECT Path.Path, Filename.Name, File.LStat FROM File
+                 JOIN Path ON Path.PathId = File.PathId JOIN Filename ON Filename.FilenameId = File.FilenameId
+                 WHERE File.JobId = ?1 AND File.FileIndex = ?2",
+                params![job_id, file_index],
+                |r| {
+                    Ok(SourceFile::new(
+                        job_id,
+                        file_index,
+                        r.get(0)?,
+                        r.get(1)?,
+                        &r.get::<_, String>(2)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
     }
 
     /// Where a job's data lies, volume by volume, in the order written.

@@ -1,5 +1,6 @@
 //! A console command line split the way Bacula splits it: words, and
-//! `keyword=value` pairs whose values may be quoted.
+//! `keyword=value` pairs whose values may be quoted, with backslash
+//! escapes undone.
 
 /// The words of a command line.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -24,15 +25,16 @@ impl Args {
             let mut key = String::new();
             let mut value: Option<String> = None;
             let mut in_quotes = false;
-            for c in chars.by_ref() {
+            while let Some(c) = chars.next() {
                 match c {
+                    // A backslash takes the next character as it is,
+                    // quote, space or backslash (lib/scan.c next_arg); a
+                    // last one stands for nothing.
+                    '\\' => value.as_mut().unwrap_or(&mut key).extend(chars.next()),
                     '"' => in_quotes = !in_quotes,
                     '=' if value.is_none() && !in_quotes => value = Some(String::new()),
                     c if c.is_whitespace() && !in_quotes => break,
-                    c => match &mut value {
-                        Some(v) => v.push(c),
-                        None => key.push(c),
-                    },
+                    c => value.as_mut().unwrap_or(&mut key).push(c),
                 }
             }
             args.keys.push(key);
@@ -107,5 +109,17 @@ mod tests {
         assert_eq!(a.get("jobid"), Some("3"));
         assert!(a.has("yes"));
         assert!(!a.has("no"));
+    }
+
+    #[test]
+    fn backslashes_escape_quotes_spaces_and_themselves() {
+        let a = Args::parse(
+            r#".bvfs_lsfiles filename="it's \"quoted\".txt" path=/a/dir\ with\ spaces/ pattern=%\_% x=a\\b\"#,
+        );
+        assert_eq!(a.get("filename"), Some("it's \"quoted\".txt"));
+        assert_eq!(a.get("path"), Some("/a/dir with spaces/"));
+        assert_eq!(a.get("pattern"), Some("%_%"));
+        assert_eq!(a.get("x"), Some("a\\b"));
+        assert_eq!(a.keys.len(), 5);
     }
 }

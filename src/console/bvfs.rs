@@ -73,7 +73,11 @@ fn parse(ctx: &Ctx<'_, '_>) -> Browse {
             "jobid" => b.jobs = number_list(v).or(b.jobs.take()),
             "ujobid" => b.jobs = unique_job(ctx, v).map(|id| vec![id]),
             "limit" => b.limit = number(v).unwrap_or(b.limit).min(MAX_PAGE),
-            "offset" => b.offset = number(v).unwrap_or(b.offset),
+            // An offset past 64 bits starts at the beginning, as
+            // bacula-dir 9.6.7 lists it (its str_to_int64 wraps).
+            "offset" => {
+                b.offset = number(v).map_or(b.offset, |n| if n == i64::MAX { 0 } else { n })
+            }
             _ => {}
         }
     }
@@ -354,12 +358,17 @@ pub fn restore(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         out.line("Cannot create restore list.");
         return;
     }
+    let db = ctx.director.catalog();
+    let file_jobs = match db.bvfs_file_jobs(&file_ids) {
+        Ok(jobs) => visible(ctx, &db, &jobs),
+        Err(e) => return catalog_error(out, e),
+    };
     let sel = Selection {
         file_ids,
+        file_jobs,
         dir_ids,
         hardlinks: links.chunks(2).map(|p| (p[0], p[1])).collect(),
     };
-    let db = ctx.director.catalog();
     let jobs = visible(ctx, &db, ids);
     match db.bvfs_restore_table(table, &jobs, &sel) {
         Ok(()) => out.line("OK"),
@@ -626,13 +635,23 @@ pub fn get_bootstrap(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         }
         Err(e) => return catalog_error(out, e),
     };
-    let mut ids: Vec<i64> = files.iter().map(|f| f.job_id).collect();
-    ids.dedup();
-    let ids = visible(ctx, &db, &ids);
-    let jobs = match db.backup_jobs(&ids) {
-        Ok((jobs, _)) => jobs,
-        Err(e) => return catalog_error(out, e),
+    let jobs = match super::restore::table_jobs(&db, &files) {
+        Ok(jobs) => jobs,
+        Err(why) => {
+            // ua_dotcmds.c dot_bvfs_get_bootstrap prefixes its own last
+            // line, not the catalog's.
+            let (first, last) = why.rsplit_once('\n').unwrap_or(("", &why));
+            first.lines().for_each(|l| out.line(l));
+            out.line(format!("ERROR: {last}"));
+            return;
+        }
     };
+    let ids: Vec<i64> = jobs.iter().map(|j| j.job_id).collect();
+    let ids = visible(ctx, &db, &ids);
+    let jobs: Vec<_> = jobs
+        .into_iter()
+        .filter(|j| ids.contains(&j.job_id))
+        .collect();
     let files: Vec<_> = files
         .into_iter()
         .filter(|f| ids.contains(&f.job_id))

@@ -333,16 +333,10 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
         ),
     };
     let jobs: Vec<SourceJob> = if let Some(files) = &chosen {
-        let ids: Vec<i64> = files.iter().map(|f| f.job_id).collect();
-        let (found, missing) = ctx
-            .director
-            .catalog()
-            .backup_jobs(&ids)
-            .map_err(|e| e.to_string())?;
-        if let Some(m) = missing.first() {
-            return Err(format!("No good backup job with JobId {m}."));
+        if files.is_empty() {
+            return Err("No files selected to be restored.".into());
         }
-        found
+        table_jobs(&ctx.director.catalog(), files)?
     } else if let Some(list) = ctx.args.get("jobid") {
         let ids: Vec<i64> = list
             .split(',')
@@ -431,17 +425,43 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
             .newest_files(&jobs)
             .map_err(|e| e.to_string())?,
     };
-    let by_index: std::collections::HashMap<(i64, i64), String> = files
+    let mut by_index: std::collections::HashMap<(i64, i64), String> = files
         .iter()
         .map(|f| ((f.job_id, f.file_index), f.full_name()))
         .collect();
-    let files = match ctx.args.all("file").iter().any(|f| f.starts_with('?')) {
+    let mut files = match ctx.args.all("file").iter().any(|f| f.starts_with('?')) {
         true => files,
         false => select(ctx, out, files)?,
     };
     if files.is_empty() {
         return Err("No files selected to be restored.".into());
     }
+    // A hard link is restored by linking to the file it was saved with,
+    // so that file comes too, as bacula-dir's tree marks it (ua_tree.c
+    // set_extract); it is of the same job, one the console may use. A
+    // restore browser choosing a directory whole sends no hardlink= for
+    // a link whose file lies outside it.
+    let chosen_ids: std::collections::HashSet<(i64, i64)> =
+        files.iter().map(|f| (f.job_id, f.file_index)).collect();
+    let mut masters: Vec<(i64, i64)> = files
+        .iter()
+        .filter(|f| f.link_fi > 0 && !chosen_ids.contains(&(f.job_id, f.link_fi)))
+        .map(|f| (f.job_id, f.link_fi))
+        .collect();
+    masters.sort_unstable();
+    masters.dedup();
+    for (job_id, index) in masters {
+        let record = ctx
+            .director
+            .catalog()
+            .file_record(job_id, index)
+            .map_err(|e| e.to_string())?;
+        if let Some(m) = record {
+            by_index.insert((job_id, index), m.full_name());
+            files.push(m);
+        }
+    }
+    files.sort_by_key(|f| (f.job_id, f.file_index));
     // Nothing is sent anywhere unless every file provably lands inside
     // the root and the console's WhereACL. The file daemon rewrites a
     // hard link's target name as it rewrites the link's own (lib/attr.c),
@@ -456,6 +476,23 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
             symlink: f.is_symlink(),
         })
         .collect();
+    // A chosen file whose File record was purged since the table was
+    // built is restored by its FileIndex, its name unknown: it lands
+    // inside where= whatever it is, but where a RegexWhere puts it cannot
+    // be told.
+    if let Some(f) = files.iter().find(|f| f.path.is_empty()) {
+        if placement.rewrites() {
+            return Err(format!(
+                "Restore refused: the File record of FileIndex {} of JobId {} is gone, so where the RegexWhere puts it cannot be checked. Nothing was restored.",
+                f.file_index, f.job_id
+            ));
+        }
+    }
+    targets.iter_mut().for_each(|t| {
+        if t.name.is_empty() {
+            t.name = "/";
+        }
+    });
     for f in files.iter().filter(|f| f.link_fi > 0) {
         let name = by_index.get(&(f.job_id, f.link_fi)).ok_or_else(|| {
             format!(
@@ -474,7 +511,11 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
     if let Some(why) = placement.refuse(&targets, &ctx.login.acl.wheres) {
         return Err(format!("Restore refused: {why}. Nothing was restored."));
     }
-    let regular = files.iter().filter(|f| !f.name.is_empty()).count();
+    // Directories are not counted; a purged record (no path) is a file.
+    let regular = files
+        .iter()
+        .filter(|f| !f.name.is_empty() || f.path.is_empty())
+        .count();
     out.line(format!(
         "{regular} files inserted into the tree and marked for extraction."
     ));
@@ -507,7 +548,11 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
     out.line("");
     out.line("Volumes marked with \"*\" are in the Autochanger.");
     out.line("");
-    out.line(format!("{} files selected to be restored.", files.len()));
+    out.line(format!(
+        "{} file{} selected to be restored.",
+        files.len(),
+        if files.len() == 1 { "" } else { "s" }
+    ));
     out.line("");
     let spec = RestoreSpec {
         client: target.name.clone(),
@@ -533,4 +578,29 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
     let id = crate::job::start(ctx.director, &req)?;
     out.line(format!("Job queued. JobId={id}"));
     Ok(())
+}
+
+/// The backups a restore table's files come from. A job that is gone
+/// refuses the whole restore, as bacula-dir's bsr building does
+/// (ua_bvfs.c/ua_restore.c: "Unable to get Job record"): never a restore
+/// of fewer files than were chosen.
+pub fn table_jobs(
+    db: &crate::catalog::Catalog,
+    files: &[SourceFile],
+) -> Result<Vec<SourceJob>, String> {
+    let ids: Vec<i64> = files.iter().map(|f| f.job_id).collect();
+    let (found, missing) = db.backup_jobs(&ids).map_err(|e| e.to_string())?;
+    let Some(&m) = missing.first() else {
+        return Ok(found);
+    };
+    let exists = db
+        .db()
+        .query_row("SELECT 1 FROM Job WHERE JobId = ?1", [m], |_| Ok(()))
+        .is_ok();
+    Err(match exists {
+        true => format!("No good backup job with JobId {m}."),
+        false => format!(
+            "Unable to get Job record. ERR=No Job found for JobId {m}\nUnable to construct a valid BSR. Cannot continue."
+        ),
+    })
 }

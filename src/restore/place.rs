@@ -249,6 +249,12 @@ impl Placement {
         }
     }
 
+    /// Whether destinations are rewritten by expressions (RegexWhere,
+    /// strip_prefix, add_prefix, add_suffix) rather than put under a root.
+    pub fn rewrites(&self) -> bool {
+        matches!(self.how, How::RegexWhere(_))
+    }
+
     /// Why these files may not be restored this way, if they may not:
     /// a name or destination that is not absolute, is empty or names
     /// `..`; a destination outside the restore root or the console's
