@@ -42,6 +42,9 @@ pub enum Signal {
     InfoMsg,
     /// The next packet is a prompt for a line of text (api mode).
     TextInput,
+    /// A `run` command's summary follows (api mode): bat opens its run
+    /// dialog on it.
+    RunCmd,
     /// Any other signal, by number.
     Other(i32),
 }
@@ -65,6 +68,7 @@ impl Signal {
             Signal::WarningMsg => -20,
             Signal::ErrorMsg => -21,
             Signal::InfoMsg => -22,
+            Signal::RunCmd => -23,
             Signal::SubPrompt => -27,
             Signal::TextInput => -28,
             Signal::Other(n) => n,
@@ -89,6 +93,7 @@ impl Signal {
             -20 => Signal::WarningMsg,
             -21 => Signal::ErrorMsg,
             -22 => Signal::InfoMsg,
+            -23 => Signal::RunCmd,
             -27 => Signal::SubPrompt,
             -28 => Signal::TextInput,
             n => Signal::Other(n),

@@ -101,7 +101,8 @@ impl Reply {
         self.failed = true;
     }
 
-    fn marked(&mut self, signal: Signal, text: &str) {
+    /// Adds a line after `signal`, which only api mode sends.
+    pub fn marked(&mut self, signal: Signal, text: &str) {
         if !self.cut {
             self.marks.push((self.packets.len(), signal));
         }

@@ -1,9 +1,11 @@
 //! `run`, `wait` and `cancel`.
 
-use super::login::Acl;
+use super::login::{Acl, Api};
 use super::{Ctx, Reply};
+use crate::bnet::Signal;
+use crate::clock;
 use crate::config::{Kind, Resource};
-use crate::job::{self, RunRequest};
+use crate::job::{self, JobData, RunRequest};
 
 /// The resources the job would use, each checked against its ACL as
 /// bacula-dir's ua_run.c does (get_pool, get_storage, get_fileset,
@@ -73,24 +75,112 @@ pub fn run(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         out.line(why);
         return;
     }
+    // bacula-dir settles the job (level, pool, storage…) before it asks
+    // (ua_run.c reset_restore_context), so a bad level is refused at once.
+    let plan = match job::plan(&cfg, &req) {
+        Ok(p) => p,
+        Err(e) => {
+            out.line(e);
+            out.line("Job not run.");
+            out.failed = true;
+            return;
+        }
+    };
     ctx.using_catalog(out);
     if !ctx.args.has("yes") {
-        out.line(format!("Run {} job", res.str("Type").unwrap_or("Backup")));
-        out.line(format!("JobName:  {}", res.name));
-        out.line(format!(
-            "Priority: {}",
-            req.priority
-                .unwrap_or_else(|| res.int("Priority").unwrap_or(10))
-        ));
+        summary(ctx, &plan, out);
         let answer = ctx.ask(out, "OK to run? (yes/mod/no): ");
         if !answer.is_some_and(|a| a.trim().eq_ignore_ascii_case("yes")) {
             out.line("Job not run.");
+            out.failed = true;
             return;
         }
     }
     match job::start(ctx.director, &req) {
         Ok(id) => out.line(format!("Job queued. JobId={id}")),
         Err(e) => out.line(e),
+    }
+}
+
+/// What the job will run, as bacula-dir 9.6.7 shows it before "OK to
+/// run?" (ua_run.c display_job_parameters). In api mode the summary
+/// follows BNET_RUN_CMD and opens with `Type:` and `Title:` lines, which
+/// bat's run dialog reads.
+fn summary(ctx: &Ctx<'_, '_>, plan: &JobData, out: &mut Reply) {
+    let api = ctx.login.api.get() != Api::Text;
+    let kind = job::names::type_name(plan.job_type);
+    let from = |source: &str| match source {
+        "" => "Job resource".to_string(),
+        s => s.to_string(),
+    };
+    let when = clock::local(plan.sched_time).sql();
+    let (title, lines): (String, Vec<String>) = match plan.job_type {
+        'B' => (
+            format!("Run {kind} job"),
+            vec![
+                format!("JobName:  {}", plan.job),
+                format!("Level:    {}", job::names::level_name(plan.level)),
+                format!("Client:   {}", plan.client),
+                format!("FileSet:  {}", plan.fileset),
+                if api {
+                    format!("Pool:     {}", plan.pool)
+                } else {
+                    format!("Pool:     {} (From {})", plan.pool, from(&plan.pool_source))
+                },
+                if api {
+                    format!("Storage:  {}", plan.storage)
+                } else {
+                    format!(
+                        "Storage:  {} (From {})",
+                        plan.storage,
+                        from(&plan.storage_source)
+                    )
+                },
+                format!("When:     {when}"),
+                format!("Priority: {}", plan.priority),
+            ],
+        ),
+        'V' => (
+            format!("Run {kind} Job"),
+            vec![
+                format!("JobName:     {}", plan.job),
+                format!("Level:       {}", job::names::level_name(plan.level)),
+                format!("Client:      {}", plan.client),
+                format!("FileSet:     {}", plan.fileset),
+                format!(
+                    "Pool:        {} (From {})",
+                    plan.pool,
+                    from(&plan.pool_source)
+                ),
+                format!(
+                    "Storage:     {} (From {})",
+                    plan.storage,
+                    from(&plan.storage_source)
+                ),
+                format!("When:        {when}"),
+                format!("Priority:    {}", plan.priority),
+            ],
+        ),
+        _ => (
+            format!("Run {kind} Job"),
+            vec![
+                format!("JobName:  {}", plan.job),
+                format!("FileSet:  {}", plan.fileset),
+                format!("Client:   {}", plan.client),
+                format!("Storage:  {}", plan.storage),
+                format!("When:     {when}"),
+                format!("Priority: {}", plan.priority),
+            ],
+        ),
+    };
+    if api {
+        out.marked(Signal::RunCmd, &format!("Type: {kind}"));
+        out.line(format!("Title: {}", title.replace(" job", " Job")));
+    } else {
+        out.line(title);
+    }
+    for l in lines {
+        out.line(l);
     }
 }
 

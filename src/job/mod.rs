@@ -260,27 +260,17 @@ fn job_data(
     })
 }
 
-/// Creates the job (catalog record, JobId) and starts its thread; the
-/// JobId. Never waits for the script host.
-pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> {
-    // A job started now (by Exit's job.run) would never run nor end.
-    if director.is_shutting_down() {
-        return Err("the Director is shutting down".into());
-    }
-    let held = lock(&director.jobs().active).len();
-    if held >= MAX_JOBS {
-        return Err(format!(
-            "the Director already holds {held} jobs waiting or running, the most it takes ({MAX_JOBS}); run it again once some have ended"
-        ));
-    }
-    let cfg = director.config();
+/// What `req` would run (Job, type, level, Client, FileSet, Pool,
+/// Storage, priority, when), or why it cannot run: what a console's
+/// `run` shows before it asks, and what `start` creates.
+pub fn plan(cfg: &crate::config::Config, req: &RunRequest) -> Result<JobData, String> {
     let res = cfg
         .find(Kind::Job, &req.job)
         .ok_or_else(|| format!("Job \"{}\" not found", req.job))?;
     if let Some(why) = req.unsupported(res) {
         return Err(why);
     }
-    let mut data = job_data(&cfg, res, req)?;
+    let mut data = job_data(cfg, res, req)?;
     match (data.job_type, &req.restore) {
         ('D' | 'B' | 'V', _) => {}
         ('R', Some(spec)) => {
@@ -302,6 +292,28 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
             ))
         }
     }
+    data.sched_time = req.sched_time.unwrap_or_else(clock::now);
+    Ok(data)
+}
+
+/// Creates the job (catalog record, JobId) and starts its thread; the
+/// JobId. Never waits for the script host.
+pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> {
+    // A job started now (by Exit's job.run) would never run nor end.
+    if director.is_shutting_down() {
+        return Err("the Director is shutting down".into());
+    }
+    let held = lock(&director.jobs().active).len();
+    if held >= MAX_JOBS {
+        return Err(format!(
+            "the Director already holds {held} jobs waiting or running, the most it takes ({MAX_JOBS}); run it again once some have ended"
+        ));
+    }
+    let cfg = director.config();
+    let mut data = plan(&cfg, req)?;
+    let res = cfg
+        .find(Kind::Job, &req.job)
+        .ok_or_else(|| format!("Job \"{}\" not found", req.job))?;
     let now = clock::now();
     let sched = req.sched_time.unwrap_or(now);
     data.sched_time = sched;
