@@ -5,6 +5,7 @@
 mod common;
 
 use common::site::*;
+use common::tree::snapshot;
 
 /// The lines `run` printed from its title up to its question (the
 /// question itself left out), with the `When:` time's digits masked:
@@ -73,4 +74,64 @@ fn run_shows_bacula_dirs_summary_and_refuses_a_bad_level_before_asking() {
     }
     let listed = s.console("list jobs\n");
     assert!(!listed.contains("| Backup "), "{listed}");
+}
+
+/// A Restore Job, as Bacula's default configuration has one.
+fn restore_job(_: &Place<'_>) -> String {
+    "Job { Name = RestoreFiles; Type = Restore; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Where = /tmp/bacula-restores }\n"
+        .to_string()
+}
+
+/// `restore jobid=… all done yes` into `to`, waited for; `answers`
+/// follow the command (to what a Director asks).
+fn restore_jobids(s: &Setup, ids: &str, to: &std::path::Path, answers: &str) -> String {
+    s.console(&format!(
+        "restore jobid={ids} all where={} done yes\n{answers}wait\nmessages\n",
+        to.display()
+    ))
+}
+
+#[test]
+fn restore_by_jobid_without_client_takes_the_client_of_the_jobs() {
+    let mut s = setup_conf("fd-secret", None, restore_job);
+    for level in ["Full", "Incremental"] {
+        let out = s.console(&format!("run job=Backup level={level} yes\nwait\n"));
+        assert!(out.contains("Job queued. JobId="), "{out}");
+    }
+    let data = s.root.path().join("data");
+    let restored = |to: &std::path::Path| snapshot(&to.join(data.strip_prefix("/").unwrap()));
+
+    let one = s.root.path().join("r1");
+    let out = restore_jobids(&s, "1", &one, "");
+    assert!(
+        out.contains("You have selected the following JobId: 1\n"),
+        "{out}"
+    );
+    assert_eq!(report_line(&out, "Termination:"), "Restore OK", "{out}");
+    assert_eq!(restored(&one), snapshot(&data));
+
+    let both = s.root.path().join("r2");
+    let out = restore_jobids(&s, "1,2", &both, "");
+    assert!(
+        out.contains("You have selected the following JobIds: 1,2\n"),
+        "{out}"
+    );
+    assert_eq!(report_line(&out, "Termination:"), "Restore OK", "{out}");
+    assert_eq!(restored(&both), snapshot(&data));
+
+    // bacula-dir 9.6.7 selects the same JobId but then asks which Client
+    // the backup was of (ua_restore.c get_client_name, ua_select.c
+    // select_client_dbr: every Client of the catalog, gone-fd included)
+    // and would take any answer; rdird takes the jobs' own Client.
+    s.switch_director(Director::BaculaDir);
+    let theirs = s.root.path().join("r3");
+    let out = restore_jobids(&s, "1", &theirs, "2\n");
+    s.switch_director(Director::Rdird);
+    assert!(
+        out.contains("You have selected the following JobId: 1\n"),
+        "{out}"
+    );
+    assert!(out.contains("Select the Client (1-2): "), "{out}");
+    assert_eq!(report_line(&out, "Termination:"), "Restore OK", "{out}");
+    assert_eq!(restored(&theirs), snapshot(&data));
 }

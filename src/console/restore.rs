@@ -240,6 +240,46 @@ fn jobs_table(ctx: &Ctx<'_, '_>, jobs: &[SourceJob], out: &mut Reply) {
     }
 }
 
+/// The Client the selected jobs backed up, when `restore` names none
+/// (`restore jobid=1,2 all done yes`). bacula-dir 9.6.7 asks for a Client
+/// here (ua_restore.c get_client_name, ua_select.c select_client_dbr,
+/// which picks the only one of a catalog by itself) and never checks
+/// that the JobIds are its backups; rdird takes the jobs' own Client and
+/// refuses jobs of several Clients, so a restore never sends one
+/// client's files to another without restoreclient= saying so.
+fn jobs_client<'a>(
+    ctx: &Ctx<'_, '_>,
+    cfg: &'a crate::config::Config,
+    jobs: &[SourceJob],
+) -> Result<&'a Resource, String> {
+    let mut names: Vec<String> = Vec::new();
+    for j in jobs {
+        let name: String = ctx
+            .director
+            .catalog()
+            .db()
+            .query_row(
+                "SELECT Name FROM Client WHERE ClientId = ?1",
+                [j.client_id],
+                |r| r.get(0),
+            )
+            .map_err(|_| format!("JobId {} names no Client in the catalog.", j.job_id))?;
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    match names.as_slice() {
+        [one] => cfg
+            .find(Kind::Client, one)
+            .filter(|c| Acl::allows(&ctx.login.acl.clients, &c.name))
+            .ok_or_else(|| format!("Client \"{one}\" not found.")),
+        _ => Err(format!(
+            "The selected JobIds are backups of Clients {}: restore one Client's at a time (client=).",
+            names.join(", ")
+        )),
+    }
+}
+
 pub fn restore(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     if let Err(e) = prepare_and_queue(ctx, out) {
         out.line(e);
@@ -249,10 +289,8 @@ pub fn restore(ctx: &Ctx<'_, '_>, out: &mut Reply) {
 fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
     let cfg = ctx.director.config();
     let job = restore_job(ctx, &cfg)?;
-    let backup_client = client(ctx, &cfg, "client")?
-        .or(client(ctx, &cfg, "backupclient")?)
-        .ok_or("restore needs client=<Client whose backups to restore>")?;
-    let target = client(ctx, &cfg, "restoreclient")?.unwrap_or(backup_client);
+    let named_client = client(ctx, &cfg, "client")?.or(client(ctx, &cfg, "backupclient")?);
+    let restore_client = client(ctx, &cfg, "restoreclient")?;
     let replace_word = ctx
         .args
         .get("replace")
@@ -356,22 +394,31 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
         }
         found
     } else if ctx.args.has("current") || ctx.args.has("before") {
+        let backup_client =
+            named_client.ok_or("restore needs client=<Client whose backups to restore>")?;
         let before = ctx.args.get("before");
-        ctx.director
+        let jobs = ctx
+            .director
             .catalog()
             .current_backup(&backup_client.name, ctx.args.get("fileset"), before)
-            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        if jobs.is_empty() {
+            return Err(format!(
+                "No Full backup before the given time for Client \"{}\".",
+                backup_client.name
+            ));
+        }
+        jobs
     } else {
         return Err(
             "restore needs jobid=<JobIds> or current (with before=<date> if wanted)".into(),
         );
     };
-    if jobs.is_empty() {
-        return Err(format!(
-            "No Full backup before the given time for Client \"{}\".",
-            backup_client.name
-        ));
-    }
+    let backup_client = match named_client {
+        Some(c) => c,
+        None => jobs_client(ctx, &cfg, &jobs)?,
+    };
+    let target = restore_client.unwrap_or(backup_client);
     if let Some(j) = jobs.iter().find(|j| {
         ctx.director
             .catalog()
