@@ -135,3 +135,46 @@ fn restore_by_jobid_without_client_takes_the_client_of_the_jobs() {
     assert_eq!(report_line(&out, "Termination:"), "Restore OK", "{out}");
     assert_eq!(restored(&theirs), snapshot(&data));
 }
+
+/// An Admin job that runs for a while, to be canceled.
+fn slow_job(_: &Place<'_>) -> String {
+    "Job { Name = Slow; Type = Admin; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon\n  RunScript { RunsWhen = Before; RunsOnClient = no; Command = \"/bin/sleep 4\" }\n}\n"
+        .to_string()
+}
+
+/// What `command` printed after bconsole's echo of it, up to the next
+/// echoed command in `next`.
+fn between<'a>(out: &'a str, command: &str, next: &str) -> Vec<&'a str> {
+    out.lines()
+        .skip_while(|l| *l != command)
+        .skip(1)
+        .take_while(|l| *l != next)
+        .filter(|l| !l.starts_with("You have"))
+        .collect()
+}
+
+#[test]
+fn cancel_says_no_jobs_run_and_cancel_all_cancels_every_job_after_asking() {
+    let mut s = setup_conf("fd-secret", None, slow_job);
+    let idle = "cancel\ncancel all\nversion\n";
+    let ours = s.console(idle);
+    s.switch_director(Director::BaculaDir);
+    let theirs = s.console(idle);
+    s.switch_director(Director::Rdird);
+    for out in [&ours, &theirs] {
+        assert_eq!(
+            between(out, "cancel", "cancel all"),
+            ["No Jobs running."],
+            "{out}"
+        );
+        assert!(between(out, "cancel all", "version").is_empty(), "{out}");
+    }
+
+    let out = s.console("run job=Slow yes\ncancel all\nno\nstatus dir\n");
+    assert!(out.contains("Confirm cancel of 1 Job (yes/no): "), "{out}");
+    assert!(!out.contains("marked to be canceled"), "{out}");
+    let out = s.console("cancel all yes\nwait\nmessages\n");
+    assert!(out.contains("3000 JobId=1 Job=\"Slow."), "{out}");
+    assert!(out.contains("marked to be canceled."), "{out}");
+    assert_eq!(report_line(&out, "Termination:"), "Admin Canceled", "{out}");
+}

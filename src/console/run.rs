@@ -213,12 +213,69 @@ pub fn wait(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     }
 }
 
-/// `cancel jobid=N`, `cancel job=NAME` (the first job in flight whose
+/// The JobIds in flight the console may see.
+fn visible_running(ctx: &Ctx<'_, '_>) -> Vec<i64> {
+    ctx.director
+        .jobs()
+        .running()
+        .into_iter()
+        .map(|(id, ..)| id)
+        .filter(|id| may_see_running(ctx, *id))
+        .collect()
+}
+
+/// Cancels the job in flight `id` the console may see, saying so.
+fn cancel_one(ctx: &Ctx<'_, '_>, id: i64, out: &mut Reply) {
+    // bacula-dir answers "Unauthorized command from this console" for a
+    // job outside JobACL (ua_select.c select_running_jobs), which tells
+    // that the job runs; here it is answered as a job that does not.
+    let found = if may_see_running(ctx, id) {
+        ctx.director.jobs().cancel(id)
+    } else {
+        None
+    };
+    match found {
+        Some(name) => out.line(format!(
+            "3000 JobId={id} Job=\"{name}\" marked to be canceled."
+        )),
+        None => out.line(format!("Warning Job JobId={id} is not running.")),
+    }
+}
+
+/// `cancel all [yes]`: every job in flight the console may see, after
+/// "Confirm cancel of N Jobs (yes/no):" unless `yes` is given; nothing
+/// is said when none runs (ua_select.c select_running_jobs "all").
+fn cancel_all(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    let ids = visible_running(ctx);
+    if ids.is_empty() {
+        return;
+    }
+    if !ctx.args.has("yes") {
+        let n = ids.len();
+        let prompt = format!(
+            "Confirm cancel of {n} Job{} (yes/no): ",
+            if n > 1 { "s" } else { "" }
+        );
+        let answer = ctx.ask(out, &prompt);
+        if !answer.is_some_and(|a| a.trim().eq_ignore_ascii_case("yes")) {
+            return;
+        }
+    }
+    for id in ids {
+        cancel_one(ctx, id, out);
+    }
+}
+
+/// `cancel all [yes]`, `cancel jobid=N`, `cancel job=NAME` (the first job in flight whose
 /// unique name begins with NAME: `job=Nightly` finds
 /// `Nightly.2026-12-01_01.00.00_03`) or `cancel ujobid=UNIQUE` (that
 /// unique name exactly), as bacula-dir's select_running_jobs finds them
 /// (get_jcr_by_partial_name, get_jcr_by_full_name).
 pub fn cancel(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    if ctx.args.has("all") {
+        cancel_all(ctx, out);
+        return;
+    }
     let named = |name: &str, exact: bool| {
         ctx.director
             .jobs()
@@ -239,6 +296,14 @@ pub fn cancel(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             let (key, exact) = match (ctx.args.get("job"), ctx.args.get("ujobid")) {
                 (Some(name), _) => (name, false),
                 (None, Some(name)) => (name, true),
+                // bacula-dir says "None of your jobs are running." when
+                // only jobs outside the console's ACLs run
+                // (ua_select.c count_running_jobs), which tells that
+                // they run; rdird says no job runs.
+                (None, None) if visible_running(ctx).is_empty() => {
+                    out.line("No Jobs running.");
+                    return;
+                }
                 (None, None) => {
                     out.line(
                         "cancel needs jobid=<JobId>, job=<Job name> or ujobid=<unique Job name>",
@@ -259,18 +324,5 @@ pub fn cancel(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             return;
         }
     };
-    // bacula-dir answers "Unauthorized command from this console" for a
-    // job outside JobACL (ua_select.c select_running_jobs), which tells
-    // that the job runs; here it is answered as a job that does not.
-    let found = if may_see_running(ctx, id) {
-        ctx.director.jobs().cancel(id)
-    } else {
-        None
-    };
-    match found {
-        Some(name) => out.line(format!(
-            "3000 JobId={id} Job=\"{name}\" marked to be canceled."
-        )),
-        None => out.line(format!("Warning Job JobId={id} is not running.")),
-    }
+    cancel_one(ctx, id, out);
 }
