@@ -30,12 +30,14 @@ fn summary(out: &str) -> Vec<String> {
 struct Answers {
     summary: String,
     bogus: String,
+    chooser: String,
 }
 
 fn ask(s: &Setup) -> Answers {
     Answers {
         summary: s.console("run job=Backup level=Incremental\nno\n"),
         bogus: s.console("run job=Backup level=Bogus\n"),
+        chooser: s.console("run\n1\nno\n"),
     }
 }
 
@@ -71,6 +73,26 @@ fn run_shows_bacula_dirs_summary_and_refuses_a_bad_level_before_asking() {
             "{out}"
         );
         assert!(!out.contains("OK to run?"), "{out}");
+    }
+    // `run` alone offers the Job resources (ua_select.c
+    // select_job_resource), then runs the one chosen as if named.
+    let jobs = |out: &str| -> Vec<String> {
+        out.lines()
+            .skip_while(|l| *l != "The defined Job resources are:")
+            .take_while(|l| !l.starts_with("Select Job resource"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert!(jobs(&ours.chooser).len() > 2, "{}", ours.chooser);
+    assert_eq!(
+        jobs(&ours.chooser),
+        jobs(&theirs.chooser),
+        "{}",
+        theirs.chooser
+    );
+    for out in [&ours.chooser, &theirs.chooser] {
+        assert!(out.contains("Select Job resource (1-"), "{out}");
+        assert!(out.contains("JobName:  Backup\n"), "{out}");
     }
     let listed = s.console("list jobs\n");
     assert!(!listed.contains("| Backup "), "{listed}");

@@ -55,7 +55,22 @@ fn refused(ctx: &Ctx<'_, '_>, res: &Resource, req: &RunRequest) -> Option<String
 /// `run [job=]NAME [level=…] [priority=…] … [yes]`: without `yes` the
 /// console is asked first.
 pub fn run(ctx: &Ctx<'_, '_>, out: &mut Reply) {
-    let req = match RunRequest::parse(ctx.args) {
+    // No job named: the Job resources to choose from, as bacula-dir's
+    // select_job_resource offers them.
+    let parsed = match RunRequest::parse(ctx.args) {
+        Err(e) if e == job::NO_JOB => {
+            let cfg = ctx.director.config();
+            let Some(res) = super::select::resource(ctx, out, &cfg, Kind::Job) else {
+                return;
+            };
+            let mut args = ctx.args.clone();
+            args.keys.push("job".into());
+            args.values.push(Some(res.name.clone()));
+            RunRequest::parse(&args)
+        }
+        r => r,
+    };
+    let req = match parsed {
         Ok(r) => r,
         Err(e) => {
             out.line(e);

@@ -14,6 +14,7 @@ mod report;
 mod restore;
 pub mod retention;
 mod run_line;
+pub use run_line::NO_JOB;
 pub mod runscript;
 pub mod schedule;
 pub mod state;

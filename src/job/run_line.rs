@@ -35,6 +35,10 @@ const NOT_APPLIED: &[&str] = &[
     "fdcalled",
 ];
 
+/// A `run` line that names no job: a console then offers the Job
+/// resources to choose from.
+pub const NO_JOB: &str = "run needs job=<Job name>";
+
 /// Sets `slot` to `value` unless it was set already (`what` names it).
 fn once(slot: &mut Option<String>, value: &str, what: &str) -> Result<(), String> {
     if slot.is_some() {
@@ -83,7 +87,7 @@ impl RunRequest {
                 _ => return Err(format!("Invalid keyword: {key}")),
             }
         }
-        req.job = job.ok_or("run needs job=<Job name>")?;
+        req.job = job.ok_or(NO_JOB)?;
         req.level = level;
         req.priority = match priority {
             Some(p) => Some(
