@@ -234,7 +234,9 @@ fn list_pools_and_clients_come_from_the_catalog() {
     let d = start();
     let out = d.output_of("list pools\n", "list pools");
     assert!(
-        out.starts_with("Using Catalog \"MyCatalog\"\n+--------+--------+"),
+        out.starts_with(
+            "Automatically selected Catalog: MyCatalog\nUsing Catalog \"MyCatalog\"\n+--------+--------+"
+        ),
         "{out}"
     );
     assert!(

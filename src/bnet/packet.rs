@@ -42,6 +42,12 @@ pub enum Signal {
     InfoMsg,
     /// The next packet is a prompt for a line of text (api mode).
     TextInput,
+    /// A selection list starts (api mode): its heading, then its items.
+    StartSelect,
+    /// The selection list ends (api mode).
+    EndSelect,
+    /// The Director waits for the number of an item (api mode).
+    SelectInput,
     /// Any other signal, by number.
     Other(i32),
 }
@@ -67,6 +73,9 @@ impl Signal {
             Signal::InfoMsg => -22,
             Signal::SubPrompt => -27,
             Signal::TextInput => -28,
+            Signal::StartSelect => -11,
+            Signal::EndSelect => -12,
+            Signal::SelectInput => -19,
             Signal::Other(n) => n,
         }
     }
@@ -91,6 +100,9 @@ impl Signal {
             -22 => Signal::InfoMsg,
             -27 => Signal::SubPrompt,
             -28 => Signal::TextInput,
+            -11 => Signal::StartSelect,
+            -12 => Signal::EndSelect,
+            -19 => Signal::SelectInput,
             n => Signal::Other(n),
         }
     }
