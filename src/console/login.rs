@@ -195,7 +195,7 @@ pub struct Refused {
     /// password, which the slow-down counts (a connection that goes away
     /// before it answers has guessed nothing).
     pub wrong_answer: bool,
-    /// The connection closed before it sent anything: a port probe (a
+    /// The connection closed before its Hello arrived: a port probe (a
     /// monitoring check, a load balancer), which bacula-dir 9.6.7 leaves
     /// unreported, not an attempt at a login.
     pub probe: bool,

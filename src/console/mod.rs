@@ -572,8 +572,12 @@ fn session(
             wrong_answer,
             probe,
         }) => {
-            if slot.is_shed() || probe {
+            if slot.is_shed() {
                 tracing::debug!("{error}");
+            } else if probe {
+                // Logged, but no security message: bacula-dir 9.6.7 sends
+                // none for a connection that goes before its Hello.
+                tracing::info!("{error}");
             } else {
                 tracing::warn!("{error}");
                 // A refused login is a security message of the Director's
