@@ -67,9 +67,9 @@ impl Raw {
     }
 }
 
-/// A session with the Director's queue of messages read: the probe
-/// connection of `switch_director`, which never says Hello, is refused
-/// with a security message that each Director queues when it notices.
+/// A session with the Director's queue of messages read (what the site's
+/// jobs left there), so that a reply compared carries no
+/// BNET_MSGS_PENDING of theirs.
 fn drained(s: &Setup) -> Raw {
     std::thread::sleep(Duration::from_millis(1500));
     let mut raw = Raw::login(s);
