@@ -234,15 +234,19 @@ fn list_pools_and_clients_come_from_the_catalog() {
     let d = start();
     let out = d.output_of("list pools\n", "list pools");
     assert!(
-        out.starts_with("Using Catalog \"MyCatalog\"\n+--------+--------+"),
+        out.starts_with(
+            "Automatically selected Catalog: MyCatalog\nUsing Catalog \"MyCatalog\"\n+--------+--------+"
+        ),
         "{out}"
     );
     assert!(
-        out.contains("| PoolId | Name   | NumVols | MaxVols | MaxVolBytes   |"),
+        out.contains("| PoolId | Name   | NumVols | MaxVols | MaxVolBytes |"),
         "{out}"
     );
+    // Integers bare and left-aligned, as bacula-dir prints them from an
+    // SQLite catalog.
     assert!(
-        out.contains("|      1 | Full   |       0 |       0 | 1,073,741,824 |"),
+        out.contains("| 1      | Full   | 0       | 0       | 1073741824  |"),
         "{out}"
     );
     let out = d.output_of("list clients\n", "list clients");
@@ -597,7 +601,7 @@ fn a_script_starts_a_job_with_job_run() {
         .filter(|l| l.contains("| Maintenance |"))
         .collect();
     assert_eq!(rows.len(), 1, "{out}");
-    assert!(rows[0].starts_with("|     2 |"), "{out}");
+    assert!(rows[0].starts_with("| 2     |"), "{out}");
 }
 
 #[test]
@@ -673,11 +677,12 @@ fn delete_jobid_removes_the_job_and_its_log() {
 }
 
 #[test]
-fn api_2_answers_in_key_value_form_and_api_json_in_json_rpc() {
+fn api_2_lists_as_text_mode_does_and_api_json_in_json_rpc() {
     let d = start();
     let out = d.console(".api 2\nlist pools\n.api json\nlist clients\nfrobnicate\n");
+    // bacula-dir 9.6.7's do_list_cmd keeps its table in `.api 2`.
     assert!(
-        out.contains("poolid=1\nname=Full\nnumvols=0\nmaxvols=0\nmaxvolbytes=1073741824\n"),
+        out.contains("| 1      | Full   | 0       | 0       | 1073741824  |"),
         "{out}"
     );
     let json_lines: Vec<serde_json::Value> = out

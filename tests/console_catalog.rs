@@ -5,11 +5,9 @@
 //! bacula-dir and then to rdird, compared line by line where the layout
 //! is fixed; with real bacula-fd and bacula-sd.
 //!
-//! One difference holds throughout: rdird right-aligns integers with
-//! thousands separators, as bacula-dir's list_result does on MySQL and
-//! PostgreSQL; bacula-dir's SQLite backend reports every column as text
-//! (cats/sqlite.c sql_fetch_field), so on SQLite it prints them
-//! left-aligned and bare. The comparison reads each cell's value.
+//! Integers are printed as bacula-dir's list_result prints them from an
+//! SQLite catalog (cats/sqlite.c sql_fetch_field reports every column as
+//! text): left-aligned, no thousands separators; lines are compared raw.
 
 mod common;
 use common::site::*;
@@ -120,6 +118,12 @@ const COMMANDS: &[&str] = &[
     "llist jobmedia",
     "llist jobmedia jobid=1",
     "list jobs long",
+    "list jobid=1,2",
+    ".api 2",
+    "list jobs limit=2",
+    "llist jobid=2",
+    "list volumes pool=Small",
+    ".api 0",
     "show directors",
     "show clients",
     "show client=gone-fd",
@@ -200,32 +204,13 @@ fn answer(all: &str, command: &str) -> String {
     lines[start..end].iter().map(|l| format!("{l}\n")).collect()
 }
 
-/// A cell's value as both Directors mean it: trimmed, and an integer
-/// without its thousands separators.
-fn value(cell: &str) -> String {
-    let t = cell.trim();
-    let bare = t.replace(',', "");
-    if !bare.is_empty()
-        && bare
-            .trim_start_matches('-')
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-    {
-        bare
-    } else {
-        t.to_string()
-    }
-}
-
-/// An answer as lines to compare: a table's frame as its number of
-/// columns, each row as its values, a long listing's `name: value` as
-/// the pair; the catalog announcement is left out (bacula-dir says it
-/// once a session, and so does rdird, but not always at the same
-/// command), and so is "You have messages." (each Director holds its
-/// own queue: whether one waits depends on the process, not on the
-/// command), and the seconds a
-/// volume has left (ExpiresIn) are not compared, they move on between
-/// the two Directors' answers.
+/// An answer as lines to compare, raw; the catalog announcement is left
+/// out (bacula-dir says it once a session, and so does rdird, but not
+/// always at the same command), and so is "You have messages." (each
+/// Director holds its own queue: whether one waits depends on the
+/// process, not on the command), and the seconds a volume has left
+/// (ExpiresIn) are not compared, they move on between the two
+/// Directors' answers.
 fn normalized(answer: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut expires_col = None;
@@ -236,41 +221,24 @@ fn normalized(answer: &str) -> Vec<String> {
         {
             continue;
         }
-        if line.starts_with('+') {
-            out.push(format!(
-                "frame of {} columns",
-                line.matches('+').count() - 1
-            ));
-            continue;
-        }
         if let Some(row) = line.strip_prefix('|') {
-            let cells: Vec<String> = row.trim_end_matches('|').split('|').map(value).collect();
-            if cells.iter().any(|c| c == "ExpiresIn") {
-                expires_col = cells.iter().position(|c| c == "ExpiresIn");
+            let cells: Vec<&str> = row.trim_end_matches('|').split('|').collect();
+            if let Some(i) = cells.iter().position(|c| c.trim() == "ExpiresIn") {
+                expires_col = Some(i);
             }
             let cells: Vec<String> = cells
-                .into_iter()
+                .iter()
                 .enumerate()
-                .map(|(i, c)| {
-                    if Some(i) == expires_col && c != "ExpiresIn" {
-                        "(seconds)".into()
-                    } else {
-                        c
-                    }
+                .map(|(i, c)| match expires_col {
+                    Some(e) if e == i && c.trim() != "ExpiresIn" => "(seconds)".into(),
+                    _ => c.to_string(),
                 })
                 .collect();
-            out.push(cells.join(" | "));
+            out.push(format!("|{}|", cells.join("|")));
             continue;
         }
         match line.split_once(": ") {
-            Some((name, v)) if line.starts_with(' ') && !name.trim().contains(' ') => {
-                let v = if name.trim() == "ExpiresIn" {
-                    "(seconds)".to_string()
-                } else {
-                    value(v)
-                };
-                out.push(format!("{}: {v}", name.trim()));
-            }
+            Some((name, _)) if name.trim() == "ExpiresIn" => out.push(format!("{name}: (seconds)")),
             _ => out.push(line.to_string()),
         }
     }
@@ -287,10 +255,13 @@ fn without_job_echo(mut lines: Vec<String>) -> Vec<String> {
         lines.pop();
         return lines;
     }
-    let header = "JobId | Name | StartTime | Type | Level | JobFiles | JobBytes | JobStatus";
-    match lines.iter().rposition(|l| l == header) {
-        Some(h) if h >= 1 && lines[h - 1].starts_with("frame") => lines[..h - 1].to_vec(),
-        _ => match lines.iter().rposition(|l| l.starts_with("JobId: ")) {
+    let header = |l: &String| l.starts_with("| JobId ") && l.contains("| JobStatus |");
+    match lines.iter().rposition(header) {
+        Some(h) if h >= 1 && lines[h - 1].starts_with('+') => lines[..h - 1].to_vec(),
+        _ => match lines
+            .iter()
+            .rposition(|l| l.trim_start().starts_with("JobId: "))
+        {
             Some(j) => lines[..j].to_vec(),
             None => lines,
         },
@@ -302,7 +273,14 @@ fn without_job_echo(mut lines: Vec<String>) -> Vec<String> {
 fn list_and_llist_answer_as_bacula_dir_does_on_the_same_catalog() {
     let a = answers();
     for command in COMMANDS.iter().filter(|c| c.contains("list")) {
-        let (b, r) = (answer(&a.bacula, command), answer(&a.rdird, command));
+        let (mut b, r) = (answer(&a.bacula, command), answer(&a.rdird, command));
+        // bacula-dir 9.6.7 reads `jobid=1,2` as JobId 1 (ua_output.c
+        // do_list_cmd, str_to_int64 stops at the comma) and drops the
+        // rest unsaid; rdird lists every job named, here the site's two:
+        // what bacula-dir's `list jobs` lists.
+        if *command == "list jobid=1,2" {
+            b = answer(&a.bacula, "list jobs");
+        }
         let mut expected = normalized(&b);
         let echoing = [
             "files",
@@ -387,7 +365,9 @@ fn update_sets_every_volume_field_and_answers_as_bacula_dir_does() {
         rdird.join("\n")
     );
     assert!(
-        rdird.contains(&"StartTime: 2026-01-02 03:04:05".to_string()),
+        rdird
+            .iter()
+            .any(|l| l.trim() == "StartTime: 2026-01-02 03:04:05"),
         "{}",
         rdird.join("\n")
     );

@@ -67,9 +67,9 @@ impl Raw {
     }
 }
 
-/// A session with the Director's queue of messages read: the probe
-/// connection of `switch_director`, which never says Hello, is refused
-/// with a security message that each Director queues when it notices.
+/// A session with the Director's queue of messages read (what the site's
+/// jobs left there), so that a reply compared carries no
+/// BNET_MSGS_PENDING of theirs.
 fn drained(s: &Setup) -> Raw {
     std::thread::sleep(Duration::from_millis(1500));
     let mut raw = Raw::login(s);
@@ -433,4 +433,107 @@ fn status_dir_parts_and_prompts_in_api_mode_as_bacula_dir_sends_them() {
         "{:?}",
         rdird[16]
     );
+}
+
+/// In api mode a selection list comes as bacula-dir's do_prompt
+/// (ua_select.c) sends it for a GUI's dialog: BNET_START_SELECT, the
+/// heading, the bare items, BNET_END_SELECT, BNET_SELECT_INPUT, then
+/// the question after BNET_TEXT_INPUT; in text mode the numbered lines.
+#[test]
+fn a_selection_list_in_api_mode_is_framed_for_a_dialog_as_bacula_dir_frames_it() {
+    let mut s = site();
+    let script: &[&[u8]] = &[
+        b".api 1",
+        b"list nextvol",
+        b".",
+        b".api 0",
+        b"list nextvol",
+        b".",
+    ];
+    let mut replies = Vec::new();
+    for d in [Director::BaculaDir, Director::Rdird] {
+        s.switch_director(d);
+        let mut raw = drained(&s);
+        replies.push(script.iter().map(|c| raw.ask(c)).collect::<Vec<_>>());
+    }
+    let (bacula, rdird) = (&replies[0], &replies[1]);
+    for i in 1..script.len() {
+        assert_eq!(
+            rdird[i],
+            bacula[i],
+            "{:?}",
+            String::from_utf8_lossy(script[i])
+        );
+    }
+    // What the comparison stands on: the api list starts with
+    // BNET_START_SELECT (-11) and its items have no numbers.
+    let start = rdird[1].iter().position(|p| p == "signal -11");
+    assert_eq!(
+        rdird[1].get(start.map_or(0, |i| i + 1)).map(String::as_str),
+        Some("\"The defined Job resources are:\\n\""),
+        "{:?}",
+        rdird[1]
+    );
+    assert!(
+        rdird[1].contains(&"\"Backup\"".to_string()),
+        "{:?}",
+        rdird[1]
+    );
+    assert!(rdird[4].iter().any(|p| p.contains("1: ")), "{:?}", rdird[4]);
+}
+
+/// A daemon's `.status` packets end with the C string's NUL, and a file
+/// daemon sends a lone NUL after each part: bacula-dir 9.6.7 relays them
+/// with `send_msg("%s", …)` (ua_dotcmds.c, ua_status.c
+/// do_client_status), which stops at the NUL, so no console gets one.
+#[test]
+fn no_nul_byte_from_a_daemon_reaches_the_console() {
+    let s = site();
+    let mut raw = drained(&s);
+    raw.ask(b".api 2");
+    for command in [
+        &b".status client=test-fd header"[..],
+        b".status client=test-fd running",
+        b".status storage=File header",
+        b"status client=test-fd",
+        b"status storage=File",
+    ] {
+        let reply = raw.ask(command);
+        assert!(reply.iter().any(|p| p.len() > 8), "{reply:?}");
+        assert!(
+            !reply.iter().any(|p| p.contains("\\0")),
+            "{}: {reply:?}",
+            String::from_utf8_lossy(command)
+        );
+    }
+}
+
+/// A bare TCP connect and close (a monitoring probe) is no login attempt:
+/// it queues no security message, as bacula-dir 9.6.7 stays silent; a
+/// wrong password still does.
+#[test]
+fn a_port_probe_is_no_security_violation_but_a_wrong_password_is() {
+    let mut s = site();
+    for d in [Director::BaculaDir, Director::Rdird] {
+        s.switch_director(d);
+        let mut raw = drained(&s);
+        for _ in 0..3 {
+            drop(TcpStream::connect(("127.0.0.1", s.dir_port)).unwrap());
+        }
+        std::thread::sleep(Duration::from_millis(1500));
+        let after_probes = raw.ask(b"messages").join("");
+        assert!(!after_probes.contains("Security"), "{d:?}: {after_probes}");
+    }
+    let mut raw = drained(&s);
+    let mut c = Connection::new(
+        TcpStream::connect(("127.0.0.1", s.dir_port)).unwrap(),
+        "the Director",
+        Duration::from_secs(30),
+    );
+    c.send("Hello *UserAgent* calling 102\n").unwrap();
+    let _ = cram::answer_peer(&mut c, &cram::password_key("not-the-password"));
+    drop(c);
+    std::thread::sleep(Duration::from_millis(1500));
+    let after_guess = raw.ask(b"messages").join("");
+    assert!(after_guess.contains("Security violation"), "{after_guess}");
 }

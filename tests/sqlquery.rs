@@ -141,7 +141,7 @@ fn a_select_sees_what_the_director_committed_since_the_last_query() {
         .lines()
         .filter(|l| l.starts_with("| ") && !l.contains("Jobs"))
         .collect();
-    assert_eq!(tables, vec!["|    0 |", "|    1 |"], "{out}");
+    assert_eq!(tables, vec!["| 0    |", "| 1    |"], "{out}");
 }
 
 #[test]
@@ -237,7 +237,7 @@ fn one_huge_value_is_refused_by_sqlite_and_the_director_stays_small() {
     );
     // printf gives NULL past the limit, zeroblob an error; neither is built.
     assert!(out.contains("too big"), "{out}");
-    assert!(out.contains("|     7 |"), "{out}");
+    assert!(out.contains("| 7     |"), "{out}");
     let peak = peak_mb(&s);
     assert!(peak < 200, "the Director grew to {peak} MB");
     assert!(s.console("version").contains("rdird"));
@@ -260,7 +260,7 @@ fn a_query_longer_than_a_megabyte_is_dropped_and_the_next_one_runs() {
         &out[out.len().saturating_sub(2000)..]
     );
     assert!(
-        out.contains("|     42 |"),
+        out.contains("| 42     |"),
         "{}",
         &out[out.len().saturating_sub(2000)..]
     );

@@ -45,6 +45,12 @@ pub enum Signal {
     /// A `run` command's summary follows (api mode): bat opens its run
     /// dialog on it.
     RunCmd,
+    /// A selection list starts (api mode): its heading, then its items.
+    StartSelect,
+    /// The selection list ends (api mode).
+    EndSelect,
+    /// The Director waits for the number of an item (api mode).
+    SelectInput,
     /// Any other signal, by number.
     Other(i32),
 }
@@ -71,6 +77,9 @@ impl Signal {
             Signal::RunCmd => -23,
             Signal::SubPrompt => -27,
             Signal::TextInput => -28,
+            Signal::StartSelect => -11,
+            Signal::EndSelect => -12,
+            Signal::SelectInput => -19,
             Signal::Other(n) => n,
         }
     }
@@ -96,6 +105,9 @@ impl Signal {
             -23 => Signal::RunCmd,
             -27 => Signal::SubPrompt,
             -28 => Signal::TextInput,
+            -11 => Signal::StartSelect,
+            -12 => Signal::EndSelect,
+            -19 => Signal::SelectInput,
             n => Signal::Other(n),
         }
     }

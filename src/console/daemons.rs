@@ -81,9 +81,19 @@ pub fn connecting(noun: &str, res: &Resource) -> String {
     )
 }
 
-/// Relays a daemon's line to the console as it came (with its newline).
+/// Relays a daemon's line to the console as it came (with its newline),
+/// up to its first NUL: the daemons end some packets with the C string's
+/// NUL (a file daemon's `.status` sends a lone one after each part), and
+/// bacula-dir 9.6.7 relays each with `send_msg("%s", msg)`
+/// (ua_status.c do_client_status, ua_dotcmds.c), which stops there. A
+/// packet that held nothing before its NUL is left out.
 pub fn relay(out: &mut Reply) -> impl FnMut(&str) + '_ {
-    |line: &str| {
+    |packet: &str| {
+        let line = match packet.split_once('\0') {
+            Some(("", _)) => return,
+            Some((text, _)) => text,
+            None => packet,
+        };
         if line.ends_with('\n') {
             out.push(line.to_string());
         } else {

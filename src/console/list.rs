@@ -42,7 +42,7 @@ pub fn commas(digits: &str) -> String {
 pub struct Rows {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Option<String>>>,
-    /// Columns holding integers, shown right-aligned with commas.
+    /// Columns holding integers, given as numbers in `.api json`.
     pub numeric: Vec<bool>,
     /// The query had more rows than `MAX_ROWS` or `MAX_REPLY` bytes of
     /// values: it was stopped there.
@@ -120,33 +120,27 @@ pub fn query(db: &rusqlite::Connection, sql: &str, params: &[SqlValue]) -> Resul
 /// list_result pads to 100 at most; a longer value overflows its frame).
 const MAX_WIDTH: usize = 100;
 
-fn cell(rows: &Rows, col: usize, v: &Option<String>) -> String {
+/// A value as bacula-dir's list_result prints it from an SQLite catalog:
+/// as stored. Its SQLite backend (cats/sqlite.c sql_fetch_field) reports
+/// every column as text, so integers get no thousands separators (which
+/// it adds only for the numeric fields of MySQL and PostgreSQL), and
+/// scripts that read `llist` get the digits.
+fn cell(v: &Option<String>) -> String {
     match v {
         None => "NULL".to_string(),
-        Some(s) if rows.numeric[col] => commas(s),
         Some(s) => s.clone(),
     }
 }
 
-/// One cell of the table, `text` padded to `width` characters on the left
-/// (`right`) or on the right. Padded by hand: `format!`'s widths stop at
-/// 65535, and a value may be longer.
-fn boxed(text: &str, width: usize, right: bool) -> String {
+/// One cell of the table, `text` left-aligned in `width` characters (as
+/// every column of an SQLite catalog is). Padded by hand: `format!`'s
+/// widths stop at 65535, and a value may be longer.
+fn boxed(text: &str, width: usize) -> String {
     let pad = " ".repeat(width.saturating_sub(text.chars().count()));
-    if right {
-        format!("| {pad}{text} ")
-    } else {
-        format!("| {text}{pad} ")
-    }
+    format!("| {text}{pad} ")
 }
 
 /// The result as bacula-dir's boxed table; nothing for no rows.
-///
-/// Integers are right-aligned with thousands separators, as
-/// bacula-dir's list_result prints them from a MySQL or PostgreSQL
-/// catalog; its SQLite backend (cats/sqlite.c sql_fetch_field) reports
-/// every column as text, so bacula-dir on SQLite left-aligns them
-/// without separators.
 pub fn table(rows: &Rows, out: &mut Reply) {
     table_at_least(rows, 0, out);
 }
@@ -160,7 +154,7 @@ pub fn table_at_least(rows: &Rows, wide: usize, out: &mut Reply) {
         .map(|c| {
             rows.rows
                 .iter()
-                .map(|r| cell(rows, c, &r[c]).chars().count())
+                .map(|r| cell(&r[c]).chars().count())
                 .chain([rows.columns[c].chars().count(), wide])
                 .max()
                 .unwrap_or(0)
@@ -177,7 +171,7 @@ pub fn table_at_least(rows: &Rows, wide: usize, out: &mut Reply) {
         .columns
         .iter()
         .zip(&widths)
-        .map(|(c, w)| boxed(c, *w, false))
+        .map(|(c, w)| boxed(c, *w))
         .collect::<String>()
         + "|";
     out.line(header);
@@ -186,28 +180,12 @@ pub fn table_at_least(rows: &Rows, wide: usize, out: &mut Reply) {
         let line: String = r
             .iter()
             .enumerate()
-            .map(|(c, v)| boxed(&cell(rows, c, v), widths[c], rows.numeric[c] && v.is_some()))
+            .map(|(c, v)| boxed(&cell(v), widths[c]))
             .collect::<String>()
             + "|";
         out.line(line);
     }
     out.line(&rule);
-    note_if_cut(rows, out);
-}
-
-/// The result as `.api 2` prints it: `column=value` lines, a blank line
-/// between records.
-pub fn key_values(rows: &Rows, out: &mut Reply) {
-    for r in &rows.rows {
-        for (c, v) in r.iter().enumerate() {
-            out.line(format!(
-                "{}={}",
-                rows.columns[c].to_ascii_lowercase(),
-                v.clone().unwrap_or_default()
-            ));
-        }
-        out.line("");
-    }
     note_if_cut(rows, out);
 }
 
@@ -246,11 +224,7 @@ pub fn vertical(rows: &Rows, out: &mut Reply) {
         .unwrap_or(0);
     for r in &rows.rows {
         for (c, v) in r.iter().enumerate() {
-            out.line(format!(
-                " {:>width$}: {}",
-                rows.columns[c],
-                cell(rows, c, v)
-            ));
+            out.line(format!(" {:>width$}: {}", rows.columns[c], cell(v)));
         }
         out.line("");
     }
@@ -265,7 +239,7 @@ pub enum Layout {
 }
 
 /// Runs one listing query and shows its result as the console's mode
-/// asks: the table or the long form, `.api 2`'s key=value lines, or
+/// asks: the table or the long form (in every mode but json), or
 /// `.api json`'s objects under `key`. `wide` is the narrowest a
 /// column of the table may be (bacula-dir's streamed listings, `list
 /// files`, give each of their columns 80 / columns characters).
@@ -287,8 +261,10 @@ pub fn show_query(
         }
     };
     drop(catalog);
+    // In `.api 2` bacula-dir 9.6.7 lists as in text mode: do_list_cmd
+    // (ua_output.c) gives list_result HORZ_LIST or VERT_LIST whatever
+    // the api level.
     match ctx.login.api.get() {
-        super::login::Api::KeyValue => key_values(&rows, out),
         super::login::Api::Json => {
             let mut m = match out.data.take() {
                 Some(serde_json::Value::Object(m)) => m,
@@ -307,15 +283,10 @@ pub fn show_query(
             out.data = Some(serde_json::Value::Object(m));
             note_if_cut(&rows, out);
         }
-        super::login::Api::Text | super::login::Api::Signals
-            if rows.rows.is_empty() && wide > 0 => {}
-        super::login::Api::Text | super::login::Api::Signals if rows.rows.is_empty() => {
-            out.line("No results to list.")
-        }
-        super::login::Api::Text | super::login::Api::Signals if layout == Layout::Long => {
-            vertical(&rows, out)
-        }
-        super::login::Api::Text | super::login::Api::Signals => table_at_least(&rows, wide, out),
+        _ if rows.rows.is_empty() && wide > 0 => {}
+        _ if rows.rows.is_empty() => out.line("No results to list."),
+        _ if layout == Layout::Long => vertical(&rows, out),
+        _ => table_at_least(&rows, wide, out),
     }
     Some(rows)
 }

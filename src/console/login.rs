@@ -195,6 +195,10 @@ pub struct Refused {
     /// password, which the slow-down counts (a connection that goes away
     /// before it answers has guessed nothing).
     pub wrong_answer: bool,
+    /// The connection closed before its Hello arrived: a port probe (a
+    /// monitoring check, a load balancer), which bacula-dir 9.6.7 leaves
+    /// unreported, not an attempt at a login.
+    pub probe: bool,
 }
 
 impl From<BnetError> for Refused {
@@ -202,6 +206,7 @@ impl From<BnetError> for Refused {
         Refused {
             error,
             wrong_answer: false,
+            probe: false,
         }
     }
 }
@@ -238,7 +243,16 @@ fn authenticate(
     after_hello: impl FnOnce() -> Option<Duration>,
 ) -> Result<Login, Refused> {
     let started = Instant::now();
-    let hello = conn.recv_text()?;
+    let hello = match conn.recv_text() {
+        Err(error @ BnetError::Closed { .. }) => {
+            return Err(Refused {
+                error,
+                wrong_answer: false,
+                probe: true,
+            })
+        }
+        other => other?,
+    };
     let peer = conn.peer().to_string();
     let protocol = |what: String| BnetError::Protocol {
         peer: peer.clone(),
@@ -276,6 +290,7 @@ fn authenticate(
         return Err(Refused {
             error: refused(&why),
             wrong_answer,
+            probe: false,
         });
     }
     cram::answer_peer(conn, &key)?;
@@ -288,6 +303,7 @@ fn authenticate(
             return Err(Refused {
                 error: refused(why),
                 wrong_answer: true,
+                probe: false,
             })
         }
     };

@@ -101,12 +101,17 @@ impl Reply {
         self.failed = true;
     }
 
-    /// Adds a line after `signal`, which only api mode sends.
+    /// Adds a line after `signal` (which only api mode sends).
     pub fn marked(&mut self, signal: Signal, text: &str) {
+        self.signal(signal);
+        self.line(text);
+    }
+
+    /// Adds a signal here, sent in api mode only (text mode drops it).
+    pub fn signal(&mut self, signal: Signal) {
         if !self.cut {
             self.marks.push((self.packets.len(), signal));
         }
-        self.line(text);
     }
 
     /// Adds one packet, unless the reply has reached `MAX_REPLY`; the
@@ -183,11 +188,27 @@ pub struct Ctx<'a, 'b> {
 
 impl Ctx<'_, '_> {
     /// Says which catalog the session uses, the first time one of its
-    /// commands reads the catalog, in text mode (ua_cmds.c open_db).
+    /// commands reads the catalog (ua_cmds.c open_db): the one catalog
+    /// the console may use is "Automatically selected" unless in gui
+    /// mode, as get_catalog_resource's do_prompt says it (in api mode
+    /// before a command's own selection list, say), then named in text
+    /// mode. A dot command runs in gui mode (ua_dotcmds.c
+    /// do_a_dot_command sets ua->gui while it runs).
     pub fn using_catalog(&self, out: &mut Reply) {
-        if !self.login.catalog_announced.replace(true) {
-            self.announce_catalog(out);
+        if self.login.catalog_announced.replace(true) {
+            return;
         }
+        let dot = self.line.trim_start().starts_with('.');
+        if !dot && !self.login.modes.gui.get() {
+            let cfg = self.director.config();
+            let mut allowed = cfg
+                .all(crate::config::Kind::Catalog)
+                .filter(|c| login::Acl::allows(&self.login.acl.catalogs, &c.name));
+            if let (Some(only), None) = (allowed.next(), allowed.next()) {
+                out.line(format!("Automatically selected Catalog: {}", only.name));
+            }
+        }
+        self.announce_catalog(out);
     }
 
     /// Says which catalog a command uses, in text mode: each time, for a
@@ -549,9 +570,14 @@ fn session(
         Err(login::Refused {
             error,
             wrong_answer,
+            probe,
         }) => {
             if slot.is_shed() {
                 tracing::debug!("{error}");
+            } else if probe {
+                // Logged, but no security message: bacula-dir 9.6.7 sends
+                // none for a connection that goes before its Hello.
+                tracing::info!("{error}");
             } else {
                 tracing::warn!("{error}");
                 // A refused login is a security message of the Director's

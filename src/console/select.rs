@@ -3,10 +3,14 @@
 //! `add_prompt`, `do_prompt`: "The defined Storage resources are:", one
 //! `     1: File` line per choice, "Select Storage resource (1-2): "),
 //! with its shortcuts: one choice is taken without asking, none is said
-//! to be empty, `.` gives up.
+//! to be empty, `.` gives up. In api mode the list is framed as
+//! do_prompt frames it for a GUI's selection dialog: BNET_START_SELECT,
+//! the heading, the bare items (no numbers, no newlines),
+//! BNET_END_SELECT, and BNET_SELECT_INPUT before each question.
 
 use super::login::Acl;
 use super::{Ctx, Reply};
+use crate::bnet::Signal;
 use crate::config::{Config, Kind, Resource};
 
 /// How many unusable answers are taken before a question is given up
@@ -46,27 +50,36 @@ pub fn choose<S: AsRef<str>>(
         out.line(format!("Automatically selected {what}: {}", only.as_ref()));
         return Some(0);
     }
+    let api = ctx.login.api.get().signals();
+    out.signal(Signal::StartSelect);
     out.line(header);
     for (i, item) in items.iter().enumerate() {
-        out.line(format!("{:>6}: {}", i + 1, item.as_ref()));
+        if api {
+            out.push(item.as_ref().to_string());
+        } else {
+            out.line(format!("{:>6}: {}", i + 1, item.as_ref()));
+        }
     }
+    out.signal(Signal::EndSelect);
     if items.is_empty() {
-        out.line(format!("Selection list for \"{what}\" is empty!"));
+        out.error(format!("Selection list for \"{what}\" is empty!"));
         return None;
     }
     let question = format!("{prompt} (1-{}): ", items.len());
     for _ in 0..MAX_TRIES {
+        out.signal(Signal::SelectInput);
         let Some(n) = number(ctx, out, &question) else {
             break;
         };
         match usize::try_from(n) {
             Ok(n) if (1..=items.len()).contains(&n) => return Some(n - 1),
-            _ => out.line(format!(
-                "Please enter a number between 1 and {}",
-                items.len()
-            )),
+            _ => out.marked(
+                Signal::WarningMsg,
+                &format!("Please enter a number between 1 and {}", items.len()),
+            ),
         }
     }
+    out.signal(Signal::InfoMsg);
     out.line("Selection aborted, nothing done.");
     None
 }

@@ -158,10 +158,14 @@ pub fn jobs(
     let mut where_ = String::from(" WHERE 1");
     for (k, v) in &named {
         match k.as_str() {
-            "jobid" => match v.trim().parse::<i64>() {
-                Ok(id) if id > 0 => {
-                    where_.push_str(" AND Job.JobId = ?");
-                    params.push(SqlValue::Integer(id));
+            // `jobid=1,2` lists both jobs; bacula-dir 9.6.7 reads it as
+            // JobId 1 and drops the rest unsaid (ua_output.c do_list_cmd,
+            // str_to_int64 stops at the comma).
+            "jobid" => match jobid_list(v) {
+                Some(ids) if ids.iter().all(|id| *id > 0) => {
+                    let marks = vec!["?"; ids.len()].join(",");
+                    where_.push_str(&format!(" AND Job.JobId IN ({marks})"));
+                    params.extend(ids.into_iter().map(SqlValue::Integer));
                 }
                 _ => {
                     out.line(format!("\"{v}\" is not a valid JobId."));
