@@ -15,6 +15,21 @@ pub fn label(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     ctx.using_catalog(out);
     let cfg = ctx.director.config();
     let acl = &ctx.login.acl;
+    // A Storage or Pool named but not found (or outside the console's
+    // ACL) ends the command here. bacula-dir 9.6.7 (ua_select.c
+    // get_storage_resource, select_pool_dbr) says so and then offers the
+    // list, whose one entry it takes without asking: a volume would be
+    // labeled on a Storage or in a Pool the administrator did not name.
+    if let Some(s) = ctx.args.get("storage") {
+        if cfg
+            .find(Kind::Storage, s)
+            .filter(|r| Acl::allows(&acl.storages, &r.name))
+            .is_none()
+        {
+            out.line(format!("Storage resource \"{s}\": not found"));
+            return;
+        }
+    }
     let Some(storage) = named(ctx, out, &cfg, Kind::Storage, "storage", &acl.storages) else {
         return;
     };
@@ -104,7 +119,8 @@ fn new_volume_name(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<String> {
 
 /// The Pool `pool=` names, or the one chosen from "Defined Pools:"
 /// (ua_select.c select_pool_dbr), among those the console's PoolACL
-/// allows.
+/// allows; a name that is not one of those ends the command (see
+/// `label`).
 fn catalog_pool<'c>(
     ctx: &Ctx<'_, '_>,
     out: &mut Reply,
@@ -117,7 +133,10 @@ fn catalog_pool<'c>(
             .filter(|r| Acl::allows(acl, &r.name))
         {
             Some(r) => return Some(r),
-            None => out.line(format!("Could not find Pool \"{p}\".")),
+            None => {
+                out.line(format!("Could not find Pool \"{p}\"."));
+                return None;
+            }
         }
     }
     let pools = allowed(cfg, Kind::Pool, acl);
