@@ -753,3 +753,30 @@ fn label_asks_for_the_storage_the_volume_name_and_the_pool_as_bacula_dir_does() 
     });
     assert_eq!(pool, "Small");
 }
+
+/// `purge` with nothing given: its warning, the "Choose item to purge"
+/// menu (ua_purge.c purge_cmd) and, for files, the Client list
+/// (get_client_resource), up to the Client question, which is
+/// answered with "." so that nothing is purged.
+fn purge_asked(s: &Setup) -> Vec<String> {
+    s.console("purge\n1\n.\n")
+        .lines()
+        .skip_while(|l| *l != "purge")
+        .filter(|l| {
+            *l != "You have messages."
+                && !l.starts_with("Automatically selected Catalog")
+                && !l.starts_with("Using Catalog")
+        })
+        .take_while(|l| !l.starts_with("Select Client (File daemon) resource"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn purge_alone_offers_bacula_dirs_menu_then_the_clients() {
+    let (bacula, rdird) = both(purge_asked);
+    let all = rdird.join("\n");
+    assert!(all.contains("Choose item to purge (1-3): "), "{all}");
+    assert!(all.contains("The defined Client resources are:"), "{all}");
+    assert_same_lines(&bacula, &rdird);
+}
