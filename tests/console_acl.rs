@@ -275,11 +275,11 @@ fn acting_outside(site: &Site) -> Vec<(String, &'static str)> {
         ),
         (
             "label volume=Sneaky-1 pool=OffPool storage=File".into(),
-            "Pool \"OffPool\" not found.",
+            "Could not find Pool \"OffPool\".",
         ),
         (
             "label volume=Sneaky-2 pool=Full storage=OffStore".into(),
-            "Storage \"OffStore\" not found.",
+            "Storage resource \"OffStore\": not found",
         ),
     ];
     for id in [foreign, mixed, off] {

@@ -688,3 +688,75 @@ fn list_jobs_days_and_hours_keep_the_recent_jobs() {
         );
     });
 }
+
+/// `label` with nothing given, as an administrator types it: the
+/// Storage list, "Enter new Volume name: " (asked again for an illegal
+/// name), then "Defined Pools:" (ua_label.c do_label), with the volume
+/// name `volume` typed and Storage File and Pool Small chosen.
+fn label_asked(s: &Setup, volume: &str) -> Vec<String> {
+    let input = format!("label\n1\nbad/{volume}\n{volume}\n2\n");
+    s.console(&input)
+        .replace(volume, "NEWVOL")
+        .lines()
+        .skip_while(|l| *l != "label")
+        .filter(|l| *l != "You have messages." && !l.starts_with("Automatically selected Catalog"))
+        // bacula-dir then has the SD mount the new volume ("Requesting to
+        // mount FileDev ...", "3906 File device ... is always mounted."),
+        // which rdird does not send.
+        .filter(|l| !l.starts_with("Requesting to mount") && !l.starts_with("3906 "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn label_asks_for_the_storage_the_volume_name_and_the_pool_as_bacula_dir_does() {
+    let bacula = on(Director::BaculaDir, |s| label_asked(s, "AskedB"));
+    let rdird = on(Director::Rdird, |s| label_asked(s, "AskedR"));
+    let all = rdird.join("\n");
+    assert!(
+        all.contains("Illegal character \"/\" in a volume name."),
+        "{all}"
+    );
+    assert!(
+        all.contains("Catalog record for Volume \"NEWVOL\", Slot 0  successfully created."),
+        "{all}"
+    );
+    assert_same_lines(&bacula, &rdird);
+    let pool: String = on(Director::Rdird, |s| {
+        s.catalog()
+            .query_row(
+                "SELECT Pool.Name FROM Media JOIN Pool USING (PoolId) WHERE VolumeName = 'AskedR'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    });
+    assert_eq!(pool, "Small");
+}
+
+/// `purge` with nothing given: its warning, the "Choose item to purge"
+/// menu (ua_purge.c purge_cmd) and, for files, the Client list
+/// (get_client_resource), up to the Client question, which is
+/// answered with "." so that nothing is purged.
+fn purge_asked(s: &Setup) -> Vec<String> {
+    s.console("purge\n1\n.\n")
+        .lines()
+        .skip_while(|l| *l != "purge")
+        .filter(|l| {
+            *l != "You have messages."
+                && !l.starts_with("Automatically selected Catalog")
+                && !l.starts_with("Using Catalog")
+        })
+        .take_while(|l| !l.starts_with("Select Client (File daemon) resource"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn purge_alone_offers_bacula_dirs_menu_then_the_clients() {
+    let (bacula, rdird) = both(purge_asked);
+    let all = rdird.join("\n");
+    assert!(all.contains("Choose item to purge (1-3): "), "{all}");
+    assert!(all.contains("The defined Client resources are:"), "{all}");
+    assert_same_lines(&bacula, &rdird);
+}

@@ -867,21 +867,24 @@ fn spooled_attributes_reach_the_catalog_as_unspooled_ones_do() {
 fn label_writes_the_volume_through_the_storage_daemon() {
     let s = setup("fd-secret");
     let out = s.console(
-        "label volume=Manual-1 pool=Full storage=File\nlabel volume=Manual-1 pool=Full storage=File\nlabel volume=bad/name pool=Full\n",
+        "label volume=Manual-1 pool=Full storage=File\nlabel volume=Manual-1 pool=Full storage=File\n.\nlabel volume=bad/name pool=Full storage=File\n.\n",
     );
     assert!(
         out.contains("3000 OK label. VolBytes="),
         "the storage daemon's answer: {out}"
     );
     assert!(
-        out.contains("Catalog record for Volume \"Manual-1\", Slot 0 successfully created."),
+        out.contains("Catalog record for Volume \"Manual-1\", Slot 0  successfully created."),
         "{out}"
     );
     assert!(
         out.contains("Media record for new Volume \"Manual-1\" already exists."),
         "{out}"
     );
-    assert!(out.contains("Illegal volume name \"bad/name\""), "{out}");
+    assert!(
+        out.contains("Illegal character \"/\" in a volume name."),
+        "{out}"
+    );
     let on_disk = std::fs::metadata(s.root.path().join("volumes/Manual-1"))
         .unwrap()
         .len();

@@ -27,10 +27,7 @@ fn client_arg(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<String> {
             out.line(format!("Client \"{c}\" not found."));
             None
         }
-        None => {
-            out.line("Give client=<Client name>.");
-            None
-        }
+        None => super::select::resource(ctx, out, &cfg, Kind::Client).map(|r| r.name.clone()),
     }
 }
 
@@ -201,7 +198,23 @@ pub fn purge(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         purge_volume(ctx, out, volume);
         return;
     }
-    let what = ctx.args.word(0).unwrap_or("").to_ascii_lowercase();
+    let mut what = ctx.args.word(0).unwrap_or("").to_ascii_lowercase();
+    if what.is_empty() {
+        // ua_purge.c purge_cmd's do_keyword_prompt.
+        let items = ["files", "jobs", "volume"];
+        let header = "You have the following choices:";
+        match super::select::choose(ctx, out, header, "", "Choose item to purge", &items) {
+            Some(2) => {
+                let Some(volume) = ctx.ask(out, "Enter a Volume name or *MediaId: ") else {
+                    return;
+                };
+                purge_volume(ctx, out, volume.trim());
+                return;
+            }
+            Some(n) => what = items[n].to_string(),
+            None => return,
+        }
+    }
     if what == "files" {
         let jobid = match ctx.args.jobid() {
             Ok(id) => id,

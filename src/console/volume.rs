@@ -2,64 +2,45 @@
 //! volume, pool, job and client records in the catalog.
 
 use super::login::Acl;
+use super::select::{allowed, choose, named, MAX_TRIES};
 use super::{Ctx, Reply};
 use crate::catalog::Truncatable;
 use crate::config::Kind;
-use crate::job::names::is_legal_volume_name;
 
-/// `label volume=NAME pool=POOL [storage=STORAGE] [slot=N] [drive=N]`:
-/// the storage daemon writes the label, then the catalog record is made.
+/// `label [storage=STORAGE] [volume=NAME] [pool=POOL] [slot=N] [drive=N]`:
+/// what is left out is asked for in ua_label.c do_label's order (the
+/// Storage, "Enter new Volume name: ", the Pool); the storage daemon
+/// writes the label, then the catalog record is made.
 pub fn label(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    ctx.using_catalog(out);
     let cfg = ctx.director.config();
-    let Some(volume) = ctx.args.get("volume") else {
-        out.line("label needs volume=<Volume name> pool=<Pool>");
-        return;
-    };
-    if !is_legal_volume_name(volume) {
-        out.line(format!(
-            "Illegal volume name \"{volume}\": use 1 to 127 letters, digits and :.-_"
-        ));
-        return;
-    }
-    let Some(pool) = ctx.args.get("pool").and_then(|p| cfg.find(Kind::Pool, p)) else {
-        out.line("label needs pool=<Pool> naming a Pool of the configuration");
-        return;
-    };
-    if !Acl::allows(&ctx.login.acl.pools, &pool.name) {
-        out.line(format!("Pool \"{}\" not found.", pool.name));
-        return;
-    }
-    let storage = match ctx.args.get("storage") {
-        Some(s) => cfg.find(Kind::Storage, s),
-        None => {
-            let first = cfg
-                .all(Kind::Storage)
-                .find(|s| Acl::allows(&ctx.login.acl.storages, &s.name));
-            if let Some(s) = first {
-                out.line(format!("Automatically selected Storage: {}", s.name));
-            }
-            first
+    let acl = &ctx.login.acl;
+    // A Storage or Pool named but not found (or outside the console's
+    // ACL) ends the command here. bacula-dir 9.6.7 (ua_select.c
+    // get_storage_resource, select_pool_dbr) says so and then offers the
+    // list, whose one entry it takes without asking: a volume would be
+    // labeled on a Storage or in a Pool the administrator did not name.
+    if let Some(s) = ctx.args.get("storage") {
+        if cfg
+            .find(Kind::Storage, s)
+            .filter(|r| Acl::allows(&acl.storages, &r.name))
+            .is_none()
+        {
+            out.line(format!("Storage resource \"{s}\": not found"));
+            return;
         }
+    }
+    let Some(storage) = named(ctx, out, &cfg, Kind::Storage, "storage", &acl.storages) else {
+        return;
     };
-    let Some(storage) = storage.filter(|s| Acl::allows(&ctx.login.acl.storages, &s.name)) else {
-        match ctx.args.get("storage") {
-            Some(s) => out.line(format!("Storage \"{s}\" not found.")),
-            None => out.line("label needs storage=<Storage> naming a Storage of the configuration"),
-        }
+    let Some(volume) = new_volume_name(ctx, out) else {
+        return;
+    };
+    let volume = volume.as_str();
+    let Some(pool) = catalog_pool(ctx, out, &cfg) else {
         return;
     };
     let media_type = storage.str("MediaType").unwrap_or("File");
-    if ctx
-        .director
-        .catalog()
-        .volume_exists(volume)
-        .unwrap_or(false)
-    {
-        out.line(format!(
-            "Media record for new Volume \"{volume}\" already exists."
-        ));
-        return;
-    }
     let number = |k: &str| ctx.args.get(k).and_then(|v| v.parse().ok()).unwrap_or(0);
     let slot = number("slot");
     let sd = crate::peer::sd::daemon(&cfg.director().name, storage);
@@ -68,6 +49,9 @@ pub fn label(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         storage.name,
         sd.host(),
         sd.port()
+    ));
+    out.line(format!(
+        "Sending label command for Volume \"{volume}\" Slot {slot} ..."
     ));
     let req = crate::peer::sd::LabelRequest {
         volume,
@@ -94,10 +78,78 @@ pub fn label(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         .and_then(|_| catalog.labeled(volume, bytes, slot));
     match created {
         Ok(()) => out.line(format!(
-            "Catalog record for Volume \"{volume}\", Slot {slot} successfully created."
+            "Catalog record for Volume \"{volume}\", Slot {slot}  successfully created."
         )),
         Err(e) => out.line(format!("Label failed: {e}")),
     }
+}
+
+/// The new volume's name: `volume=`, or the console's answer to "Enter
+/// new Volume name: ", asked again while the name is illegal or taken
+/// (ua_label.c do_label's loop; rdird gives up after `MAX_TRIES`).
+fn new_volume_name(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<String> {
+    let mut given = ctx.args.get("volume").map(str::to_string);
+    for _ in 0..MAX_TRIES {
+        let name = match given.take() {
+            Some(n) => n,
+            None => ctx.ask(out, "Enter new Volume name: ")?.trim().to_string(),
+        };
+        if name == "." {
+            return None;
+        }
+        if let Some(c) = name
+            .chars()
+            .find(|c| !c.is_ascii_alphanumeric() && !":.-_".contains(*c))
+        {
+            out.line(format!("Illegal character \"{c}\" in a volume name."));
+        } else if name.len() >= 128 {
+            out.line("Volume name too long.");
+        } else if name.is_empty() {
+            out.line("Volume name must be at least one character long.");
+        } else if ctx.director.catalog().volume_exists(&name).unwrap_or(false) {
+            out.line(format!(
+                "Media record for new Volume \"{name}\" already exists."
+            ));
+        } else {
+            return Some(name);
+        }
+    }
+    None
+}
+
+/// The Pool `pool=` names, or the one chosen from "Defined Pools:"
+/// (ua_select.c select_pool_dbr), among those the console's PoolACL
+/// allows; a name that is not one of those ends the command (see
+/// `label`).
+fn catalog_pool<'c>(
+    ctx: &Ctx<'_, '_>,
+    out: &mut Reply,
+    cfg: &'c crate::config::Config,
+) -> Option<&'c crate::config::Resource> {
+    let acl = &ctx.login.acl.pools;
+    if let Some(p) = ctx.args.get("pool") {
+        match cfg
+            .find(Kind::Pool, p)
+            .filter(|r| Acl::allows(acl, &r.name))
+        {
+            Some(r) => return Some(r),
+            None => {
+                out.line(format!("Could not find Pool \"{p}\"."));
+                return None;
+            }
+        }
+    }
+    let pools = allowed(cfg, Kind::Pool, acl);
+    let names: Vec<&str> = pools.iter().map(|r| r.name.as_str()).collect();
+    choose(
+        ctx,
+        out,
+        "Defined Pools:",
+        "Pool",
+        "Select the Pool",
+        &names,
+    )
+    .map(|i| pools[i])
 }
 
 /// `truncate [allpools | pool=POOL] [volume=NAME] [storage=STORAGE]
