@@ -14,7 +14,7 @@
 //! object it had registered, and its report says so.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -45,6 +45,28 @@ const SPAWN_WINDOW: Duration = Duration::from_secs(10);
 /// next job's home, and the spare that takes the place of the one after
 /// it while it loads. More than that go, with their memory.
 const SPARES: usize = 2;
+
+/// The most Exit waits at shutdown for the process used last to end the
+/// events it runs, before it goes to another.
+const SETTLE: Duration = Duration::from_secs(1);
+
+/// Counts the jobs homed, for [`Worker::last_used`].
+static USES: AtomicU64 = AtomicU64::new(0);
+
+/// Marks `w` as the process used last.
+fn used(w: &Worker) {
+    w.last_used
+        .store(USES.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+}
+
+/// The most recently used of `workers` (the first, when none was used).
+fn most_recent<'a>(
+    workers: impl DoubleEndedIterator<Item = &'a Arc<Worker>>,
+) -> Option<&'a Arc<Worker>> {
+    workers
+        .rev()
+        .max_by_key(|w| w.last_used.load(Ordering::SeqCst))
+}
 
 #[derive(Default)]
 struct State {
@@ -183,12 +205,13 @@ impl Pool {
                 return Some((home, lost));
             }
             let ready = |w: &&Arc<Worker>| w.load_state() == LoadState::Ready;
-            let free = s
-                .current
-                .iter()
-                .filter(ready)
-                .find(|w| w.homed.load(Ordering::SeqCst) == 0 && w.is_free())
-                .cloned();
+            let free = most_recent(
+                s.current
+                    .iter()
+                    .filter(ready)
+                    .filter(|w| w.homed.load(Ordering::SeqCst) == 0 && w.is_free()),
+            )
+            .cloned();
             let chosen = free.or_else(|| {
                 (s.current.len() >= MAX_INTERPRETERS || live(&s) >= MAX_LIVE)
                     .then(|| {
@@ -205,6 +228,7 @@ impl Pool {
             if let Some(w) = chosen {
                 w.in_flight.fetch_add(1, Ordering::SeqCst);
                 w.homed.fetch_add(1, Ordering::SeqCst);
+                used(&w);
                 s.homes.insert(job_id, w.clone());
                 self.keep_spare(&mut s);
                 return Some((w, lost));
@@ -259,14 +283,22 @@ impl Pool {
             .iter()
             .filter(|w| idle(w) && matches!(w.load_state(), LoadState::Ready | LoadState::Loading))
             .count();
-        let mut kept = 0;
+        // The idle ones used last stay: they hold what earlier jobs left.
+        let mut idle_ready: Vec<(u64, usize)> = s
+            .current
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| idle(w) && w.load_state() == LoadState::Ready)
+            .map(|(i, w)| (w.last_used.load(Ordering::SeqCst), i))
+            .collect();
+        idle_ready.sort_by_key(|&(used, i)| (std::cmp::Reverse(used), i));
+        let surplus: Vec<usize> = idle_ready.iter().skip(SPARES).map(|&(_, i)| i).collect();
+        let mut index = 0;
         s.current.retain(|w| {
-            if idle(w) && w.load_state() == LoadState::Ready {
-                kept += 1;
-                if kept > SPARES {
-                    w.kill("the pool holds more idle interpreter processes than it keeps");
-                    return false;
-                }
+            index += 1;
+            if surplus.contains(&(index - 1)) {
+                w.kill("the pool holds more idle interpreter processes than it keeps");
+                return false;
             }
             true
         });
@@ -419,9 +451,32 @@ impl Pool {
         Ok(())
     }
 
+    /// Waits until `until` for the process used last to end the events it
+    /// runs (a JobEnd that ends as the Director stops): Exit then finds the
+    /// state the script kept there.
+    fn settle(&self, until: Instant) {
+        let recent = {
+            let s = lock(&self.state);
+            most_recent(
+                s.current
+                    .iter()
+                    .filter(|w| w.load_state() == LoadState::Ready),
+            )
+            .filter(|w| w.last_used.load(Ordering::SeqCst) > 0)
+            .cloned()
+        };
+        let Some(w) = recent else {
+            return;
+        };
+        while !w.is_free() && w.load_state() == LoadState::Ready && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// Delivers Exit within `limit` (in a free process, or a fresh one
     /// when every one is busy), then kills every process.
     pub(crate) fn exit(&self, limit: Duration) {
+        self.settle(Instant::now() + SETTLE);
         let deadline = Instant::now() + limit;
         let worker = {
             let mut s = lock(&self.state);
@@ -429,7 +484,7 @@ impl Pool {
                 None
             } else {
                 sweep(&mut s);
-                let free = s.current.iter().find(|w| w.is_free()).cloned();
+                let free = most_recent(s.current.iter().filter(|w| w.is_free())).cloned();
                 let loading = s
                     .current
                     .iter()

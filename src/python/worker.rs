@@ -139,6 +139,9 @@ pub(crate) struct Worker {
     pub(crate) in_flight: AtomicUsize,
     /// Jobs whose Job object (and events object) lives here.
     pub(crate) homed: AtomicUsize,
+    /// When a job was last homed here, as the pool counts (0: never):
+    /// the state a script keeps between jobs lives in the one used last.
+    pub(crate) last_used: AtomicU64,
     /// The deadline of the last event queued here: the next one's time
     /// limit starts from it.
     queue_until: Mutex<Instant>,
@@ -225,6 +228,7 @@ impl Worker {
             loaded: Condvar::new(),
             in_flight: AtomicUsize::new(0),
             homed: AtomicUsize::new(0),
+            last_used: AtomicU64::new(0),
             queue_until: Mutex::new(Instant::now()),
             next_seq: AtomicU64::new(1),
             pending: Mutex::default(),
