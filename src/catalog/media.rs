@@ -52,12 +52,17 @@ pub const VOL_STATUSES: [&str; 10] = [
 ];
 
 impl Catalog {
-    /// Creates a Media record in `pool` with the pool's limits; its MediaId.
+    /// Creates a Media record in `pool` with the pool's limits, on the
+    /// Storage named `storage` (its catalog StorageId, as bacula-dir's
+    /// set_storageid_in_mr gives it); its MediaId. LabelDate stays 0 as
+    /// bacula-dir leaves it (sql_create.c bdb_create_media_record sets it
+    /// only when asked): the first job that writes on the volume sets it.
     pub fn create_volume(
         &self,
         name: &str,
         pool: &Resource,
         media_type: &str,
+        storage: &str,
     ) -> Result<i64, CatalogError> {
         let pool_id: i64 = self
             .db()
@@ -69,8 +74,8 @@ impl Catalog {
             .map_err(|e| self.err(e))?;
         self.db()
             .execute(
-                "INSERT INTO Media (VolumeName, PoolId, MediaType, VolStatus, Recycle, VolRetention, VolUseDuration, MaxVolJobs, MaxVolFiles, MaxVolBytes, LabelDate)
-                 VALUES (?1, ?2, ?3, 'Append', ?4, ?5, ?6, ?7, ?8, ?9, datetime('now', 'localtime'))",
+                "INSERT INTO Media (VolumeName, PoolId, MediaType, VolStatus, Recycle, VolRetention, VolUseDuration, MaxVolJobs, MaxVolFiles, MaxVolBytes, StorageId, Enabled)
+                 VALUES (?1, ?2, ?3, 'Append', ?4, ?5, ?6, ?7, ?8, ?9, COALESCE((SELECT StorageId FROM Storage WHERE Name = ?10), 0), 1)",
                 params![
                     name,
                     pool_id,
@@ -84,6 +89,7 @@ impl Catalog {
                     },
                     pool.int("MaximumVolumeFiles").unwrap_or(0),
                     pool.int("MaximumVolumeBytes").unwrap_or(0),
+                    storage,
                 ],
             )
             .map_err(|e| self.err(e))?;
@@ -177,12 +183,22 @@ impl Catalog {
         Ok(Some(msg))
     }
 
-    /// A label was written on the volume: its bytes and slot.
-    pub fn labeled(&self, name: &str, bytes: i64, slot: i64) -> Result<(), CatalogError> {
+    /// The storage daemon wrote a label on the volume, in `slot` of the
+    /// Storage named `storage`: its bytes and device type as the SD gave
+    /// them, InChanger when in a slot (ua_label.c send_label_request).
+    pub fn labeled(
+        &self,
+        name: &str,
+        label: crate::peer::sd::Labeled,
+        slot: i64,
+        storage: &str,
+    ) -> Result<(), CatalogError> {
         self.db()
             .execute(
-                "UPDATE Media SET VolBytes = ?2, Slot = ?3, LabelType = 0, LabelDate = datetime('now', 'localtime') WHERE VolumeName = ?1",
-                params![name, bytes, slot],
+                "UPDATE Media SET VolBytes = ?2, VolType = ?3, Slot = ?4, InChanger = ?4 > 0, LabelType = 0,
+                   StorageId = COALESCE((SELECT StorageId FROM Storage WHERE Name = ?5), 0)
+                 WHERE VolumeName = ?1",
+                params![name, label.bytes, label.vol_type, slot, storage],
             )
             .map(drop)
             .map_err(|e| self.err(e))

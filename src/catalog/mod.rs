@@ -309,11 +309,45 @@ impl Catalog {
             .map_err(|e| self.err(e))
     }
 
-    /// Creates or updates the Pool and Client records of the configuration,
-    /// as Bacula does at start.
+    /// Creates or updates the Pool, Storage, MediaType and Client records
+    /// of the configuration, as Bacula does at start (dird.c
+    /// check_catalog): a volume records its Storage's StorageId.
     pub fn sync_resources(&self, config: &Config) -> Result<(), CatalogError> {
         for p in config.all(Kind::Pool) {
             self.sync_pool(p)?;
+        }
+        for s in config.all(Kind::Storage) {
+            if let Some(media_type) = s.str("MediaType") {
+                self.db
+                    .execute(
+                        "INSERT INTO MediaType (MediaType, ReadOnly) SELECT ?1, 0
+                         WHERE NOT EXISTS (SELECT 1 FROM MediaType WHERE MediaType = ?1)",
+                        params![media_type],
+                    )
+                    .map_err(|e| self.err(e))?;
+            }
+            let changer = i64::from(
+                s.is_autochanger
+                    || matches!(
+                        s.get("Autochanger"),
+                        Some(crate::config::Value::Autochanger(_))
+                    ),
+            );
+            let updated = self
+                .db
+                .execute(
+                    "UPDATE Storage SET AutoChanger = ?2 WHERE Name = ?1",
+                    params![s.name, changer],
+                )
+                .map_err(|e| self.err(e))?;
+            if updated == 0 {
+                self.db
+                    .execute(
+                        "INSERT INTO Storage (Name, AutoChanger) VALUES (?1, ?2)",
+                        params![s.name, changer],
+                    )
+                    .map_err(|e| self.err(e))?;
+            }
         }
         for c in config.all(Kind::Client) {
             self.db

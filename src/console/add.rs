@@ -167,7 +167,7 @@ pub fn add(ctx: &Ctx<'_, '_>, out: &mut Reply) {
                 "Media record for Volume \"{name}\" already exists."
             )),
             Ok(false) => catalog
-                .create_volume(name, pool, media_type)
+                .create_volume(name, pool, media_type, &storage.name)
                 .map(drop)
                 .map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),

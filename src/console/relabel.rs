@@ -102,13 +102,12 @@ pub fn relabel(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         return;
     };
     let media_type = storage.str("MediaType").unwrap_or("File");
-    let sd = crate::peer::sd::daemon(&cfg.director().name, storage);
-    out.line(format!(
-        "Connecting to Storage daemon {} at {}:{} ...",
-        storage.name,
-        sd.host(),
-        sd.port()
-    ));
+    let drive = number("drive");
+    let Some(mut session) = super::volume::sd_session(&cfg, storage, out) else {
+        out.line(format!("Label command failed for Volume {volume}."));
+        out.line(super::volume::MOUNT_REMINDER);
+        return;
+    };
     out.line(format!(
         "Sending relabel command from \"{old}\" to \"{volume}\" ..."
     ));
@@ -118,23 +117,23 @@ pub fn relabel(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         pool: &pool.name,
         media_type,
         slot,
-        drive: number("drive"),
+        drive,
     };
-    let bytes = match super::volume::write_label(&cfg, storage, &req, out) {
-        Ok(b) => b,
+    let label = match session.label(&req, &mut |l| out.line(l)) {
+        Ok(l) => l,
         Err(e) => {
             tracing::warn!("relabel {old} to {volume}: {e}");
             out.line(format!("Label command failed for Volume {volume}."));
-            out.line("Do not forget to mount the drive!!!");
+            out.line(super::volume::MOUNT_REMINDER);
             return;
         }
     };
     let catalog = ctx.director.catalog();
     let recorded = match has_record {
-        true => catalog.labeled(&volume, bytes, slot),
+        true => catalog.labeled(&volume, label, slot, &storage.name),
         false => catalog
-            .create_volume(&volume, pool, media_type)
-            .and_then(|_| catalog.labeled(&volume, bytes, slot)),
+            .create_volume(&volume, pool, media_type, &storage.name)
+            .and_then(|_| catalog.labeled(&volume, label, slot, &storage.name)),
     };
     match recorded {
         Ok(()) if !has_record => out.line(format!(
@@ -144,6 +143,7 @@ pub fn relabel(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         Err(e) => {
             out.line(format!("Error: {e}"));
             out.line(format!("Label command failed for Volume {volume}."));
+            out.line(super::volume::MOUNT_REMINDER);
             return;
         }
     }
@@ -151,14 +151,6 @@ pub fn relabel(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         Ok(_) => out.line(format!("Old volume \"{old}\" deleted from catalog.")),
         Err(e) => out.line(format!("Delete of Volume \"{old}\" failed. ERR={e}")),
     }
-    // With automount on, bacula-dir asks the storage daemon to mount the
-    // new volume; rdird does not send the mount yet: a file device
-    // mounts the volume when a job asks for it, a tape must be mounted.
-    if ctx.login.modes.automount.get() {
-        out.line(format!(
-            "The Director does not mount \"{volume}\" now: the next job that needs it mounts it (mount it yourself on a tape drive)."
-        ));
-    } else {
-        out.line("Do not forget to mount the drive!!!");
-    }
+    drop(catalog);
+    super::volume::mount_after_label(ctx, &mut session, storage, (drive, slot), out);
 }

@@ -42,14 +42,12 @@ pub fn label(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     };
     let media_type = storage.str("MediaType").unwrap_or("File");
     let number = |k: &str| ctx.args.get(k).and_then(|v| v.parse().ok()).unwrap_or(0);
-    let slot = number("slot");
-    let sd = crate::peer::sd::daemon(&cfg.director().name, storage);
-    out.line(format!(
-        "Connecting to Storage daemon {} at {}:{} ...",
-        storage.name,
-        sd.host(),
-        sd.port()
-    ));
+    let (slot, drive) = (number("slot").max(0), number("drive"));
+    let Some(mut session) = sd_session(&cfg, storage, out) else {
+        out.line(format!("Label command failed for Volume {volume}."));
+        out.line(MOUNT_REMINDER);
+        return;
+    };
     out.line(format!(
         "Sending label command for Volume \"{volume}\" Slot {slot} ..."
     ));
@@ -59,28 +57,88 @@ pub fn label(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         pool: &pool.name,
         media_type,
         slot,
-        drive: number("drive"),
-    };
-    let bytes = match write_label(&cfg, storage, &req, out) {
-        Ok(b) => b,
-        Err(e) => {
-            tracing::warn!("label {volume}: {e}");
-            if e.starts_with("Storage \"") {
-                out.line(format!("Failed to connect to Storage daemon: {e}"));
-            }
-            out.line(format!("Label command failed for Volume {volume}."));
-            return;
-        }
+        drive,
     };
     let catalog = ctx.director.catalog();
-    let created = catalog
-        .create_volume(volume, pool, media_type)
-        .and_then(|_| catalog.labeled(volume, bytes, slot));
+    let created = session.label(&req, &mut |l| out.line(l)).and_then(|label| {
+        catalog
+            .create_volume(volume, pool, media_type, &storage.name)
+            .and_then(|_| catalog.labeled(volume, label, slot, &storage.name))
+            .map_err(|e| e.to_string())
+    });
+    drop(catalog);
     match created {
         Ok(()) => out.line(format!(
             "Catalog record for Volume \"{volume}\", Slot {slot}  successfully created."
         )),
-        Err(e) => out.line(format!("Label failed: {e}")),
+        Err(e) => {
+            tracing::warn!("label {volume}: {e}");
+            out.line(format!("Label command failed for Volume {volume}."));
+            out.line(MOUNT_REMINDER);
+            return;
+        }
+    }
+    mount_after_label(ctx, &mut session, storage, (drive, slot), out);
+}
+
+/// What bacula-dir says when the volume it labeled is not known to be
+/// mounted (ua_label.c do_label).
+pub(super) const MOUNT_REMINDER: &str = "Do not forget to mount the drive!!!";
+
+/// A session with the Storage's daemon for labelling, said as bacula-dir's
+/// open_sd_bsock says it; None (and why) when it cannot be had.
+pub(super) fn sd_session<'a>(
+    cfg: &crate::config::Config,
+    storage: &'a crate::config::Resource,
+    out: &mut Reply,
+) -> Option<crate::peer::sd::LabelSession<'a>> {
+    let director = &cfg.director().name;
+    let sd = crate::peer::sd::daemon(director, storage);
+    out.line(format!(
+        "Connecting to Storage daemon {} at {}:{} ...",
+        storage.name,
+        sd.host(),
+        sd.port()
+    ));
+    match crate::peer::sd::LabelSession::open(director, storage, LABEL_CONNECT_TIMEOUT) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!("label on {}: {e}", storage.name);
+            out.line(format!("Failed to connect to Storage daemon: {e}"));
+            None
+        }
+    }
+}
+
+/// How long a console command waits to reach the storage daemon.
+const LABEL_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// After a label or relabel the catalog took: with automount on,
+/// bacula-dir asks the storage daemon to mount the volume and relays its
+/// answer (ua_label.c do_label); the reminder unless it is mounted.
+pub(super) fn mount_after_label(
+    ctx: &Ctx<'_, '_>,
+    session: &mut crate::peer::sd::LabelSession<'_>,
+    storage: &crate::config::Resource,
+    (drive, slot): (i64, i64),
+    out: &mut Reply,
+) {
+    let mut mounted = false;
+    if ctx.login.modes.automount.get() {
+        out.line(format!(
+            "Requesting to mount {} ...",
+            crate::peer::sd::device(storage)
+        ));
+        match session.mount((drive, slot), &mut |l| out.line(l)) {
+            Ok(m) => mounted = m,
+            Err(e) => {
+                tracing::warn!("mount on {}: {e}", storage.name);
+                out.line(format!("Mount failed: {e}"));
+            }
+        }
+    }
+    if !mounted {
+        out.line(MOUNT_REMINDER);
     }
 }
 
@@ -227,10 +285,14 @@ pub fn truncate_volume(ctx: &Ctx<'_, '_>, out: &mut Reply, v: &Truncatable) -> b
             .and_then(|d| d.parse().ok())
             .unwrap_or(0),
     };
-    let recorded = write_label(&cfg, storage, &req, out).and_then(|bytes| {
+    let Some(mut session) = sd_session(&cfg, storage, out) else {
+        out.line(format!("Unable to truncate volume \"{}\"", v.name));
+        return false;
+    };
+    let recorded = session.label(&req, &mut |l| out.line(l)).and_then(|label| {
         ctx.director
             .catalog()
-            .truncated(&v.name, bytes)
+            .truncated(&v.name, label.bytes)
             .map_err(|e| e.to_string())
     });
     match recorded {
@@ -244,28 +306,6 @@ pub fn truncate_volume(ctx: &Ctx<'_, '_>, out: &mut Reply, v: &Truncatable) -> b
             false
         }
     }
-}
-
-/// Has the storage daemon write a label (or rewrite one in place), its
-/// answers shown to the console; the volume's bytes after it, or why not.
-pub(super) fn write_label(
-    cfg: &crate::config::Config,
-    storage: &crate::config::Resource,
-    req: &crate::peer::sd::LabelRequest<'_>,
-    out: &mut Reply,
-) -> Result<i64, String> {
-    let mut lines = Vec::new();
-    let done = crate::peer::sd::label(
-        &cfg.director().name,
-        storage,
-        req,
-        std::time::Duration::from_secs(30),
-        &mut |l| lines.push(l.to_string()),
-    );
-    for l in lines {
-        out.line(l);
-    }
-    done
 }
 
 /// A volume the console may delete or purge: it exists, its pool is in

@@ -557,9 +557,10 @@ fn try_volume(
     if !legal_volume_name(&name) {
         return Err(format!("Illegal character in Volume name \"{name}\""));
     }
+    let storage = state.data().storage.clone();
     director
         .catalog()
-        .create_volume(&name, pool, media_type)
+        .create_volume(&name, pool, media_type, &storage)
         .map_err(|e| e.to_string())?;
     say(&format!(
         "Created new Volume=\"{name}\", Pool=\"{pool_name}\", MediaType=\"{media_type}\" in catalog."

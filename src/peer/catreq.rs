@@ -59,7 +59,10 @@ pub fn vol_info(cat: &Catalog, name: &str) -> Option<String> {
         .flatten()
 }
 
-/// Applies an UpdateMedia request to the Media record.
+/// Applies an UpdateMedia request to the Media record. A volume just
+/// labeled (LabelDate still 0, or `relabel=1`) takes the job's start as
+/// its LabelDate and InitialWrite, as bacula-dir's catreq.c does: `label`
+/// leaves them unset.
 fn update_media(cat: &Catalog, line: &str) -> Result<(), String> {
     let f = fields(line);
     if !f.contains_key("VolName") {
@@ -73,7 +76,9 @@ fn update_media(cat: &Catalog, line: &str) -> Result<(), String> {
         .execute(
             "UPDATE Media SET VolJobs=?2, VolFiles=?3, VolBlocks=?4, VolBytes=?5, VolABytes=?6, VolHoleBytes=?7, VolHoles=?8, VolMounts=?9, VolErrors=?10, VolWrites=?11, MaxVolBytes=?12, VolStatus=?13, Slot=?14, InChanger=?15, VolReadTime=?16, VolWriteTime=?17, VolType=?18, VolParts=?19, VolCloudParts=?20, LastPartBytes=?21, Enabled=?22, Recycle=?23,
                LastWritten = CASE WHEN ?24 > 0 THEN datetime(?24, 'unixepoch', 'localtime') ELSE LastWritten END,
-               FirstWritten = CASE WHEN ?25 > 0 AND (FirstWritten IS NULL OR FirstWritten = 0) THEN datetime(?25, 'unixepoch', 'localtime') ELSE FirstWritten END
+               FirstWritten = CASE WHEN ?25 > 0 AND (FirstWritten IS NULL OR FirstWritten = 0) THEN datetime(?25, 'unixepoch', 'localtime') ELSE FirstWritten END,
+               LabelDate = CASE WHEN ?26 = 1 OR LabelDate IS NULL OR LabelDate = 0 THEN COALESCE((SELECT StartTime FROM Job WHERE JobId = ?27), LabelDate) ELSE LabelDate END,
+               InitialWrite = CASE WHEN (?26 = 1 OR LabelDate IS NULL OR LabelDate = 0) AND (InitialWrite IS NULL OR InitialWrite = 0) THEN COALESCE((SELECT StartTime FROM Job WHERE JobId = ?27), InitialWrite) ELSE InitialWrite END
              WHERE VolumeName = ?1",
             params![
                 name,
@@ -81,7 +86,8 @@ fn update_media(cat: &Catalog, line: &str) -> Result<(), String> {
                 n("VolMounts"), n("VolErrors"), n("VolWrites"), n("MaxVolBytes"),
                 f.get("VolStatus").copied().unwrap_or("Append"),
                 n("Slot"), n("InChanger"), n("VolReadTime"), n("VolWriteTime"), n("VolType"), n("VolParts"),
-                n("VolCloudParts"), n("LastPartBytes"), n("Enabled"), n("Recycle"), end, first
+                n("VolCloudParts"), n("LastPartBytes"), n("Enabled"), n("Recycle"), end, first,
+                n("relabel"), n("JobId")
             ],
         )
         .map(drop)
