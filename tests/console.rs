@@ -408,7 +408,8 @@ fn reload_keeps_the_running_configuration_when_the_file_is_broken() {
     )
     .unwrap();
     let out = d.output_of("reload\n", "reload");
-    assert!(out.starts_with("Configuration reloaded from"), "{out}");
+    // A good file is taken in silence, as bacula-dir's reload_cmd takes it.
+    assert!(out.trim().is_empty(), "{out}");
     let pools = d.console(".pools\n");
     assert!(
         pools.contains("Archive") && !pools.contains("Secret"),

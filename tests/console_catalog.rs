@@ -21,6 +21,7 @@ fn extra(p: &Place<'_>) -> String {
     make_bacula_catalog(&p.root.join("dir/cat.db"));
     "Schedule {\n  Name = Nightly\n  Run = Level=Full daily at 23:59\n}\n\
      Job { Name = Nightly; Type = Backup; Level = Incremental; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Schedule = Nightly }\n\
+     Job { Name = RestoreFiles; Type = Restore; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Where = /tmp/bacula-restores }\n\
      Console {\n  Name = narrow\n  Password = \"narrow-secret\"\n  JobACL = Backup\n  ClientACL = test-fd\n  PoolACL = Small\n  StorageACL = File\n  FileSetACL = Set\n  CatalogACL = *all*\n  CommandACL = list, llist, show, update, delete, query, sqlquery, help, version\n}\n"
         .to_string()
 }
@@ -129,6 +130,7 @@ const COMMANDS: &[&str] = &[
     "show client=gone-fd",
     "show jobs",
     "show job=Nightly",
+    "show job=RestoreFiles",
     "show storages",
     "show stor=Gone",
     "show catalogs",

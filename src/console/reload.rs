@@ -4,6 +4,8 @@
 use super::{Ctx, Reply};
 use crate::config::Config;
 
+/// Says nothing when the new configuration is in use, as bacula-dir's
+/// reload_cmd says nothing (ua_cmds.c); the log has it.
 pub fn reload(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let path = ctx.director.config().path.clone();
     match Config::load(&path) {
@@ -12,7 +14,7 @@ pub fn reload(ctx: &Ctx<'_, '_>, out: &mut Reply) {
                 tracing::warn!("{w}");
             }
             match ctx.director.set_config(cfg) {
-                Ok(()) => out.line(format!("Configuration reloaded from {}.", path.display())),
+                Ok(()) => tracing::info!("configuration reloaded from {}", path.display()),
                 Err(e) => out.line(format!("Reload failed: {e}")),
             }
         }

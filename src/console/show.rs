@@ -103,7 +103,10 @@ pub fn utime(mut secs: i64) -> String {
     out
 }
 
-/// A level as level_to_str names it.
+/// A level as level_to_str names it. A job without a level (a Restore or
+/// Admin job that names none) has JobLevel 0, which level_to_str does
+/// not find: its "%c (%d)" default starts with that NUL, so bacula-dir
+/// prints nothing after `level=` (dird_conf.c).
 fn level_name(level: &str) -> &str {
     match level.to_ascii_lowercase().as_str() {
         "full" => "Full",
@@ -117,7 +120,7 @@ fn level_name(level: &str) -> &str {
         "volumetocatalog" => "VolumeToCatalog",
         "disktocatalog" => "DiskToCatalog",
         "data" => "Data",
-        _ => " ",
+        _ => "",
     }
 }
 
@@ -663,21 +666,38 @@ fn options(o: &FileOptions, out: &mut Vec<String>) {
     out.push("      N".to_string());
 }
 
-/// `show disabled`: the Jobs of the JobACL that are disabled.
+/// `show disabled`: the Jobs of the JobACL that are disabled, as
+/// bacula-dir 9.6.7 lists them (ua_output.c show_disabled_jobs), then the
+/// disabled Clients and Schedules of the ClientACL and ScheduleACL.
+/// bacula-dir lists only jobs; rdird keeps clients and schedules disabled
+/// across a restart too (job/enabled.rs), so it shows them, under their
+/// own heading and only when there are some, which leaves bacula-dir's
+/// answer unchanged where none is.
 fn disabled(ctx: &Ctx<'_, '_>, cfg: &Config, out: &mut Reply) {
-    let names: Vec<&str> = cfg
-        .all(Kind::Job)
-        .filter(|j| Acl::allows(&ctx.login.acl.jobs, &j.name))
-        .filter(|j| !j.bool("Enabled").unwrap_or(true))
-        .map(|j| j.name.as_str())
-        .collect();
-    if names.is_empty() {
+    let acl = &ctx.login.acl;
+    let off = |kind: Kind, list: &Option<Vec<String>>| -> Vec<String> {
+        cfg.all(kind)
+            .filter(|r| Acl::allows(list, &r.name))
+            .filter(|r| !r.bool("Enabled").unwrap_or(true))
+            .map(|r| r.name.clone())
+            .collect()
+    };
+    let jobs = off(Kind::Job, &acl.jobs);
+    if jobs.is_empty() {
         out.line("No disabled Jobs.");
-        return;
     }
-    out.line("Disabled Jobs:");
-    for n in names {
-        out.line(format!("   {n}"));
+    for (what, names) in [
+        ("Jobs", jobs),
+        ("Clients", off(Kind::Client, &acl.clients)),
+        ("Schedules", off(Kind::Schedule, &acl.schedules)),
+    ] {
+        if names.is_empty() {
+            continue;
+        }
+        out.line(format!("Disabled {what}:"));
+        for n in names {
+            out.line(format!("   {n}"));
+        }
     }
 }
 

@@ -52,7 +52,32 @@ impl Switches {
                 BTreeMap::new()
             }
         };
-        Switches { path, set }
+        let switches = Switches { path, set };
+        switches.log_disabled();
+        switches
+    }
+
+    /// Says in the log which resources stay disabled from the state file,
+    /// so that an administrator who wonders why a job does not start after
+    /// a restart finds it.
+    fn log_disabled(&self) {
+        let off: Vec<String> = self
+            .set
+            .iter()
+            .flat_map(|(kind, names)| {
+                names
+                    .iter()
+                    .filter(|(_, on)| !**on)
+                    .map(move |(name, _)| format!("{kind} \"{name}\""))
+            })
+            .collect();
+        if !off.is_empty() {
+            tracing::info!(
+                "kept disabled from {}: {}",
+                self.path.display(),
+                off.join(", ")
+            );
+        }
     }
 
     /// Sets `Enabled` on the resources the console switched.
