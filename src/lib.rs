@@ -12,6 +12,7 @@ pub mod files;
 pub mod inputs;
 pub mod job;
 pub mod logging;
+pub mod memory;
 pub mod messages;
 pub mod peer;
 pub mod privileges;

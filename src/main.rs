@@ -8,6 +8,10 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use rdird::config::{self, Config, Kind};
 use rdird::{logging, python};
 
+/// Counts what the Director holds, for `status dir`'s Heap line.
+#[global_allocator]
+static ALLOCATOR: rdird::memory::Counting = rdird::memory::Counting;
+
 fn cli() -> Command {
     let config_arg = Arg::new("config")
         .short('c')

@@ -21,7 +21,8 @@ fn extra(p: &Place<'_>) -> String {
          Job {{ Name = NightlyJob; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Schedule = Nightly }}\n\
          Catalog {{ Name = Second; DB Name = second }}\n\
          Job {{ Name = WeeklyJob; Type = Backup; Level = Full; Client = other-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Schedule = Weekly }}\n\
-         Console {{ Name = {NARROW}; Password = \"{NARROW_PASSWORD}\"; CommandACL = enable, disable, status, run, relabel, add, use, create, stop, restart, resume, var; JobACL = NightlyJob; ClientACL = test-fd; ScheduleACL = Nightly; PoolACL = Full; StorageACL = File; CatalogACL = MyCatalog; FileSetACL = Set; WhereACL = \"/\"; }}\n",
+         Job {{ Name = Slow; Type = Admin; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; RunBeforeJob = \"/bin/sleep 4\" }}\n\
+         Console {{ Name = {NARROW}; Password = \"{NARROW_PASSWORD}\"; CommandACL = enable, disable, status, run, relabel, label, show, add, use, create, stop, restart, resume, var; JobACL = NightlyJob; ClientACL = test-fd; ScheduleACL = Nightly; PoolACL = Full; StorageACL = File; CatalogACL = MyCatalog; FileSetACL = Set; WhereACL = \"/\"; }}\n",
         fd = p.fd_port
     )
 }
@@ -127,12 +128,26 @@ fn disabled_jobs_clients_and_schedules_are_not_scheduled_and_stay_so_across_relo
         !has_job(&out, "NightlyJob"),
         "a reload forgot the disable: {out}"
     );
+    // A good reload says nothing, as bacula-dir's reload_cmd.
+    assert!(answer(&out, "reload").is_empty(), "{out}");
     s.switch_director(Director::Rdird);
     let out = status(&s);
     assert!(
         !has_job(&out, "NightlyJob"),
         "a restart forgot the disable: {out}"
     );
+    // The log says what the state file kept disabled, and show lists it.
+    let log = s.log();
+    assert!(
+        log.contains("kept disabled from") && log.contains("Job \"NightlyJob\""),
+        "{log}"
+    );
+    let out = s.console("show disabled\n");
+    let ours_disabled: Vec<String> = answer(&out, "show disabled")
+        .into_iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(ours_disabled, ["Disabled Jobs:", "   NightlyJob"], "{out}");
 
     // A job named in run still runs, as in bacula-dir (ua_run.c takes
     // the named Job whatever its Enabled; only the scheduler and the
@@ -140,7 +155,19 @@ fn disabled_jobs_clients_and_schedules_are_not_scheduled_and_stay_so_across_relo
     let out = s.console("run job=NightlyJob yes\nwait\n");
     assert!(out.contains("Job queued. JobId="), "{out}");
 
-    let out = s.console("disable client=other-fd\nstatus schedule days=8\n");
+    let out = s.console("disable client=other-fd\nstatus schedule days=8\nshow disabled\n");
+    // bacula-dir lists disabled jobs only; rdird keeps a client disabled
+    // across a restart too, so it shows it.
+    assert_eq!(
+        answer(&out, "show disabled"),
+        [
+            "Disabled Jobs:",
+            "   NightlyJob",
+            "Disabled Clients:",
+            "   other-fd"
+        ],
+        "{out}"
+    );
     assert_eq!(
         answer(&out, "disable client=other-fd"),
         ["Client \"other-fd\" disabled"],
@@ -222,7 +249,13 @@ fn disabled_jobs_clients_and_schedules_are_not_scheduled_and_stay_so_across_relo
         theirs.ends_with(&ours) && theirs.len() - ours.len() <= 1,
         "ours:\n{ours_status}\ntheirs:\n{theirs_status}"
     );
-    let out = s.console("disable job=NightlyJob\nreload\nstatus schedule days=8\n");
+    let out = s.console("disable job=NightlyJob\nreload\nstatus schedule days=8\nshow disabled\n");
+    assert!(answer(&out, "reload").is_empty(), "{out}");
+    // The same layout (bacula-dir also has the job `disable job` chose
+    // above disabled, having forgotten the rest).
+    let theirs_disabled = answer(&out, "show disabled");
+    assert_eq!(theirs_disabled[0], ours_disabled[0], "{out}");
+    assert!(theirs_disabled.contains(&"   NightlyJob"), "{out}");
     assert_eq!(
         answer(&out, "disable job=NightlyJob"),
         ["Job \"NightlyJob\" disabled"],
@@ -359,11 +392,8 @@ fn relabel_renames_a_recycled_volume_on_the_storage_daemon_and_in_the_catalog_as
     let ours = s.console(&format!("{command}\n"));
     let ours = answer(&ours, command).join("\n");
     assert!(ours.contains("3000 OK label."), "{ours}");
-    // automount is on: rdird says it leaves the mount to the next job.
-    assert!(
-        ours.contains("The Director does not mount \"NewA\" now"),
-        "{ours}"
-    );
+    // automount is on: the new volume is mounted, as bacula-dir mounts it.
+    assert!(ours.contains("Requesting to mount FileDev ..."), "{ours}");
     assert_eq!(volume_row(&s, "OldA"), None, "{ours}");
     let (status, pool, bytes) = volume_row(&s, "NewA").expect("no record for the new name");
     assert_eq!((status.as_str(), pool.as_str()), ("Append", "Full"));
@@ -437,23 +467,13 @@ fn relabel_renames_a_recycled_volume_on_the_storage_daemon_and_in_the_catalog_as
         .replace("NewB", "NewA")
         .replace("OldB", "OldA");
     assert_eq!(volume_row(&s, "OldB"), None, "{theirs_raw}");
-    // Line for line up to the mount, which bacula-dir requests (automount
-    // is on) and rdird leaves to the next job.
+    // Line for line, the mount after the relabel included.
     // bacula-dir names the catalog on the first command of a session
     // that opens it (ua_cmds.c open_client_db); rdird does not.
     let upto = |t: &str| -> Vec<String> {
         t.lines()
             .filter(|l| {
                 !l.starts_with("Automatically selected Catalog") && !l.starts_with("Using Catalog")
-            })
-            .take_while(|l| {
-                ![
-                    "Requesting to mount",
-                    "Do not forget",
-                    "The Director does not mount",
-                ]
-                .iter()
-                .any(|p| l.starts_with(p))
             })
             .map(|l| match l.find("VolBytes=") {
                 Some(i) => l[..i].to_string(),
@@ -471,6 +491,215 @@ fn relabel_renames_a_recycled_volume_on_the_storage_daemon_and_in_the_catalog_as
         upto(&answer(&ours_refused, refused).join("\n")),
         upto(&answer(&theirs_refused, refused).join("\n"))
     );
+}
+
+/// The Media record of `volume` as a label leaves it, the columns
+/// bacula-dir's send_label_request sets.
+fn labeled_row(s: &Setup, volume: &str) -> Vec<String> {
+    s.catalog()
+        .query_row(
+            "SELECT Media.VolStatus, Media.VolType, Media.StorageId, COALESCE(Media.LabelDate, 0), Media.InChanger, Media.Enabled, Media.Slot, Media.LabelType, Media.Recycle, Media.VolRetention, Media.MaxVolJobs, Media.VolBytes > 0, Pool.Name
+             FROM Media JOIN Pool USING (PoolId) WHERE VolumeName = ?1",
+            [volume],
+            |r| {
+                (0..13)
+                    .map(|i| r.get::<_, rusqlite::types::Value>(i).map(|v| format!("{v:?}")))
+                    .collect()
+            },
+        )
+        .unwrap()
+}
+
+/// An answer with the names and sizes of two runs made the same.
+fn same_names(lines: &[&str], from: &str, to: &str) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|l| {
+            !l.starts_with("Automatically selected Catalog") && !l.starts_with("Using Catalog")
+        })
+        .map(|l| {
+            let l = l.replace(from, to);
+            match l.find("VolBytes=") {
+                Some(i) => l[..i].to_string(),
+                None => l,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn label_writes_the_media_record_and_mounts_the_volume_as_bacula_dir_does() {
+    let mut s = setup_conf("fd-secret", None, extra);
+    let command = "label volume=LabA pool=Full storage=File";
+    let ours = s.console(&format!("{command}\nshow storage=File\n"));
+    let ours_lines = answer(&ours, command);
+    assert!(
+        ours_lines.contains(&"Requesting to mount FileDev ...")
+            && ours_lines
+                .iter()
+                .any(|l| l.starts_with("3906 ") || l.starts_with("3001 ")),
+        "{ours}"
+    );
+    // The catalog's StorageId of the Storage, the one show prints; a File
+    // device's VolType (1); LabelDate unset until a job writes.
+    let storage_id: i64 = s
+        .catalog()
+        .query_row(
+            "SELECT StorageId FROM Storage WHERE Name = 'File'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(storage_id > 0);
+    let ours_show = answer(&ours, "show storage=File").join("\n");
+    assert!(
+        ours_show.contains(&format!("StorageId={storage_id} ")),
+        "{ours_show}"
+    );
+    let ours_row = labeled_row(&s, "LabA");
+    assert_eq!(
+        ours_row[..5],
+        [
+            "Text(\"Append\")".to_string(),
+            "Integer(1)".into(),
+            format!("Integer({storage_id})"),
+            "Integer(0)".into(),
+            "Integer(0)".into()
+        ],
+        "{ours}"
+    );
+    // The first job to write on it sets its LabelDate to its start.
+    let out = s.console("run job=Backup level=Full yes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    let (label_date, start): (String, String) = s
+        .catalog()
+        .query_row(
+            "SELECT Media.LabelDate, Job.StartTime FROM Media, Job WHERE Media.VolumeName = 'LabA' AND Job.Name = 'Backup'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(label_date, start, "{out}");
+
+    // The narrow console labels only in its own pool and storage, and a
+    // hostile name is refused: nothing is written for either.
+    let out = narrow(&s, "label volume=Stolen pool=Small storage=File\n");
+    assert!(out.contains("Could not find Pool \"Small\"."), "{out}");
+    let out = narrow(&s, "label volume=Stolen pool=Full storage=Gone\n");
+    assert!(
+        out.contains("Storage resource \"Gone\": not found"),
+        "{out}"
+    );
+    let huge = "v".repeat(100_000);
+    let out = narrow(
+        &s,
+        &format!("label volume=\"x'); DROP TABLE Media; --\" pool=Full storage=File\n.\nlabel volume={huge} pool=Full storage=File\n.\n"),
+    );
+    assert!(
+        out.contains("Illegal character"),
+        "{}",
+        &out[..out.len().min(2000)]
+    );
+    assert!(
+        out.contains("Volume name too long."),
+        "{}",
+        &out[..out.len().min(2000)]
+    );
+    assert!(volume_row(&s, "Stolen").is_none());
+    let volumes: i64 = s
+        .catalog()
+        .query_row("SELECT COUNT(*) FROM Media", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(volumes, 1);
+
+    let ours_status = director_status(&s);
+
+    // bacula-dir 9.6.7 on the same catalog: the same lines and the same
+    // record.
+    to_bacula_dir(&mut s);
+    let command_b = "label volume=LabB pool=Full storage=File";
+    let theirs = s.console(&format!(
+        "use catalog=MyCatalog\n{command_b}\nshow storage=File\n"
+    ));
+    assert_eq!(
+        same_names(&ours_lines, "LabA", "Lab"),
+        same_names(&answer(&theirs, command_b), "LabB", "Lab"),
+        "ours:\n{ours}\ntheirs:\n{theirs}"
+    );
+    assert_eq!(
+        answer(&theirs, "show storage=File").join("\n"),
+        ours_show,
+        "{theirs}"
+    );
+    assert_eq!(labeled_row(&s, "LabB"), ours_row, "{theirs}");
+
+    // `status dir`'s header and `.api 2` `.status dir running`: the
+    // lines and keys bacula-dir prints, with each Director's own figures.
+    let theirs_status = director_status(&s);
+    assert_eq!(ours_status.0, theirs_status.0);
+    assert_eq!(ours_status.1, theirs_status.1);
+    // rdird's counts are its own, and real.
+    let heap = ours_status
+        .2
+        .lines()
+        .find(|l| l.starts_with(" Heap:"))
+        .unwrap();
+    for key in ["heap=", "smbytes=", "max_bytes=", "bufs=", "max_bufs="] {
+        let v = heap
+            .split(key)
+            .nth(1)
+            .and_then(|v| v.split_whitespace().next())
+            .unwrap();
+        assert!(v.replace(',', "").parse::<u64>().unwrap() > 0, "{heap}");
+    }
+}
+
+/// `status dir`'s header lines with every number made `N` (the figures
+/// are each Director's own), then the keys and a few values of the
+/// `.api 2` object `.status dir running` gives for a running Admin job,
+/// then `status dir` as given.
+fn director_status(s: &Setup) -> (Vec<String>, Vec<String>, String) {
+    let out = s.console("status dir\n");
+    let header: Vec<String> = out
+        .lines()
+        .skip_while(|l| *l != "status dir")
+        .skip(2)
+        .take_while(|l| !l.is_empty())
+        .map(|l| {
+            let mut n = String::new();
+            for c in l.chars() {
+                if c.is_ascii_digit() || c == ',' && n.ends_with('N') {
+                    if !n.ends_with('N') {
+                        n.push('N');
+                    }
+                } else {
+                    n.push(c);
+                }
+            }
+            n
+        })
+        .collect();
+    let run = s.console("use catalog=MyCatalog\nrun job=Slow yes\n");
+    assert!(run.contains("Job queued. JobId="), "{run}");
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let api = s.console(".api 2\n.status dir running\n");
+    s.console("wait\n");
+    let fields: Vec<String> = api
+        .lines()
+        .skip_while(|l| !l.starts_with(".status dir running"))
+        .skip(1)
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| match k {
+            // Not the status: bacula-dir 9.6.7 gives an Admin job in its
+            // RunBeforeJob `C`, rdird `R`.
+            "name" | "type" | "clientname" | "fileset" => {
+                format!("{k}={v}")
+            }
+            _ => k.to_string(),
+        })
+        .collect();
+    assert!(fields.contains(&"name=Slow".to_string()), "{api}");
+    (header, fields, out)
 }
 
 /// The volumes of `pool` with their status and bytes, by name.
@@ -496,6 +725,17 @@ fn add_creates_numbered_or_fixed_catalog_volumes_with_bacula_dirs_prompts() {
         .map(|n| (n.to_string(), "Append".to_string(), 0))
         .collect();
     assert_eq!(names, expected, "{ours}\n{ours_fixed}");
+    // Each record names the Storage's catalog StorageId, as add_cmd's
+    // set_storageid_in_mr gives it.
+    let unset: i64 = s
+        .catalog()
+        .query_row(
+            "SELECT COUNT(*) FROM Media WHERE StorageId IS NOT (SELECT StorageId FROM Storage WHERE Name = 'File')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(unset, 0, "{ours}");
     // The same without prompts.
     let out = s.console("add pool=Small storage=File count=2 volume=Quick startnum=9\n");
     assert!(out.contains("2 Volumes created in pool Small"), "{out}");

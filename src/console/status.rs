@@ -103,6 +103,16 @@ fn header(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         jobs_run(ctx),
         ctx.director.jobs().running().len()
     ));
+    let m = crate::memory::usage();
+    let c = |v: u64| super::list::commas(&v.to_string());
+    out.line(format!(
+        " Heap: heap={} smbytes={} max_bytes={} bufs={} max_bufs={}",
+        c(m.heap),
+        c(m.bytes),
+        c(m.max_bytes),
+        c(m.bufs),
+        c(m.max_bufs)
+    ));
     let n = |k: Kind| cfg.all(k).count();
     out.line(format!(
         " Res: njobs={} nclients={} nstores={} npools={} ncats={} nfsets={} nscheds={}",
@@ -354,23 +364,28 @@ fn running(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     out.line(" JobId  Type Level     Files     Bytes  Name              Status");
     out.line("======================================================================");
     for (id, name, status, job_type) in jobs {
-        let state = match status {
-            'C' => "is waiting execution",
-            'R' => "is running",
-            'd' => "is waiting on max total jobs",
-            'j' => "is waiting on max Job jobs",
-            'c' => "is waiting on max Client jobs",
-            's' => "is waiting on max Storage jobs",
-            'p' => "is waiting for higher priority jobs to finish",
-            'm' => "is waiting for an appendable Volume",
-            'F' => "is waiting on Client",
-            'S' => "is waiting on Storage",
-            _ => "is ending",
-        };
+        let state = running_state(status);
         let type_name = crate::job::names::type_name(job_type);
         out.line(format!(
             "{id:>6}  {type_name:<5}                        {name} {state}"
         ));
+    }
+}
+
+/// What a job in flight is doing, as list_running_jobs says it.
+fn running_state(status: char) -> &'static str {
+    match status {
+        'C' => "is waiting execution",
+        'R' => "is running",
+        'd' => "is waiting on max total jobs",
+        'j' => "is waiting on max Job jobs",
+        'c' => "is waiting on max Client jobs",
+        's' => "is waiting on max Storage jobs",
+        'p' => "is waiting for higher priority jobs to finish",
+        'm' => "is waiting for an appendable Volume",
+        'F' => "is waiting on Client",
+        'S' => "is waiting on Storage",
+        _ => "is ending",
     }
 }
 
@@ -442,7 +457,9 @@ pub fn dot_status(ctx: &Ctx<'_, '_>, out: &mut Reply) {
 }
 
 /// The jobs in flight in api mode: tab-separated lines (`.api 1`) or
-/// one object each (`.api 2`), as list_running_jobs writes them.
+/// one object each (`.api 2`) with list_running_jobs' keys, in its
+/// order. rdird keeps no job comment (empty), and a job has the one
+/// Storage it reads (a restore's `rstorage`) or writes (`storage`).
 fn dot_running(ctx: &Ctx<'_, '_>, out: &mut Reply, key_values: bool) {
     let jobs = running_jobs(ctx);
     if jobs.is_empty() {
@@ -454,19 +471,37 @@ fn dot_running(ctx: &Ctx<'_, '_>, out: &mut Reply, key_values: bool) {
         out.push(w.start_group("running").take());
     }
     for (id, job, status, job_type) in jobs {
-        let name = ctx
-            .director
-            .jobs()
-            .owner(id)
-            .map(|(name, _)| name)
-            .unwrap_or_default();
+        let Some(d) = ctx.director.jobs().data(id) else {
+            continue;
+        };
         if key_values {
+            let reads = job_type == 'R';
+            let storage = |read: bool| {
+                if read == reads {
+                    d.storage.as_str()
+                } else {
+                    ""
+                }
+            };
             w.start_object()
                 .str("jobid", id)
+                .str("level", d.level)
                 .str("type", job_type)
                 .str("status", status)
+                .str("status_desc", running_state(status))
+                .str("comment", "")
+                .str("jobbytes", d.bytes)
+                .str("jobfiles", d.files)
                 .str("job", &job)
-                .str("name", &name)
+                .str("name", &d.job)
+                .str("clientname", &d.client)
+                .str("fileset", &d.fileset)
+                .str("storage", storage(false))
+                .str("rstorage", storage(true))
+                .time("schedtime", d.sched_time)
+                .time("starttime", d.start_time)
+                .str("priority", d.priority)
+                .str("errors", d.errors)
                 .end_object();
             out.push(w.take());
         } else {
