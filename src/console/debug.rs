@@ -11,8 +11,9 @@ use super::{daemons, select, Ctx, Reply};
 use crate::config::{Config, Kind, Resource};
 use crate::peer::Answer;
 
-/// bacula-dir's debug tags (lib/message.c debug_tags).
-const TAGS: [&str; 13] = [
+/// bacula-dir's debug tags (lib/message.c debug_tags), which `.tags`
+/// lists.
+pub(super) const TAGS: [&str; 13] = [
     "lock",
     "network",
     "plugin",

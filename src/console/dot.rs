@@ -156,24 +156,7 @@ pub fn actiononpurge(_: &Ctx<'_, '_>, out: &mut Reply) {
 /// `.tags`: the debug tags `setdebug tags=` knows (lib/message.c
 /// debug_tags).
 pub fn tags(_: &Ctx<'_, '_>, out: &mut Reply) {
-    lines(
-        out,
-        &[
-            "lock",
-            "network",
-            "plugin",
-            "volume",
-            "sql",
-            "bvfs",
-            "memory",
-            "scheduler",
-            "protocol",
-            "snapshot",
-            "record",
-            "asx",
-            "all",
-        ],
-    );
+    lines(out, &super::debug::TAGS);
 }
 
 /// The job levels and the job type each is for, in bacula-dir's order
