@@ -6,7 +6,7 @@
 //! `startnum=`, so that a script need not answer prompts.
 
 use super::login::Acl;
-use super::select::{choose, named, MAX_TRIES};
+use super::select::{named, MAX_TRIES};
 use super::{Ctx, Reply};
 use crate::config::Kind;
 use crate::job::names::is_legal_volume_name;
@@ -88,25 +88,10 @@ pub fn add(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             if let Some(p) = given {
                 out.line(format!("Could not find Pool \"{p}\"."));
             }
-            let names: Vec<String> = cfg
-                .all(Kind::Pool)
-                .filter(|p| Acl::allows(&acl.pools, &p.name))
-                .map(|p| p.name.clone())
-                .collect();
-            let Some(i) = choose(
-                ctx,
-                out,
-                "Defined Pools:",
-                "Pool",
-                "Select the Pool",
-                &names,
-            ) else {
+            let Some(p) = super::volume::choose_pool(ctx, out, &cfg) else {
                 return;
             };
-            match cfg.find(Kind::Pool, &names[i]) {
-                Some(p) => p,
-                None => return,
-            }
+            p
         }
     };
     let num_vols = ctx.director.catalog().num_vols(&pool.name).unwrap_or(0);

@@ -119,23 +119,8 @@ fn select_volume(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<VolumeSettings> {
     let name = match named {
         Some(n) => n,
         None => {
-            let pools: Vec<String> = ctx
-                .director
-                .config()
-                .all(Kind::Pool)
-                .filter(|p| Acl::allows(&ctx.login.acl.pools, &p.name))
-                .map(|p| p.name.clone())
-                .collect();
-            let names: Vec<&str> = pools.iter().map(String::as_str).collect();
-            let chosen = select::choose(
-                ctx,
-                out,
-                "Defined Pools:",
-                "Pool",
-                "Select the Pool",
-                &names,
-            )?;
-            let pool = names[chosen].to_string();
+            let cfg = ctx.director.config();
+            let pool = super::volume::choose_pool(ctx, out, &cfg)?.name.clone();
             super::list::pool_volumes(ctx, out, &pool);
             ctx.ask(out, "Enter a Volume name or *MediaId: ")?
                 .trim()

@@ -197,7 +197,17 @@ fn catalog_pool<'c>(
             }
         }
     }
-    let pools = allowed(cfg, Kind::Pool, acl);
+    choose_pool(ctx, out, cfg)
+}
+
+/// The Pool the console picks from "Defined Pools:" (ua_select.c
+/// select_pool_dbr), among those its PoolACL allows.
+pub(super) fn choose_pool<'c>(
+    ctx: &Ctx<'_, '_>,
+    out: &mut Reply,
+    cfg: &'c crate::config::Config,
+) -> Option<&'c crate::config::Resource> {
+    let pools = allowed(cfg, Kind::Pool, &ctx.login.acl.pools);
     let names: Vec<&str> = pools.iter().map(|r| r.name.as_str()).collect();
     choose(
         ctx,
