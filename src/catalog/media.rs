@@ -412,6 +412,22 @@ pub enum VolumeNumber {
 }
 
 impl VolumeNumber {
+    /// Every number, in the order `volume_settings` reads them.
+    pub const ALL: [VolumeNumber; 12] = [
+        VolumeNumber::Retention,
+        VolumeNumber::UseDuration,
+        VolumeNumber::MaxJobs,
+        VolumeNumber::MaxFiles,
+        VolumeNumber::MaxBytes,
+        VolumeNumber::Recycle,
+        VolumeNumber::InChanger,
+        VolumeNumber::Slot,
+        VolumeNumber::Enabled,
+        VolumeNumber::ActionOnPurge,
+        VolumeNumber::CacheRetention,
+        VolumeNumber::Files,
+    ];
+
     fn column(self) -> &'static str {
         match self {
             VolumeNumber::Retention => "VolRetention",
@@ -474,21 +490,7 @@ impl Catalog {
 
     /// The settings of a volume, None when there is no such volume.
     pub fn volume_settings(&self, name: &str) -> Result<Option<VolumeSettings>, CatalogError> {
-        use VolumeNumber::*;
-        let numbers = [
-            Retention,
-            UseDuration,
-            MaxJobs,
-            MaxFiles,
-            MaxBytes,
-            Recycle,
-            InChanger,
-            Slot,
-            Enabled,
-            ActionOnPurge,
-            CacheRetention,
-            Files,
-        ];
+        let numbers = VolumeNumber::ALL;
         let columns: Vec<String> = numbers
             .iter()
             .map(|n| format!("Media.{}", n.column()))
