@@ -506,171 +506,24 @@ fn menu(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             return;
         };
         out.line(format!("Updating Volume \"{}\"", v.name));
-        let ask = |out: &mut Reply, current: String, prompt: &str| {
-            out.line(current);
-            ctx.ask(out, prompt).map(|a| a.trim().to_string())
-        };
         let (keyword, answer) = match i {
-            0 => {
-                out.line(format!("Current Volume status is: {}", v.status));
-                let mut statuses =
-                    vec!["Append", "Archive", "Disabled", "Full", "Used", "Cleaning"];
-                if v.status == "Purged" {
-                    statuses.push("Recycle");
-                }
-                statuses.push("Read-Only");
-                let Some(n) = select::choose(
-                    ctx,
-                    out,
-                    "Possible Values are:",
-                    "",
-                    "Choose new Volume Status",
-                    &statuses,
-                ) else {
-                    return;
-                };
-                ("volstatus", Some(statuses[n].to_string()))
-            }
-            1 => (
-                "volretention",
-                ask(
-                    out,
-                    format!(
-                        "Current retention period is: {}",
-                        utime(v.number(VolumeNumber::Retention))
-                    ),
-                    "Enter Volume Retention period: ",
-                ),
-            ),
-            2 => (
-                "voluse",
-                ask(
-                    out,
-                    format!(
-                        "Current use duration is: {}",
-                        utime(v.number(VolumeNumber::UseDuration))
-                    ),
-                    "Enter Volume Use Duration: ",
-                ),
-            ),
-            3 => (
-                "maxvoljobs",
-                ask(
-                    out,
-                    format!("Current max jobs is: {}", v.number(VolumeNumber::MaxJobs)),
-                    "Enter new Maximum Jobs: ",
-                ),
-            ),
-            4 => (
-                "maxvolfiles",
-                ask(
-                    out,
-                    format!("Current max files is: {}", v.number(VolumeNumber::MaxFiles)),
-                    "Enter new Maximum Files: ",
-                ),
-            ),
-            5 => (
-                "maxvolbytes",
-                ask(
-                    out,
-                    format!("Current value is: {}", v.number(VolumeNumber::MaxBytes)),
-                    "Enter new Maximum Bytes: ",
-                ),
-            ),
-            6 => {
-                let flag = if v.number(VolumeNumber::Recycle) == 1 {
-                    "yes"
-                } else {
-                    "no"
-                };
-                (
-                    "recycle",
-                    ask(
-                        out,
-                        format!("Current recycle flag is: {flag}"),
-                        "Enter new Recycle status: ",
-                    ),
-                )
-            }
-            7 => (
-                "slot",
-                ask(
-                    out,
-                    format!("Current Slot is: {}", v.number(VolumeNumber::Slot)),
-                    "Enter new Slot: ",
-                ),
-            ),
-            8 => (
-                "inchanger",
-                ask(
-                    out,
-                    format!(
-                        "Current InChanger flag is: {}",
-                        v.number(VolumeNumber::InChanger)
-                    ),
-                    &format!("Set InChanger flag for Volume \"{}\": yes/no: ", v.name),
-                ),
-            ),
+            0 => match new_status(ctx, out, &v) {
+                Some(s) => ("volstatus", Some(s)),
+                None => return,
+            },
             9 => {
                 volume_files(ctx, out, &v);
                 continue;
             }
-            10 => (
-                "pool",
-                ask(
-                    out,
-                    format!("Current Pool is: {}", v.pool),
-                    "Enter new Pool name: ",
-                ),
-            ),
             11 => {
                 from_pool(ctx, out, Some(&v.name), None);
                 return;
             }
-            14 => (
-                "enabled",
-                ask(
-                    out,
-                    format!("Current Enabled is: {}", v.number(VolumeNumber::Enabled)),
-                    "Enter new Enabled: ",
-                ),
-            ),
-            15 => {
-                let current = match &v.recycle_pool {
-                    Some(p) => format!("Current RecyclePool is: {p}"),
-                    None => "No current RecyclePool".to_string(),
-                };
-                (
-                    "recyclepool",
-                    ask(out, current, "Enter new RecyclePool name: "),
-                )
+            _ => {
+                let (keyword, current, prompt) = menu_field(i, &v);
+                out.line(current);
+                (keyword, ctx.ask(out, &prompt).map(|a| a.trim().to_string()))
             }
-            16 => {
-                let current = if v.number(VolumeNumber::ActionOnPurge) == 1 {
-                    "Truncate"
-                } else {
-                    "None"
-                };
-                (
-                    "actiononpurge",
-                    ask(
-                        out,
-                        format!("Current ActionOnPurge is: {current}"),
-                        "Enter new ActionOnPurge (one of: Truncate, None): ",
-                    ),
-                )
-            }
-            _ => (
-                "cacheretention",
-                ask(
-                    out,
-                    format!(
-                        "Current Cache Retention period is: {}",
-                        utime(v.number(VolumeNumber::CacheRetention))
-                    ),
-                    "Enter Cache Retention period: ",
-                ),
-            ),
         };
         let Some(answer) = answer.filter(|a| a != ".") else {
             return;
@@ -680,6 +533,119 @@ fn menu(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             return;
         }
     }
+}
+
+/// Menu item "Volume Status": the status the console picks among those
+/// it may set (Recycle only on a Purged volume).
+fn new_status(ctx: &Ctx<'_, '_>, out: &mut Reply, v: &VolumeSettings) -> Option<String> {
+    out.line(format!("Current Volume status is: {}", v.status));
+    let mut statuses = vec!["Append", "Archive", "Disabled", "Full", "Used", "Cleaning"];
+    if v.status == "Purged" {
+        statuses.push("Recycle");
+    }
+    statuses.push("Read-Only");
+    select::choose(
+        ctx,
+        out,
+        "Possible Values are:",
+        "",
+        "Choose new Volume Status",
+        &statuses,
+    )
+    .map(|n| statuses[n].to_string())
+}
+
+/// A menu item that asks for one value, as ua_update.c asks it: the
+/// keyword `set` takes, the line saying the current value, the prompt.
+fn menu_field(item: usize, v: &VolumeSettings) -> (&'static str, String, String) {
+    use VolumeNumber::*;
+    let n = |what: VolumeNumber| v.number(what);
+    let (keyword, current, prompt) = match item {
+        1 => (
+            "volretention",
+            format!("Current retention period is: {}", utime(n(Retention))),
+            "Enter Volume Retention period: ",
+        ),
+        2 => (
+            "voluse",
+            format!("Current use duration is: {}", utime(n(UseDuration))),
+            "Enter Volume Use Duration: ",
+        ),
+        3 => (
+            "maxvoljobs",
+            format!("Current max jobs is: {}", n(MaxJobs)),
+            "Enter new Maximum Jobs: ",
+        ),
+        4 => (
+            "maxvolfiles",
+            format!("Current max files is: {}", n(MaxFiles)),
+            "Enter new Maximum Files: ",
+        ),
+        5 => (
+            "maxvolbytes",
+            format!("Current value is: {}", n(MaxBytes)),
+            "Enter new Maximum Bytes: ",
+        ),
+        6 => (
+            "recycle",
+            format!(
+                "Current recycle flag is: {}",
+                if n(Recycle) == 1 { "yes" } else { "no" }
+            ),
+            "Enter new Recycle status: ",
+        ),
+        7 => (
+            "slot",
+            format!("Current Slot is: {}", n(Slot)),
+            "Enter new Slot: ",
+        ),
+        8 => {
+            return (
+                "inchanger",
+                format!("Current InChanger flag is: {}", n(InChanger)),
+                format!("Set InChanger flag for Volume \"{}\": yes/no: ", v.name),
+            )
+        }
+        10 => (
+            "pool",
+            format!("Current Pool is: {}", v.pool),
+            "Enter new Pool name: ",
+        ),
+        14 => (
+            "enabled",
+            format!("Current Enabled is: {}", n(Enabled)),
+            "Enter new Enabled: ",
+        ),
+        15 => (
+            "recyclepool",
+            match &v.recycle_pool {
+                Some(p) => format!("Current RecyclePool is: {p}"),
+                None => "No current RecyclePool".to_string(),
+            },
+            "Enter new RecyclePool name: ",
+        ),
+        16 => (
+            "actiononpurge",
+            format!(
+                "Current ActionOnPurge is: {}",
+                if n(ActionOnPurge) == 1 {
+                    "Truncate"
+                } else {
+                    "None"
+                }
+            ),
+            "Enter new ActionOnPurge (one of: Truncate, None): ",
+        ),
+        _ => (
+            "cacheretention",
+            format!(
+                "Current Cache Retention period is: {}",
+                utime(n(CacheRetention))
+            ),
+            "Enter Cache Retention period: ",
+        ),
+    };
+    (keyword, current, prompt.to_string())
 }
 
 /// Menu item "Volume Files": the file count the storage daemon keeps on
