@@ -48,6 +48,22 @@ pub struct MountedVolume {
     pub last_written: i64,
 }
 
+/// The Client and FileSet whose prior backup is asked for: by the
+/// records a job has, or (for `estimate`, which makes no record) by the
+/// Client's name and the FileSet's name and fingerprint.
+#[derive(Debug, Clone, Copy)]
+pub enum BackupOf<'a> {
+    Records {
+        client_id: i64,
+        fileset_id: i64,
+    },
+    Names {
+        client: &'a str,
+        fileset: &'a str,
+        md5: &'a str,
+    },
+}
+
 impl Catalog {
     /// The FileSet record for this name and fingerprint, created when the
     /// FileSet is new or changed: its FileSetId and creation time.
@@ -92,57 +108,37 @@ impl Catalog {
     pub fn prior_backup(
         &self,
         job: &str,
-        client_id: i64,
-        fileset_id: i64,
+        of: BackupOf<'_>,
         levels: &str,
     ) -> Result<Option<PriorJob>, CatalogError> {
-        self.db()
-            .query_row(
-                "SELECT Job, CAST(strftime('%s', StartTime, 'utc') AS INTEGER) FROM Job
-                 WHERE Name = ?1 AND Type = 'B' AND JobStatus IN ('T', 'W') AND ClientId = ?2
-                   AND FileSetId = ?3 AND instr(?4, Level) > 0 AND StartTime IS NOT NULL
-                 ORDER BY StartTime DESC, JobId DESC LIMIT 1",
-                params![job, client_id, fileset_id, levels],
-                |r| {
-                    Ok(PriorJob {
-                        job: r.get(0)?,
-                        start: r.get(1)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(|e| self.err(e))
-    }
-
-    /// As `prior_backup`, by the Client's name and the FileSet's name and
-    /// fingerprint, creating no record: what `estimate` asks before any
-    /// job of its own exists.
-    pub fn prior_backup_named(
-        &self,
-        job: &str,
-        client: &str,
-        fileset: &str,
-        fileset_md5: &str,
-        levels: &str,
-    ) -> Result<Option<PriorJob>, CatalogError> {
-        self.db()
-            .query_row(
-                "SELECT Job, CAST(strftime('%s', StartTime, 'utc') AS INTEGER) FROM Job
+        const SELECT: &str =
+            "SELECT Job, CAST(strftime('%s', StartTime, 'utc') AS INTEGER) FROM Job
                  WHERE Name = ?1 AND Type = 'B' AND JobStatus IN ('T', 'W')
-                   AND ClientId = (SELECT ClientId FROM Client WHERE Name = ?2)
-                   AND FileSetId IN (SELECT FileSetId FROM FileSet WHERE FileSet = ?3 AND MD5 = ?4)
-                   AND instr(?5, Level) > 0 AND StartTime IS NOT NULL
-                 ORDER BY StartTime DESC, JobId DESC LIMIT 1",
-                params![job, client, fileset, fileset_md5, levels],
-                |r| {
-                    Ok(PriorJob {
-                        job: r.get(0)?,
-                        start: r.get(1)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(|e| self.err(e))
+                   AND instr(?2, Level) > 0 AND StartTime IS NOT NULL";
+        const NEWEST: &str = "ORDER BY StartTime DESC, JobId DESC LIMIT 1";
+        let row = |r: &rusqlite::Row<'_>| {
+            Ok(PriorJob {
+                job: r.get(0)?,
+                start: r.get(1)?,
+            })
+        };
+        match of {
+            BackupOf::Records { client_id, fileset_id } => self.db().query_row(
+                &format!("{SELECT} AND ClientId = ?3 AND FileSetId = ?4 {NEWEST}"),
+                params![job, levels, client_id, fileset_id],
+                row,
+            ),
+            BackupOf::Names { client, fileset, md5 } => self.db().query_row(
+                &format!(
+                    "{SELECT} AND ClientId = (SELECT ClientId FROM Client WHERE Name = ?3)
+                       AND FileSetId IN (SELECT FileSetId FROM FileSet WHERE FileSet = ?4 AND MD5 = ?5) {NEWEST}"
+                ),
+                params![job, levels, client, fileset, md5],
+                row,
+            ),
+        }
+        .optional()
+        .map_err(|e| self.err(e))
     }
 
     /// The files an accurate Incremental or Differential of this Job,

@@ -13,7 +13,7 @@ mod query;
 mod restore;
 pub mod schema;
 
-pub use backup::{BackupTotals, MountedVolume, PriorJob};
+pub use backup::{BackupOf, BackupTotals, MountedVolume, PriorJob};
 pub use counter::CounterDef;
 pub use file::{FileRecord, NameCache};
 pub use job::{JobOwner, NewJob};

@@ -156,7 +156,12 @@ fn request<'a>(
     let md5 = crate::peer::backup::fileset_md5(fileset);
     let cat = ctx.director.catalog();
     let prior = |levels: &str| {
-        cat.prior_backup_named(&job.name, &client.name, &fileset.name, &md5, levels)
+        let of = crate::catalog::BackupOf::Names {
+            client: &client.name,
+            fileset: &fileset.name,
+            md5: &md5,
+        };
+        cat.prior_backup(&job.name, of, levels)
             .map_err(|e| e.to_string())
     };
     let mut since = None;

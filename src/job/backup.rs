@@ -107,11 +107,15 @@ pub fn settle_level(
         level = 'F';
     }
     let (fileset_id, client_id) = (prepared.fileset_id, prepared.client_id);
+    let of = crate::catalog::BackupOf::Records {
+        client_id,
+        fileset_id,
+    };
     let mut since = None;
     let mut promoted = false;
     if level == 'I' || level == 'D' {
         let full = cat
-            .prior_backup(&res.name, client_id, fileset_id, "F")
+            .prior_backup(&res.name, of, "F")
             .map_err(|e| e.to_string())?;
         if full.is_none() {
             level = 'F';
@@ -119,7 +123,7 @@ pub fn settle_level(
         } else {
             let levels = if level == 'I' { "FDI" } else { "F" };
             since = cat
-                .prior_backup(&res.name, client_id, fileset_id, levels)
+                .prior_backup(&res.name, of, levels)
                 .map_err(|e| e.to_string())?;
         }
     }
