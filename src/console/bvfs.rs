@@ -163,9 +163,10 @@ fn catalog_error(out: &mut Reply, e: crate::catalog::CatalogError) {
     out.line(format!("ERROR: {e}"));
 }
 
-/// `.bvfs_lsdirs jobid=1,2 path=/etc/ | pathid=N [pattern=] [limit=]
-/// [offset=] [dironly]`: `.`, `..` and the subdirectories.
-pub fn lsdirs(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+/// What `.bvfs_lsdirs` and `.bvfs_lsfiles` list from: their arguments,
+/// the jobs of `jobid=` the console may see, and the directory. None when
+/// there is nothing to list (said when an argument is missing).
+fn listing(ctx: &Ctx<'_, '_>, out: &mut Reply, db: &Catalog) -> Option<(Browse, Vec<i64>, i64)> {
     let b = parse(ctx);
     let Some(ids) = b
         .jobs
@@ -173,11 +174,18 @@ pub fn lsdirs(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         .filter(|_| b.path_id > 0 || b.path.is_some())
     else {
         out.line("Can't find jobid, pathid or path argument");
-        return;
+        return None;
     };
+    let jobs = visible(ctx, db, ids);
+    let pwd = pwd(db, &b).filter(|_| !jobs.is_empty())?;
+    Some((b, jobs, pwd))
+}
+
+/// `.bvfs_lsdirs jobid=1,2 path=/etc/ | pathid=N [pattern=] [limit=]
+/// [offset=] [dironly]`: `.`, `..` and the subdirectories.
+pub fn lsdirs(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let db = ctx.director.catalog();
-    let jobs = visible(ctx, &db, ids);
-    let Some(pwd) = pwd(&db, &b).filter(|_| !jobs.is_empty()) else {
+    let Some((b, jobs, pwd)) = listing(ctx, out, &db) else {
         return;
     };
     let listed = db.bvfs_special_dirs(&jobs, pwd).and_then(|mut dirs| {
@@ -195,18 +203,8 @@ pub fn lsdirs(ctx: &Ctx<'_, '_>, out: &mut Reply) {
 /// `.bvfs_lsfiles jobid=1,2 path=… | pathid=N [pattern=] [filename=]
 /// [limit=] [offset=]`: the newest version of each file.
 pub fn lsfiles(ctx: &Ctx<'_, '_>, out: &mut Reply) {
-    let b = parse(ctx);
-    let Some(ids) = b
-        .jobs
-        .as_deref()
-        .filter(|_| b.path_id > 0 || b.path.is_some())
-    else {
-        out.line("Can't find jobid, pathid or path argument");
-        return;
-    };
     let db = ctx.director.catalog();
-    let jobs = visible(ctx, &db, ids);
-    let Some(pwd) = pwd(&db, &b).filter(|_| !jobs.is_empty()) else {
+    let Some((b, jobs, pwd)) = listing(ctx, out, &db) else {
         return;
     };
     let pattern = ctx.args.get("pattern");
