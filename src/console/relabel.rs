@@ -2,8 +2,8 @@
 //! (bacula-dir's ua_label.c do_label with relabel): a Purged or Recycle
 //! volume gets a new name. The storage daemon rewrites its label on the
 //! device; then the catalog has a record for the new name in the chosen
-//! pool and none for the old one. Each name left out is asked for, with
-//! bacula-dir's prompts.
+//! pool and none for the old one, and (automount on) the storage daemon
+//! mounts it. Each name left out is asked for, with bacula-dir's prompts.
 
 use super::login::Acl;
 use super::select::{named, MAX_TRIES};

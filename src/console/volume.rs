@@ -10,7 +10,8 @@ use crate::config::Kind;
 /// `label [storage=STORAGE] [volume=NAME] [pool=POOL] [slot=N] [drive=N]`:
 /// what is left out is asked for in ua_label.c do_label's order (the
 /// Storage, "Enter new Volume name: ", the Pool); the storage daemon
-/// writes the label, then the catalog record is made.
+/// writes the label, then the catalog record is made, then (automount
+/// on) the storage daemon mounts the volume.
 pub fn label(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     ctx.using_catalog(out);
     let cfg = ctx.director.config();
