@@ -22,6 +22,7 @@ mod help;
 pub(crate) mod list;
 pub mod login;
 mod modes;
+mod modify;
 mod not_applicable;
 mod output;
 mod prune;
