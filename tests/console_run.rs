@@ -200,3 +200,185 @@ fn cancel_says_no_jobs_run_and_cancel_all_cancels_every_job_after_asking() {
     assert!(out.contains("marked to be canceled."), "{out}");
     assert_eq!(report_line(&out, "Termination:"), "Admin Canceled", "{out}");
 }
+
+/// The resources `run`'s overrides choose among: a second file daemon
+/// (`other-fd`, on `port`) with a FileSet of its own folder, a second
+/// device (`File2`), a Pool that names its own Storage, and a console
+/// held to the site's first ones.
+fn override_site(port: u16) -> impl Fn(&Place<'_>) -> String {
+    move |p: &Place<'_>| {
+        format!(
+            "Client {{ Name = other-fd; Address = 127.0.0.1; FD Port = {port}; Password = \"fd-secret\"; Catalog = MyCatalog }}\n\
+             Storage {{ Name = File2; Address = 127.0.0.1; SD Port = {}; Password = \"sd-secret\"; Device = FileDev2; Media Type = File2; Maximum Concurrent Jobs = 10 }}\n\
+             Pool {{ Name = Stored; Pool Type = Backup; Label Format = \"Stored-\"; Storage = File2\n}}\n\
+             FileSet {{ Name = \"Other\"; Include {{ Options {{ Signature = MD5 }}\n  File = {}/other\n}} }}\n\
+             Job {{ Name = PoolStore; Type = Backup; Level = Full; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Stored; Messages = Daemon }}\n\
+             Console {{ Name = limited; Password = \"limited-secret\"; CommandACL = run, wait, messages, version; JobACL = Backup, PoolStore; ClientACL = test-fd; StorageACL = File; PoolACL = Full; FileSetACL = Set; CatalogACL = *all*; WhereACL = /tmp/ok\n}}\n",
+            p.sd_port,
+            p.root.display()
+        )
+    }
+}
+
+/// The second device, beside the site's FileDev.
+fn second_device(p: &Place<'_>) -> String {
+    std::fs::create_dir_all(p.root.join("volumes2")).unwrap();
+    format!(
+        "Device {{\n  Name = FileDev2\n  Media Type = File2\n  Archive Device = {}/volumes2\n  LabelMedia = yes\n  Random Access = yes\n  AutomaticMount = yes\n  RemovableMedia = no\n  AlwaysOpen = no\n}}\n",
+        p.root.display()
+    )
+}
+
+/// A site with `override_site`'s resources and the second file daemon
+/// running; the daemon is dropped with the site's.
+fn site_with_overrides() -> (Setup, Proc) {
+    let port = common::free_port();
+    let s = setup_site_sd(
+        "fd-secret",
+        None,
+        "",
+        override_site(port),
+        &[],
+        second_device,
+    );
+    let other = s.root.path().join("other");
+    std::fs::create_dir_all(other.join("deep")).unwrap();
+    std::fs::write(other.join("one.txt"), "one\n").unwrap();
+    std::fs::write(other.join("deep/two.txt"), "two\n").unwrap();
+    let fd = spawn_fd(s.root.path(), "other-fd", port);
+    (s, fd)
+}
+
+/// `summary`, from each Director, for each line of `runs` (each answered `no`).
+fn summaries(s: &mut Setup, runs: &[&str]) -> Vec<(Vec<String>, Vec<String>)> {
+    let ask = |s: &Setup| -> Vec<(String, Vec<String>)> {
+        runs.iter()
+            .map(|r| {
+                let out = s.console(&format!("{r}\nno\n"));
+                let got = summary(&out);
+                (out, got)
+            })
+            .collect()
+    };
+    let ours = ask(s);
+    s.switch_director(Director::BaculaDir);
+    let theirs = ask(s);
+    s.switch_director(Director::Rdird);
+    ours.into_iter()
+        .zip(theirs)
+        .map(|((o, og), (t, tg))| {
+            assert!(og.len() > 5, "{o}");
+            assert!(tg.len() > 5, "{t}");
+            (og, tg)
+        })
+        .collect()
+}
+
+#[test]
+fn run_overrides_are_shown_as_bacula_dir_shows_them_and_the_job_runs_with_them() {
+    let (mut s, _other) = site_with_overrides();
+    let runs = [
+        "run job=Backup client=other-fd fileset=Other pool=Small storage=File2 level=Incremental priority=5 when=\"2030-01-02 03:04:05\"",
+        // Without storage=, the Storage of the Job's Pool comes first
+        // (job.c get_job_storage: "Pool resource").
+        "run job=PoolStore",
+        "run job=Backup spooldata=yes accurate=yes comment=\"nightly by hand\"",
+    ];
+    let got = summaries(&mut s, &runs);
+    for (ours, theirs) in &got {
+        assert_eq!(ours, theirs);
+    }
+    assert_eq!(
+        got[0].0,
+        [
+            "Run Backup job",
+            "JobName:  Backup",
+            "Level:    Incremental",
+            "Client:   other-fd",
+            "FileSet:  Other",
+            "Pool:     Small (From Command input)",
+            "Storage:  File2 (From Command input)",
+            "When:     9999-99-99 99:99:99",
+            "Priority: 5",
+        ]
+    );
+    assert_eq!(got[1].0[6], "Storage:  File2 (From Pool resource)");
+
+    // The job runs with them: the second file daemon backs up its own
+    // FileSet to the second device, in the pool asked for, spooled.
+    s.fd.0.kill().unwrap();
+    let out = s.console(
+        "run job=Backup client=other-fd fileset=Other pool=Small storage=File2 spooldata=yes comment=\"by hand; to File2\" yes\nwait\nmessages\n",
+    );
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    assert!(report_line(&out, "Client:").eq("\"other-fd\""), "{out}");
+    assert_eq!(
+        report_line(&out, "FileSet:").split(' ').next(),
+        Some("\"Other\""),
+        "{out}"
+    );
+    assert_eq!(
+        report_line(&out, "Pool:"),
+        "\"Small\" (From Command input)",
+        "{out}"
+    );
+    assert_eq!(
+        report_line(&out, "Storage:"),
+        "\"File2\" (From Command input)",
+        "{out}"
+    );
+    assert!(out.contains("Spooling data ..."), "{out}");
+    assert!(s.root.path().join("volumes2/Small-0001").exists(), "{out}");
+    let (client, fileset, pool, comment): (String, String, String, String) = s
+        .catalog()
+        .query_row(
+            "SELECT Client.Name, FileSet.FileSet, Pool.Name, Job.Comment FROM Job JOIN Client USING (ClientId) JOIN FileSet USING (FileSetId) JOIN Pool USING (PoolId) WHERE JobId = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (
+            client.as_str(),
+            fileset.as_str(),
+            pool.as_str(),
+            comment.as_str()
+        ),
+        ("other-fd", "Other", "Small", "by hand; to File2")
+    );
+    let other = s.root.path().join("other");
+    let names: Vec<String> = s.files(1).into_iter().map(|(p, f)| p + &f).collect();
+    assert!(
+        names.contains(&format!("{}/one.txt", other.display())),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&format!("{}/deep/two.txt", other.display())),
+        "{names:?}"
+    );
+
+    // accurate=yes gives the file daemon the catalog's files: a file
+    // gone since is recorded as deleted (an all-zero LStat) by an
+    // accurate Incremental only (bacula-fd's accurate_finish).
+    std::fs::remove_file(other.join("one.txt")).unwrap();
+    let incr = |accurate: &str| {
+        let out = s.console(&format!(
+            "run job=Backup client=other-fd fileset=Other pool=Small storage=File2 level=Incremental accurate={accurate} yes\nwait\nmessages\n"
+        ));
+        assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    };
+    let deleted = |id: i64| -> Vec<String> {
+        let db = s.catalog();
+        let mut q = db
+            .prepare("SELECT Filename.Name FROM File JOIN Filename USING (FilenameId) WHERE JobId = ?1 AND LStat LIKE 'A A A A A A A A A A A %'")
+            .unwrap();
+        q.query_map([id], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    incr("no");
+    assert!(deleted(2).is_empty(), "{:?}", deleted(2));
+    incr("yes");
+    assert_eq!(deleted(3), ["one.txt"]);
+}

@@ -126,8 +126,12 @@ pub fn menu(ctx: &Ctx<'_, '_>, out: &mut Reply, plan: &JobData, req: &mut RunReq
             }
             None => false,
         },
-        "FileSet" => chosen(Kind::Fileset, out).map(|f| req.fileset = Some(f)).is_some(),
-        "Client" => chosen(Kind::Client, out).map(|c| req.client = Some(c)).is_some(),
+        "FileSet" => chosen(Kind::Fileset, out)
+            .map(|f| req.fileset = Some(f))
+            .is_some(),
+        "Client" => chosen(Kind::Client, out)
+            .map(|c| req.client = Some(c))
+            .is_some(),
         "When" => when(ctx, out, req),
         "Priority" => {
             let Some(p) = select::number(ctx, out, "Enter new Priority: ") else {

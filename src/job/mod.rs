@@ -147,7 +147,6 @@ impl Jobs {
         v.sort();
         v
     }
-
 }
 
 /// A job to run, as `run` or a script asked for it.
