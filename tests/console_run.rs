@@ -382,3 +382,87 @@ fn run_overrides_are_shown_as_bacula_dir_shows_them_and_the_job_runs_with_them()
     incr("yes");
     assert_eq!(deleted(3), ["one.txt"]);
 }
+
+/// What a session printed from its `run` on, `When:` digits masked
+/// (the Directors are asked at different seconds).
+fn from_run(out: &str) -> Vec<String> {
+    out.lines()
+        .skip_while(|l| !l.starts_with("run "))
+        .map(|l| {
+            if l.starts_with("When:") && !l.contains("2030") {
+                l.chars()
+                    .map(|c| if c.is_ascii_digit() { '9' } else { c })
+                    .collect()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn mod_changes_the_job_through_bacula_dirs_menu_and_shows_it_again() {
+    let (mut s, _other) = site_with_overrides();
+    // Pool, Client, Level, Priority, When and Storage, each from its
+    // own list or question, then `mod` with arguments, then no.
+    let session = "run job=Backup\nmod\n8\n2\nmod\n5\n3\nmod\n1\n3\nmod\n7\n3\nmod\n6\n2030-01-02 03:04:05\nmod\n2\n3\nmod fileset=Other level=Full\nmaybe\nno\n";
+    let ours = s.console(session);
+    s.switch_director(Director::BaculaDir);
+    let theirs = s.console(session);
+    s.switch_director(Director::Rdird);
+    assert_eq!(from_run(&ours), from_run(&theirs), "{theirs}");
+    for (line, then) in [
+        ("Parameters to modify:", "     1: Level"),
+        ("     8: Pool", "     9: Plugin Options"),
+        ("The defined Pool resources are:", "     1: Full"),
+        ("The defined Client resources are:", "     1: test-fd"),
+        ("Levels:", "     1: Full"),
+    ] {
+        let at = ours.find(&format!("{line}\n{then}\n"));
+        assert!(at.is_some(), "{line}: {ours}");
+    }
+    // The last summary shows every change, with where each came from.
+    let last: Vec<&str> = ours
+        .rsplit("Run Backup job\n")
+        .next()
+        .unwrap()
+        .lines()
+        .take(8)
+        .collect();
+    assert_eq!(
+        last,
+        [
+            "JobName:  Backup",
+            "Level:    Full",
+            "Client:   other-fd",
+            "FileSet:  Other",
+            "Pool:     Small (From User input)",
+            "Storage:  File2 (From user selection)",
+            "When:     2030-01-02 03:04:05",
+            "Priority: 3",
+        ],
+        "{ours}"
+    );
+    assert!(
+        ours.contains("Bad response: maybe. You must answer yes, mod, or no."),
+        "{ours}"
+    );
+    assert!(
+        ours.ends_with("Job not run.\n") || ours.contains("Job not run.\n"),
+        "{ours}"
+    );
+    let jobs: i64 = s
+        .catalog()
+        .query_row("SELECT COUNT(*) FROM Job", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(jobs, 0);
+
+    // Chosen at mod, the job runs with them.
+    let out = s.console("run job=Backup\nmod\n5\n3\nmod\n4\n3\nyes\nwait\nmessages\n");
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    assert_eq!(report_line(&out, "Client:"), "\"other-fd\"", "{out}");
+    assert!(
+        report_line(&out, "FileSet:").starts_with("\"Other\" "),
+        "{out}"
+    );
+}

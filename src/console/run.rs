@@ -86,7 +86,11 @@ pub fn run(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             return;
         }
     };
-    ctx.using_catalog(out);
+    if ctx.args.get("job").or(ctx.args.get("client")).is_some() {
+        ctx.using_client_catalog(out);
+    } else {
+        ctx.using_catalog(out);
+    }
     let mut yes = ctx.args.has("yes");
     for _ in 0..ROUNDS {
         if !Acl::allows(&ctx.login.acl.jobs, &req.job) {
