@@ -466,3 +466,142 @@ fn mod_changes_the_job_through_bacula_dirs_menu_and_shows_it_again() {
         "{out}"
     );
 }
+
+/// How many jobs the catalog holds.
+fn job_count(s: &Setup) -> i64 {
+    s.catalog()
+        .query_row("SELECT COUNT(*) FROM Job", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_restricted_console_cannot_leave_its_acls_by_run_arguments_or_mod() {
+    let (mut s, _other) = site_with_overrides();
+    let limited = |s: &Setup, input: &str| s.console_as("limited", "limited-secret", input);
+    // Each names what its ACLs keep from it; none runs, with either Director.
+    let escapes = [
+        (
+            "run job=Backup client=other-fd yes",
+            "Client \"other-fd\" not found.",
+        ),
+        (
+            "run job=Backup fileset=Other yes",
+            "FileSet \"Other\" not found.",
+        ),
+        ("run job=Backup pool=Small yes", "Pool \"Small\" not found."),
+        (
+            "run job=Backup storage=File2 yes",
+            "Storage \"File2\" not found.",
+        ),
+        // Its own Job, whose Pool (and that Pool's Storage) it may not use.
+        ("run job=PoolStore yes", "Pool \"Stored\" not found."),
+        ("run job=Other yes", "Job \"Other\" not found."),
+        (
+            "run job=Backup where=/etc yes",
+            "No authorization for \"where\" specification.",
+        ),
+    ];
+    for (line, why) in escapes {
+        let out = limited(&s, &format!("{line}\n"));
+        assert!(
+            out.contains(&format!("{why}\nJob not run.")),
+            "{line}: {out}"
+        );
+    }
+    // mod offers only what the ACLs allow (one of each: taken without
+    // asking), and `mod client=` is refused as `client=` is.
+    let out = limited(
+        &s,
+        "run job=Backup\nmod\n5\nmod\n8\nmod\n2\nmod\n4\nmod client=other-fd\n",
+    );
+    for only in [
+        "Client: test-fd",
+        "Pool: Full",
+        "Storage: File",
+        "FileSet: Set",
+    ] {
+        assert!(
+            out.contains(&format!("Automatically selected {only}\n")),
+            "{out}"
+        );
+    }
+    assert!(
+        out.contains("Client \"other-fd\" not found.\nJob not run."),
+        "{out}"
+    );
+    assert_eq!(job_count(&s), 0);
+
+    // bacula-dir 9.6.7 refuses them too (ua_run.c get_client, get_pool,
+    // …: "No authorization. Client …"), which tells that the resource
+    // exists; rdird answers as for one that does not.
+    s.switch_director(Director::BaculaDir);
+    for (line, _) in escapes {
+        let out = limited(&s, &format!("{line}\n"));
+        assert!(out.contains("Job not run."), "{line}: {out}");
+    }
+    s.switch_director(Director::Rdird);
+    assert_eq!(job_count(&s), 0);
+}
+
+#[test]
+fn hostile_run_arguments_are_refused_without_harm() {
+    let (mut s, _other) = site_with_overrides();
+    // A comment bacula-dir's is_comment_legal refuses is refused by both.
+    let comments = "run job=Backup comment=\"x'; DROP TABLE Job; --\" yes\nrun job=Backup comment=\"<b>\" yes\nrun job=Backup comment=\"" .to_string()
+        + &"c".repeat(200)
+        + "\" yes\n";
+    let ours = s.console(&comments);
+    s.switch_director(Director::BaculaDir);
+    let theirs = s.console(&comments);
+    s.switch_director(Director::Rdird);
+    for why in [
+        "Illegal character \"'\" in a comment.\nJob not run.",
+        "Illegal character \"<\" in a comment.\nJob not run.",
+        "Comment too long.\nJob not run.",
+    ] {
+        assert!(ours.contains(why), "{ours}");
+        assert!(theirs.contains(why), "{theirs}");
+    }
+    assert_eq!(job_count(&s), 0);
+
+    // SQL in names finds nothing; a huge name is answered, not echoed
+    // into trouble; a flood of bad answers ends the question.
+    let huge = "x".repeat(100_000);
+    let out = s.console(&format!(
+        "run job=Backup client=\"x' OR '1'='1\" yes\nrun job=Backup pool=\"Full\\\"; DELETE FROM Pool; --\" yes\nrun job=Backup fileset={huge} yes\nrun job=Backup\n{}run job=Backup\nmod\n{}version\n",
+        "maybe\n".repeat(40),
+        "99999999999999999999999999\n".repeat(12)
+    ));
+    assert!(
+        out.contains("Client \"x' OR '1'='1\" not found.\nJob not run."),
+        "{}",
+        &out[..out.len().min(4000)]
+    );
+    assert!(out.contains(&format!("FileSet \"{huge}\" not found.\nJob not run.")));
+    assert_eq!(out.matches("Bad response: maybe.").count(), 20);
+    assert!(
+        out.contains("Selection aborted, nothing done.\nJob not run."),
+        "{}",
+        &out[out.len().saturating_sub(3000)..]
+    );
+    assert!(out.contains("Version: 0.1.0"));
+    let pools: i64 = s
+        .catalog()
+        .query_row("SELECT COUNT(*) FROM Pool", [], |r| r.get(0))
+        .unwrap();
+    assert!(pools > 0);
+    assert_eq!(job_count(&s), 0);
+
+    // Non-UTF-8 bytes in a comment are no name of anything; a comment of
+    // SQL's own characters is kept as it is.
+    let raw = s.console_raw(b"run job=Backup client=\xff\xfe yes\nversion\n");
+    let raw = String::from_utf8_lossy(&raw);
+    assert!(raw.contains("not found.\nJob not run."), "{raw}");
+    let out = s.console("run job=Backup comment=\"a; DROP TABLE Job; -- %_\" yes\nwait\n");
+    assert!(out.contains("Job queued. JobId=1"), "{out}");
+    let comment: String = s
+        .catalog()
+        .query_row("SELECT Comment FROM Job WHERE JobId = 1", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(comment, "a; DROP TABLE Job; -- %_");
+}

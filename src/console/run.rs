@@ -12,8 +12,8 @@ use crate::job::{self, JobData, RunRequest};
 /// ua_run.c does (get_pool, get_storage, get_fileset, get_client, and
 /// start_job's last check of the Client after `mod`). A refused name is
 /// answered as a missing one, so that a console learns nothing of
-/// resources outside its ACLs. `where=` is checked too (WhereACL), then
-/// what the job engine does not apply to a run (`RunRequest::unsupported`).
+/// resources outside its ACLs. Then what the job engine does not apply
+/// to a run (`RunRequest::unsupported`).
 fn refused(ctx: &Ctx<'_, '_>, plan: &JobData, req: &RunRequest) -> Option<String> {
     let acl = &ctx.login.acl;
     let checks = [
@@ -27,6 +27,16 @@ fn refused(ctx: &Ctx<'_, '_>, plan: &JobData, req: &RunRequest) -> Option<String
             return Some(format!("{what} \"{name}\" not found."));
         }
     }
+    req.unsupported()
+}
+
+/// The resources a `run` argument names that are not in the
+/// configuration, said as bacula-dir's get_pool, get_storage, get_client
+/// and get_fileset say them; a name outside the console's ACLs is said
+/// the same way. A `where=` outside WhereACL is refused.
+fn unknown(ctx: &Ctx<'_, '_>, cfg: &Config, req: &RunRequest) -> Option<String> {
+    let acl = &ctx.login.acl;
+    // WhereACL first, as scan_run_command_line_arguments checks it.
     for key in ["where", "regexwhere"] {
         if ctx
             .args
@@ -36,25 +46,16 @@ fn refused(ctx: &Ctx<'_, '_>, plan: &JobData, req: &RunRequest) -> Option<String
             return Some(format!("No authorization for \"{key}\" specification."));
         }
     }
-    req.unsupported()
-}
-
-/// The resources a `run` argument names that are not in the
-/// configuration, said as bacula-dir's get_pool, get_storage, get_client
-/// and get_fileset say them; a name outside the console's ACLs is said
-/// the same way.
-fn unknown(ctx: &Ctx<'_, '_>, cfg: &Config, req: &RunRequest) -> Option<String> {
-    let acl = &ctx.login.acl;
     let named = [
-        (Kind::Pool, &req.pool, &acl.pools),
-        (Kind::Storage, &req.storage, &acl.storages),
-        (Kind::Client, &req.client, &acl.clients),
-        (Kind::Fileset, &req.fileset, &acl.filesets),
+        (Kind::Pool, "Pool", &req.pool, &acl.pools),
+        (Kind::Storage, "Storage", &req.storage, &acl.storages),
+        (Kind::Client, "Client", &req.client, &acl.clients),
+        (Kind::Fileset, "FileSet", &req.fileset, &acl.filesets),
     ];
-    named.into_iter().find_map(|(kind, name, list)| {
+    named.into_iter().find_map(|(kind, what, name, list)| {
         let name = name.as_ref()?;
         let found = cfg.find(kind, name).is_some() && Acl::allows(list, name);
-        (!found).then(|| format!("{} \"{name}\" not found.", kind.name()))
+        (!found).then(|| format!("{what} \"{name}\" not found."))
     })
 }
 
@@ -70,7 +71,7 @@ pub fn run(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         Err(e) if e == job::NO_JOB => {
             let cfg = ctx.director.config();
             let Some(res) = super::select::resource(ctx, out, &cfg, Kind::Job) else {
-                return;
+                return not_run(out);
             };
             let mut args = ctx.args.clone();
             args.keys.push("job".into());
@@ -83,7 +84,7 @@ pub fn run(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         Ok(r) => r,
         Err(e) => {
             out.line(e);
-            return;
+            return not_run(out);
         }
     };
     if ctx.args.get("job").or(ctx.args.get("client")).is_some() {
@@ -93,18 +94,14 @@ pub fn run(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     }
     let mut yes = ctx.args.has("yes");
     for _ in 0..ROUNDS {
-        if !Acl::allows(&ctx.login.acl.jobs, &req.job) {
-            out.line(format!("Job \"{}\" not found.", req.job));
-            return;
-        }
         let cfg = ctx.director.config();
-        if cfg.find(Kind::Job, &req.job).is_none() {
+        if !Acl::allows(&ctx.login.acl.jobs, &req.job) || cfg.find(Kind::Job, &req.job).is_none() {
             out.line(format!("Job \"{}\" not found.", req.job));
-            return;
+            return not_run(out);
         }
         if let Some(why) = unknown(ctx, &cfg, &req) {
             out.line(why);
-            return;
+            return not_run(out);
         }
         // bacula-dir settles the job (level, pool, storage…) before it asks
         // (ua_run.c set_run_context_in_jcr), so a bad level is refused at once.
@@ -112,14 +109,12 @@ pub fn run(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             Ok(p) => p,
             Err(e) => {
                 out.line(e);
-                out.line("Job not run.");
-                out.failed = true;
-                return;
+                return not_run(out);
             }
         };
         if let Some(why) = refused(ctx, &plan, &req) {
             out.line(why);
-            return;
+            return not_run(out);
         }
         if yes {
             return start(ctx, &req, out);
