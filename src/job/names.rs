@@ -148,6 +148,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn console_jobs_made_in_one_second_have_names_of_their_own() {
+        let names: Vec<String> = (0..50).map(|_| unique("-Console-")).collect();
+        for n in &names {
+            assert!(n.starts_with("-Console-.20"), "{n}");
+        }
+        let mut distinct = names.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), names.len(), "{names:?}");
+        assert!(unique("My Job").starts_with("My_Job.20"));
+    }
+
+    #[test]
     fn verify_levels_read_long_and_write_either_way() {
         assert_eq!(level_name('O'), "Verify Volume to Catalog");
         assert_eq!(level_for_type("VolumeToCatalog", 'V'), Some('O'));

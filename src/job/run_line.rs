@@ -40,13 +40,13 @@ fn yes_no(value: &str) -> Option<bool> {
     }
 }
 
-/// Sets a flag once: `run … accurate=yes` (`what` names it in the refusals).
-fn flag(slot: &mut Option<bool>, value: &str, what: &str) -> Result<(), String> {
+/// Sets a flag once: `run … accurate=yes`, refused as bacula-dir refuses
+/// it ("Accurate flag specified twice.", "Invalid accurate flag.").
+fn flag(slot: &mut Option<bool>, value: &str, what: &str, key: &str) -> Result<(), String> {
     if slot.is_some() {
         return Err(format!("{what} flag specified twice."));
     }
-    let lower = what.to_ascii_lowercase();
-    *slot = Some(yes_no(value).ok_or_else(|| format!("Invalid {lower} flag."))?);
+    *slot = Some(yes_no(value).ok_or_else(|| format!("Invalid {key} flag."))?);
     Ok(())
 }
 
@@ -118,8 +118,8 @@ impl RunRequest {
                 "client" | "fd" => once(&mut req.client, v, "Client")?,
                 "fileset" => once(&mut req.fileset, v, "FileSet")?,
                 "where" | "regexwhere" => once(&mut req.where_to, v, "Where or RegexWhere")?,
-                "spooldata" => flag(&mut req.spool_data, v, "Spool")?,
-                "accurate" => flag(&mut req.accurate, v, "Accurate")?,
+                "spooldata" => flag(&mut req.spool_data, v, "Spool", "spooldata")?,
+                "accurate" => flag(&mut req.accurate, v, "Accurate", "accurate")?,
                 "comment" => {
                     legal_comment(v)?;
                     req.comment = Some(v.to_string());
@@ -190,6 +190,10 @@ mod tests {
         assert_eq!(r.storage.as_deref(), Some("S"));
         assert_eq!(r.client.as_deref(), Some("c-fd"));
         assert_eq!(r.fileset.as_deref(), Some("F"));
+        let r = parse("run a spooldata=yes accurate=no comment=\"by hand\"").unwrap();
+        assert_eq!((r.spool_data, r.accurate), (Some(true), Some(false)));
+        assert_eq!(r.comment.as_deref(), Some("by hand"));
+        assert_eq!(r.pool_source, Some("Command input"));
     }
 
     #[test]
@@ -203,6 +207,19 @@ mod tests {
             ("run a since=2020-01-01", "since= is not supported"),
             ("run a priority=0", "priority=0 is not a positive number"),
             ("run a when=soon", "when=soon is not a time"),
+            ("run a spooldata=maybe", "Invalid spooldata flag."),
+            (
+                "run a accurate=yes accurate=no",
+                "Accurate flag specified twice.",
+            ),
+            (
+                "run a comment=\"it's\"",
+                "Illegal character \"'\" in a comment.",
+            ),
+            (
+                "run a comment=\"\"",
+                "Comment must be at least one character long.",
+            ),
         ] {
             let got = parse(line).map(|r| r.job);
             assert!(
