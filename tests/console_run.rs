@@ -404,13 +404,31 @@ fn from_run(out: &str) -> Vec<String> {
 fn mod_changes_the_job_through_bacula_dirs_menu_and_shows_it_again() {
     let (mut s, _other) = site_with_overrides();
     // Pool, Client, Level, Priority, When and Storage, each from its
-    // own list or question, then `mod` with arguments, then no.
+    // own list or question, then `mod` with arguments, then no; and the
+    // same menu in api mode.
     let session = "run job=Backup\nmod\n8\n2\nmod\n5\n3\nmod\n1\n3\nmod\n7\n3\nmod\n6\n2030-01-02 03:04:05\nmod\n2\n3\nmod fileset=Other level=Full\nmaybe\nno\n";
+    let api = b".api 2\nrun job=Backup\nmod\n8\n2\nmod\n1\n3\nno\n";
     let ours = s.console(session);
+    let ours_api = s.console_raw(api);
     s.switch_director(Director::BaculaDir);
     let theirs = s.console(session);
+    let theirs_api = s.console_raw(api);
     s.switch_director(Director::Rdird);
     assert_eq!(from_run(&ours), from_run(&theirs), "{theirs}");
+    // In api mode the menu and the lists are framed for a dialog, bare
+    // items without numbers (ua_select.c do_prompt), byte for byte as
+    // bacula-dir sends them.
+    let (ours_api, theirs_api) = (
+        String::from_utf8_lossy(&ours_api).to_string(),
+        String::from_utf8_lossy(&theirs_api).to_string(),
+    );
+    assert_eq!(from_run(&ours_api), from_run(&theirs_api), "{theirs_api}");
+    assert!(
+        ours_api.contains(
+            "Parameters to modify:\nLevelStorageJobFileSetClientWhenPriorityPoolPlugin Options"
+        ),
+        "{ours_api}"
+    );
     for (line, then) in [
         ("Parameters to modify:", "     1: Level"),
         ("     8: Pool", "     9: Plugin Options"),
