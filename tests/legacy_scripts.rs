@@ -103,7 +103,7 @@ FORMS = [
     "run kernsave when=\"%s\"" % time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(time.time() + 3)),
     "run nosuchjob",
     "run kernsave bogus=1",
-    "run job=kernsave client=gone-fd",
+    "run job=kernsave client=nosuch-fd",
 ]
 
 class Events:
@@ -129,7 +129,7 @@ fn job_run_takes_every_form_of_the_run_line_and_says_why_it_refuses_one() {
     for why in [
         "job.run(\"run nosuchjob\") failed: Job \"nosuchjob\" not found",
         "job.run(\"run kernsave bogus=1\") failed: Invalid keyword: bogus",
-        "job.run(\"run job=kernsave client=gone-fd\") failed: client=gone-fd: this Director runs a job with its own Client only.",
+        "job.run(\"run job=kernsave client=nosuch-fd\") failed: Client \"nosuch-fd\" not found",
     ] {
         assert!(out.contains(why), "no {why:?} in:\n{out}");
     }

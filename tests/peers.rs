@@ -750,12 +750,12 @@ fn each_level_writes_to_its_own_pool() {
     let out = s.console("run job=Backup pool=Small storage=File yes\nwait\nmessages\n");
     assert_eq!(
         report_line(&out, "Pool:"),
-        "\"Small\" (From User input)",
+        "\"Small\" (From Command input)",
         "{out}"
     );
     assert_eq!(
         report_line(&out, "Storage:"),
-        "\"File\" (From User input)",
+        "\"File\" (From Command input)",
         "{out}"
     );
     let pools: Vec<(i64, String)> = s

@@ -14,6 +14,8 @@ pub struct NewJob<'a> {
     pub level: char,
     pub client: &'a str,
     pub pool: &'a str,
+    /// `run comment=`, if given.
+    pub comment: Option<&'a str>,
     /// `2026-11-26 07:30:00`.
     pub sched_time: &'a str,
     pub job_tdate: i64,
@@ -36,8 +38,8 @@ impl Catalog {
         let pool = self.id_of("Pool", j.pool)?;
         self.db()
             .execute(
-                "INSERT INTO Job (Job, Name, Type, Level, ClientId, JobStatus, SchedTime, JobTDate, PoolId)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'C', ?6, ?7, ?8)",
+                "INSERT INTO Job (Job, Name, Type, Level, ClientId, JobStatus, SchedTime, JobTDate, PoolId, Comment)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'C', ?6, ?7, ?8, ?9)",
                 params![
                     j.job,
                     j.name,
@@ -46,7 +48,8 @@ impl Catalog {
                     client,
                     j.sched_time,
                     j.job_tdate,
-                    pool
+                    pool,
+                    j.comment
                 ],
             )
             .map_err(|e| self.err(e))?;

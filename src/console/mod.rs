@@ -22,6 +22,7 @@ mod help;
 pub(crate) mod list;
 pub mod login;
 mod modes;
+mod modify;
 mod not_applicable;
 mod output;
 mod prune;
@@ -209,6 +210,16 @@ impl Ctx<'_, '_> {
             }
         }
         self.announce_catalog(out);
+    }
+
+    /// As `using_catalog`, for a command that names its Job or Client
+    /// (`run job=…`): bacula-dir's open_client_db takes that one's
+    /// catalog without a selection, so nothing is "Automatically
+    /// selected".
+    pub fn using_client_catalog(&self, out: &mut Reply) {
+        if !self.login.catalog_announced.replace(true) {
+            self.announce_catalog(out);
+        }
     }
 
     /// Says which catalog a command uses, in text mode: each time, for a

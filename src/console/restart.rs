@@ -228,7 +228,8 @@ fn run_again(ctx: &Ctx<'_, '_>, out: &mut Reply, e: &Ended) {
         job: res.name.clone(),
         level,
         pool: e.pool.clone(),
-        override_source: Some("User input"),
+        pool_source: Some("User input"),
+        storage_source: Some("User input"),
         ..RunRequest::default()
     };
     match job::start(ctx.director, &req) {

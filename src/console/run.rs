@@ -4,42 +4,39 @@ use super::login::{Acl, Api};
 use super::{Ctx, Reply};
 use crate::bnet::Signal;
 use crate::clock;
-use crate::config::{Kind, Resource};
+use crate::config::{Config, Kind};
 use crate::job::{self, JobData, RunRequest};
 
-/// The resources the job would use, each checked against its ACL as
-/// bacula-dir's ua_run.c does (get_pool, get_storage, get_fileset,
-/// get_client and start_job check the resource the job ends up with, the
-/// job's own as well as an override). A refused name is answered as a
-/// missing one. `client=`, `fileset=` and `where=` are checked too, then
-/// what the job engine does not apply to a run (`RunRequest::unsupported`).
-fn refused(ctx: &Ctx<'_, '_>, res: &Resource, req: &RunRequest) -> Option<String> {
+/// The resources the job would run with (its own or those a `run`
+/// argument or `mod` chose), each checked against its ACL as bacula-dir's
+/// ua_run.c does (get_pool, get_storage, get_fileset, get_client, and
+/// start_job's last check of the Client after `mod`). A refused name is
+/// answered as a missing one, so that a console learns nothing of
+/// resources outside its ACLs. Then what the job engine does not apply
+/// to a run (`RunRequest::unsupported`).
+fn refused(ctx: &Ctx<'_, '_>, plan: &JobData, req: &RunRequest) -> Option<String> {
     let acl = &ctx.login.acl;
-    let first = |d: &str| match res.get(d) {
-        Some(crate::config::Value::ResList(l)) => l.first().map(|r| r.name.clone()),
-        _ => res.str(d).map(str::to_string),
-    };
-    let pool = req.pool.clone().or_else(|| first("Pool"));
-    let storage = req.storage.clone().or_else(|| first("Storage"));
     let checks = [
-        ("Pool", pool, &acl.pools),
-        ("Storage", storage, &acl.storages),
-        ("FileSet", first("Fileset"), &acl.filesets),
-        ("Client", first("Client"), &acl.clients),
+        ("Pool", &plan.pool, &acl.pools),
+        ("Storage", &plan.storage, &acl.storages),
+        ("FileSet", &plan.fileset, &acl.filesets),
+        ("Client", &plan.client, &acl.clients),
     ];
     for (what, name, list) in checks {
-        if let Some(n) = name.filter(|n| !Acl::allows(list, n)) {
-            return Some(format!("{what} \"{n}\" not found."));
+        if !name.is_empty() && !Acl::allows(list, name) {
+            return Some(format!("{what} \"{name}\" not found."));
         }
     }
-    for (given, what, list) in [
-        (&req.client, "Client", &acl.clients),
-        (&req.fileset, "FileSet", &acl.filesets),
-    ] {
-        if let Some(n) = given.as_ref().filter(|n| !Acl::allows(list, n)) {
-            return Some(format!("{what} \"{n}\" not found."));
-        }
-    }
+    req.unsupported()
+}
+
+/// The resources a `run` argument names that are not in the
+/// configuration, said as bacula-dir's get_pool, get_storage, get_client
+/// and get_fileset say them; a name outside the console's ACLs is said
+/// the same way. A `where=` outside WhereACL is refused.
+fn unknown(ctx: &Ctx<'_, '_>, cfg: &Config, req: &RunRequest) -> Option<String> {
+    let acl = &ctx.login.acl;
+    // WhereACL first, as scan_run_command_line_arguments checks it.
     for key in ["where", "regexwhere"] {
         if ctx
             .args
@@ -49,11 +46,24 @@ fn refused(ctx: &Ctx<'_, '_>, res: &Resource, req: &RunRequest) -> Option<String
             return Some(format!("No authorization for \"{key}\" specification."));
         }
     }
-    req.unsupported(res)
+    let named = [
+        (Kind::Pool, "Pool", &req.pool, &acl.pools),
+        (Kind::Storage, "Storage", &req.storage, &acl.storages),
+        (Kind::Client, "Client", &req.client, &acl.clients),
+        (Kind::Fileset, "FileSet", &req.fileset, &acl.filesets),
+    ];
+    named.into_iter().find_map(|(kind, what, name, list)| {
+        let name = name.as_ref()?;
+        let found = cfg.find(kind, name).is_some() && Acl::allows(list, name);
+        (!found).then(|| format!("{what} \"{name}\" not found."))
+    })
 }
 
-/// `run [job=]NAME [level=…] [priority=…] … [yes]`: without `yes` the
-/// console is asked first.
+/// `run [job=]NAME [level=…] [client=…] [fileset=…] [pool=…] [storage=…]
+/// [when=…] [priority=…] [spooldata=yes|no] [accurate=yes|no]
+/// [comment=…] [yes]`: without `yes` the console is shown the job and
+/// asked, and may change it (`mod`) before it runs, as bacula-dir's
+/// run_cmd does.
 pub fn run(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     // No job named: the Job resources to choose from, as bacula-dir's
     // select_job_resource offers them.
@@ -61,7 +71,7 @@ pub fn run(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         Err(e) if e == job::NO_JOB => {
             let cfg = ctx.director.config();
             let Some(res) = super::select::resource(ctx, out, &cfg, Kind::Job) else {
-                return;
+                return not_run(out);
             };
             let mut args = ctx.args.clone();
             args.keys.push("job".into());
@@ -70,51 +80,96 @@ pub fn run(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         }
         r => r,
     };
-    let req = match parsed {
+    let mut req = match parsed {
         Ok(r) => r,
         Err(e) => {
             out.line(e);
-            return;
+            return not_run(out);
         }
     };
-    if !Acl::allows(&ctx.login.acl.jobs, &req.job) {
-        out.line(format!("Job \"{}\" not found.", req.job));
-        return;
+    if ctx.args.get("job").or(ctx.args.get("client")).is_some() {
+        ctx.using_client_catalog(out);
+    } else {
+        ctx.using_catalog(out);
     }
-    let cfg = ctx.director.config();
-    let Some(res) = cfg.find(Kind::Job, &req.job) else {
-        out.line(format!("Job \"{}\" not found.", req.job));
-        return;
-    };
-    if let Some(why) = refused(ctx, res, &req) {
-        out.line(why);
-        return;
-    }
-    // bacula-dir settles the job (level, pool, storage…) before it asks
-    // (ua_run.c reset_restore_context), so a bad level is refused at once.
-    let plan = match job::plan(&cfg, &req) {
-        Ok(p) => p,
-        Err(e) => {
-            out.line(e);
-            out.line("Job not run.");
-            out.failed = true;
-            return;
+    let mut yes = ctx.args.has("yes");
+    for _ in 0..ROUNDS {
+        let cfg = ctx.director.config();
+        if !Acl::allows(&ctx.login.acl.jobs, &req.job) || cfg.find(Kind::Job, &req.job).is_none() {
+            out.line(format!("Job \"{}\" not found.", req.job));
+            return not_run(out);
         }
-    };
-    ctx.using_catalog(out);
-    if !ctx.args.has("yes") {
+        if let Some(why) = unknown(ctx, &cfg, &req) {
+            out.line(why);
+            return not_run(out);
+        }
+        // bacula-dir settles the job (level, pool, storage…) before it asks
+        // (ua_run.c set_run_context_in_jcr), so a bad level is refused at once.
+        let plan = match job::plan(&cfg, &req) {
+            Ok(p) => p,
+            Err(e) => {
+                out.line(e);
+                return not_run(out);
+            }
+        };
+        if let Some(why) = refused(ctx, &plan, &req) {
+            out.line(why);
+            return not_run(out);
+        }
+        if yes {
+            return start(ctx, &req, out);
+        }
         summary(ctx, &plan, out);
-        let answer = ctx.ask(out, "OK to run? (yes/mod/no): ");
-        if !answer.is_some_and(|a| a.trim().eq_ignore_ascii_case("yes")) {
-            out.line("Job not run.");
-            out.failed = true;
-            return;
+        let Some(answer) = ctx.ask(out, "OK to run? (yes/mod/no): ") else {
+            return not_run(out);
+        };
+        let answer = answer.trim();
+        // bacula-dir takes any beginning of each word, and an empty
+        // answer as yes (run_cmd, modify_job_parameters).
+        let lower = answer.to_ascii_lowercase();
+        let starts = |word: &str| word.starts_with(lower.as_str());
+        if lower.starts_with(".mod ") || (lower.starts_with("mod ") && answer.len() > 6) {
+            match super::modify::amend(&req, answer) {
+                Ok((r, then_yes)) => (req, yes) = (r, then_yes),
+                Err(e) => {
+                    out.line(e);
+                    return not_run(out);
+                }
+            }
+        } else if !answer.is_empty() && starts("mod") {
+            if !super::modify::menu(ctx, out, &plan, &mut req) {
+                return not_run(out);
+            }
+        } else if answer.is_empty() || starts("yes") {
+            return start(ctx, &req, out);
+        } else if starts("no") {
+            return not_run(out);
+        } else {
+            out.line("");
+            out.line(format!(
+                "Bad response: {answer}. You must answer yes, mod, or no."
+            ));
+            out.line("");
         }
     }
-    match job::start(ctx.director, &req) {
+    not_run(out);
+}
+
+fn start(ctx: &Ctx<'_, '_>, req: &RunRequest, out: &mut Reply) {
+    match job::start(ctx.director, req) {
         Ok(id) => out.line(format!("Job queued. JobId={id}")),
         Err(e) => out.line(e),
     }
+}
+
+/// How many times `run` shows the job and asks before it gives up
+/// (bacula-dir asks until it is answered; a script feeding bad lines
+/// would keep the session busy for nothing).
+const ROUNDS: usize = 20;
+
+fn not_run(out: &mut Reply) {
+    out.line("Job not run.");
+    out.failed = true;
 }
 
 /// What the job will run, as bacula-dir 9.6.7 shows it before "OK to

@@ -643,6 +643,26 @@ pub fn run(
             }
         }
     };
+    // An accurate Incremental or Differential compares with the files
+    // of the jobs it builds on (bacula-dir's send_accurate_current_files).
+    let accurate_files = match (d.accurate, d.level) {
+        (true, 'I' | 'D') => match director.catalog().accurate_files(
+            &res.name,
+            &d.client,
+            &d.fileset,
+            &prepared.fileset_md5,
+            d.level,
+        ) {
+            Ok(files) => files,
+            Err(e) => {
+                return Ran {
+                    outcome: Outcome::failed(e.to_string()),
+                    last_volume_bytes: 0,
+                }
+            }
+        },
+        _ => Vec::new(),
+    };
     let plan = Plan {
         parties: Parties::new(&cfg.director().name, &d, (client, storage), canceled),
         job: res,
@@ -651,6 +671,9 @@ pub fn run(
         fileset_md5: &prepared.fileset_md5,
         level: d.level,
         since: prepared.since.as_ref().map(|p| (p.start, p.job.clone())),
+        accurate: d.accurate,
+        accurate_files: &accurate_files,
+        spool_data: d.spool_data,
         messages: messages.clone(),
         status: &|letter| state.data().status = letter,
     };

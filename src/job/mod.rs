@@ -14,7 +14,7 @@ mod report;
 mod restore;
 pub mod retention;
 mod run_line;
-pub use run_line::NO_JOB;
+pub use run_line::{parse_when, NO_JOB};
 pub mod runscript;
 pub mod schedule;
 pub mod state;
@@ -57,8 +57,6 @@ pub struct Jobs {
     active: Mutex<HashMap<i64, Active>>,
     ended: Condvar,
     queue: queue::Queue,
-    /// The two-digit sequence at the end of unique job names.
-    seq: Mutex<u32>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -149,12 +147,6 @@ impl Jobs {
         v.sort();
         v
     }
-
-    fn next_seq(&self) -> u32 {
-        let mut s = lock(&self.seq);
-        *s = (*s + 1) % 100;
-        *s
-    }
 }
 
 /// A job to run, as `run` or a script asked for it.
@@ -165,9 +157,12 @@ pub struct RunRequest {
     pub priority: Option<i64>,
     pub pool: Option<String>,
     pub storage: Option<String>,
-    /// Who overrode the Pool or Storage: "User input" (a console), "Run
-    /// pool override" (a Schedule's Run line).
-    pub override_source: Option<&'static str>,
+    /// Who overrode the Pool and the Storage, as the summary and the
+    /// report say it: "Command input" (`run pool=`), "User input" (a
+    /// Pool chosen at `mod`), "user selection" (a Storage chosen
+    /// there), "Run pool override" (a Schedule's Run line).
+    pub pool_source: Option<&'static str>,
+    pub storage_source: Option<&'static str>,
     /// A Schedule's FullPool, IncrementalPool and DifferentialPool.
     pub full_pool: Option<String>,
     pub inc_pool: Option<String>,
@@ -175,12 +170,19 @@ pub struct RunRequest {
     /// When the scheduler meant it to run, or `when=` asked (unix time);
     /// now otherwise. A job does not start running before it.
     pub sched_time: Option<i64>,
-    /// `client=`, `fileset=` and `where=`/`regexwhere=` as given: a run
-    /// starts a job with its own Client and FileSet only, so anything
-    /// else is refused (see `RunRequest::unsupported`).
+    /// `client=` and `fileset=`: the Client and FileSet the job runs
+    /// with in place of its resource's.
     pub client: Option<String>,
     pub fileset: Option<String>,
+    /// `where=`/`regexwhere=` as given: they belong to restores, so a
+    /// run naming one is refused (see `RunRequest::unsupported`).
     pub where_to: Option<String>,
+    /// `spooldata=` and `accurate=`, in place of the Job resource's
+    /// Spool Data and Accurate.
+    pub spool_data: Option<bool>,
+    pub accurate: Option<bool>,
+    /// `comment=`: kept in the Job record's Comment.
+    pub comment: Option<String>,
     /// For a Restore job: what the `restore` command settled.
     pub restore: Option<Arc<RestoreSpec>>,
 }
@@ -199,6 +201,22 @@ fn catalog_res(cfg: &crate::config::Config, name: &str) -> CatalogRes {
     }
 }
 
+/// The Storage a job runs with when none is asked for, and where it
+/// comes from, as bacula-dir's get_job_storage takes it: the first
+/// Storage of the Job's Pool when that Pool names one ("Pool
+/// resource"), else the Job's first (the empty source, "Job resource").
+fn default_storage(cfg: &crate::config::Config, res: &Resource) -> (String, &'static str) {
+    let first = |r: &Resource| match r.get("Storage") {
+        Some(crate::config::Value::ResList(l)) => l.first().map(|s| s.name.clone()),
+        _ => r.str("Storage").map(str::to_string),
+    };
+    let pool = res.str("Pool").and_then(|p| cfg.find(Kind::Pool, p));
+    match pool.and_then(first) {
+        Some(s) => (s, "Pool resource"),
+        None => (first(res).unwrap_or_default(), ""),
+    }
+}
+
 /// The job's attributes from its resource, before it runs.
 fn job_data(
     cfg: &crate::config::Config,
@@ -210,32 +228,37 @@ fn job_data(
         Some(l) => names::run_level(l, job_type)?,
         None => ' ',
     };
-    let client = res.str("Client").unwrap_or_default().to_string();
+    let client = req
+        .client
+        .clone()
+        .unwrap_or_else(|| res.str("Client").unwrap_or_default().to_string());
+    let fileset = req
+        .fileset
+        .clone()
+        .unwrap_or_else(|| res.str("Fileset").unwrap_or_default().to_string());
     let catalog = cfg
         .find(Kind::Client, &client)
         .and_then(|c| c.str("Catalog"))
         .unwrap_or("MyCatalog")
         .to_string();
-    let storage = match (&req.storage, res.get("Storage")) {
-        (Some(s), _) => s.clone(),
-        (None, Some(crate::config::Value::ResList(l))) => {
-            l.first().map(|r| r.name.clone()).unwrap_or_default()
-        }
-        _ => String::new(),
-    };
     let (pool, pool_source) = match &req.pool {
-        Some(p) => (p.clone(), req.override_source.unwrap_or_default()),
+        Some(p) => (p.clone(), req.pool_source.unwrap_or_default()),
         None => (res.str("Pool").unwrap_or_default().to_string(), ""),
     };
-    for (kind, name) in [(Kind::Pool, &pool), (Kind::Storage, &storage)] {
+    let (storage, storage_source) = match &req.storage {
+        Some(s) => (s.clone(), req.storage_source.unwrap_or_default()),
+        None => default_storage(cfg, res),
+    };
+    for (kind, name) in [
+        (Kind::Pool, &pool),
+        (Kind::Storage, &storage),
+        (Kind::Client, &client),
+        (Kind::Fileset, &fileset),
+    ] {
         if !name.is_empty() && cfg.find(kind, name).is_none() {
             return Err(format!("{} \"{name}\" not found", kind.name()));
         }
     }
-    let storage_source = match req.storage {
-        Some(_) => req.override_source.unwrap_or_default(),
-        None => "",
-    };
     let media_type = cfg
         .find(Kind::Storage, &storage)
         .and_then(|s| s.str("MediaType"))
@@ -253,7 +276,14 @@ fn job_data(
         media_type,
         catalog_res: catalog_res(cfg, &catalog),
         catalog,
-        fileset: res.str("Fileset").unwrap_or_default().to_string(),
+        fileset,
+        accurate: req
+            .accurate
+            .unwrap_or_else(|| res.bool("Accurate").unwrap_or(false)),
+        spool_data: req
+            .spool_data
+            .unwrap_or_else(|| res.bool("SpoolData").unwrap_or(false)),
+        comment: req.comment.clone().unwrap_or_default(),
         priority: req
             .priority
             .unwrap_or_else(|| res.int("Priority").unwrap_or(10)),
@@ -268,7 +298,7 @@ pub fn plan(cfg: &crate::config::Config, req: &RunRequest) -> Result<JobData, St
     let res = cfg
         .find(Kind::Job, &req.job)
         .ok_or_else(|| format!("Job \"{}\" not found", req.job))?;
-    if let Some(why) = req.unsupported(res) {
+    if let Some(why) = req.unsupported() {
         return Err(why);
     }
     let mut data = job_data(cfg, res, req)?;
@@ -323,12 +353,7 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
         req.inc_pool.clone(),
         req.diff_pool.clone(),
     ];
-    let local = clock::local(now);
-    let seq = director.jobs().next_seq();
-    // The unique name travels unbashed in every protocol line, so it
-    // holds no space: each becomes `_`, as in bacula-dir 9.6.7
-    // (job.c create_unique_job_name).
-    data.job_name = format!("{}.{}_{seq:02}", res.name, local.job_name()).replace(' ', "_");
+    data.job_name = names::unique(&res.name);
     let job_id = director
         .catalog()
         .create_job(&NewJob {
@@ -338,6 +363,7 @@ pub fn start(director: &Arc<Director>, req: &RunRequest) -> Result<i64, String> 
             level: data.level,
             client: &data.client,
             pool: &data.pool,
+            comment: req.comment.as_deref(),
             sched_time: &clock::local(sched).sql(),
             job_tdate: now,
         })

@@ -1,6 +1,26 @@
 //! Job types, levels and statuses: the letters the catalog stores and the
 //! words scripts read and write.
 
+/// The two-digit sequence that ends unique job names, shared by every
+/// job and every console's job with a daemon.
+static SEQ: std::sync::Mutex<u32> = std::sync::Mutex::new(0);
+
+/// A unique job name, `<base>.<YYYY-MM-DD_HH.MM.SS>_<NN>`, as bacula-dir
+/// 9.6.7's create_unique_job_name forms it for a job and for a console's
+/// `-Console-` job: the sequence is the Director's, so two consoles
+/// reaching one daemon in the same second are two jobs to it. The name
+/// travels unbashed in every protocol line, so it holds no space: each
+/// becomes `_`, as there.
+pub fn unique(base: &str) -> String {
+    let seq = {
+        let mut s = SEQ.lock().unwrap_or_else(|e| e.into_inner());
+        *s = (*s + 1) % 100;
+        *s
+    };
+    let local = crate::clock::local(crate::clock::now());
+    format!("{base}.{}_{seq:02}", local.job_name()).replace(' ', "_")
+}
+
 /// The name a script reads for a job type letter.
 pub fn type_name(letter: char) -> &'static str {
     match letter {
@@ -126,6 +146,19 @@ pub fn is_legal_volume_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn console_jobs_made_in_one_second_have_names_of_their_own() {
+        let names: Vec<String> = (0..50).map(|_| unique("-Console-")).collect();
+        for n in &names {
+            assert!(n.starts_with("-Console-.20"), "{n}");
+        }
+        let mut distinct = names.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), names.len(), "{names:?}");
+        assert!(unique("My Job").starts_with("My_Job.20"));
+    }
 
     #[test]
     fn verify_levels_read_long_and_write_either_way() {

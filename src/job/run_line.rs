@@ -4,7 +4,6 @@
 //! (`run kernsave`). Consoles and scripts' `job.run` both start jobs
 //! through it.
 
-use crate::config::Resource;
 use crate::console::Args;
 
 use super::RunRequest;
@@ -26,14 +25,50 @@ const NOT_APPLIED: &[&str] = &[
     "backupclient",
     "restoreclient",
     "pluginoptions",
-    "spooldata",
-    "comment",
     "ignoreduplicatecheck",
-    "accurate",
     "mediatype",
     "nextpool",
     "fdcalled",
 ];
+
+/// A `yes`/`no` flag's value, as bacula-dir's is_yesno reads it.
+fn yes_no(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// Sets a flag once: `run … accurate=yes`, refused as bacula-dir refuses
+/// it ("Accurate flag specified twice.", "Invalid accurate flag.").
+fn flag(slot: &mut Option<bool>, value: &str, what: &str, key: &str) -> Result<(), String> {
+    if slot.is_some() {
+        return Err(format!("{what} flag specified twice."));
+    }
+    *slot = Some(yes_no(value).ok_or_else(|| format!("Invalid {key} flag."))?);
+    Ok(())
+}
+
+/// A comment the catalog keeps, as bacula-dir's is_comment_legal takes
+/// it: none of `'<>&\"`, shorter than a name (128 bytes), not empty.
+fn legal_comment(comment: &str) -> Result<(), String> {
+    if let Some(c) = comment.chars().find(|c| "'<>&\\\"".contains(*c)) {
+        return Err(format!("Illegal character \"{c}\" in a comment."));
+    }
+    match comment.len() {
+        0 => Err("Comment must be at least one character long.".into()),
+        n if n >= 128 => Err("Comment too long.".into()),
+        _ => Ok(()),
+    }
+}
+
+/// A start time as bacula-dir reads `when=` (ua_run.c: str_to_utime,
+/// then duration_to_utime): a local time, or a duration from now.
+pub fn parse_when(w: &str) -> Option<i64> {
+    crate::clock::parse_local(w)
+        .or_else(|| crate::config::units::parse_duration(w).map(|d| crate::clock::now() + d))
+}
 
 /// A `run` line that names no job: a console then offers the Job
 /// resources to choose from.
@@ -53,8 +88,11 @@ impl RunRequest {
     /// command itself): `[job=]NAME level=… pool=… storage=… client=…
     /// fileset=… priority=… when=… yes`, in any order.
     pub fn parse(args: &Args) -> Result<RunRequest, String> {
+        // bacula-dir's pool_source and store_source for what the command
+        // line names (ua_run.c set_run_context_in_jcr, get_storage).
         let mut req = RunRequest {
-            override_source: Some("User input"),
+            pool_source: Some("Command input"),
+            storage_source: Some("Command input"),
             ..RunRequest::default()
         };
         let (mut job, mut level, mut priority, mut when) = (None, None, None, None);
@@ -80,6 +118,12 @@ impl RunRequest {
                 "client" | "fd" => once(&mut req.client, v, "Client")?,
                 "fileset" => once(&mut req.fileset, v, "FileSet")?,
                 "where" | "regexwhere" => once(&mut req.where_to, v, "Where or RegexWhere")?,
+                "spooldata" => flag(&mut req.spool_data, v, "Spool", "spooldata")?,
+                "accurate" => flag(&mut req.accurate, v, "Accurate", "accurate")?,
+                "comment" => {
+                    legal_comment(v)?;
+                    req.comment = Some(v.to_string());
+                }
                 "yes" => {}
                 _ if NOT_APPLIED.contains(&k.as_str()) => {
                     return Err(format!("{key}= is not supported by this Director's run"))
@@ -103,38 +147,17 @@ impl RunRequest {
         // runs a job whose when= it cannot read at once ("Invalid time,
         // using current time."), this Director refuses it.
         req.sched_time = match when {
-            Some(w) => Some(
-                crate::clock::parse_local(&w)
-                    .or_else(|| {
-                        crate::config::units::parse_duration(&w).map(|d| crate::clock::now() + d)
-                    })
-                    .ok_or_else(|| {
-                        format!("when={w} is not a time: give YYYY-MM-DD HH:MM:SS or a duration")
-                    })?,
-            ),
+            Some(w) => Some(parse_when(&w).ok_or_else(|| {
+                format!("when={w} is not a time: give YYYY-MM-DD HH:MM:SS or a duration")
+            })?),
             None => None,
         };
         Ok(req)
     }
 
-    /// Why the job cannot run as asked, if it cannot: this Director runs
-    /// a job with its own Client and FileSet, and `where=` belongs to
-    /// restores.
-    pub fn unsupported(&self, res: &Resource) -> Option<String> {
-        for (key, what, given) in [
-            ("client", "Client", &self.client),
-            ("fileset", "Fileset", &self.fileset),
-        ] {
-            let Some(given) = given else { continue };
-            if !res
-                .str(what)
-                .is_some_and(|own| own.eq_ignore_ascii_case(given))
-            {
-                return Some(format!(
-                    "{key}={given}: this Director runs a job with its own {what} only."
-                ));
-            }
-        }
+    /// Why the job cannot run as asked, if it cannot: `where=` belongs
+    /// to restores, which the restore command starts.
+    pub fn unsupported(&self) -> Option<String> {
         self.where_to.as_ref().map(|_| {
             "where= applies to restores: start a restore with the restore command.".to_string()
         })
@@ -167,6 +190,10 @@ mod tests {
         assert_eq!(r.storage.as_deref(), Some("S"));
         assert_eq!(r.client.as_deref(), Some("c-fd"));
         assert_eq!(r.fileset.as_deref(), Some("F"));
+        let r = parse("run a spooldata=yes accurate=no comment=\"by hand\"").unwrap();
+        assert_eq!((r.spool_data, r.accurate), (Some(true), Some(false)));
+        assert_eq!(r.comment.as_deref(), Some("by hand"));
+        assert_eq!(r.pool_source, Some("Command input"));
     }
 
     #[test]
@@ -180,6 +207,19 @@ mod tests {
             ("run a since=2020-01-01", "since= is not supported"),
             ("run a priority=0", "priority=0 is not a positive number"),
             ("run a when=soon", "when=soon is not a time"),
+            ("run a spooldata=maybe", "Invalid spooldata flag."),
+            (
+                "run a accurate=yes accurate=no",
+                "Accurate flag specified twice.",
+            ),
+            (
+                "run a comment=\"it's\"",
+                "Illegal character \"'\" in a comment.",
+            ),
+            (
+                "run a comment=\"\"",
+                "Comment must be at least one character long.",
+            ),
         ] {
             let got = parse(line).map(|r| r.job);
             assert!(

@@ -127,11 +127,14 @@ pub fn request(s: &Scheduled) -> super::RunRequest {
         priority: s.run.priority.map(i64::from),
         pool: s.run.pool.as_ref().map(|r| r.name.clone()),
         storage: s.run.storage.as_ref().map(|r| r.name.clone()),
-        override_source: Some("Run pool override"),
+        pool_source: Some("Run pool override"),
+        storage_source: Some("Run storage override"),
         full_pool: s.run.full_pool.as_ref().map(|r| r.name.clone()),
         inc_pool: s.run.inc_pool.as_ref().map(|r| r.name.clone()),
         diff_pool: s.run.diff_pool.as_ref().map(|r| r.name.clone()),
         sched_time: Some(s.at),
+        spool_data: s.run.spool_data,
+        accurate: s.run.accurate,
         ..super::RunRequest::default()
     }
 }

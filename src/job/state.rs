@@ -91,6 +91,13 @@ pub struct JobData {
     pub media_type: String,
     pub catalog: String,
     pub fileset: String,
+    /// Whether the backup is accurate (the file daemon is given the
+    /// files the catalog holds) and its data spooled by the storage
+    /// daemon.
+    pub accurate: bool,
+    pub spool_data: bool,
+    /// The Job record's Comment (`run comment=`).
+    pub comment: String,
     /// Status letter (`C` created, `R` running, …).
     pub status: char,
     pub priority: i64,
@@ -134,6 +141,9 @@ impl Default for JobData {
             media_type: String::new(),
             catalog: String::new(),
             fileset: String::new(),
+            accurate: false,
+            spool_data: false,
+            comment: String::new(),
             status: 'C',
             priority: 10,
             volume_name: String::new(),

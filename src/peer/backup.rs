@@ -37,6 +37,14 @@ pub struct Plan<'a> {
     /// For Incremental and Differential: the prior job's start (unix
     /// time) and unique name.
     pub since: Option<(i64, String)>,
+    /// Whether the backup is accurate, and for an accurate Incremental
+    /// or Differential the files the catalog holds for the jobs it
+    /// builds on (as `EstimateRequest::accurate_files`).
+    pub accurate: bool,
+    pub accurate_files: &'a [Vec<u8>],
+    /// Whether the storage daemon spools the job's data before it
+    /// writes it to the volume.
+    pub spool_data: bool,
     pub messages: Option<String>,
     /// Sets the job's status letter: `S` while it waits for the storage
     /// daemon, `F` for the file daemon, `R` once both have taken it.
@@ -269,6 +277,7 @@ fn start_sd(
         fileset: &plan.fileset.name,
         fileset_md5: plan.fileset_md5,
         spool_attributes: plan.job.bool("SpoolAttributes").unwrap_or(false),
+        spool_data: plan.spool_data,
     };
     let pool = (
         plan.pool.name.as_str(),
@@ -327,9 +336,13 @@ fn run_fd(
 ) -> Result<FdReport, String> {
     let mut fd = super::job::open_fd_job(&plan.parties, out, say, closers)?;
     (plan.status)('R');
-    send_level(&mut fd, plan.level, plan.since.as_ref(), false, say)?;
+    send_level(&mut fd, plan.level, plan.since.as_ref(), plan.accurate, say)?;
     send_fileset(&mut fd, plan.fileset, say)?;
     super::job::tell_fd_storage(&mut fd, &plan.parties, None, say)?;
+    // As bacula-dir's send_accurate_current_files: a Full sends none.
+    if plan.accurate && plan.level != 'F' {
+        send_accurate(&mut fd, plan.accurate_files)?;
+    }
     if plan.parties.canceled.load(Ordering::SeqCst) {
         return Err("the job was canceled".into());
     }
@@ -340,6 +353,15 @@ fn run_fd(
     let _ = fd.signal(Signal::Terminate);
     fd.close();
     Ok(FdReport::from_end_line(&end))
+}
+
+/// Gives the file daemon the files an accurate job compares with
+/// (`accurate files=N`, one packet each, end of data), as bacula-dir's
+/// send_accurate_current_files does.
+pub(super) fn send_accurate(fd: &mut Connection, files: &[Vec<u8>]) -> Result<(), String> {
+    fd.send(format!("accurate files={}\n", files.len()))
+        .map_err(bnet)?;
+    fd.send_then_eod(files).map_err(bnet)
 }
 
 /// Tells the file daemon the level, as bacula-dir's send_level_command

@@ -50,10 +50,9 @@ pub fn status(
 /// one (JobId 0, `-Console-`), as bacula-dir's connect_to_file_daemon
 /// does for the console's own jcr.
 fn console_job(conn: &mut Connection, what: &str) -> Result<(), String> {
-    let now = crate::clock::local(crate::clock::now());
     conn.send(format!(
-        "JobId=0 Job=-Console-.{}_01 SDid=0 SDtime=0 Authorization=dummy\n",
-        now.job_name()
+        "JobId=0 Job={} SDid=0 SDtime=0 Authorization=dummy\n",
+        crate::job::names::unique("-Console-")
     ))
     .map_err(|e| e.to_string())?;
     let job_ok = conn.recv_text().map_err(|e| e.to_string())?;
@@ -113,10 +112,7 @@ pub fn estimate(
         super::backup::send_level(&mut conn, req.level, req.since.as_ref(), req.accurate, &say)?;
         super::backup::send_fileset(&mut conn, req.fileset, &say)?;
         if req.accurate && req.level != 'F' {
-            conn.send(format!("accurate files={}\n", req.accurate_files.len()))
-                .map_err(|e| e.to_string())?;
-            conn.send_then_eod(&req.accurate_files)
-                .map_err(|e| e.to_string())?;
+            super::backup::send_accurate(&mut conn, &req.accurate_files)?;
         }
         listing(&mut conn, req.listing, on_line)
     })();

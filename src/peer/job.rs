@@ -179,13 +179,14 @@ pub struct SdJob<'a> {
     /// The FileSet's fingerprint, or `**Dummy**` when the job reads.
     pub fileset_md5: &'a str,
     pub spool_attributes: bool,
+    pub spool_data: bool,
 }
 
 impl SdJob<'_> {
     /// The `JobId=… job=… job_name=…` line for the job of `p`.
     pub(super) fn line(&self, p: &Parties<'_>) -> String {
         format!(
-            "JobId={} job={} job_name={} client_name={} type={} level={} FileSet={} NoAttr=0 SpoolAttr={} FileSetMD5={} SpoolData=0 WritePartAfterJob=1 PreferMountedVols=1 SpoolSize=0 rerunning=0 VolSessionId=0 VolSessionTime=0 sd_client=0 Authorization=dummy\n",
+            "JobId={} job={} job_name={} client_name={} type={} level={} FileSet={} NoAttr=0 SpoolAttr={} FileSetMD5={} SpoolData={} WritePartAfterJob=1 PreferMountedVols=1 SpoolSize=0 rerunning=0 VolSessionId=0 VolSessionTime=0 sd_client=0 Authorization=dummy\n",
             p.job_id,
             p.job_name,
             bash_spaces(self.job_resource),
@@ -195,6 +196,7 @@ impl SdJob<'_> {
             bash_spaces(self.fileset),
             u8::from(self.spool_attributes),
             self.fileset_md5,
+            u8::from(self.spool_data),
         )
     }
 }
@@ -370,6 +372,7 @@ mod tests {
             fileset: "Full Set",
             fileset_md5: "abc",
             spool_attributes: true,
+            spool_data: false,
         }
         .line(&p);
         let words: Vec<&str> = line.trim_end().split(' ').collect();

@@ -33,8 +33,7 @@ pub fn test(
 ) -> Result<(), String> {
     let bnet = |e: crate::bnet::BnetError| e.to_string();
     let canceled = AtomicBool::new(false);
-    let now = crate::clock::local(crate::clock::now());
-    let job_name = format!("-Console-.{}_01", now.job_name());
+    let job_name = crate::job::names::unique("-Console-");
     let p = Parties {
         director_name,
         job_id: 0,
@@ -52,6 +51,7 @@ pub fn test(
         fileset: t.fileset,
         fileset_md5: "**Dummy**",
         spool_attributes: false,
+        spool_data: false,
     };
     let mut sd =
         super::sd::daemon(director_name, t.storage).login(director_name, connect_timeout)?;

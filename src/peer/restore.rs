@@ -66,6 +66,7 @@ fn start_sd(plan: &RestorePlan<'_>, out: &mut Outcome) -> Result<Connection, Str
         fileset: plan.job.str("Fileset").unwrap_or("*None*"),
         fileset_md5: "**Dummy**",
         spool_attributes: false,
+        spool_data: false,
     };
     open_sd_read(p, &job, plan.pool_name, plan.bootstrap, out)
 }

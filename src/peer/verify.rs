@@ -96,6 +96,7 @@ pub fn run_from_volume(
         fileset: &v.fileset.name,
         fileset_md5: "**Dummy**",
         spool_attributes: false,
+        spool_data: false,
     };
     let sd = match open_sd_read(p, &job, v.pool_name, v.bootstrap, &mut out) {
         Ok(c) => c,

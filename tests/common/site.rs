@@ -155,6 +155,36 @@ pub fn setup_site_sd(
     )
 }
 
+/// A file daemon's configuration: `name` on `port`, its working folder
+/// `dir` under the site's `root`.
+fn fd_conf_text(root: &Path, name: &str, dir: &str, port: u16) -> String {
+    format!(
+        "Director {{\n  Name = test-dir\n  Password = \"fd-secret\"\n}}\n\
+         FileDaemon {{\n  Name = {name}\n  Heartbeat Interval = 2\n  FDport = {port}\n  FDAddress = 127.0.0.1\n  WorkingDirectory = {0}/{dir}\n  Pid Directory = {0}/{dir}\n}}\n\
+         Messages {{\n  Name = Standard\n  director = test-dir = all, !skipped, !restored\n}}\n",
+        root.display()
+    )
+}
+
+/// A second bacula-fd beside the site's, named `name`, on `port` (a
+/// Client resource of the site's dir.conf names it), ready when this
+/// returns.
+pub fn spawn_fd(root: &Path, name: &str, port: u16) -> Proc {
+    std::fs::create_dir_all(root.join(name)).unwrap();
+    let conf = write(
+        root,
+        &format!("{name}.conf"),
+        &fd_conf_text(root, name, name, port),
+    );
+    let fd = spawn(
+        "/usr/sbin/bacula-fd",
+        &conf,
+        &root.join(format!("{name}.log")),
+    );
+    wait_port(port);
+    fd
+}
+
 /// Which Director a site runs.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Director {
@@ -204,16 +234,7 @@ pub fn setup_site_for(
     std::fs::write(r.join("data/a.txt"), "alpha\n".repeat(1000)).unwrap();
     std::fs::write(r.join("data/sub/b.txt"), "beta\n").unwrap();
     let (fd_port, sd_port, dir_port) = (free_port(), free_port(), free_port());
-    let fd_conf = write(
-        r,
-        "fd.conf",
-        &format!(
-            "Director {{\n  Name = test-dir\n  Password = \"fd-secret\"\n}}\n\
-             FileDaemon {{\n  Name = test-fd\n  Heartbeat Interval = 2\n  FDport = {fd_port}\n  FDAddress = 127.0.0.1\n  WorkingDirectory = {0}/fd\n  Pid Directory = {0}/fd\n}}\n\
-             Messages {{\n  Name = Standard\n  director = test-dir = all, !skipped, !restored\n}}\n",
-            r.display()
-        ),
-    );
+    let fd_conf = write(r, "fd.conf", &fd_conf_text(r, "test-fd", "fd", fd_port));
     let sd_conf = write(
         r,
         "sd.conf",
