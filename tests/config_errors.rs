@@ -882,3 +882,31 @@ fn deprecated_spellings_store_under_the_current_directive() {
     .unwrap();
     assert_eq!(string(&cfg, Kind::Client, "cl", "Address"), "10.1.1.1");
 }
+
+#[test]
+fn a_resource_may_close_on_the_line_of_a_list() {
+    // bacula-dir takes `Storage = st }` (its scan_to_eol stops at the
+    // brace): sites write whole resources on one line.
+    let text = with(
+        "Pool { Name = Q; Pool Type = Backup; Storage = st }\n\
+         Console { Name = c; Password = x; JobACL = j, k }\n",
+    );
+    let cfg = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    let get = |kind, name, directive| cfg.find(kind, name).unwrap().get(directive).cloned();
+    match get(Kind::Pool, "Q", "storage") {
+        Some(Value::ResList(l)) => assert_eq!(
+            l.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+            ["st"]
+        ),
+        other => panic!("Storage of Q: {other:?}"),
+    }
+    assert_eq!(
+        get(Kind::Console, "c", "jobacl"),
+        Some(Value::StrList(vec!["j".into(), "k".into()]))
+    );
+    // Text that is neither a comma nor the brace is still refused.
+    assert_plain_error(
+        &with("Pool { Name = Q; Pool Type = Backup; Storage = st \"x\" }\n"),
+        "unexpected text after the list in directive Storage of Pool \"Q\"",
+    );
+}

@@ -579,7 +579,10 @@ impl Parser {
             }
             out.push(self.lx.text.clone());
             if self.lx.ch != b',' as i32 {
-                if !self.lx.at_logical_eol() {
+                // `Storage = File2 }`: the resource may end on the list's
+                // line, as bacula-dir's scan_to_eol allows.
+                let closes = self.lx.rest_of_line().trim_start().starts_with('}');
+                if !self.lx.at_logical_eol() && !closes {
                     return Err(self.err(format!(
                         "unexpected text after the list in directive {directive} of {}",
                         describe_resource(res)
