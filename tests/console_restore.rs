@@ -263,3 +263,125 @@ fn the_menu_and_the_tree_answer_as_bacula_dir_does_and_the_marks_are_what_is_res
     want.sort();
     assert_eq!(got, want, "{out}");
 }
+
+/// The lines of `out` up to the first that holds `until` (all without
+/// one), comparable.
+/// The volume list's ExpiresIn counts down each second: its value is
+/// left out.
+fn until(out: &[u8], until: Option<&str>) -> Vec<String> {
+    let mut lines: Vec<String> = comparable(out)
+        .into_iter()
+        .map(
+            |l| match l.strip_suffix(" |").and_then(|r| r.rsplit_once("| ")) {
+                Some((head, last))
+                    if l.contains("| Vol-") && last.trim().parse::<i64>().is_ok() =>
+                {
+                    format!("{head}| (ExpiresIn) |")
+                }
+                _ => l,
+            },
+        )
+        .collect();
+    if let Some(mark) = until {
+        if let Some(i) = lines.iter().position(|l| l.contains(mark)) {
+            lines.truncate(i + 1);
+        }
+    }
+    lines
+}
+
+#[test]
+fn prune_purge_truncate_and_cancel_alone_ask_as_bacula_dir_asks() {
+    let mut s = setup_conf("fd-secret", None, |p| {
+        site_conf(p)
+            + "Job { Name = Slow; Type = Admin; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon\n  RunScript {\n    RunsWhen = Before\n    RunsOnClient = no\n    Command = \"/bin/sleep 6\"\n  }\n}\n"
+    });
+    let out = s.console_within(
+        "run job=Backup yes\nwait\nmessages\n",
+        Duration::from_secs(60),
+    );
+    assert_eq!(report_line(&out, "Termination:"), "Backup OK", "{out}");
+    // Each conversation, and where the two Directors' questions stop
+    // being the same (rdird's confirmations are its own).
+    let talks: [(&str, Option<&str>); 6] = [
+        ("prune\n7\n.\n", None),
+        ("prune\n3\n1\n", Some("Enter a Volume name or *MediaId:")),
+        ("purge\n3\n1\n", Some("Enter a Volume name or *MediaId:")),
+        (
+            "purge volume\n1\n",
+            Some("Enter a Volume name or *MediaId:"),
+        ),
+        ("truncate\n1\n1\n", None),
+        ("cancel\n", None),
+    ];
+    let ours: Vec<Vec<String>> = talks
+        .iter()
+        .map(|(input, mark)| until(&s.console_raw(input.as_bytes()), *mark))
+        .collect();
+    s.switch_director(Director::BaculaDir);
+    let theirs: Vec<Vec<String>> = talks
+        .iter()
+        .map(|(input, mark)| until(&s.console_raw(input.as_bytes()), *mark))
+        .collect();
+    s.switch_director(Director::Rdird);
+    for (a, b) in ours.iter().zip(&theirs) {
+        assert_same_lines(a, b);
+    }
+    let text = ours.concat().join("\n");
+    for want in [
+        "Choose item to prune (1-5): ",
+        "Please enter a number between 1 and 5",
+        "Choose item to purge (1-3): ",
+        "Defined Pools:",
+        "| Vol-0001 ",
+        "The defined Storage resources are:",
+        "The defined Pool resources are:",
+        "No Volumes found to perform the command.",
+    ] {
+        assert!(text.contains(want), "no {want:?} in:\n{text}");
+    }
+
+    // `cancel` alone while two jobs run: the list, a choice, the
+    // confirmation; the job not chosen runs on.
+    let out = s.console("run job=Slow yes\nrun job=Slow yes\n");
+    let ids = job_ids(&out);
+    assert_eq!(ids.len(), 2, "{out}");
+    // A console whose JobACL holds neither sees no job to cancel.
+    let other = s.console_as("outsider", "outsider-secret", "cancel\n");
+    assert!(other.contains("No Jobs running."), "{other}");
+    let out = s.console("cancel\n9\n2\nyes\n");
+    assert!(out.contains("Select Job(s):"), "{out}");
+    assert!(
+        out.contains(&format!("     1: JobId={} Job=Slow.", ids[0])),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("     2: JobId={} Job=Slow.", ids[1])),
+        "{out}"
+    );
+    assert!(out.contains("Choose Job list to cancel (1-2): "), "{out}");
+    assert!(
+        out.contains("Please enter a number between 1 and 2"),
+        "{out}"
+    );
+    assert!(out.contains("Confirm cancel of 1 Job (yes/no): "), "{out}");
+    let out = s.console_within(&format!("wait jobid={}\n", ids[1]), Duration::from_secs(30));
+    assert!(!out.contains("is an invalid"), "{out}");
+    assert_eq!(s.job_status(ids[1]), "A");
+    assert!(
+        is_running(&s.job_status(ids[0])),
+        "the other job ended: {}",
+        s.console("messages\n")
+    );
+    let out = s.console("cancel\nyes\n");
+    assert!(
+        out.contains(&format!(
+            "Automatically selected Job: JobId={} Job=Slow.",
+            ids[0]
+        )),
+        "{out}"
+    );
+    let out = s.console_within(&format!("wait jobid={}\n", ids[0]), Duration::from_secs(30));
+    assert!(!out.contains("is an invalid"), "{out}");
+    assert_eq!(s.job_status(ids[0]), "A");
+}

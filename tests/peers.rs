@@ -1694,7 +1694,7 @@ fn purged_volumes_are_truncated_through_the_storage_daemon() {
     );
     assert!(size("Trunc-0001") > 900_000);
     // Purged, it is cut back to its label, and the catalog agrees.
-    let out = s.console("purge volume=Trunc-0001\nyes\ntruncate pool=Trunc\nyes\n");
+    let out = s.console("purge volume=Trunc-0001\nyes\ntruncate pool=Trunc storage=File\nyes\n");
     assert!(
         out.contains("Purged Volume(s) to truncate: Trunc-0001\n"),
         "{out}"
