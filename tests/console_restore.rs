@@ -20,7 +20,7 @@ fn site_conf(p: &Place<'_>) -> String {
     format!(
         "Job {{ Name = RestoreFiles; Type = Restore; Client = test-fd; FileSet = \"Set\"; Storage = File; Pool = Full; Messages = Daemon; Where = \"{0}/restored\" }}\n\
          Console {{ Name = limited; Password = \"limited-secret\"; CommandACL = restore, prune, purge, truncate, cancel, messages, wait, sqlquery; JobACL = Backup, RestoreFiles; ClientACL = test-fd; StorageACL = File; PoolACL = Full; FileSetACL = Set; CatalogACL = *all*; WhereACL = *all*\n}}\n\
-         Console {{ Name = outsider; Password = \"outsider-secret\"; CommandACL = restore, prune, purge, truncate, cancel; JobACL = Other, RestoreFiles; ClientACL = gone-fd; StorageACL = Gone; PoolACL = Small; FileSetACL = *all*; CatalogACL = *all*; WhereACL = *all*\n}}\n",
+         Console {{ Name = outsider; Password = \"outsider-secret\"; CommandACL = restore, prune, purge, truncate, cancel; JobACL = Other, RestoreFiles; ClientACL = gone-fd; StorageACL = Gone, File; PoolACL = Small; FileSetACL = *all*; CatalogACL = *all*; WhereACL = *all*\n}}\n",
         p.root.display()
     )
 }
@@ -384,4 +384,123 @@ fn prune_purge_truncate_and_cancel_alone_ask_as_bacula_dir_asks() {
     let out = s.console_within(&format!("wait jobid={}\n", ids[0]), Duration::from_secs(30));
     assert!(!out.contains("is an invalid"), "{out}");
     assert_eq!(s.job_status(ids[0]), "A");
+}
+
+/// How many restore jobs the catalog holds.
+fn restore_jobs(s: &Setup) -> i64 {
+    s.catalog()
+        .query_row("SELECT COUNT(*) FROM Job WHERE Type = 'R'", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
+}
+
+#[test]
+fn restricted_consoles_choose_only_their_own_and_hostile_answers_leave_the_director_answering() {
+    let s = site();
+    let d = s.root.path().join("data").display().to_string();
+    // The limited console sees its one client, chosen for it, and only
+    // its jobs in the menu's lists.
+    let out = s.console_as(
+        "limited",
+        "limited-secret",
+        "restore\n1\n5\nquit\nrestore\n2\ntop.txt\n13\n",
+    );
+    assert!(
+        out.contains("Automatically selected Client: test-fd"),
+        "{out}"
+    );
+    assert!(!out.contains("gone-fd"), "{out}");
+    assert!(out.contains("| 2     | test-fd |"), "{out}");
+    assert!(out.contains("Restore not done."), "{out}");
+    // The outsider may use gone-fd alone: test-fd's backups are not
+    // offered, named or typed.
+    let out = s.console_as(
+        "outsider",
+        "outsider-secret",
+        &format!(
+            "restore\n1\n\
+             restore\n5\n\
+             restore client=test-fd\n\
+             restore\n3\n1,2\n\
+             restore\n12\n2\n\
+             restore\n7\n{d}/deep/l1/top.txt\n\n"
+        ),
+    );
+    assert!(out.contains("SQL query not authorized."), "{out}");
+    assert!(
+        out.contains("Automatically selected Client: gone-fd"),
+        "{out}"
+    );
+    assert!(!out.contains("     1: test-fd"), "{out}");
+    assert!(out.contains("Client \"test-fd\" not found."), "{out}");
+    // Typed JobIds of test-fd: refused for their Client.
+    assert!(
+        out.contains(
+            "Enter JobId(s), comma separated, to restore: 1,2\nClient \"test-fd\" not found."
+        ),
+        "{out}"
+    );
+    // bacula-dir 9.6.7 tells when JobId 2 started to any console
+    // (ua_restore.c user_select_jobids_or_files, item 12); rdird answers
+    // as for a job that does not exist.
+    assert!(!out.contains("Selecting jobs to build"), "{out}");
+    assert!(
+        out.contains("Unable to get Job record for JobId=2: ERR=No Job found for JobId 2"),
+        "{out}"
+    );
+    assert!(out.contains("No database record found for:"), "{out}");
+    assert!(
+        !out.contains("You are now entering file selection mode"),
+        "{out}"
+    );
+    assert!(!out.contains("OK to run?"), "{out}");
+    // Its pools, volumes and storages only.
+    let out = s.console_as("outsider", "outsider-secret", "purge volume\nprune\n3\n");
+    assert!(out.contains("Automatically selected Pool: Small"), "{out}");
+    assert!(!out.contains("Vol-0001"), "{out}");
+
+    // Hostile answers: numbers out of range and past 64 bits, empty and
+    // huge lines, SQL in a file name, a session that ends in the tree.
+    let huge = "9".repeat(30);
+    let long = "x".repeat(200_000);
+    // Longer than any path and than the longest pattern the tree takes.
+    let path = "x/".repeat(3000);
+    let talks = [
+        format!("restore\n{huge}\n0\n-3\n\n14\n.\n"),
+        format!("restore\n3\n1,{huge}\nrestore\n3\n1;DROP TABLE Job\n"),
+        "restore\n2\n2\nx' OR '1'='1\n13\n".to_string(),
+        format!("restore\n6\n{long}\n.\n"),
+        format!("restore\n12\n{huge}\n"),
+        "restore\n3\n1,2\nfind\n".to_string(),
+        format!(
+            "restore\n3\n1,2\ncd {path}\nmark {path}\nmark {}\nls [\nfind\n\n",
+            "y".repeat(3000)
+        ),
+        format!("restore\n3\n1,2\n{}\nmark *\n", "*".repeat(100_000)),
+    ];
+    let mut out = String::new();
+    for t in &talks {
+        out += &s.console_or_kill(t, Duration::from_secs(20));
+    }
+    assert!(
+        out.contains("Please enter a number between 1 and 13"),
+        "{out}"
+    );
+    assert!(out.contains("Invalid JobId in list."), "{out}");
+    assert!(out.contains("Improper date format."), "{out}");
+    assert!(
+        out.contains("Invalid command \"\".  Enter \"done\" to exit."),
+        "{out}"
+    );
+    assert!(out.contains("Pattern longer than"), "{out}");
+    assert!(out.contains("files marked."), "{out}");
+    let jobs: i64 = s
+        .catalog()
+        .query_row("SELECT COUNT(*) FROM Job", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(jobs, 2, "the catalog lost or gained jobs");
+    assert_eq!(restore_jobs(&s), 0);
+    let after = s.console("version\n");
+    assert!(after.contains("Version:"), "{after}");
 }

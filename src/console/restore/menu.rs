@@ -149,7 +149,10 @@ pub fn choose(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<Chosen> {
             }
             11 => {
                 let typed = ctx.ask(out, "Enter JobId to get the state to restore: ")?;
-                let id: i64 = typed.trim().parse().ok().filter(|n| *n > 0)?;
+                let Some(id) = typed.trim().parse::<i64>().ok().filter(|n| *n > 0) else {
+                    out.error(format!("Invalid JobId: {}", typed.trim()));
+                    return None;
+                };
                 return state_at(ctx, out, id).map(Chosen::JobIds);
             }
             _ => return None,
@@ -291,6 +294,9 @@ fn date(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<String> {
     out.line("");
     for _ in 0..select::MAX_TRIES {
         let typed = ctx.ask(out, "Enter date as YYYY-MM-DD HH:MM:SS :")?;
+        if typed.trim() == "." {
+            return None;
+        }
         if let Some(t) = crate::clock::parse_local(&typed) {
             return Some(crate::clock::local(t).sql());
         }
@@ -387,14 +393,26 @@ fn job_ids(out: &mut Reply, typed: &str) -> Option<Vec<i64>> {
 /// Item 12: the jobs that make up the Full state at JobId `id`'s start.
 fn state_at(ctx: &Ctx<'_, '_>, out: &mut Reply, id: i64) -> Option<Vec<i64>> {
     let db = ctx.director.catalog();
+    // bacula-dir 9.6.7 tells any console when any job started; rdird
+    // answers for a job outside the console's JobACL or ClientACL as
+    // for one that does not exist.
     let start: Option<String> = db
         .db()
         .query_row(
-            "SELECT COALESCE(StartTime, '') FROM Job WHERE JobId = ?1",
+            "SELECT COALESCE(Job.StartTime, ''), Job.Name, COALESCE(Client.Name, '')
+             FROM Job LEFT JOIN Client ON Client.ClientId = Job.ClientId WHERE JobId = ?1",
             [id],
-            |r| r.get(0),
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            },
         )
-        .ok();
+        .ok()
+        .filter(|(_, job, client)| ctx.login.may_see_job(job, client))
+        .map(|(start, ..)| start);
     let Some(start) = start else {
         out.error(format!(
             "Unable to get Job record for JobId={id}: ERR=No Job found for JobId {id}"
