@@ -319,7 +319,7 @@ impl Tree {
         self.nodes[self.cwd]
             .children
             .iter()
-            .filter(|&&c| pattern.is_none_or(|p| p.matches(self.nodes[c].name.as_bytes())))
+            .filter(|&&c| pattern.map_or(true, |p| p.matches(self.nodes[c].name.as_bytes())))
             .map(|&c| self.entry(c))
             .collect()
     }
@@ -330,7 +330,7 @@ impl Tree {
         self.nodes[self.cwd]
             .children
             .iter()
-            .filter(|&&c| pattern.is_none_or(|p| p.matches(self.nodes[c].name.as_bytes())))
+            .filter(|&&c| pattern.map_or(true, |p| p.matches(self.nodes[c].name.as_bytes())))
             .map(|&c| (self.path(c), self.entry(c)))
             .collect()
     }
@@ -460,7 +460,7 @@ impl Tree {
             .collect();
         while let Some((n, level)) = stack.pop() {
             let node = &self.nodes[n];
-            let wanted = pattern.is_none_or(|p| p.matches(node.name.as_bytes()));
+            let wanted = pattern.map_or(true, |p| p.matches(node.name.as_bytes()));
             if !wanted || !(node.extract || node.extract_dir) {
                 continue;
             }

@@ -449,10 +449,9 @@ fn names(
         if name.is_empty() {
             break;
         }
-        if name.starts_with('<') {
+        if let Some(file) = name.strip_prefix('<') {
             out.error(format!(
-                "Cannot open file {}: rdird reads no list of names from a file on the Director's host; type the names.",
-                &name[1..]
+                "Cannot open file {file}: rdird reads no list of names from a file on the Director's host; type the names."
             ));
             continue;
         }
