@@ -6,8 +6,9 @@
 //! backups and files, refuses a placement that would leave the restore
 //! root before anything is sent, writes the bootstrap and queues the job.
 //! Without `all`, `file=` or `dir=` it enters bconsole's file selection
-//! mode (`cd`, `ls`, `dir`, `mark`, `unmark`, `lsmark`, `estimate`,
-//! `done`).
+//! mode (restore/tree.rs); without `jobid=`, `current` or `before=`,
+//! bacula-dir's menu of ways to choose the backups (restore/menu.rs).
+//! Before "OK to run?" it shows the Run Restore job summary.
 
 use std::sync::Arc;
 
