@@ -202,7 +202,10 @@ fn the_menu_and_the_tree_answer_as_bacula_dir_does_and_the_marks_are_what_is_res
          restore\n2\n2\ntop.txt\n13\n\
          restore\n6\n2026-13-45 99:00\n{later}\n2\ncd {d}/deep\nmark l1\nestimate\ndone\nno\n\
          restore\n7\n2\n{d}/deep/l1/top.txt\n{d}/nope.txt\n\nno\n\
-         restore\n9\n2\n13\n"
+         restore\n9\n2\n13\n\
+         restore\n10\n{later}\n2\n13\n\
+         restore\n8\n{later}\n2\n{d}/sub/b.txt\n\nno\n\
+         restore\n4\nSELECT JobId, Level, JobFiles FROM Job ORDER BY JobId\n13\n"
     );
     // Item 11 is left out: bacula-dir 9.6.7 counts 4 files selected for
     // a directory that holds one file (and itself) in one job; rdird

@@ -532,7 +532,7 @@ mod tests {
         t.cd("/srv");
         assert_eq!(t.mark("*.txt", true), Ok(1));
         assert_eq!(t.mark("sub/", true), Ok(2));
-        assert_eq!(t.estimate(), (5, 3, 40));
+        assert_eq!(t.estimate(), (5, 4, 40));
         assert_eq!(names(&t, None), ["*a.txt", "b.log", "*sub/"]);
         t.cd("/");
         // The directory above a marked one is restored for it.
