@@ -233,6 +233,10 @@ fn the_menu_and_the_tree_answer_as_bacula_dir_does_and_the_marks_are_what_is_res
         "Selecting jobs to build the Full state at",
         "Improper date format.",
         "No database record found for:",
+        "Enter SQL list command: ",
+        "| JobId | Level | JobFiles |",
+        "Enter full filename: ",
+        "1 file selected to be restored.",
     ] {
         assert!(text.contains(want), "no {want:?} in:\n{text}");
     }
