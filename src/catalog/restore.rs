@@ -35,6 +35,12 @@ pub struct SourceFile {
     pub mode: u32,
     /// Its st_mtime, from the encoded stat.
     pub mtime: i64,
+    /// Its st_ctime, st_nlink, st_uid and st_gid (what the restore
+    /// tree's `dir` shows).
+    pub ctime: i64,
+    pub nlink: i64,
+    pub uid: u32,
+    pub gid: u32,
     /// For a hard link saved as a link: the FileIndex, in the same job,
     /// of the file it links to (0 otherwise).
     pub link_fi: i64,
@@ -43,8 +49,9 @@ pub struct SourceFile {
 impl SourceFile {
     /// A file record with what its encoded stat says.
     pub fn new(job_id: i64, file_index: i64, path: String, name: String, lstat: &str) -> Self {
-        // Bacula's encode_stat order: mode is the 3rd field, size the
-        // 8th, mtime the 12th, LinkFI the 14th.
+        // Bacula's encode_stat order: mode is the 3rd field, nlink,
+        // uid and gid the 4th to 6th, size the 8th, mtime and ctime the
+        // 12th and 13th, LinkFI the 14th.
         let field = |n: usize| {
             lstat
                 .split_whitespace()
@@ -60,6 +67,10 @@ impl SourceFile {
             size: field(7),
             mode: field(2) as u32,
             mtime: field(11),
+            ctime: field(12),
+            nlink: field(3),
+            uid: field(4) as u32,
+            gid: field(5) as u32,
             link_fi: field(13),
         }
     }

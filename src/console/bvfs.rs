@@ -715,7 +715,7 @@ pub fn decode_lstat(ctx: &Ctx<'_, '_>, out: &mut Reply) {
 }
 
 /// A mode as `ls -l` shows it (bacula's encode_mode).
-fn perm(mode: u32) -> String {
+pub(super) fn perm(mode: u32) -> String {
     let kind = match mode & libc::S_IFMT {
         libc::S_IFDIR => 'd',
         libc::S_IFBLK => 'b',

@@ -13,7 +13,7 @@ use rusqlite::types::Value as SqlValue;
 use super::{Ctx, Reply, MAX_REPLY};
 
 mod jobs;
-mod media;
+pub(super) mod media;
 
 pub use media::pool_volumes;
 

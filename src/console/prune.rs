@@ -79,38 +79,72 @@ fn console_volume(
 }
 
 /// `prune files|jobs client=NAME [yes]`, `prune volume=NAME [yes]`.
+/// `prune volume=NAME`: the volume's jobs past its retention leave the
+/// catalog.
+fn prune_volume(ctx: &Ctx<'_, '_>, out: &mut Reply, volume: &str) {
+    let now = crate::clock::now();
+    let Some((v, status)) = console_volume(ctx, out, volume) else {
+        return;
+    };
+    if !["Full", "Used", "Append", "Error"].contains(&status.as_str()) {
+        out.line(format!(
+            "Volume \"{volume}\" has VolStatus {status} and cannot be pruned."
+        ));
+        return;
+    }
+    if !confirmed(
+        ctx,
+        out,
+        "The current Volume retention period is set. Continue? (yes/no): ",
+    ) {
+        return;
+    }
+    match ctx.director.catalog().prune_volume(&v, now - v.retention) {
+        Ok(true) => out.line(format!(
+            "Volume \"{volume}\" contains no jobs after pruning."
+        )),
+        Ok(false) => out.line(format!(
+            "Volume \"{volume}\" still has jobs within its retention."
+        )),
+        Err(e) => out.line(format!("Error: {e}")),
+    }
+}
+
 pub fn prune(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     let cfg = ctx.director.config();
     let now = crate::clock::now();
     if let Some(volume) = ctx.args.get("volume") {
-        let Some((v, status)) = console_volume(ctx, out, volume) else {
-            return;
-        };
-        if !["Full", "Used", "Append", "Error"].contains(&status.as_str()) {
-            out.line(format!(
-                "Volume \"{volume}\" has VolStatus {status} and cannot be pruned."
-            ));
-            return;
-        }
-        if !confirmed(
-            ctx,
-            out,
-            "The current Volume retention period is set. Continue? (yes/no): ",
-        ) {
-            return;
-        }
-        match ctx.director.catalog().prune_volume(&v, now - v.retention) {
-            Ok(true) => out.line(format!(
-                "Volume \"{volume}\" contains no jobs after pruning."
-            )),
-            Ok(false) => out.line(format!(
-                "Volume \"{volume}\" still has jobs within its retention."
-            )),
-            Err(e) => out.line(format!("Error: {e}")),
-        }
+        prune_volume(ctx, out, volume);
         return;
     }
-    let what = ctx.args.word(0).unwrap_or("").to_ascii_lowercase();
+    let mut what = ctx.args.word(0).unwrap_or("").to_ascii_lowercase();
+    if what.is_empty() {
+        // ua_prune.c prunecmd's do_keyword_prompt.
+        let items = ["Files", "Jobs", "Volume", "Stats", "Snapshots"];
+        let header = "You have the following choices:";
+        match super::select::choose(ctx, out, header, "", "Choose item to prune", &items) {
+            Some(n) => what = items[n].to_ascii_lowercase(),
+            None => return,
+        }
+    }
+    match what.as_str() {
+        "volume" => {
+            if let Some(volume) = super::select::media(ctx, out) {
+                prune_volume(ctx, out, &volume);
+            }
+            return;
+        }
+        "stats" => {
+            // bacula-dir prunes its JobHisto table here; rdird keeps none.
+            out.line("rdird keeps no job statistics (JobHisto): there are none to prune.");
+            return;
+        }
+        "snapshots" => {
+            super::not_applicable::snapshot(ctx, out);
+            return;
+        }
+        _ => {}
+    }
     if what != "files" && what != "jobs" {
         out.line("Use prune files client=<name>, prune jobs client=<name> or prune volume=<name>.");
         return;
@@ -204,16 +238,16 @@ pub fn purge(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         let items = ["files", "jobs", "volume"];
         let header = "You have the following choices:";
         match super::select::choose(ctx, out, header, "", "Choose item to purge", &items) {
-            Some(2) => {
-                let Some(volume) = ctx.ask(out, "Enter a Volume name or *MediaId: ") else {
-                    return;
-                };
-                purge_volume(ctx, out, volume.trim());
-                return;
-            }
+            Some(2) => what = "volume".into(),
             Some(n) => what = items[n].to_string(),
             None => return,
         }
+    }
+    if what == "volume" {
+        if let Some(volume) = super::select::media(ctx, out) {
+            purge_volume(ctx, out, &volume);
+        }
+        return;
     }
     if what == "files" {
         let jobid = match ctx.args.jobid() {
@@ -339,7 +373,7 @@ fn purge_volume(ctx: &Ctx<'_, '_>, out: &mut Reply, volume: &str) {
                     .catalog()
                     .truncatable_volumes(None, Some(volume));
                 for v in found.unwrap_or_default() {
-                    super::volume::truncate_volume(ctx, out, &v);
+                    super::volume::truncate_volume(ctx, out, &v, None);
                 }
             }
         }

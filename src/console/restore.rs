@@ -6,8 +6,9 @@
 //! backups and files, refuses a placement that would leave the restore
 //! root before anything is sent, writes the bootstrap and queues the job.
 //! Without `all`, `file=` or `dir=` it enters bconsole's file selection
-//! mode (`cd`, `ls`, `dir`, `mark`, `unmark`, `lsmark`, `estimate`,
-//! `done`).
+//! mode (restore/tree.rs); without `jobid=`, `current` or `before=`,
+//! bacula-dir's menu of ways to choose the backups (restore/menu.rs).
+//! Before "OK to run?" it shows the Run Restore job summary.
 
 use std::sync::Arc;
 
@@ -19,7 +20,10 @@ use crate::catalog::{SourceFile, SourceJob};
 use crate::config::{Kind, Resource, Value};
 use crate::job::{RestoreSpec, RunRequest};
 use crate::restore::place::{PlaceArgs, Placement, Target};
-use crate::restore::tree::{Pattern, Tree};
+use crate::restore::tree::Tree;
+
+mod menu;
+mod tree;
 
 /// The restore Job: `restorejob=`, else the configuration's only one.
 fn restore_job<'a>(
@@ -59,19 +63,20 @@ fn client<'a>(
     }
 }
 
-/// The selected files: all, or those named by `file=` and under `dir=`.
+/// The selected files: all, or those named by `file=` and under `dir=`,
+/// or those marked in the tree; whether the tree was shown.
 fn select(
     ctx: &Ctx<'_, '_>,
     out: &mut Reply,
     files: Vec<SourceFile>,
-) -> Result<Vec<SourceFile>, String> {
+) -> Result<(Vec<SourceFile>, bool), String> {
     // As bacula-dir (ua_restore.c): `all` marks everything, and without
     // `done` the console may still unmark in the tree.
     if ctx.args.has("all") {
         if ctx.args.has("done") {
-            return Ok(files);
+            return Ok((files, false));
         }
-        return tree_mode(ctx, out, files, true);
+        return Ok((tree_mode(ctx, out, files, true)?, true));
     }
     let names = ctx.args.all("file");
     let dirs: Vec<String> = ctx
@@ -82,147 +87,75 @@ fn select(
         .collect();
     if names.is_empty() && dirs.is_empty() {
         if ctx.args.has("done") {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), false));
         }
-        return tree_mode(ctx, out, files, false);
+        return Ok((tree_mode(ctx, out, files, false)?, true));
     }
     for n in &names {
         if !files.iter().any(|f| f.full_name() == *n) {
             return Err(format!("No file \"{n}\" in the selected backups."));
         }
     }
-    Ok(files
+    let files = files
         .into_iter()
         .filter(|f| {
             let full = f.full_name();
             names.contains(&full.as_str()) || dirs.iter().any(|d| full.starts_with(d.as_str()))
         })
-        .collect())
+        .collect();
+    Ok((files, false))
 }
 
-/// bconsole's file selection mode: the console marks files in the tree
-/// until `done`.
+/// "N files inserted into the tree", as build_directory_tree says it
+/// (directories are not counted; a purged record, with no path, is a
+/// file).
+fn inserted(out: &mut Reply, files: &[SourceFile], marked: bool) {
+    let regular = files
+        .iter()
+        .filter(|f| !f.name.is_empty() || f.path.is_empty())
+        .count();
+    out.line(format!(
+        "{} files inserted into the tree{}.",
+        super::list::commas(&regular.to_string()),
+        if marked {
+            " and marked for extraction"
+        } else {
+            ""
+        }
+    ));
+}
+
+/// The tree of `files` and bconsole's file selection mode on it
+/// (restore/tree.rs); the files marked when the console says `done`.
 fn tree_mode(
     ctx: &Ctx<'_, '_>,
     out: &mut Reply,
     files: Vec<SourceFile>,
     all: bool,
 ) -> Result<Vec<SourceFile>, String> {
-    let mut tree = Tree::new(files.iter().map(|f| (f.full_name(), f.size)));
+    // Only a regular file's size counts in `estimate` (ua_tree.c
+    // estimatecmd).
+    let mut tree = Tree::new(files.iter().map(|f| {
+        let regular = f.mode & libc::S_IFMT == libc::S_IFREG;
+        (f.full_name(), if regular { f.size } else { 0 })
+    }));
     if all {
         // Every name, also one outside `/` (a Windows client's `C:/`).
-        for n in &mut tree.nodes {
-            n.marked = true;
-        }
+        tree.mark_all();
     }
-    out.line("");
-    out.line("You are now entering file selection mode where you add (mark) and");
-    out.line("remove (unmark) files to be restored. No files are initially added, unless");
-    out.line("you used the \"all\" keyword on the command line.");
-    out.line("Enter \"done\" to leave this mode.");
-    out.line("");
-    out.line(format!("cwd is: {}", tree.cwd()));
-    loop {
-        let Some(line) = ctx.ask(out, "$ ") else {
-            return Err("Selection terminated.".into());
-        };
-        let line = line.trim();
-        let (cmd, arg) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-        let arg = arg.trim().trim_matches('"');
-        let plural = |n: usize, what: &str| match n {
-            0 => format!("No files {what}."),
-            1 => format!("1 file {what}."),
-            n => format!("{n} files {what}."),
-        };
-        match cmd {
-            "done" => break,
-            "quit" | "exit" => return Err("Selection terminated.".into()),
-            "cd" => {
-                if tree.cd(if arg.is_empty() { "/" } else { arg }) {
-                    out.line(format!("cwd is: {}", tree.cwd()));
-                } else {
-                    out.line("Invalid path given.");
-                }
-            }
-            "pwd" => out.line(format!("cwd is: {}", tree.cwd())),
-            "ls" | "dir" => {
-                let pattern = match (!arg.is_empty()).then(|| Pattern::new(arg)).transpose() {
-                    Ok(p) => p,
-                    Err(e) => {
-                        out.line(e);
-                        continue;
-                    }
-                };
-                for (name, marked, size) in tree.entries(pattern.as_ref()) {
-                    if cmd == "ls" {
-                        out.line(format!("{}{name}", if marked { "*" } else { "" }));
-                        continue;
-                    }
-                    out.line(format!(
-                        "{:>12}  {}{}{name}",
-                        super::list::commas(&size.to_string()),
-                        if marked { "*" } else { " " },
-                        tree.cwd()
-                    ));
-                }
-            }
-            "lsmark" => {
-                for name in tree.marked_here() {
-                    out.line(format!("*{name}"));
-                }
-            }
-            "mark" | "add" if !arg.is_empty() => match tree.mark(arg, true) {
-                Ok(n) => out.line(plural(n, "marked")),
-                Err(e) => out.line(e),
-            },
-            "unmark" | "delete" if !arg.is_empty() => match tree.mark(arg, false) {
-                Ok(n) => out.line(plural(n, "unmarked")),
-                Err(e) => out.line(e),
-            },
-            "estimate" => {
-                let (total, marked, bytes) = tree.estimate();
-                out.line(format!(
-                    "{total} total files; {marked} marked to be restored; {} bytes.",
-                    super::list::commas(&bytes.to_string())
-                ));
-            }
-            "help" | "?" => {
-                out.line("  Command    Description");
-                out.line("  =======    ===========");
-                for (c, d) in [
-                    ("cd", "change current directory"),
-                    ("dir", "long list current directory"),
-                    ("done", "leave file selection mode"),
-                    ("estimate", "estimate restore size"),
-                    ("ls", "list current directory"),
-                    ("lsmark", "list the marked files in and below the cd"),
-                    ("mark", "mark dir/file to be restored recursively"),
-                    ("pwd", "print current working directory"),
-                    ("unmark", "unmark dir/file to be restored recursively"),
-                    ("quit", "quit and do not do restore"),
-                ] {
-                    out.line(format!("  {c:<10} {d}"));
-                }
-            }
-            "" => {}
-            other => out.line(format!(
-                "Invalid command \"{other}\".  Enter \"done\" to exit."
-            )),
-        }
+    inserted(out, &files, all);
+    if !tree::select_files(ctx, out, &mut tree, &files) {
+        return Err("Restore not done.".into());
     }
-    let marked: std::collections::HashSet<String> = tree
-        .nodes
-        .iter()
-        .filter(|n| n.marked)
-        .map(|n| n.name.clone())
-        .collect();
-    Ok(files
+    let mut files: Vec<Option<SourceFile>> = files.into_iter().map(Some).collect();
+    Ok(tree
+        .selected()
         .into_iter()
-        .filter(|f| marked.contains(&f.full_name()))
+        .filter_map(|i| files[i].take())
         .collect())
 }
 
-fn jobs_table(ctx: &Ctx<'_, '_>, jobs: &[SourceJob], out: &mut Reply) {
+pub(super) fn jobs_table(ctx: &Ctx<'_, '_>, jobs: &[SourceJob], out: &mut Reply) {
     let ids: Vec<String> = jobs.iter().map(|j| j.job_id.to_string()).collect();
     let db = ctx.director.catalog();
     let rows = super::list::query(
@@ -355,7 +288,11 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
     // What a restore browser chose with `.bvfs_restore`: `file=?b2NNN`
     // names the table (ua_restore.c insert_table_into_findex_list, which
     // takes any table name; rdird only a restore table's).
-    let chosen = match ctx
+    // Files the console named at the menu: bacula-dir builds no tree
+    // for them (user_select_jobids_or_files returns 2) and says nothing
+    // of one.
+    let mut typed = false;
+    let mut chosen = match ctx
         .args
         .all("file")
         .iter()
@@ -384,15 +321,7 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
                     .map_err(|_| format!("\"{}\" is not a valid JobId.", s.trim()))
             })
             .collect::<Result<_, _>>()?;
-        let (found, missing) = ctx
-            .director
-            .catalog()
-            .backup_jobs(&ids)
-            .map_err(|e| e.to_string())?;
-        if let Some(m) = missing.first() {
-            return Err(format!("No good backup job with JobId {m}."));
-        }
-        found
+        backups(ctx, &ids)?
     } else if ctx.args.has("current") || ctx.args.has("before") {
         let backup_client =
             named_client.ok_or("restore needs client=<Client whose backups to restore>")?;
@@ -408,11 +337,28 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
                 backup_client.name
             ));
         }
+        jobs_table(ctx, &jobs, out);
         jobs
-    } else {
+    } else if ctx.args.has("file") || ctx.args.has("dir") {
         return Err(
             "restore needs jobid=<JobIds> or current (with before=<date> if wanted)".into(),
         );
+    } else {
+        match menu::choose(ctx, out) {
+            // Cancelled, or given up: what was asked says why.
+            None => return Ok(()),
+            Some(menu::Chosen::Jobs(jobs)) => jobs,
+            Some(menu::Chosen::JobIds(ids)) => backups(ctx, &ids)?,
+            Some(menu::Chosen::Files(files)) => {
+                if files.is_empty() {
+                    return Err("No files selected to be restored.".into());
+                }
+                let jobs = table_jobs(&ctx.director.catalog(), &files)?;
+                chosen = Some(files);
+                typed = true;
+                jobs
+            }
+        }
     };
     let backup_client = match named_client {
         Some(c) => c,
@@ -455,15 +401,17 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
             ));
         }
     }
-    jobs_table(ctx, &jobs, out);
     let ids: Vec<String> = jobs.iter().map(|j| j.job_id.to_string()).collect();
     let ids = ids.join(",");
-    out.line(format!(
-        "You have selected the following JobId{}: {ids}",
-        if jobs.len() == 1 { "" } else { "s" }
-    ));
-    out.line("");
-    out.line(format!("Building directory tree for JobId(s) {ids} ...  "));
+    if !typed {
+        out.line(format!(
+            "You have selected the following JobId{}: {ids}",
+            if jobs.len() == 1 { "" } else { "s" }
+        ));
+        out.line("");
+        out.line(format!("Building directory tree for JobId(s) {ids} ...  "));
+    }
+    let named = chosen.is_some();
     let files = match chosen {
         Some(files) => files,
         None => ctx
@@ -476,8 +424,8 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
         .iter()
         .map(|f| ((f.job_id, f.file_index), f.full_name()))
         .collect();
-    let mut files = match ctx.args.all("file").iter().any(|f| f.starts_with('?')) {
-        true => files,
+    let (mut files, in_tree) = match named {
+        true => (files, false),
         false => select(ctx, out, files)?,
     };
     if files.is_empty() {
@@ -558,14 +506,9 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
     if let Some(why) = placement.refuse(&targets, &ctx.login.acl.wheres) {
         return Err(format!("Restore refused: {why}. Nothing was restored."));
     }
-    // Directories are not counted; a purged record (no path) is a file.
-    let regular = files
-        .iter()
-        .filter(|f| !f.name.is_empty() || f.path.is_empty())
-        .count();
-    out.line(format!(
-        "{regular} files inserted into the tree and marked for extraction."
-    ));
+    if !in_tree && !typed {
+        inserted(out, &files, true);
+    }
     let records = {
         let cat = ctx.director.catalog();
         crate::restore::bsr::build(&jobs, &files, &|id| cat.extents(id).unwrap_or_default())
@@ -595,6 +538,7 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
     out.line("");
     out.line("Volumes marked with \"*\" are in the Autochanger.");
     out.line("");
+    out.line("");
     out.line(format!(
         "{} file{} selected to be restored.",
         files.len(),
@@ -611,9 +555,23 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
         replace,
     };
     if !ctx.args.has("yes") {
+        let shown = Shown {
+            job,
+            bootstrap: &bsr_path.display().to_string(),
+            regexwhere: pick(1),
+            where_: pick(0),
+            replace: crate::restore::replace_word(replace),
+            backup_client: &backup_client.name,
+            restore_client: &target.name,
+            storage: &storage.name,
+        };
+        // The run command bacula-dir hands the restore to says which
+        // catalog it uses again.
+        ctx.announce_catalog(out);
+        summary(ctx, &cfg, &shown, out);
         let answer = ctx.ask(out, "OK to run? (yes/mod/no): ");
         if !answer.is_some_and(|a| a.trim().eq_ignore_ascii_case("yes")) {
-            return Err("Restore not run.".into());
+            return Err("Job not run.".into());
         }
     }
     ctx.using_catalog(out);
@@ -625,6 +583,71 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
     let id = crate::job::start(ctx.director, &req)?;
     out.line(format!("Job queued. JobId={id}"));
     Ok(())
+}
+
+/// What the restore summary shows.
+struct Shown<'a> {
+    job: &'a Resource,
+    bootstrap: &'a str,
+    regexwhere: Option<&'a str>,
+    where_: Option<&'a str>,
+    replace: &'a str,
+    backup_client: &'a str,
+    restore_client: &'a str,
+    storage: &'a str,
+}
+
+/// The restore as bacula-dir shows it before "OK to run?" (ua_run.c
+/// display_job_parameters, JT_RESTORE without a RestoreJobId): a
+/// RegexWhere line instead of Where when there is one.
+fn summary(ctx: &Ctx<'_, '_>, cfg: &crate::config::Config, s: &Shown<'_>, out: &mut Reply) {
+    let catalog = cfg
+        .all(Kind::Catalog)
+        .find(|c| Acl::allows(&ctx.login.acl.catalogs, &c.name))
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
+    let fileset = ctx
+        .args
+        .get("fileset")
+        .map(str::to_string)
+        .or_else(|| match s.job.get("FileSet") {
+            Some(Value::ResList(l)) => l.first().map(|r| r.name.clone()),
+            _ => s.job.str("FileSet").map(str::to_string),
+        })
+        .unwrap_or_default();
+    let when = crate::clock::local(crate::clock::now()).sql();
+    out.line("Run Restore job");
+    out.line(format!("JobName:         {}", s.job.name));
+    out.line(format!("Bootstrap:       {}", s.bootstrap));
+    match s.regexwhere {
+        Some(r) => out.line(format!("RegexWhere:      {r}")),
+        None => out.line(format!("Where:           {}", s.where_.unwrap_or(""))),
+    }
+    out.line(format!("Replace:         {}", s.replace));
+    out.line(format!("FileSet:         {fileset}"));
+    out.line(format!("Backup Client:   {}", s.backup_client));
+    out.line(format!("Restore Client:  {}", s.restore_client));
+    out.line(format!("Storage:         {}", s.storage));
+    out.line(format!("When:            {when}"));
+    out.line(format!("Catalog:         {catalog}"));
+    out.line(format!(
+        "Priority:        {}",
+        s.job.int("Priority").unwrap_or(10)
+    ));
+    out.line("Plugin Options:  *None*");
+}
+
+/// The good backups `ids` name; one that is not refuses the restore.
+fn backups(ctx: &Ctx<'_, '_>, ids: &[i64]) -> Result<Vec<SourceJob>, String> {
+    let (found, missing) = ctx
+        .director
+        .catalog()
+        .backup_jobs(ids)
+        .map_err(|e| e.to_string())?;
+    match missing.first() {
+        Some(m) => Err(format!("No good backup job with JobId {m}.")),
+        None => Ok(found),
+    }
 }
 
 /// The backups a restore table's files come from. A job that is gone

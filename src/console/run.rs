@@ -294,6 +294,107 @@ fn visible_running(ctx: &Ctx<'_, '_>) -> Vec<i64> {
         .collect()
 }
 
+/// `cancel` alone while jobs run: bacula-dir's "Select Job(s):" list of
+/// the running jobs (ua_select.c select_running_jobs, do_alist_prompt),
+/// one or several chosen (`1,3`, `2-4`, `*` for all), then "Confirm
+/// cancel of N Jobs (yes/no): " unless `yes` was given. bacula-dir lists
+/// every running job whatever the console's JobACL and refuses the ones
+/// outside it afterwards; rdird lists only the jobs the console may see.
+fn cancel_chosen(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    let items: Vec<(i64, String)> = ctx
+        .director
+        .jobs()
+        .running()
+        .into_iter()
+        .filter(|(id, ..)| may_see_running(ctx, *id))
+        .map(|(id, unique, ..)| (id, format!("JobId={id} Job={unique}")))
+        .collect();
+    let chosen: Vec<usize> = match items.as_slice() {
+        [] => return out.line("No Jobs running."),
+        [(_, only)] => {
+            out.line(format!("Automatically selected Job: {only}"));
+            vec![0]
+        }
+        _ => {
+            out.line("Select Job(s):");
+            for (i, (_, item)) in items.iter().enumerate() {
+                out.line(format!("{:>6}: {item}", i + 1));
+            }
+            let prompt = format!("Choose Job list to cancel (1-{}): ", items.len());
+            let mut picked = None;
+            for _ in 0..super::select::MAX_TRIES {
+                let Some(answer) = ctx.ask(out, &prompt) else {
+                    return;
+                };
+                if answer.trim() == "." {
+                    return;
+                }
+                match selection(answer.trim(), items.len()) {
+                    Some(list) => {
+                        picked = Some(list);
+                        break;
+                    }
+                    None => out.marked(
+                        crate::bnet::Signal::WarningMsg,
+                        &format!("Please enter a number between 1 and {}", items.len()),
+                    ),
+                }
+            }
+            match picked {
+                Some(list) => list,
+                None => return out.line("Selection aborted, nothing done."),
+            }
+        }
+    };
+    if !ctx.args.has("yes") {
+        for &i in &chosen {
+            out.line(&items[i].1);
+        }
+        let question = format!(
+            "Confirm cancel of {} Job{} (yes/no): ",
+            chosen.len(),
+            if chosen.len() == 1 { "" } else { "s" }
+        );
+        if !super::prune::confirmed(ctx, out, &question) {
+            return;
+        }
+    }
+    for i in chosen {
+        cancel_one(ctx, items[i].0, out);
+    }
+}
+
+/// A selection list as bacula's sellist reads it: numbers and ranges
+/// (`1,3-4`) from 1 to `n`, or `*` for all; None when any is out of
+/// range or not a number.
+fn selection(text: &str, n: usize) -> Option<Vec<usize>> {
+    if text == "*" {
+        return Some((0..n).collect());
+    }
+    let mut picked = Vec::new();
+    for part in text.split(',').map(str::trim) {
+        let (lo, hi) = match part.split_once('-') {
+            Some((a, b)) => (
+                a.trim().parse::<usize>().ok()?,
+                b.trim().parse::<usize>().ok()?,
+            ),
+            None => {
+                let one = part.parse::<usize>().ok()?;
+                (one, one)
+            }
+        };
+        if lo < 1 || hi > n || lo > hi {
+            return None;
+        }
+        for i in lo - 1..hi {
+            if !picked.contains(&i) {
+                picked.push(i);
+            }
+        }
+    }
+    (!picked.is_empty()).then_some(picked)
+}
+
 /// Cancels the job in flight `id` the console may see, saying so.
 fn cancel_one(ctx: &Ctx<'_, '_>, id: i64, out: &mut Reply) {
     // bacula-dir answers "Unauthorized command from this console" for a
@@ -375,9 +476,7 @@ pub fn cancel(ctx: &Ctx<'_, '_>, out: &mut Reply) {
                     return;
                 }
                 (None, None) => {
-                    out.line(
-                        "cancel needs jobid=<JobId>, job=<Job name> or ujobid=<unique Job name>",
-                    );
+                    cancel_chosen(ctx, out);
                     return;
                 }
             };

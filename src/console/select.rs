@@ -161,3 +161,67 @@ pub fn named<'c>(
     let names: Vec<&str> = found.iter().map(|r| r.name.as_str()).collect();
     among(ctx, out, what, &names).map(|i| found[i])
 }
+
+/// The Volume a command acts on, as bacula-dir's select_media_dbr
+/// chooses it: `volume=`, else the Pool (`pool=`, else "Defined Pools:"
+/// from the catalog's pools the PoolACL allows, ua_select.c
+/// select_pool_dbr), that pool's volumes listed as `list volumes pool=`
+/// shows them, and "Enter a Volume name or *MediaId: ". The name typed
+/// (the MediaId's volume for `*N`); None when the console gives up.
+pub fn media(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<String> {
+    if let Some(v) = ctx.args.get("volume").filter(|v| !v.is_empty()) {
+        return Some(v.to_string());
+    }
+    ctx.using_catalog(out);
+    let acl = &ctx.login.acl.pools;
+    let pool = match ctx.args.get("pool").filter(|p| Acl::allows(acl, p)) {
+        Some(p) => p.to_string(),
+        None => {
+            let names: Vec<String> = {
+                let db = ctx.director.catalog();
+                let mut q = db
+                    .db()
+                    .prepare("SELECT Name FROM Pool ORDER BY PoolId")
+                    .ok()?;
+                let rows = q.query_map([], |r| r.get::<_, String>(0)).ok()?;
+                rows.filter_map(Result::ok)
+                    .filter(|n| Acl::allows(acl, n))
+                    .collect()
+            };
+            if names.is_empty() {
+                out.error("No pools defined. Use the \"create\" command to create one.");
+                return None;
+            }
+            let i = choose(
+                ctx,
+                out,
+                "Defined Pools:",
+                "Pool",
+                "Select the Pool",
+                &names,
+            )?;
+            names[i].clone()
+        }
+    };
+    super::list::media::pool_volumes(ctx, out, &pool);
+    let typed = ctx.ask(out, "Enter a Volume name or *MediaId: ")?;
+    let typed = typed.trim();
+    match typed.strip_prefix('*').map(str::parse::<i64>) {
+        Some(Ok(id)) => {
+            let name = ctx.director.catalog().db().query_row(
+                "SELECT VolumeName FROM Media WHERE MediaId = ?1",
+                [id],
+                |r| r.get::<_, String>(0),
+            );
+            match name {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    out.error(format!("Media record for MediaId={id} not found."));
+                    None
+                }
+            }
+        }
+        _ if typed.is_empty() || typed == "." => None,
+        _ => Some(typed.to_string()),
+    }
+}

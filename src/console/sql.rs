@@ -13,7 +13,7 @@ use crate::catalog::QueryConnection;
 const MAX_QUERY: usize = 1 << 20;
 
 /// The query connection, or the reason there is none, told to the console.
-fn connect(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<QueryConnection> {
+pub(super) fn connect(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<QueryConnection> {
     let path = ctx.director.catalog().path().to_path_buf();
     match QueryConnection::open(&path) {
         Ok(q) => Some(q),
@@ -79,7 +79,7 @@ pub fn sqlquery(ctx: &Ctx<'_, '_>, out: &mut Reply) {
 }
 
 /// Runs `sql` if it only reads.
-fn run(q: &QueryConnection, sql: &str) -> Result<list::Rows, String> {
+pub(super) fn run(q: &QueryConnection, sql: &str) -> Result<list::Rows, String> {
     q.check(sql)?;
     list::query(q.db(), sql, &[]).map_err(|e| q.failure(e))
 }

@@ -225,7 +225,26 @@ pub(super) fn choose_pool<'c>(
 /// [drive=N] [yes]`: the storage daemon cuts Purged volumes back to their
 /// label, and the catalog records their new size.
 pub fn truncate(ctx: &Ctx<'_, '_>, out: &mut Reply) {
-    let pool = ctx.args.get("pool");
+    // bacula-dir asks the Storage first, then the Pool unless `allpools`
+    // or `volume=` says which volumes (ua_select.c scan_storage_cmd).
+    let cfg = ctx.director.config();
+    let acl = &ctx.login.acl;
+    let Some(storage) =
+        super::select::named(ctx, out, &cfg, Kind::Storage, "storage", &acl.storages)
+    else {
+        out.line("No Volumes found to perform the command.");
+        return;
+    };
+    let chosen_pool;
+    let mut pool = ctx.args.get("pool");
+    if pool.is_none() && !ctx.args.has("allpools") && ctx.args.get("volume").is_none() {
+        let Some(p) = super::select::resource(ctx, out, &cfg, Kind::Pool) else {
+            out.line("No Volumes found to perform the command.");
+            return;
+        };
+        chosen_pool = p.name.clone();
+        pool = Some(&chosen_pool);
+    }
     if let Some(p) = pool {
         let known = ctx.director.config().find(Kind::Pool, p).is_some();
         if !known || !Acl::allows(&ctx.login.acl.pools, p) {
@@ -261,16 +280,21 @@ pub fn truncate(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         return;
     }
     for v in &volumes {
-        truncate_volume(ctx, out, v);
+        truncate_volume(ctx, out, v, Some(&storage.name));
     }
 }
 
 /// Has the storage daemon relabel one Purged volume in place, which
 /// truncates it; whether it did.
-pub fn truncate_volume(ctx: &Ctx<'_, '_>, out: &mut Reply, v: &Truncatable) -> bool {
+pub fn truncate_volume(
+    ctx: &Ctx<'_, '_>,
+    out: &mut Reply,
+    v: &Truncatable,
+    storage: Option<&str>,
+) -> bool {
     let cfg = ctx.director.config();
     let allowed = |s: &&crate::config::Resource| Acl::allows(&ctx.login.acl.storages, &s.name);
-    let storage = match ctx.args.get("storage") {
+    let storage = match storage.or(ctx.args.get("storage")) {
         Some(name) => cfg.find(Kind::Storage, name).filter(allowed),
         None => cfg
             .all(Kind::Storage)

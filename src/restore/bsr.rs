@@ -150,6 +150,10 @@ mod tests {
             size: 0,
             mode: 0o100644,
             mtime: 0,
+            ctime: 0,
+            nlink: 1,
+            uid: 0,
+            gid: 0,
             link_fi: 0,
         }
     }
