@@ -546,6 +546,69 @@ fn cancel_reaches_a_running_backup_and_a_waiting_one() {
     );
 }
 
+/// A Backup that sends the site's data files, then waits on a FIFO no one
+/// writes: it runs until it is canceled or stopped.
+fn data_then_stuck(p: &Place<'_>) -> String {
+    let r = p.root;
+    std::fs::create_dir_all(r.join("fifo")).unwrap();
+    mkfifo(&r.join("fifo/pipe"));
+    format!(
+        "FileSet {{ Name = DataFifo; Include {{ Options {{ ReadFifo = yes }}\n  File = {0}/data\n  File = {0}/fifo/pipe\n}} }}\n\
+         Job {{ Name = Stuck; Type = Backup; Level = Full; Client = test-fd; FileSet = DataFifo; Storage = File; Pool = Full; Messages = Daemon }}\n\
+         Job {{ Name = Chores; Type = Admin; Client = test-fd; FileSet = DataFifo; Storage = File; Pool = Full; Messages = Daemon; RunBeforeJob = \"/bin/sleep 30\" }}\n",
+        r.display()
+    )
+}
+
+#[test]
+fn stop_ends_a_running_backup_incomplete_with_its_files_kept_as_bacula_dir_does() {
+    let mut s = setup_conf("fd-secret", None, data_then_stuck);
+    let mut seen = Vec::new();
+    for director in [Director::Rdird, Director::BaculaDir] {
+        s.switch_director(director);
+        let id = job_ids(&s.console("run job=Stuck yes\n"))[0];
+        status_until(&s, "the backup running", |o| o.contains("is running"));
+        // Let the file daemon send the data files and reach the FIFO.
+        std::thread::sleep(Duration::from_millis(1500));
+        let out = s.console(&format!("stop jobid={id}\nwait\nmessages\n"));
+        let answers: Vec<String> = out
+            .lines()
+            .filter(|l| l.contains("marked to be stopped"))
+            .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+            .collect();
+        let (status, files): (String, i64) = s
+            .catalog()
+            .query_row(
+                "SELECT JobStatus, (SELECT COUNT(*) FROM File WHERE File.JobId = Job.JobId) FROM Job WHERE JobId = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            (status.as_str(), termination_lines(&out)),
+            ("I", vec!["Backup failed -- Incomplete"]),
+            "{director:?}: {out}"
+        );
+        assert!(
+            files > 0,
+            "{director:?}: the files sent before the stop are kept: {out}"
+        );
+        seen.push(answers);
+        // A job that is not a Backup cannot be stopped.
+        let admin = job_ids(&s.console("run job=Chores yes\n"))[0];
+        let out = s.console(&format!("stop jobid={admin}\ncancel jobid={admin}\nwait\n"));
+        assert!(
+            out.contains(&format!("Cannot stop JobId {admin}, Job Chores."))
+                && out.contains("is not a regular Backup Job"),
+            "{director:?}: {out}"
+        );
+    }
+    // The file and the storage daemon both answer the stop, as they
+    // answer bacula-dir's.
+    assert_eq!(seen[0], ["2001", "3000"], "{seen:?}");
+    assert_eq!(seen[0], seen[1]);
+}
+
 /// Five more Client resources for the same file daemon, each taking two
 /// jobs at once, a Storage taking four, and a Job per Client that holds
 /// its place for two seconds (a RunBeforeJob on the Director).

@@ -283,7 +283,7 @@ const COMMANDS: &[(&str, Handler)] = &[
     ("restart", restart::restart),
     ("resume", restart::restart),
     ("status", status::status),
-    ("stop", restart::stop),
+    ("stop", run::stop),
     ("setdebug", debug::setdebug),
     ("setbandwidth", bandwidth::setbandwidth),
     ("snapshot", not_applicable::snapshot),

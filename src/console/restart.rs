@@ -6,21 +6,26 @@
 //! list, 100) are listed and their JobIds asked for. Each is started
 //! with its Job, Level and Pool at once, as bacula-dir starts them.
 //!
-//! An Incomplete job is run again whole: continuing where it stopped
-//! needs the file daemon's restart protocol, which rdird does not drive
-//! (and rdird's `stop` does not leave jobs Incomplete).
+//! `stop` (bacula-dir's cancel_cmd for "stop", job.c cancel_job with
+//! cancel=false): a running Backup is told `stop Job=` on the file and
+//! storage daemons, whose answers are shown; the file daemon ends it
+//! Incomplete (`I`) with what it sent kept in the catalog. A job still
+//! waiting ends Incomplete at once.
 //!
-//! `stop` (bacula-dir's cancel_job with cancel=false, which has the file
-//! daemon stop the job so that it ends Incomplete) is not offered by
-//! rdird yet: it says so and points to `cancel` and `restart`.
+//! An Incomplete job is run again whole: bacula-dir 9.6.7 runs it on
+//! under the same JobId with the files it holds given to the file daemon
+//! as an accurate list; rdird starts a new job of the same Job and Level.
 
 use rusqlite::types::Value as SqlValue;
 
 use super::acl::jobs_filter;
+use super::daemons::connect_timeout;
 use super::login::Acl;
 use super::select::choose;
 use super::{Ctx, Reply};
+use crate::config::Kind;
 use crate::job::{self, RunRequest};
+use crate::peer::{fd, sd};
 
 /// The termination codes the console may choose, and the JobStatus
 /// letters each takes.
@@ -238,6 +243,46 @@ fn run_again(ctx: &Ctx<'_, '_>, out: &mut Reply, e: &Ended) {
     }
 }
 
-pub fn stop(_ctx: &Ctx<'_, '_>, out: &mut Reply) {
-    out.line("stop: this Director cannot yet stop a job so that it can be resumed: use cancel, then restart (which runs the job again whole).");
+/// Stops the job in flight `id` if the console may see it; one it may
+/// not is answered as one that does not run, as `cancel` answers it.
+pub(super) fn stop_one(ctx: &Ctx<'_, '_>, id: i64, out: &mut Reply) {
+    let visible = super::run::may_see_running(ctx, id);
+    let Some(d) = ctx.director.jobs().data(id).filter(|_| visible) else {
+        out.line(format!("Warning Job JobId={id} is not running."));
+        return;
+    };
+    if d.job_type != 'B' || d.level == 'V' {
+        out.error(format!(
+            "Cannot stop JobId {id}, Job {} is not a regular Backup Job",
+            d.job_name
+        ));
+        return;
+    }
+    let Some(d) = ctx.director.jobs().stop(id) else {
+        out.line(format!("Warning Job JobId={id} is not running."));
+        return;
+    };
+    if d.status != 'R' {
+        out.line(format!(
+            "JobId {id}, Job {} marked to be stopped.",
+            d.job_name
+        ));
+        return;
+    }
+    let cfg = ctx.director.config();
+    let director = &cfg.director().name;
+    for (kind, name) in [(Kind::Client, &d.client), (Kind::Storage, &d.storage)] {
+        let Some(res) = cfg.find(kind, name) else {
+            continue;
+        };
+        let daemon = if kind == Kind::Client {
+            fd::daemon(director, res)
+        } else {
+            sd::daemon(director, res)
+        };
+        match daemon.stop(director, &d.job_name, connect_timeout(&cfg, kind)) {
+            Ok(answer) => out.line(answer),
+            Err(e) => out.error(e),
+        }
+    }
 }

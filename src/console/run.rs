@@ -1,4 +1,5 @@
-//! `run`, `wait` and `cancel`.
+//! `run`, `wait`, `cancel` and `stop` (one command in bacula-dir,
+//! ua_cmds.c cancel_cmd: `stop` leaves a backup Incomplete, restart.rs).
 
 use super::login::{Acl, Api};
 use super::{Ctx, Reply};
@@ -256,7 +257,7 @@ fn summary(ctx: &Ctx<'_, '_>, plan: &JobData, out: &mut Reply) {
 
 /// Whether the console may see the job in flight `id` (JobACL and
 /// ClientACL); false when no such job is in flight.
-fn may_see_running(ctx: &Ctx<'_, '_>, id: i64) -> bool {
+pub(super) fn may_see_running(ctx: &Ctx<'_, '_>, id: i64) -> bool {
     ctx.director
         .jobs()
         .owner(id)
@@ -300,7 +301,7 @@ fn visible_running(ctx: &Ctx<'_, '_>) -> Vec<i64> {
 /// cancel of N Jobs (yes/no): " unless `yes` was given. bacula-dir lists
 /// every running job whatever the console's JobACL and refuses the ones
 /// outside it afterwards; rdird lists only the jobs the console may see.
-fn cancel_chosen(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+fn chosen_running(ctx: &Ctx<'_, '_>, out: &mut Reply, verb: Verb) {
     let items: Vec<(i64, String)> = ctx
         .director
         .jobs()
@@ -320,7 +321,7 @@ fn cancel_chosen(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             for (i, (_, item)) in items.iter().enumerate() {
                 out.line(format!("{:>6}: {item}", i + 1));
             }
-            let prompt = format!("Choose Job list to cancel (1-{}): ", items.len());
+            let prompt = format!("Choose Job list to {} (1-{}): ", verb.word(), items.len());
             let mut picked = None;
             for _ in 0..super::select::MAX_TRIES {
                 let Some(answer) = ctx.ask(out, &prompt) else {
@@ -351,7 +352,8 @@ fn cancel_chosen(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             out.line(&items[i].1);
         }
         let question = format!(
-            "Confirm cancel of {} Job{} (yes/no): ",
+            "Confirm {} of {} Job{} (yes/no): ",
+            verb.word(),
             chosen.len(),
             if chosen.len() == 1 { "" } else { "s" }
         );
@@ -360,7 +362,7 @@ fn cancel_chosen(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         }
     }
     for i in chosen {
-        cancel_one(ctx, items[i].0, out);
+        verb.apply(ctx, items[i].0, out);
     }
 }
 
@@ -395,6 +397,29 @@ fn selection(text: &str, n: usize) -> Option<Vec<usize>> {
     (!picked.is_empty()).then_some(picked)
 }
 
+/// What `cancel` or `stop` does to the jobs chosen.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Verb {
+    Cancel,
+    Stop,
+}
+
+impl Verb {
+    fn word(self) -> &'static str {
+        match self {
+            Verb::Cancel => "cancel",
+            Verb::Stop => "stop",
+        }
+    }
+
+    fn apply(self, ctx: &Ctx<'_, '_>, id: i64, out: &mut Reply) {
+        match self {
+            Verb::Cancel => cancel_one(ctx, id, out),
+            Verb::Stop => super::restart::stop_one(ctx, id, out),
+        }
+    }
+}
+
 /// Cancels the job in flight `id` the console may see, saying so.
 fn cancel_one(ctx: &Ctx<'_, '_>, id: i64, out: &mut Reply) {
     // bacula-dir answers "Unauthorized command from this console" for a
@@ -416,7 +441,7 @@ fn cancel_one(ctx: &Ctx<'_, '_>, id: i64, out: &mut Reply) {
 /// `cancel all [yes]`: every job in flight the console may see, after
 /// "Confirm cancel of N Jobs (yes/no):" unless `yes` is given; nothing
 /// is said when none runs (ua_select.c select_running_jobs "all").
-fn cancel_all(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+fn all_running(ctx: &Ctx<'_, '_>, out: &mut Reply, verb: Verb) {
     let ids = visible_running(ctx);
     if ids.is_empty() {
         return;
@@ -424,7 +449,8 @@ fn cancel_all(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     if !ctx.args.has("yes") {
         let n = ids.len();
         let prompt = format!(
-            "Confirm cancel of {n} Job{} (yes/no): ",
+            "Confirm {} of {n} Job{} (yes/no): ",
+            verb.word(),
             if n > 1 { "s" } else { "" }
         );
         let answer = ctx.ask(out, &prompt);
@@ -433,7 +459,7 @@ fn cancel_all(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         }
     }
     for id in ids {
-        cancel_one(ctx, id, out);
+        verb.apply(ctx, id, out);
     }
 }
 
@@ -443,8 +469,17 @@ fn cancel_all(ctx: &Ctx<'_, '_>, out: &mut Reply) {
 /// unique name exactly), as bacula-dir's select_running_jobs finds them
 /// (get_jcr_by_partial_name, get_jcr_by_full_name).
 pub fn cancel(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    on_running(ctx, out, Verb::Cancel);
+}
+
+/// `stop`, with `cancel`'s arguments and selection.
+pub fn stop(ctx: &Ctx<'_, '_>, out: &mut Reply) {
+    on_running(ctx, out, Verb::Stop);
+}
+
+fn on_running(ctx: &Ctx<'_, '_>, out: &mut Reply, verb: Verb) {
     if ctx.args.has("all") {
-        cancel_all(ctx, out);
+        all_running(ctx, out, verb);
         return;
     }
     let named = |name: &str, exact: bool| {
@@ -476,7 +511,7 @@ pub fn cancel(ctx: &Ctx<'_, '_>, out: &mut Reply) {
                     return;
                 }
                 (None, None) => {
-                    cancel_chosen(ctx, out);
+                    chosen_running(ctx, out, verb);
                     return;
                 }
             };
@@ -493,5 +528,5 @@ pub fn cancel(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             return;
         }
     };
-    cancel_one(ctx, id, out);
+    verb.apply(ctx, id, out);
 }

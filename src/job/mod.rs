@@ -124,6 +124,21 @@ impl Jobs {
             .map(|j| j.state.data().clone())
     }
 
+    /// Marks a job to be stopped (`stop`): one still waiting ends at once,
+    /// Incomplete; a running one ends so once the daemons, told by the
+    /// caller, have stopped it. The job's state then, if it is in flight.
+    pub fn stop(&self, job_id: i64) -> Option<JobData> {
+        let a = lock(&self.active);
+        a.get(&job_id).map(|j| {
+            let mut d = j.state.data();
+            d.stopped = true;
+            if d.status != 'R' {
+                j.canceled.store(true, Ordering::SeqCst);
+            }
+            d.clone()
+        })
+    }
+
     /// Marks a job to be canceled; its unique name if it was in flight.
     pub fn cancel(&self, job_id: i64) -> Option<String> {
         let a = lock(&self.active);
@@ -708,7 +723,15 @@ fn run_job_steps(
         ok = o.fd.status == 'T' && o.sd.status == 'T';
         restored = Some(o);
     }
-    let status = if canceled.load(Ordering::SeqCst) {
+    // Stopped: canceled while it waited, or stopped by the file daemon
+    // (bacula-dir's cancel_job with cancel=false): Incomplete, the files
+    // it sent kept in the catalog.
+    let stopped = state.data().stopped
+        && (canceled.load(Ordering::SeqCst)
+            || ran.as_ref().is_some_and(|r| r.outcome.fd.status == 'I'));
+    let status = if stopped {
+        'I'
+    } else if canceled.load(Ordering::SeqCst) {
         'A'
     } else if fatal.is_some() {
         'f'

@@ -125,6 +125,7 @@ pub fn backup(
         'T' if d.errors == 0 => "Backup OK",
         'T' | 'W' => "Backup OK -- with warnings",
         'A' => "Backup Canceled",
+        'I' => "Backup failed -- Incomplete",
         _ => "*** Backup Error ***",
     };
     let run = (end - start).max(1);

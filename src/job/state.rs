@@ -100,6 +100,9 @@ pub struct JobData {
     pub comment: String,
     /// Status letter (`C` created, `R` running, …).
     pub status: char,
+    /// `stop` asked for it: the job ends Incomplete (`I`), to be resumed,
+    /// once the file daemon has stopped it (or at once while it waits).
+    pub stopped: bool,
     pub priority: i64,
     pub volume_name: String,
     pub catalog_res: CatalogRes,
@@ -144,6 +147,7 @@ impl Default for JobData {
             accurate: false,
             spool_data: false,
             comment: String::new(),
+            stopped: false,
             status: 'C',
             priority: 10,
             volume_name: String::new(),

@@ -149,8 +149,30 @@ impl Daemon<'_> {
         job_name: &str,
         connect_timeout: Duration,
     ) -> Result<String, String> {
+        self.tell_job("cancel", director_name, job_name, connect_timeout)
+    }
+
+    /// Tells the daemon to stop the job named `job_name` so that it ends
+    /// Incomplete (`2001 Job … marked to be stopped.`).
+    pub fn stop(
+        &self,
+        director_name: &str,
+        job_name: &str,
+        connect_timeout: Duration,
+    ) -> Result<String, String> {
+        self.tell_job("stop", director_name, job_name, connect_timeout)
+    }
+
+    /// Sends `verb Job=<job_name>` and returns the daemon's one-line answer.
+    fn tell_job(
+        &self,
+        verb: &str,
+        director_name: &str,
+        job_name: &str,
+        connect_timeout: Duration,
+    ) -> Result<String, String> {
         let mut conn = self.login(director_name, connect_timeout)?;
-        conn.send(format!("cancel Job={job_name}\n"))
+        conn.send(format!("{verb} Job={job_name}\n"))
             .map_err(|e| e.to_string())?;
         let answer = conn.recv_text().map_err(|e| e.to_string());
         let _ = conn.signal(Signal::Terminate);
