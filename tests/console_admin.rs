@@ -996,7 +996,7 @@ fn restart_runs_a_failed_job_again_with_its_level_and_pool_and_stop_cloud_snapsh
             "restart all job=\"x' OR 1=1\" yes",
             "Invalid or no Job name specified.",
         ),
-        ("stop jobid=1", "stop: this Director cannot yet stop a job"),
+        ("stop jobid=1", "Warning Job JobId=1 is not running."),
         ("cloud list storage=File", "cloud: does not apply"),
         ("snapshot list", "snapshot: does not apply"),
     ] {

@@ -583,10 +583,10 @@ fn hostile_run_arguments_are_refused_without_harm() {
     assert_eq!(job_count(&s), 0);
 
     // SQL in names finds nothing; a huge name is answered, not echoed
-    // into trouble; a flood of bad answers ends the question.
+    // into trouble; a flood of bad answers is asked again, never run.
     let huge = "x".repeat(100_000);
     let out = s.console(&format!(
-        "run job=Backup client=\"x' OR '1'='1\" yes\nrun job=Backup pool=\"Full\\\"; DELETE FROM Pool; --\" yes\nrun job=Backup fileset={huge} yes\nrun job=Backup\n{}run job=Backup\nmod\n{}version\n",
+        "run job=Backup client=\"x' OR '1'='1\" yes\nrun job=Backup pool=\"Full\\\"; DELETE FROM Pool; --\" yes\nrun job=Backup fileset={huge} yes\nrun job=Backup\n{}delete jobid=1 yes\nno\nrun job=Backup\nmod\n{}.\nversion\n",
         "maybe\n".repeat(40),
         "99999999999999999999999999\n".repeat(12)
     ));
@@ -596,7 +596,10 @@ fn hostile_run_arguments_are_refused_without_harm() {
         &out[..out.len().min(4000)]
     );
     assert!(out.contains(&format!("FileSet \"{huge}\" not found.\nJob not run.")));
-    assert_eq!(out.matches("Bad response: maybe.").count(), 20);
+    // Every bad answer is asked again, as bacula-dir's run_cmd asks: a
+    // line meant as an answer never runs as a command.
+    assert_eq!(out.matches("Bad response: maybe.").count(), 40);
+    assert!(out.contains("Bad response: delete jobid=1 yes."));
     assert!(
         out.contains("Selection aborted, nothing done.\nJob not run."),
         "{}",

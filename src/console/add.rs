@@ -6,7 +6,7 @@
 //! `startnum=`, so that a script need not answer prompts.
 
 use super::login::Acl;
-use super::select::{named, MAX_TRIES};
+use super::select::named;
 use super::{Ctx, Reply};
 use crate::config::Kind;
 use crate::job::names::is_legal_volume_name;
@@ -25,7 +25,7 @@ fn number(
     bad: &str,
 ) -> Option<i64> {
     let mut given = ctx.args.get(key).map(str::to_string);
-    for _ in 0..MAX_TRIES {
+    loop {
         let text = match given.take() {
             Some(v) => v,
             None => ctx.ask(out, prompt)?,
@@ -40,7 +40,6 @@ fn number(
             Err(_) => out.line("Please enter a number."),
         }
     }
-    None
 }
 
 /// The volume name, or the base of the names: `volume=`, else asked.
@@ -51,7 +50,7 @@ fn base_name(ctx: &Ctx<'_, '_>, out: &mut Reply, fixed: bool) -> Option<String> 
         "Enter base volume name: "
     };
     let mut given = ctx.args.get("volume").map(str::to_string);
-    for _ in 0..MAX_TRIES {
+    loop {
         let name = match given.take() {
             Some(v) => v,
             None => ctx.ask(out, prompt)?.trim().to_string(),
@@ -71,7 +70,6 @@ fn base_name(ctx: &Ctx<'_, '_>, out: &mut Reply, fixed: bool) -> Option<String> 
             return Some(name);
         }
     }
-    None
 }
 
 pub fn add(ctx: &Ctx<'_, '_>, out: &mut Reply) {

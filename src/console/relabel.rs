@@ -6,7 +6,7 @@
 //! mounts it. Each name left out is asked for, with bacula-dir's prompts.
 
 use super::login::Acl;
-use super::select::{named, MAX_TRIES};
+use super::select::named;
 use super::{Ctx, Reply};
 use crate::config::Kind;
 use crate::job::names::is_legal_volume_name;
@@ -15,7 +15,7 @@ use crate::job::names::is_legal_volume_name;
 /// console's PoolACL shows.
 fn old_volume(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<(String, crate::catalog::VolumeState)> {
     let mut given = ctx.args.get("oldvolume").map(str::to_string);
-    for _ in 0..MAX_TRIES {
+    loop {
         let name = match given.take() {
             Some(n) => n,
             None => ctx
@@ -36,14 +36,13 @@ fn old_volume(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<(String, crate::cata
             }
         }
     }
-    None
 }
 
 /// The new name: `volume=`, or asked for until it is legal and free
 /// (a record `add` made, never labeled, may take the label).
 fn new_volume(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<(String, bool)> {
     let mut given = ctx.args.get("volume").map(str::to_string);
-    for _ in 0..MAX_TRIES {
+    loop {
         let name = match given.take() {
             Some(n) => n,
             None => ctx.ask(out, "Enter new Volume name: ")?.trim().to_string(),
@@ -68,7 +67,6 @@ fn new_volume(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<(String, bool)> {
             }
         }
     }
-    None
 }
 
 pub fn relabel(ctx: &Ctx<'_, '_>, out: &mut Reply) {

@@ -94,7 +94,7 @@ pub fn run(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         ctx.using_catalog(out);
     }
     let mut yes = ctx.args.has("yes");
-    for _ in 0..ROUNDS {
+    loop {
         let cfg = ctx.director.config();
         if !Acl::allows(&ctx.login.acl.jobs, &req.job) || cfg.find(Kind::Job, &req.job).is_none() {
             out.line(format!("Job \"{}\" not found.", req.job));
@@ -153,7 +153,6 @@ pub fn run(ctx: &Ctx<'_, '_>, out: &mut Reply) {
             out.line("");
         }
     }
-    not_run(out);
 }
 
 fn start(ctx: &Ctx<'_, '_>, req: &RunRequest, out: &mut Reply) {
@@ -162,11 +161,6 @@ fn start(ctx: &Ctx<'_, '_>, req: &RunRequest, out: &mut Reply) {
         Err(e) => out.line(e),
     }
 }
-
-/// How many times `run` shows the job and asks before it gives up
-/// (bacula-dir asks until it is answered; a script feeding bad lines
-/// would keep the session busy for nothing).
-const ROUNDS: usize = 20;
 
 fn not_run(out: &mut Reply) {
     out.line("Job not run.");
@@ -322,8 +316,7 @@ fn chosen_running(ctx: &Ctx<'_, '_>, out: &mut Reply, verb: Verb) {
                 out.line(format!("{:>6}: {item}", i + 1));
             }
             let prompt = format!("Choose Job list to {} (1-{}): ", verb.word(), items.len());
-            let mut picked = None;
-            for _ in 0..super::select::MAX_TRIES {
+            loop {
                 let Some(answer) = ctx.ask(out, &prompt) else {
                     return;
                 };
@@ -331,19 +324,12 @@ fn chosen_running(ctx: &Ctx<'_, '_>, out: &mut Reply, verb: Verb) {
                     return;
                 }
                 match selection(answer.trim(), items.len()) {
-                    Some(list) => {
-                        picked = Some(list);
-                        break;
-                    }
+                    Some(list) => break list,
                     None => out.marked(
                         crate::bnet::Signal::WarningMsg,
                         &format!("Please enter a number between 1 and {}", items.len()),
                     ),
                 }
-            }
-            match picked {
-                Some(list) => list,
-                None => return out.line("Selection aborted, nothing done."),
             }
         }
     };

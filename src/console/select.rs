@@ -13,15 +13,12 @@ use super::{Ctx, Reply};
 use crate::bnet::Signal;
 use crate::config::{Config, Kind, Resource};
 
-/// How many unusable answers are taken before a question is given up
-/// (bacula-dir asks forever; a script feeding bad lines would keep the
-/// session busy for nothing).
-pub const MAX_TRIES: usize = 10;
-
 /// Asks for a number until one comes; None when the console gives up
-/// (`.`, the session ends, or `MAX_TRIES` answers were not numbers).
+/// (`.`, or the session ends). Every question asks until it is answered,
+/// as bacula-dir's do: one that gave up after some bad answers would
+/// have a script's next lines, meant as answers, run as commands.
 pub fn number(ctx: &Ctx<'_, '_>, out: &mut Reply, prompt: &str) -> Option<i64> {
-    for _ in 0..MAX_TRIES {
+    loop {
         let answer = ctx.ask(out, prompt)?;
         let answer = answer.trim();
         if answer == "." {
@@ -32,7 +29,6 @@ pub fn number(ctx: &Ctx<'_, '_>, out: &mut Reply, prompt: &str) -> Option<i64> {
             _ => out.line(format!("Expected a positive integer, got: {answer}")),
         }
     }
-    None
 }
 
 /// The numbered list of `items` under `header`; the index chosen. `what`
@@ -66,7 +62,7 @@ pub fn choose<S: AsRef<str>>(
         return None;
     }
     let question = format!("{prompt} (1-{}): ", items.len());
-    for _ in 0..MAX_TRIES {
+    loop {
         out.signal(Signal::SelectInput);
         let Some(n) = number(ctx, out, &question) else {
             break;

@@ -2,7 +2,7 @@
 //! volume, pool, job and client records in the catalog.
 
 use super::login::Acl;
-use super::select::{allowed, choose, named, MAX_TRIES};
+use super::select::{allowed, choose, named};
 use super::{Ctx, Reply};
 use crate::catalog::Truncatable;
 use crate::config::Kind;
@@ -145,10 +145,10 @@ pub(super) fn mount_after_label(
 
 /// The new volume's name: `volume=`, or the console's answer to "Enter
 /// new Volume name: ", asked again while the name is illegal or taken
-/// (ua_label.c do_label's loop; rdird gives up after `MAX_TRIES`).
+/// (ua_label.c do_label's loop).
 fn new_volume_name(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<String> {
     let mut given = ctx.args.get("volume").map(str::to_string);
-    for _ in 0..MAX_TRIES {
+    loop {
         let name = match given.take() {
             Some(n) => n,
             None => ctx.ask(out, "Enter new Volume name: ")?.trim().to_string(),
@@ -173,7 +173,6 @@ fn new_volume_name(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<String> {
             return Some(name);
         }
     }
-    None
 }
 
 /// The Pool `pool=` names, or the one chosen from "Defined Pools:"

@@ -287,12 +287,12 @@ fn client(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<String> {
 }
 
 /// ua_restore.c get_date: a date the console types, asked again while it
-/// is not one (up to select::MAX_TRIES times).
+/// is not one.
 fn date(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<String> {
     out.line("The restored files will the most current backup");
     out.line("BEFORE the date you specify below.");
     out.line("");
-    for _ in 0..select::MAX_TRIES {
+    loop {
         let typed = ctx.ask(out, "Enter date as YYYY-MM-DD HH:MM:SS :")?;
         if typed.trim() == "." {
             return None;
@@ -302,7 +302,6 @@ fn date(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<String> {
         }
         out.error("Improper date format.");
     }
-    None
 }
 
 /// ua_restore.c select_backups_before_date: for the Client, its FileSet
