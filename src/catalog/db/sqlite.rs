@@ -107,8 +107,13 @@ mod tests {
     fn a_name_that_is_not_utf8_comes_back_byte_for_byte() {
         let (_d, db) = db();
         let name: &[u8] = b"/tmp/caf\xe9/\xff\xfe/";
-        db.execute("INSERT INTO Path (Path) VALUES (?1)", db_params![name])
+        // Stored as TEXT, as a name written through a text parameter is.
+        db.execute("INSERT INTO Path (Path) VALUES (CAST(?1 AS TEXT))", db_params![name])
             .unwrap();
+        let kind: String = db
+            .query_row("SELECT typeof(Path) FROM Path", &[], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kind, "text");
         let back: Vec<u8> = db
             .query_row("SELECT Path FROM Path", &[], |r| r.get(0))
             .unwrap();
