@@ -357,7 +357,9 @@ impl Db {
     }
 
     /// Calls `f` on each row of the result in turn, holding one row at a
-    /// time; stops at the first error `f` returns.
+    /// time; stops at the first error `f` returns. `f` runs no statement
+    /// on this `Db`: a PostgreSQL connection reads one result at a time
+    /// (such a statement fails, saying so).
     pub fn for_each(
         &self,
         sql: &str,

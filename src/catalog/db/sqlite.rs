@@ -108,8 +108,11 @@ mod tests {
         let (_d, db) = db();
         let name: &[u8] = b"/tmp/caf\xe9/\xff\xfe/";
         // Stored as TEXT, as a name written through a text parameter is.
-        db.execute("INSERT INTO Path (Path) VALUES (CAST(?1 AS TEXT))", db_params![name])
-            .unwrap();
+        db.execute(
+            "INSERT INTO Path (Path) VALUES (CAST(?1 AS TEXT))",
+            db_params![name],
+        )
+        .unwrap();
         let kind: String = db
             .query_row("SELECT typeof(Path) FROM Path", &[], |r| r.get(0))
             .unwrap();
