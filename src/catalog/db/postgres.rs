@@ -698,6 +698,58 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 mod tests {
     use super::*;
 
+    fn target(catalog: &str) -> Result<Target, DbError> {
+        let text = format!(
+            "Director {{\n  Name = d\n  Password = p\n  QueryFile = /q\n  WorkingDirectory = /tmp\n  PidDirectory = /tmp\n  Messages = M\n}}\n\
+             Messages {{ Name = M; Console = all }}\n\
+             {catalog}\n\
+             Client {{ Name = cl; Address = 127.0.0.1; Password = x; Catalog = C }}\n\
+             Storage {{ Name = st; Address = 127.0.0.1; Password = y; Device = D; Media Type = File }}\n\
+             Pool {{ Name = P; Pool Type = Backup }}\n\
+             FileSet {{ Name = fs; Include {{\n  File = /etc\n}} }}\n\
+             Job {{ Name = j; Type = Backup; Client = cl; FileSet = fs; Storage = st; Pool = P; Messages = M }}\n"
+        );
+        let config = crate::config::Config::parse_text("dir.conf", text.as_bytes()).unwrap();
+        let r = config.all(crate::config::Kind::Catalog).next().unwrap();
+        Target::from_catalog(r)
+    }
+
+    #[test]
+    fn a_catalog_naming_no_server_reaches_libpq_s_default_socket_and_port() {
+        let t = target("Catalog { Name = C; DB Name = bacula }").unwrap();
+        assert_eq!(t.host, DEFAULT_SOCKET_DIR);
+        assert_eq!(t.port, 5432);
+        assert_eq!((&t.user, &t.password), (&None, &None));
+        assert_eq!(t.server(), "/var/run/postgresql/.s.PGSQL.5432");
+        let t = target(
+            "Catalog { Name = C; DB Name = b; DB Socket = /run/pg/.s.PGSQL.5433; DB Port = 5433; user = u; password = \"s\" }",
+        )
+        .unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("/run/pg", 5433));
+        assert_eq!(
+            (t.user.as_deref(), t.password.as_deref()),
+            (Some("u"), Some("s"))
+        );
+        let t =
+            target("Catalog { Name = C; DB Name = b; DB Address = db.example; DB Socket = /x }")
+                .unwrap();
+        assert_eq!(
+            t.server(),
+            "db.example:5432",
+            "an address wins over a socket"
+        );
+    }
+
+    #[test]
+    fn a_catalog_asking_for_tls_is_refused_with_its_place() {
+        let e = target("Catalog { Name = C; DB Name = b; dbsslmode = verify-full }").unwrap_err();
+        assert!(e.0.starts_with("Catalog \"C\" (dir.conf:"), "{e}");
+        assert!(e.0.contains("verify-full") && e.0.contains("TLS"), "{e}");
+        let e = target("Catalog { Name = C; DB Name = b; dbsslca = /ca.pem }").unwrap_err();
+        assert!(e.0.contains("dbsslca"), "{e}");
+        assert!(target("Catalog { Name = C; DB Name = b; dbsslmode = disable }").is_ok());
+    }
+
     #[test]
     fn placeholders_are_numbered_as_sqlite_numbers_them() {
         assert_eq!(
