@@ -5,6 +5,7 @@
 mod backup;
 pub mod bvfs;
 mod counter;
+pub mod db;
 mod file;
 mod job;
 mod media;

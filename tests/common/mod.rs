@@ -2,6 +2,7 @@
 //! integration tests; not every test file uses every helper.
 #![allow(dead_code)]
 
+pub mod postgres;
 pub mod procfs;
 pub mod site;
 pub mod tls;
