@@ -511,3 +511,54 @@ fn restricted_consoles_choose_only_their_own_and_hostile_answers_leave_the_direc
     let after = s.console("version\n");
     assert!(after.contains("Version:"), "{after}");
 }
+
+#[test]
+fn mod_at_the_restore_changes_where_replace_and_priority_as_bacula_dir_does() {
+    let mut s = site();
+    let root = s.root.path().to_path_buf();
+    let d = root.join("data").display().to_string();
+    let elsewhere = root.join("elsewhere");
+    // Level cannot change for a restore; Where, Replace, Priority and
+    // the Restore Client can; a bad answer is asked again.
+    let talk = |end: &str| {
+        format!(
+            "restore\n5\n2\ncd {d}\nmark deep\ndone\nmod\n1\nmod\n9\n{}\nmod\n11\n4\nmod\n7\n3\nmod\n5\n1\nperhaps\n{end}",
+            elsewhere.display()
+        )
+    };
+    let input = talk("no\n");
+    let ours = s.console_raw(input.as_bytes());
+    s.switch_director(Director::BaculaDir);
+    let theirs = s.console_raw(input.as_bytes());
+    s.switch_director(Director::Rdird);
+    let (ours, theirs) = (comparable(&ours), comparable(&theirs));
+    assert_same_lines(&ours, &theirs);
+    let text = ours.join("\n");
+    for want in [
+        "Parameters to modify:",
+        "Level not appropriate for this Job. Cannot be changed.",
+        "Please enter the full path prefix for restore (/ for none): ",
+        "Select replace option (1-4): ",
+        "Replace:         Never",
+        "Priority:        3",
+        "Bad response: perhaps. You must answer yes, mod, or no.",
+        "Job not run.",
+    ] {
+        assert!(text.contains(want), "no {want:?} in:\n{text}");
+    }
+    assert!(
+        text.contains(&format!("Where:           {}", elsewhere.display())),
+        "{text}"
+    );
+    // Run so changed, the restore lands where `mod` put it.
+    let out = String::from_utf8_lossy(&s.console_raw(talk("yes\nwait\nmessages\n").as_bytes()))
+        .into_owned();
+    assert_eq!(report_line(&out, "Termination:"), "Restore OK", "{out}");
+    let back = elsewhere.join(root.join("data").strip_prefix("/").unwrap());
+    let got: Vec<Vec<u8>> = tree_files(&back).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        got,
+        [b"deep/l1/l2/leaf.bin".to_vec(), b"deep/l1/top.txt".to_vec()],
+        "{out}"
+    );
+}

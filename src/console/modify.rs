@@ -185,7 +185,7 @@ fn level(ctx: &Ctx<'_, '_>, out: &mut Reply, job_type: char, req: &mut RunReques
 
 /// The When entry: a time or a duration from now, or now for an empty
 /// answer; what cannot be read is now, as bacula-dir says it.
-fn when(ctx: &Ctx<'_, '_>, out: &mut Reply, req: &mut RunRequest) -> bool {
+pub(super) fn when(ctx: &Ctx<'_, '_>, out: &mut Reply, req: &mut RunRequest) -> bool {
     let Some(answer) = ctx.ask(
         out,
         "Please enter start time as a duration or YYYY-MM-DD HH:MM:SS or return for now: ",

@@ -545,44 +545,201 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
         if files.len() == 1 { "" } else { "s" }
     ));
     out.line("");
+    let mut edit = Edit {
+        target,
+        placement,
+        where_: pick(0).map(str::to_string),
+        regexwhere: pick(1).map(str::to_string),
+        replace,
+        req: RunRequest {
+            job: job.name.clone(),
+            ..RunRequest::default()
+        },
+    };
+    if !ctx.args.has("yes") {
+        // The run command bacula-dir hands the restore to says which
+        // catalog it uses again.
+        ctx.announce_catalog(out);
+        loop {
+            let shown = Shown {
+                job,
+                bootstrap: &bsr_path.display().to_string(),
+                regexwhere: edit.regexwhere.as_deref(),
+                where_: edit.where_.as_deref(),
+                replace: crate::restore::replace_word(edit.replace),
+                backup_client: &backup_client.name,
+                restore_client: &edit.target.name,
+                storage: &storage.name,
+                when: edit.req.sched_time,
+                priority: edit.req.priority,
+            };
+            summary(ctx, &cfg, &shown, out);
+            let Some(answer) = ctx.ask(out, "OK to run? (yes/mod/no): ") else {
+                return Err("Job not run.".into());
+            };
+            // As run_cmd reads it: any beginning of the word, empty is yes.
+            let a = answer.trim().to_ascii_lowercase();
+            if "yes".starts_with(&a) {
+                break;
+            } else if "no".starts_with(&a) {
+                return Err("Job not run.".into());
+            } else if "mod".starts_with(&a) {
+                if !modify_restore(ctx, out, &cfg, &targets, &mut edit) {
+                    return Err("Job not run.".into());
+                }
+            } else {
+                // A blank line before as well, as bacula-dir prints it
+                // after the restore's summary.
+                out.line("");
+                out.line(format!(
+                    "Bad response: {}. You must answer yes, mod, or no.",
+                    answer.trim()
+                ));
+                out.line("");
+            }
+        }
+    }
+    ctx.using_catalog(out);
     let spec = RestoreSpec {
-        client: target.name.clone(),
+        client: edit.target.name.clone(),
         storage: storage.name.clone(),
         source_ids: ids,
         files: files.len(),
         bootstrap,
-        placement,
-        replace,
+        placement: edit.placement,
+        replace: edit.replace,
     };
-    if !ctx.args.has("yes") {
-        let shown = Shown {
-            job,
-            bootstrap: &bsr_path.display().to_string(),
-            regexwhere: pick(1),
-            where_: pick(0),
-            replace: crate::restore::replace_word(replace),
-            backup_client: &backup_client.name,
-            restore_client: &target.name,
-            storage: &storage.name,
-        };
-        // The run command bacula-dir hands the restore to says which
-        // catalog it uses again.
-        ctx.announce_catalog(out);
-        summary(ctx, &cfg, &shown, out);
-        let answer = ctx.ask(out, "OK to run? (yes/mod/no): ");
-        if !answer.is_some_and(|a| a.trim().eq_ignore_ascii_case("yes")) {
-            return Err("Job not run.".into());
-        }
-    }
-    ctx.using_catalog(out);
     let req = RunRequest {
-        job: job.name.clone(),
         restore: Some(Arc::new(spec)),
-        ..RunRequest::default()
+        ..edit.req
     };
     let id = crate::job::start(ctx.director, &req)?;
     out.line(format!("Job queued. JobId={id}"));
     Ok(())
+}
+
+/// What `mod` at the restore's "OK to run?" may change.
+struct Edit<'a> {
+    target: &'a Resource,
+    placement: Placement,
+    where_: Option<String>,
+    regexwhere: Option<String>,
+    replace: char,
+    /// The When and Priority chosen.
+    req: RunRequest,
+}
+
+/// The restore's "Parameters to modify:" menu (ua_run.c
+/// modify_job_parameters for JT_RESTORE), in bacula-dir's order. The
+/// Restore Client, When, Priority, Where and Replace are changed; the
+/// others, which would need the file selection or the bootstrap made
+/// again, say so. A new Where is held to the console's WhereACL and to
+/// every file's destination, as the first was. False when the console
+/// gave up.
+fn modify_restore<'a>(
+    ctx: &Ctx<'_, '_>,
+    out: &mut Reply,
+    cfg: &'a crate::config::Config,
+    targets: &[Target<'_>],
+    edit: &mut Edit<'a>,
+) -> bool {
+    const ITEMS: [&str; 13] = [
+        "Level",
+        "Storage",
+        "Job",
+        "FileSet",
+        "Restore Client",
+        "When",
+        "Priority",
+        "Bootstrap",
+        "Where",
+        "File Relocation",
+        "Replace",
+        "JobId",
+        "Plugin Options",
+    ];
+    let Some(i) = super::select::choose(
+        ctx,
+        out,
+        "Parameters to modify:",
+        "parameter",
+        "Select parameter to modify",
+        &ITEMS,
+    ) else {
+        return false;
+    };
+    match ITEMS[i] {
+        "Level" => out.line("Level not appropriate for this Job. Cannot be changed."),
+        // Among the Clients the console's ClientACL allows.
+        "Restore Client" => match super::select::resource(ctx, out, cfg, Kind::Client) {
+            Some(c) => edit.target = c,
+            None => return false,
+        },
+        "When" => return super::modify::when(ctx, out, &mut edit.req),
+        "Priority" => {
+            let Some(p) = super::select::number(ctx, out, "Enter new Priority: ") else {
+                return false;
+            };
+            if p == 0 {
+                out.line("Priority must be a positive integer.");
+            } else {
+                edit.req.priority = Some(p);
+            }
+        }
+        "Where" => {
+            let Some(typed) = ctx.ask(
+                out,
+                "Please enter the full path prefix for restore (/ for none): ",
+            ) else {
+                return false;
+            };
+            let typed = typed.trim();
+            let where_ = (typed != "/").then_some(typed);
+            let placed = Placement::new(&PlaceArgs {
+                where_,
+                ..PlaceArgs::default()
+            })
+            .map_err(|e| e.to_string())
+            .and_then(|p| match p.refuse(targets, &ctx.login.acl.wheres) {
+                Some(why) => Err(why),
+                None => Ok(p),
+            });
+            match placed {
+                Ok(p) => {
+                    edit.placement = p;
+                    edit.where_ = where_.map(str::to_string);
+                    edit.regexwhere = None;
+                }
+                Err(why) => out.line(format!("Where refused: {why}.")),
+            }
+        }
+        "Replace" => {
+            const WORDS: [&str; 4] = ["Always", "IfNewer", "IfOlder", "Never"];
+            match super::select::choose(
+                ctx,
+                out,
+                "Replace:",
+                "replace option",
+                "Select replace option",
+                &WORDS,
+            ) {
+                Some(r) => {
+                    edit.replace = crate::restore::replace_letter(WORDS[r]).unwrap_or('a');
+                }
+                None => return false,
+            }
+        }
+        "Plugin Options" => {
+            if ctx.ask(out, "Please Plugin Options string: ").is_none() {
+                return false;
+            }
+            out.line("Plugin Options not yet implemented.");
+        }
+        other => out.line(format!(
+            "{other}: not changed here; run restore again to choose another (the files and the bootstrap follow from it)."
+        )),
+    }
+    true
 }
 
 /// What the restore summary shows.
@@ -595,6 +752,9 @@ struct Shown<'a> {
     backup_client: &'a str,
     restore_client: &'a str,
     storage: &'a str,
+    /// When and Priority changed by `mod`.
+    when: Option<i64>,
+    priority: Option<i64>,
 }
 
 /// The restore as bacula-dir shows it before "OK to run?" (ua_run.c
@@ -615,7 +775,7 @@ fn summary(ctx: &Ctx<'_, '_>, cfg: &crate::config::Config, s: &Shown<'_>, out: &
             _ => s.job.str("FileSet").map(str::to_string),
         })
         .unwrap_or_default();
-    let when = crate::clock::local(crate::clock::now()).sql();
+    let when = crate::clock::local(s.when.unwrap_or_else(crate::clock::now)).sql();
     out.line("Run Restore job");
     out.line(format!("JobName:         {}", s.job.name));
     out.line(format!("Bootstrap:       {}", s.bootstrap));
@@ -632,7 +792,7 @@ fn summary(ctx: &Ctx<'_, '_>, cfg: &crate::config::Config, s: &Shown<'_>, out: &
     out.line(format!("Catalog:         {catalog}"));
     out.line(format!(
         "Priority:        {}",
-        s.job.int("Priority").unwrap_or(10)
+        s.priority.or(s.job.int("Priority")).unwrap_or(10)
     ));
     out.line("Plugin Options:  *None*");
 }
