@@ -562,3 +562,44 @@ fn mod_at_the_restore_changes_where_replace_and_priority_as_bacula_dir_does() {
         "{out}"
     );
 }
+
+#[test]
+fn a_backup_bacula_dir_made_of_names_that_are_not_utf8_lists_and_restores_whole() {
+    // bacula-dir writes such a name's bytes into the catalog as they are
+    // (TEXT that is not UTF-8), where rdird keeps stand-ins: rdird reads
+    // both.
+    let mut s = site();
+    let root = s.root.path().to_path_buf();
+    s.switch_director(Director::BaculaDir);
+    let out = s.console_within(
+        "run job=Backup level=Full yes\nwait\nmessages\n",
+        Duration::from_secs(60),
+    );
+    s.switch_director(Director::Rdird);
+    assert!(out.contains("Backup OK"), "{out}");
+    let id: i64 = s
+        .catalog()
+        .query_row("SELECT MAX(JobId) FROM Job", [], |r| r.get(0))
+        .unwrap();
+    let listed = s.console_raw(format!("list files jobid={id}\n").as_bytes());
+    assert!(
+        listed.windows(8).any(|w| w == b"raw\xfe.txt"),
+        "{}",
+        String::from_utf8_lossy(&listed)
+    );
+    let out = String::from_utf8_lossy(
+        &s.console_raw(
+            format!(
+                "restore jobid={id} where={}/from-bacula all done yes\nwait\nmessages\n",
+                root.display()
+            )
+            .as_bytes(),
+        ),
+    )
+    .into_owned();
+    assert_eq!(report_line(&out, "Termination:"), "Restore OK", "{out}");
+    let back = root
+        .join("from-bacula")
+        .join(root.join("data").strip_prefix("/").unwrap());
+    assert_eq!(tree_files(&back), tree_files(&root.join("data")), "{out}");
+}

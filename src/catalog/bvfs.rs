@@ -13,6 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::file::Name;
 use rusqlite::{params, OptionalExtension};
 
 use super::{Catalog, CatalogError};
@@ -262,7 +263,7 @@ impl Catalog {
                 )
                 .map_err(e)?;
             let rows = q
-                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_map([id], |r| Ok((r.get(0)?, r.get::<_, Name>(1)?.0)))
                 .map_err(e)?;
             rows.collect::<Result<_, _>>().map_err(e)?
         };
@@ -453,7 +454,7 @@ impl Catalog {
                 .map_err(|e| self.err(e))?;
             let rows = q
                 .query_map(params![json_ids(jobs), pwd, pattern, limit, offset], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
+                    Ok((r.get(0)?, r.get::<_, Name>(1)?.0))
                 })
                 .map_err(|e| self.err(e))?;
             rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
@@ -493,7 +494,7 @@ impl Catalog {
                     Ok(Entry {
                         path_id: r.get(0)?,
                         filename_id: r.get(1)?,
-                        name: r.get(2)?,
+                        name: r.get::<_, Name>(2)?.0,
                         job_id: r.get(3)?,
                         lstat: Some(r.get(4)?),
                         file_id: r.get(5)?,
@@ -813,8 +814,8 @@ impl Catalog {
                 Ok(super::SourceFile::new(
                     r.get(0)?,
                     r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
+                    r.get::<_, Name>(2)?.0,
+                    r.get::<_, Name>(3)?.0,
                     &r.get::<_, String>(4)?,
                 ))
             })

@@ -35,6 +35,25 @@ impl NameCache {
     }
 }
 
+/// A Path's or a Filename's name as the Director keeps names (with the
+/// stand-ins of bnet/rawtext.rs for bytes that are not UTF-8), whoever
+/// wrote the row: bacula-dir writes a name's bytes as they are, so a
+/// name that is not UTF-8 is TEXT that is not UTF-8 either, which reading
+/// it as a String refuses; rdird's own rows hold the stand-ins, which
+/// read back unchanged.
+pub struct Name(pub String);
+
+impl rusqlite::types::FromSql for Name {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        use rusqlite::types::ValueRef;
+        match v {
+            ValueRef::Text(b) | ValueRef::Blob(b) => Ok(Name(crate::bnet::rawtext::decode(b))),
+            ValueRef::Null => Ok(Name(String::new())),
+            _ => Err(rusqlite::types::FromSqlError::InvalidType),
+        }
+    }
+}
+
 /// The ids a batch added, kept apart until its transaction commits: after
 /// a rollback their rows are gone, and the cache must not name them.
 #[derive(Default)]

@@ -16,7 +16,7 @@ pub mod schema;
 
 pub use backup::{BackupOf, BackupTotals, MountedVolume, PriorJob};
 pub use counter::CounterDef;
-pub use file::{FileRecord, NameCache};
+pub use file::{FileRecord, Name, NameCache};
 pub use job::{JobOwner, NewJob};
 pub use media::{Truncatable, VolumeNumber, VolumeSettings, VolumeState, VOL_STATUSES};
 pub use prune::Prunable;

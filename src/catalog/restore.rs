@@ -3,6 +3,7 @@
 //! Incrementals), the newest version of each file among them, and where
 //! each job's data lies on its volumes.
 
+use super::file::Name;
 use rusqlite::{params, OptionalExtension};
 
 use super::{Catalog, CatalogError};
@@ -213,8 +214,8 @@ impl Catalog {
                     Ok(SourceFile::new(
                         job.job_id,
                         r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
+                        r.get::<_, Name>(1)?.0,
+                        r.get::<_, Name>(2)?.0,
                         &r.get::<_, String>(3)?,
                     ))
                 })
@@ -244,8 +245,8 @@ impl Catalog {
                     Ok(SourceFile::new(
                         job_id,
                         file_index,
-                        r.get(0)?,
-                        r.get(1)?,
+                        r.get::<_, Name>(0)?.0,
+                        r.get::<_, Name>(1)?.0,
                         &r.get::<_, String>(2)?,
                     ))
                 },
@@ -302,7 +303,7 @@ impl Catalog {
             let rows = q
                 .query_map(params![job], |r| {
                     Ok((
-                        r.get::<_, String>(0)?,
+                        r.get::<_, Name>(0)?.0,
                         r.get::<_, String>(1)?,
                         r.get::<_, Option<String>>(2)?.unwrap_or_default(),
                     ))

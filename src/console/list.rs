@@ -8,7 +8,7 @@
 //! filesets. bacula-dir 9.6.7 filters none of these (ua_output.c
 //! do_list_cmd, cats/sql_list.c), so any console lists the whole catalog.
 
-use rusqlite::types::Value as SqlValue;
+use rusqlite::types::{Value as SqlValue, ValueRef};
 
 use super::{Ctx, Reply, MAX_REPLY};
 
@@ -82,21 +82,23 @@ pub fn query(db: &rusqlite::Connection, sql: &str, params: &[SqlValue]) -> Resul
         }
         let mut row = Vec::with_capacity(n);
         for (i, num) in numeric.iter_mut().enumerate() {
-            let v: SqlValue = r.get(i).map_err(|e| e.to_string())?;
+            // Text read as bytes: bacula-dir writes a file name that is
+            // not UTF-8 as it is (bnet/rawtext.rs keeps its bytes).
+            let v = r.get_ref(i).map_err(|e| e.to_string())?;
             let text = match v {
-                SqlValue::Null => None,
-                SqlValue::Integer(x) => Some(x.to_string()),
-                SqlValue::Real(x) => {
+                ValueRef::Null => None,
+                ValueRef::Integer(x) => Some(x.to_string()),
+                ValueRef::Real(x) => {
                     *num = false;
                     Some(x.to_string())
                 }
-                SqlValue::Text(t) => {
+                ValueRef::Text(t) => {
                     *num = false;
-                    Some(t)
+                    Some(crate::bnet::rawtext::decode(t))
                 }
-                SqlValue::Blob(b) => {
+                ValueRef::Blob(b) => {
                     *num = false;
-                    Some(String::from_utf8_lossy(&b).into_owned())
+                    Some(String::from_utf8_lossy(b).into_owned())
                 }
             };
             any[i] |= text.is_some();
