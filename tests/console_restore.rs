@@ -603,3 +603,24 @@ fn a_backup_bacula_dir_made_of_names_that_are_not_utf8_lists_and_restores_whole(
         .join(root.join("data").strip_prefix("/").unwrap());
     assert_eq!(tree_files(&back), tree_files(&root.join("data")), "{out}");
 }
+
+#[test]
+fn purge_with_its_arguments_asks_nothing_and_the_next_line_runs_as_a_command() {
+    // bacula-dir's purge_cmd warns and purges; it never asks, so a
+    // script's next line is its next command.
+    let s = site();
+    let out = s.console("purge files jobid=2\nversion\n");
+    assert!(
+        out.contains("Files for jobid 2 purged from catalog.")
+            && !out.contains("Are you sure")
+            && out.contains("Version: 0.1.0"),
+        "{out}"
+    );
+    let left: i64 = s
+        .catalog()
+        .query_row("SELECT COUNT(*) FROM File WHERE JobId = 2", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(left, 0);
+}

@@ -218,7 +218,9 @@ fn truncate_on_purge(ctx: &Ctx<'_, '_>, volume: &str) -> bool {
 }
 
 /// `purge files jobid=N|client=NAME`, `purge jobs client=NAME`,
-/// `purge volume=NAME`: regardless of retention.
+/// `purge volume=NAME`: regardless of retention, after the warning and
+/// without a question, as bacula-dir's purge_cmd does (a script's next
+/// line is never taken for an answer).
 pub fn purge(ctx: &Ctx<'_, '_>, out: &mut Reply) {
     out.line("");
     out.line("This command can be DANGEROUS!!!");
@@ -267,9 +269,6 @@ pub fn purge(ctx: &Ctx<'_, '_>, out: &mut Reply) {
                 out.line(format!("No Job found for JobId {id}"));
                 return;
             }
-            if !confirmed(ctx, out, "Are you sure? (yes/no): ") {
-                return;
-            }
             match ctx.director.catalog().purge_files(&[id]) {
                 Ok(_) => out.line(format!("Files for jobid {id} purged from catalog.")),
                 Err(e) => out.line(format!("Error: {e}")),
@@ -279,9 +278,6 @@ pub fn purge(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         let Some(client) = client_arg(ctx, out) else {
             return;
         };
-        if !confirmed(ctx, out, "Are you sure? (yes/no): ") {
-            return;
-        }
         let found = ctx
             .director
             .catalog()
@@ -299,9 +295,6 @@ pub fn purge(ctx: &Ctx<'_, '_>, out: &mut Reply) {
         let Some(client) = client_arg(ctx, out) else {
             return;
         };
-        if !confirmed(ctx, out, "Are you sure? (yes/no): ") {
-            return;
-        }
         let found = ctx.director.catalog().jobs_before(&client, i64::MAX);
         let jobs = found.map(|j| own_jobs(ctx, j));
         let jobs = match jobs {
@@ -342,9 +335,6 @@ fn purge_volume(ctx: &Ctx<'_, '_>, out: &mut Reply, volume: &str) {
             "Volume \"{volume}\" has VolStatus \"{status}\" and cannot be purged."
         ));
         out.line("The VolStatus must be: Append, Full, Used, or Error to be purged.");
-        return;
-    }
-    if !confirmed(ctx, out, "Are you sure? (yes/no): ") {
         return;
     }
     let before = ctx.director.catalog().volume_job_count(volume).unwrap_or(0);
