@@ -624,3 +624,47 @@ fn purge_with_its_arguments_asks_nothing_and_the_next_line_runs_as_a_command() {
         .unwrap();
     assert_eq!(left, 0);
 }
+
+#[test]
+fn a_job_whose_file_records_were_pruned_is_restored_whole_as_bacula_dir_restores_it() {
+    // File Retention shorter than Job Retention leaves jobs without File
+    // records: bacula-dir restores them whole from the volume
+    // (ua_restore.c select_files), asking first unless `all` was given,
+    // and so does rdird.
+    let mut s = site();
+    let root = s.root.path().to_path_buf();
+    s.console("purge files jobid=1\n");
+    let whole = |to: &str| {
+        format!(
+            "restore client=test-fd jobid=1 where={}/{to} all done yes\nwait\nmessages\n",
+            root.display()
+        )
+    };
+    let asked = "restore client=test-fd jobid=1\nyes\nno\n";
+    s.switch_director(Director::BaculaDir);
+    let theirs =
+        String::from_utf8_lossy(&s.console_raw(whole("by-bacula").as_bytes())).into_owned();
+    let theirs_asked = String::from_utf8_lossy(&s.console_raw(asked.as_bytes())).into_owned();
+    s.switch_director(Director::Rdird);
+    let ours = String::from_utf8_lossy(&s.console_raw(whole("by-rdird").as_bytes())).into_owned();
+    let ours_asked = String::from_utf8_lossy(&s.console_raw(asked.as_bytes())).into_owned();
+    for out in [&ours, &theirs] {
+        assert_eq!(report_line(out, "Termination:"), "Restore OK", "{out}");
+    }
+    for out in [&ours_asked, &theirs_asked] {
+        assert!(
+            out.contains("Most likely your retention policy pruned the files.")
+                && out.contains("Do you want to restore all the files? (yes|no):")
+                && out.contains("OK to run? (yes/mod/no):"),
+            "{out}"
+        );
+    }
+    let data = root.join("data");
+    let inside = data.strip_prefix("/").unwrap();
+    let (ours_tree, theirs_tree) = (
+        tree_files(&root.join("by-rdird").join(inside)),
+        tree_files(&root.join("by-bacula").join(inside)),
+    );
+    assert!(!ours_tree.is_empty(), "{ours}");
+    assert_eq!(ours_tree, theirs_tree, "{ours}");
+}

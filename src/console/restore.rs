@@ -106,6 +106,45 @@ fn select(
     Ok((files, false))
 }
 
+/// Jobs whose File records retention pruned: as bacula-dir's
+/// select_files offers it, every file of the selected jobs, by its
+/// FileIndex (1 to the job's JobFiles) where its record is gone, from the
+/// volumes the jobs' JobMedia name. No file selection is possible.
+fn whole_jobs(
+    ctx: &Ctx<'_, '_>,
+    out: &mut Reply,
+    jobs: &[SourceJob],
+    mut files: Vec<SourceFile>,
+) -> Result<Vec<SourceFile>, String> {
+    // `all` asked for every file already: nothing to ask.
+    if !ctx.args.has("all") {
+        out.line("");
+        out.line("For one or more of the JobIds selected, no files were found,");
+        out.line("so file selection is not possible.");
+        out.line("Most likely your retention policy pruned the files.");
+        let question = "\nDo you want to restore all the files? (yes|no): ";
+        if !super::prune::confirmed(ctx, out, question) {
+            return Err("Restore not done.".into());
+        }
+    }
+    let known: std::collections::HashSet<(i64, i64)> =
+        files.iter().map(|f| (f.job_id, f.file_index)).collect();
+    for j in jobs {
+        for index in 1..=j.files {
+            if !known.contains(&(j.job_id, index)) {
+                files.push(SourceFile::new(
+                    j.job_id,
+                    index,
+                    String::new(),
+                    String::new(),
+                    "",
+                ));
+            }
+        }
+    }
+    Ok(files)
+}
+
 /// "N files inserted into the tree", as build_directory_tree says it
 /// (directories are not counted; a purged record, with no path, is a
 /// file).
@@ -424,9 +463,26 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
         .iter()
         .map(|f| ((f.job_id, f.file_index), f.full_name()))
         .collect();
-    let (mut files, in_tree) = match named {
-        true => (files, false),
-        false => select(ctx, out, files)?,
+    // A job whose files count but have no File record left (not one
+    // whose files later jobs replaced).
+    let pruned = !named
+        && jobs.iter().any(|j| {
+            j.files > 0
+                && ctx
+                    .director
+                    .catalog()
+                    .db()
+                    .query_row(
+                        "SELECT NOT EXISTS (SELECT 1 FROM File WHERE JobId = ?1)",
+                        [j.job_id],
+                        |r| r.get::<_, bool>(0),
+                    )
+                    .unwrap_or(false)
+        });
+    let (mut files, in_tree) = match (named, pruned) {
+        (true, _) => (files, false),
+        (false, true) => (whole_jobs(ctx, out, &jobs, files)?, false),
+        (false, false) => select(ctx, out, files)?,
     };
     if files.is_empty() {
         return Err("No files selected to be restored.".into());
