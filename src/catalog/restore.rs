@@ -228,6 +228,18 @@ impl Catalog {
         Ok(newest.into_values().collect())
     }
 
+    /// Whether job `job_id` still has File records (retention prunes
+    /// them before the job).
+    pub fn has_file_records(&self, job_id: i64) -> Result<bool, CatalogError> {
+        self.db()
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM File WHERE JobId = ?1)",
+                [job_id],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
     /// The saved file at `file_index` of job `job_id`, if its record is
     /// there.
     pub fn file_record(

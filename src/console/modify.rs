@@ -133,17 +133,7 @@ pub fn menu(ctx: &Ctx<'_, '_>, out: &mut Reply, plan: &JobData, req: &mut RunReq
             .map(|c| req.client = Some(c))
             .is_some(),
         "When" => when(ctx, out, req),
-        "Priority" => {
-            let Some(p) = select::number(ctx, out, "Enter new Priority: ") else {
-                return false;
-            };
-            if p == 0 {
-                out.line("Priority must be a positive integer.");
-            } else {
-                req.priority = Some(p);
-            }
-            true
-        }
+        "Priority" => priority(ctx, out, req),
         "Pool" => match chosen(Kind::Pool, out) {
             Some(p) => {
                 req.pool = Some(p);
@@ -152,20 +142,37 @@ pub fn menu(ctx: &Ctx<'_, '_>, out: &mut Reply, plan: &JobData, req: &mut RunReq
             }
             None => false,
         },
-        "Plugin Options" => {
-            if ctx.ask(out, "Please Plugin Options string: ").is_none() {
-                return false;
-            }
-            // As bacula-dir's own `run pluginoptions=` answers: the file
-            // daemon's plugins are given no options by this Director.
-            out.line("Plugin Options not yet implemented.");
-            true
-        }
+        "Plugin Options" => plugin_options(ctx, out),
         _ => {
             out.line("Verify Job: this Director verifies against the Job resource's Verify Job; change it in the configuration.");
             true
         }
     }
+}
+
+/// The Priority entry, in the backup's menu and the restore's; false
+/// when the console gave up.
+pub(super) fn priority(ctx: &Ctx<'_, '_>, out: &mut Reply, req: &mut RunRequest) -> bool {
+    let Some(p) = select::number(ctx, out, "Enter new Priority: ") else {
+        return false;
+    };
+    if p == 0 {
+        out.line("Priority must be a positive integer.");
+    } else {
+        req.priority = Some(p);
+    }
+    true
+}
+
+/// The Plugin Options entry: asked, then answered as bacula-dir's own
+/// `run pluginoptions=` answers (the file daemon's plugins are given no
+/// options by this Director); false when the console gave up.
+pub(super) fn plugin_options(ctx: &Ctx<'_, '_>, out: &mut Reply) -> bool {
+    if ctx.ask(out, "Please Plugin Options string: ").is_none() {
+        return false;
+    }
+    out.line("Plugin Options not yet implemented.");
+    true
 }
 
 /// The Level entry: the job type's levels, or bacula-dir's warning for a

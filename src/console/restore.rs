@@ -468,16 +468,11 @@ fn prepare_and_queue(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Result<(), String> {
     let pruned = !named
         && jobs.iter().any(|j| {
             j.files > 0
-                && ctx
+                && !ctx
                     .director
                     .catalog()
-                    .db()
-                    .query_row(
-                        "SELECT NOT EXISTS (SELECT 1 FROM File WHERE JobId = ?1)",
-                        [j.job_id],
-                        |r| r.get::<_, bool>(0),
-                    )
-                    .unwrap_or(false)
+                    .has_file_records(j.job_id)
+                    .unwrap_or(true)
         });
     let (mut files, in_tree) = match (named, pruned) {
         (true, _) => (files, false),
@@ -732,16 +727,7 @@ fn modify_restore<'a>(
             None => return false,
         },
         "When" => return super::modify::when(ctx, out, &mut edit.req),
-        "Priority" => {
-            let Some(p) = super::select::number(ctx, out, "Enter new Priority: ") else {
-                return false;
-            };
-            if p == 0 {
-                out.line("Priority must be a positive integer.");
-            } else {
-                edit.req.priority = Some(p);
-            }
-        }
+        "Priority" => return super::modify::priority(ctx, out, &mut edit.req),
         "Where" => {
             let Some(typed) = ctx.ask(
                 out,
@@ -785,12 +771,7 @@ fn modify_restore<'a>(
                 None => return false,
             }
         }
-        "Plugin Options" => {
-            if ctx.ask(out, "Please Plugin Options string: ").is_none() {
-                return false;
-            }
-            out.line("Plugin Options not yet implemented.");
-        }
+        "Plugin Options" => return super::modify::plugin_options(ctx, out),
         other => out.line(format!(
             "{other}: not changed here; run restore again to choose another (the files and the bootstrap follow from it)."
         )),

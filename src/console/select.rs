@@ -158,6 +158,24 @@ pub fn named<'c>(
     among(ctx, out, what, &names).map(|i| found[i])
 }
 
+/// The names `sql` lists from the catalog that `acl` allows (the
+/// catalog's Clients or Pools a selection list offers); None when the
+/// catalog cannot be read.
+pub fn catalog_names(
+    ctx: &Ctx<'_, '_>,
+    sql: &str,
+    acl: &Option<Vec<String>>,
+) -> Option<Vec<String>> {
+    let db = ctx.director.catalog();
+    let mut q = db.db().prepare(sql).ok()?;
+    let rows = q.query_map([], |r| r.get::<_, String>(0)).ok()?;
+    Some(
+        rows.filter_map(Result::ok)
+            .filter(|n| Acl::allows(acl, n))
+            .collect(),
+    )
+}
+
 /// The Volume a command acts on, as bacula-dir's select_media_dbr
 /// chooses it: `volume=`, else the Pool (`pool=`, else "Defined Pools:"
 /// from the catalog's pools the PoolACL allows, ua_select.c
@@ -173,17 +191,7 @@ pub fn media(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<String> {
     let pool = match ctx.args.get("pool").filter(|p| Acl::allows(acl, p)) {
         Some(p) => p.to_string(),
         None => {
-            let names: Vec<String> = {
-                let db = ctx.director.catalog();
-                let mut q = db
-                    .db()
-                    .prepare("SELECT Name FROM Pool ORDER BY PoolId")
-                    .ok()?;
-                let rows = q.query_map([], |r| r.get::<_, String>(0)).ok()?;
-                rows.filter_map(Result::ok)
-                    .filter(|n| Acl::allows(acl, n))
-                    .collect()
-            };
+            let names = catalog_names(ctx, "SELECT Name FROM Pool ORDER BY PoolId", acl)?;
             if names.is_empty() {
                 out.error("No pools defined. Use the \"create\" command to create one.");
                 return None;

@@ -260,17 +260,7 @@ fn client(ctx: &Ctx<'_, '_>, out: &mut Reply) -> Option<String> {
         out.error(format!("Client \"{name}\" not found."));
         return None;
     }
-    let names: Vec<String> = {
-        let db = ctx.director.catalog();
-        let mut q = db
-            .db()
-            .prepare("SELECT Name FROM Client ORDER BY Name")
-            .ok()?;
-        let rows = q.query_map([], |r| r.get::<_, String>(0)).ok()?;
-        rows.filter_map(Result::ok)
-            .filter(|n| Acl::allows(acl, n))
-            .collect()
-    };
+    let names = select::catalog_names(ctx, "SELECT Name FROM Client ORDER BY Name", acl)?;
     if names.is_empty() {
         out.error("No clients defined. You must run a job before using this command.");
         return None;
